@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "aether",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Aether", targets: ["Aether"]),
+        .library(name: "AetherNATS", targets: ["AetherNATS"]),
+        .library(name: "AetherTUI", targets: ["AetherTUI"]),
+        .executable(name: "aether-top", targets: ["aether-top"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "Aether",
+            dependencies: [
+                "AetherNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AetherNATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .systemLibrary(
+            name: "CNCurses",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "AetherTUI",
+            dependencies: ["Aether", "CNCurses"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "aether-top",
+            dependencies: [
+                "Aether",
+                "AetherTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["Aether"],
+            path: "docs/examples/QuickStart",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AetherTests",
+            dependencies: ["Aether"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AetherTUITests",
+            dependencies: ["AetherTUI"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,107 @@
+/// Publish/subscribe of events by namespace.
+///
+/// Contract, for every implementation (checked by the bus contract suite):
+/// - A subscriber receives the events published to namespaces its pattern matches (NATS token
+///   rules) that pass its filter, in publish order per publisher, and nothing else.
+/// - Each subscriber has a bounded buffer; when it is full the overflow policy decides, and every
+///   dropped event is counted (per subscriber and per namespace). No drop is silent.
+/// - Ending the iteration of a subscription (break, task cancellation, `cancel()`) unsubscribes.
+/// - Wildcard subscriptions cross namespace isolation; give them only to trusted components.
+public protocol EventBus: Sendable {
+    /// Publishes an event to a namespace.
+    /// - Throws: `AetherError` `.invalidNamespace` or an invalid event (nothing is published);
+    ///   a backend failure.
+    func publish(_ event: Event, to namespace: String) async throws
+
+    /// Subscribes to the namespaces matching `pattern`.
+    /// - Throws: `AetherError` `.invalidPattern`.
+    func subscribe(
+        _ pattern: String,
+        filter: SubscriptionFilter?,
+        options: SubscriptionOptions
+    ) async throws -> EventSubscription
+
+    /// Counters per namespace, as they are now.
+    func metrics() -> BusMetrics
+}
+
+extension EventBus {
+    /// Subscribes with the default options.
+    public func subscribe(_ pattern: String, filter: SubscriptionFilter? = nil) async throws -> EventSubscription {
+        try await subscribe(pattern, filter: filter, options: SubscriptionOptions())
+    }
+}
+
+/// An event as a subscriber receives it: with the namespace it was published to.
+public struct DeliveredEvent: Sendable, Hashable {
+    public var namespace: String
+    public var event: Event
+
+    public init(namespace: String, event: Event) {
+        self.namespace = namespace
+        self.event = event
+    }
+}
+
+/// How a subscriber buffers.
+public struct SubscriptionOptions: Sendable, Hashable {
+    /// What happens to an event that arrives while the subscriber's buffer is full.
+    public enum OverflowPolicy: Sendable, Hashable {
+        /// Drop the arriving event (the original's behaviour).
+        case dropNewest
+        /// Drop the oldest buffered event to make room.
+        case dropOldest
+        /// Make the publisher wait until there is room. One slow subscriber slows every publisher.
+        case block
+    }
+
+    /// Events a subscriber may hold unread; at least 1. Default 100, as the original.
+    public var bufferSize: Int
+    public var overflow: OverflowPolicy
+
+    public init(bufferSize: Int = 100, overflow: OverflowPolicy = .dropNewest) {
+        precondition(bufferSize >= 1, "bufferSize must be at least 1, got \(bufferSize)")
+        self.bufferSize = bufferSize
+        self.overflow = overflow
+    }
+}
+
+/// Counters of one namespace (or, for `activeSubscriptions`, of one pattern).
+public struct NamespaceMetrics: Sendable, Hashable {
+    /// Events published to the namespace through this bus (local publishes).
+    public var published: Int = 0
+    /// Events received from other nodes (NATS bus only).
+    public var received: Int = 0
+    /// Deliveries into subscriber buffers (one event to three subscribers counts three).
+    public var delivered: Int = 0
+    /// Deliveries dropped because a subscriber's buffer was full.
+    public var dropped: Int = 0
+    /// Messages from other clients that could not be decoded (NATS bus only).
+    public var decodeErrors: Int = 0
+    /// Publishes that failed.
+    public var publishErrors: Int = 0
+
+    public init() {}
+}
+
+/// A bus's counters.
+public struct BusMetrics: Sendable, Hashable {
+    /// Counters by namespace.
+    public var namespaces: [String: NamespaceMetrics]
+    /// Live subscriptions by pattern (an exact namespace is its own pattern).
+    public var activeSubscriptions: [String: Int]
+
+    public init(namespaces: [String: NamespaceMetrics] = [:], activeSubscriptions: [String: Int] = [:]) {
+        self.namespaces = namespaces
+        self.activeSubscriptions = activeSubscriptions
+    }
+
+    public subscript(namespace: String) -> NamespaceMetrics {
+        namespaces[namespace] ?? NamespaceMetrics()
+    }
+
+    public var totalActiveSubscriptions: Int { activeSubscriptions.values.reduce(0, +) }
+    public var totalPublished: Int { namespaces.values.reduce(0) { $0 + $1.published } }
+    public var totalDelivered: Int { namespaces.values.reduce(0) { $0 + $1.delivered } }
+    public var totalDropped: Int { namespaces.values.reduce(0) { $0 + $1.dropped } }
+}

@@ -1,0 +1,222 @@
+import DequeModule
+import Synchronization
+
+/// A live subscription: an `AsyncSequence` of the events it receives.
+///
+/// Single consumer: iterate it from one task at a time. Ending the iteration (leaving the
+/// loop, cancelling the task) or calling `cancel()` unsubscribes; buffered events are then
+/// discarded and any publisher waiting on this subscriber is released.
+public final class EventSubscription: AsyncSequence, Sendable {
+    public typealias Element = DeliveredEvent
+
+    /// The pattern this subscription was made with.
+    public let pattern: String
+    public let filter: SubscriptionFilter?
+    public let options: SubscriptionOptions
+    let compiledPattern: TokenPattern
+
+    enum Offer {
+        case delivered
+        /// The buffer was full and this event was dropped (drop newest).
+        case droppedNewest
+        /// The buffer was full and the oldest buffered event, of the namespace given, was dropped for this one.
+        case droppedOldest(namespace: String)
+        /// The subscription has ended.
+        case closed
+    }
+
+    private struct State {
+        var buffer: Deque<DeliveredEvent> = []
+        var consumer: CheckedContinuation<DeliveredEvent?, Never>?
+        var waitingPublishers: Deque<(id: UInt64, item: DeliveredEvent, resume: CheckedContinuation<Bool, Never>)> = []
+        var nextWaiterID: UInt64 = 0
+        var finished = false
+        var delivered = 0
+        var dropped = 0
+        var onCancel: (@Sendable () -> Void)?
+    }
+
+    private let state: Mutex<State>
+
+    init(pattern: TokenPattern, filter: SubscriptionFilter?, options: SubscriptionOptions) {
+        self.pattern = pattern.text
+        self.compiledPattern = pattern
+        self.filter = filter
+        self.options = options
+        self.state = Mutex(State())
+    }
+
+    /// Sets the action run once when the subscription ends.
+    func setOnCancel(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.onCancel = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    /// Whether the event is for this subscriber (pattern and filter).
+    func wants(_ event: Event, in namespace: String) -> Bool {
+        compiledPattern.matches(namespace) && (filter?.accepts(event) ?? true)
+    }
+
+    /// Events delivered into this subscriber's buffer so far.
+    public var deliveredCount: Int { state.withLock { $0.delivered } }
+    /// Events dropped for this subscriber so far.
+    public var droppedCount: Int { state.withLock { $0.dropped } }
+    /// Events buffered, not yet read.
+    public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    /// Whether the subscription has ended.
+    public var isCancelled: Bool { state.withLock { $0.finished } }
+
+    /// Offers an event without waiting. With the `.block` policy a full buffer returns nil:
+    /// the caller must `offerWaiting`.
+    func offer(_ item: DeliveredEvent) -> Offer? {
+        let (result, consumer) = state.withLock { state -> (Offer?, CheckedContinuation<DeliveredEvent?, Never>?) in
+            if state.finished { return (.closed, nil) }
+            if let consumer = state.consumer {
+                state.consumer = nil
+                state.delivered += 1
+                return (.delivered, consumer)
+            }
+            if state.buffer.count < options.bufferSize {
+                state.buffer.append(item)
+                state.delivered += 1
+                return (.delivered, nil)
+            }
+            switch options.overflow {
+            case .dropNewest:
+                state.dropped += 1
+                return (.droppedNewest, nil)
+            case .dropOldest:
+                let oldest = state.buffer.removeFirst()
+                state.buffer.append(item)
+                state.dropped += 1
+                state.delivered += 1
+                return (.droppedOldest(namespace: oldest.namespace), nil)
+            case .block:
+                return (nil, nil)
+            }
+        }
+        consumer?.resume(returning: item)
+        return result
+    }
+
+    /// Waits until the item is in the buffer (or handed to the reader). Returns false when the
+    /// subscription ended or the publishing task was cancelled first.
+    func offerWaiting(_ item: DeliveredEvent) async -> Bool {
+        if let result = offer(item) {
+            if case .closed = result { return false }
+            return true
+        }
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let (immediate, consumer) = state.withLock {
+                    state -> (Bool?, CheckedContinuation<DeliveredEvent?, Never>?) in
+                    if state.finished || Task.isCancelled { return (false, nil) }
+                    if let consumer = state.consumer {
+                        state.consumer = nil
+                        state.delivered += 1
+                        return (true, consumer)
+                    }
+                    if state.buffer.count < options.bufferSize {
+                        state.buffer.append(item)
+                        state.delivered += 1
+                        return (true, nil)
+                    }
+                    state.waitingPublishers.append((id, item, continuation))
+                    return (nil, nil)
+                }
+                consumer?.resume(returning: item)
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                guard let index = state.waitingPublishers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waitingPublishers.remove(at: index).resume
+            }
+            waiter?.resume(returning: false)
+        }
+    }
+
+    /// Ends the subscription: unsubscribes, discards buffered events, releases waiting publishers.
+    public func cancel() {
+        let (consumer, waiters, onCancel) = state.withLock { state in
+            if state.finished { return (nil as CheckedContinuation<DeliveredEvent?, Never>?, [] as [CheckedContinuation<Bool, Never>], nil as (@Sendable () -> Void)?) }
+            state.finished = true
+            state.buffer.removeAll()
+            let consumer = state.consumer
+            state.consumer = nil
+            let waiters = state.waitingPublishers.map(\.resume)
+            state.waitingPublishers.removeAll()
+            let onCancel = state.onCancel
+            state.onCancel = nil
+            return (consumer, waiters, onCancel)
+        }
+        consumer?.resume(returning: nil)
+        for waiter in waiters { waiter.resume(returning: false) }
+        onCancel?()
+    }
+
+    /// The next event; nil once the subscription has ended.
+    ///
+    /// Unlike leaving a `for await` loop, calling this and then stopping does not unsubscribe;
+    /// cancelling the calling task does.
+    public func next() async -> DeliveredEvent? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<DeliveredEvent?, Never>) in
+                let (immediate, released) = state.withLock { state -> (DeliveredEvent??, CheckedContinuation<Bool, Never>?) in
+                    if let item = state.buffer.popFirst() {
+                        var released: CheckedContinuation<Bool, Never>?
+                        if let waiter = state.waitingPublishers.popFirst() {
+                            state.buffer.append(waiter.item)
+                            state.delivered += 1
+                            released = waiter.resume
+                        }
+                        return (.some(item), released)
+                    }
+                    if state.finished || Task.isCancelled { return (.some(nil), nil) }
+                    if let waiter = state.waitingPublishers.popFirst() {
+                        state.delivered += 1
+                        return (.some(waiter.item), waiter.resume)
+                    }
+                    precondition(state.consumer == nil, "EventSubscription \(pattern) is being iterated by two tasks at once")
+                    state.consumer = continuation
+                    return (nil, nil)
+                }
+                released?.resume(returning: true)
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        /// Ends the subscription when the last copy of the iterator goes away.
+        final class Lifetime: Sendable {
+            let subscription: EventSubscription
+            init(_ subscription: EventSubscription) { self.subscription = subscription }
+            deinit { subscription.cancel() }
+        }
+
+        let lifetime: Lifetime
+
+        public mutating func next() async -> DeliveredEvent? {
+            await lifetime.subscription.next()
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> DeliveredEvent? {
+            await lifetime.subscription.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(lifetime: AsyncIterator.Lifetime(self))
+    }
+}

@@ -1,0 +1,215 @@
+/// A fact that happened to one actor, at one version.
+///
+/// JSON (the Go original's, so Swift and Go nodes share one NATS): keys `id`, `eventType`,
+/// `actorId`, `commandId` (omitted when nil), `version`, `data`, `metadata` (omitted when nil)
+/// and `timestamp` (RFC 3339 with fractional seconds), written in that order.
+public struct Event: Sendable, Hashable {
+    /// Unique id; backends use it to deduplicate retried saves.
+    public var id: String
+    public var eventType: String
+    public var actorID: String
+    /// The command that caused this event, if any.
+    public var commandID: String?
+    /// The actor's version after this event: > 0 and greater than the previous event's.
+    public var version: Int64
+    public var data: JSONObject
+    public var metadata: [String: String]?
+    public var timestamp: Timestamp
+
+    public init(
+        id: String = Event.makeID(),
+        eventType: String,
+        actorID: String,
+        commandID: String? = nil,
+        version: Int64,
+        data: JSONObject = [:],
+        metadata: [String: String]? = nil,
+        timestamp: Timestamp = .now()
+    ) {
+        self.id = id
+        self.eventType = eventType
+        self.actorID = actorID
+        self.commandID = commandID
+        self.version = version
+        self.data = data
+        self.metadata = metadata
+        self.timestamp = timestamp
+    }
+
+    /// A new random event id (a UUID string, as the original's `uuid.New()`).
+    public static func makeID() -> String {
+        UUIDString.random()
+    }
+
+    /// Checks the identifiers and fields every backend requires.
+    /// - Throws: `AetherError` (`.invalidActorID`, `.invalidEventType`, `.invalidEvent`).
+    public func validate() throws(AetherError) {
+        try Identifiers.validateActorID(actorID)
+        try Identifiers.validateEventType(eventType)
+        if id.isEmpty {
+            throw AetherError(code: .invalidEvent, message: "event of actor \(Identifiers.quoted(actorID)) has an empty id")
+        }
+        if version <= 0 {
+            throw AetherError(
+                code: .invalidEvent,
+                message: "event \(id) of actor \(Identifiers.quoted(actorID)) has version \(version); versions start at 1"
+            )
+        }
+    }
+}
+
+// MARK: JSON
+
+extension Event {
+    /// The event's JSON bytes, keys in the original's order.
+    public func jsonBytes() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(192)
+        writeJSON(to: &output)
+        return output
+    }
+
+    /// The event's JSON text.
+    public func jsonString() -> String {
+        String(decoding: jsonBytes(), as: UTF8.self)
+    }
+
+    /// Appends the event's JSON to `output`.
+    public func writeJSON(to output: inout [UInt8]) {
+        output.append(contentsOf: #"{"id":"#.utf8)
+        JSONWriter.writeString(id, to: &output)
+        output.append(contentsOf: #","eventType":"#.utf8)
+        JSONWriter.writeString(eventType, to: &output)
+        output.append(contentsOf: #","actorId":"#.utf8)
+        JSONWriter.writeString(actorID, to: &output)
+        if let commandID {
+            output.append(contentsOf: #","commandId":"#.utf8)
+            JSONWriter.writeString(commandID, to: &output)
+        }
+        output.append(contentsOf: #","version":"#.utf8)
+        output.append(contentsOf: String(version).utf8)
+        output.append(contentsOf: #","data":"#.utf8)
+        JSONWriter.writeObject(data, to: &output, pretty: false, indent: 0)
+        if let metadata {
+            output.append(contentsOf: #","metadata":"#.utf8)
+            JSONWriter.writeObject(metadata.mapValues { JSONValue.string($0) }, to: &output, pretty: false, indent: 0)
+        }
+        output.append(contentsOf: #","timestamp":""#.utf8)
+        timestamp.writeRFC3339(to: &output)
+        output.append(contentsOf: #""}"#.utf8)
+    }
+
+    /// Decodes an event from JSON bytes.
+    ///
+    /// Requires `id`, `eventType`, `actorId`, `version` and `timestamp`; `data` may be missing or
+    /// `null` (Go writes `null` for a nil map) and then is empty. Unknown keys are ignored.
+    /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
+    ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
+    public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes)
+        } catch {
+            throw AetherError.invalidJSON(error, what: "event")
+        }
+        try self.init(json: value)
+    }
+
+    /// Decodes an event from a parsed JSON value.
+    /// - Throws: `AetherError` with code `.undecodable` naming the missing or mistyped field.
+    public init(json value: JSONValue) throws(AetherError) {
+        guard let object = value.objectValue else {
+            throw AetherError(code: .undecodable, message: "event JSON is \(value.typeName), expected an object")
+        }
+        let fields = FieldReader(object: object, what: "event")
+        id = try fields.string("id")
+        eventType = try fields.string("eventType")
+        actorID = try fields.string("actorId")
+        commandID = try fields.optionalString("commandId")
+        version = try fields.integer("version")
+        data = try fields.optionalObject("data") ?? [:]
+        metadata = try fields.optionalStringMap("metadata")
+        timestamp = try fields.timestamp("timestamp")
+    }
+}
+
+extension Event: Codable {
+    public init(from decoder: any Decoder) throws {
+        let value = try JSONValue(from: decoder)
+        try self.init(json: value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(eventType, forKey: .eventType)
+        try container.encode(actorID, forKey: .actorId)
+        try container.encodeIfPresent(commandID, forKey: .commandId)
+        try container.encode(version, forKey: .version)
+        try container.encode(data, forKey: .data)
+        try container.encodeIfPresent(metadata, forKey: .metadata)
+        try container.encode(timestamp, forKey: .timestamp)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, eventType, actorId, commandId, version, data, metadata, timestamp
+    }
+}
+
+/// Reads typed fields out of a JSON object, naming the field in every error.
+struct FieldReader {
+    let object: JSONObject
+    let what: String
+
+    func string(_ key: String) throws(AetherError) -> String {
+        guard let value = object[key] else { throw missing(key) }
+        guard let text = value.stringValue else { throw mistyped(key, value, "string") }
+        return text
+    }
+
+    func optionalString(_ key: String) throws(AetherError) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw mistyped(key, value, "string") }
+        return text
+    }
+
+    func integer(_ key: String) throws(AetherError) -> Int64 {
+        guard let value = object[key] else { throw missing(key) }
+        if let number = value.integerValue { return number }
+        // Go writes int64 as an integer; accept an integral double from other writers.
+        if case .double(let number) = value, number.rounded() == number, abs(number) < 9.0e15 { return Int64(number) }
+        throw mistyped(key, value, "integer")
+    }
+
+    func optionalObject(_ key: String) throws(AetherError) -> JSONObject? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let members = value.objectValue else { throw mistyped(key, value, "object") }
+        return members
+    }
+
+    func optionalStringMap(_ key: String) throws(AetherError) -> [String: String]? {
+        guard let members = try optionalObject(key) else { return nil }
+        var result = [String: String](minimumCapacity: members.count)
+        for (name, value) in members {
+            guard let text = value.stringValue else { throw mistyped("\(key).\(name)", value, "string") }
+            result[name] = text
+        }
+        return result
+    }
+
+    func timestamp(_ key: String) throws(AetherError) -> Timestamp {
+        let text = try string(key)
+        guard let value = Timestamp(rfc3339: text) else {
+            throw AetherError(code: .undecodable, message: "\(what) field \"\(key)\": \(Identifiers.quoted(text)) is not an RFC 3339 time")
+        }
+        return value
+    }
+
+    private func missing(_ key: String) -> AetherError {
+        AetherError(code: .undecodable, message: "\(what) JSON has no \"\(key)\"")
+    }
+
+    private func mistyped(_ key: String, _ value: JSONValue, _ expected: String) -> AetherError {
+        AetherError(code: .undecodable, message: "\(what) field \"\(key)\" is \(value.typeName), expected \(expected)")
+    }
+}

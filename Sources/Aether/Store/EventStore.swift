@@ -1,0 +1,110 @@
+/// An append-only log of events per actor.
+///
+/// Contract, for every implementation (checked by the store contract suite):
+/// - Saves MUST follow `VersionRules`: a version not above the actor's latest throws
+///   `AetherError.versionConflict` and writes nothing.
+/// - Identifiers are validated before anything is written (`Identifiers`).
+/// - Events are returned in version order, exactly as saved; callers cannot change stored history.
+/// - After a successful save, and never otherwise, the store sends `EventStored` to its sink.
+/// - There is no update or delete.
+public protocol EventStore: Sendable {
+    /// The namespace this store's events live in.
+    var namespace: String { get }
+
+    /// Saves one event.
+    /// - Throws: `AetherError` `.versionConflict` (nothing written), `.invalidActorID`,
+    ///   `.invalidEventType`, `.invalidEvent`, `.payloadTooLarge`, or a backend failure.
+    func save(_ event: Event) async throws
+
+    /// Saves several events of one actor, all or nothing: either every event is stored or none.
+    ///
+    /// Versions must be strictly increasing and the first above the actor's latest.
+    /// - Throws: as `save(_:)`; `.invalidEvent` when the events belong to several actors.
+    func save(_ events: [Event]) async throws
+
+    /// The actor's events with `version >= fromVersion` (inclusive), in version order.
+    /// An actor with no events gives an empty array. Undecodable records are skipped;
+    /// use `eventsWithErrors` to see them.
+    func events(of actorID: String, from fromVersion: Int64) async throws -> [Event]
+
+    /// Like `events(of:from:)`, and also every stored record that could not be decoded.
+    func eventsWithErrors(of actorID: String, from fromVersion: Int64) async throws -> ReplayResult
+
+    /// The actor's events with `version >= fromVersion`, streamed in version order, for
+    /// histories too long to hold at once. Ending the iteration early releases the read.
+    func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error>
+
+    /// The actor's latest version; 0 when it has no events.
+    func latestVersion(of actorID: String) async throws -> Int64
+
+    /// Every actor with at least one event, with its latest version, sorted by actor ID.
+    func actors() async throws -> [ActorVersion]
+}
+
+extension EventStore {
+    /// All of the actor's events.
+    public func events(of actorID: String) async throws -> [Event] {
+        try await events(of: actorID, from: 0)
+    }
+}
+
+/// An actor and its latest version.
+public struct ActorVersion: Sendable, Hashable {
+    public var actorID: String
+    public var version: Int64
+
+    public init(actorID: String, version: Int64) {
+        self.actorID = actorID
+        self.version = version
+    }
+}
+
+/// Events read back, plus the records that could not be decoded.
+public struct ReplayResult: Sendable {
+    public var events: [Event]
+    public var errors: [ReplayError]
+
+    public init(events: [Event], errors: [ReplayError]) {
+        self.events = events
+        self.errors = errors
+    }
+
+    public var hasErrors: Bool { !errors.isEmpty }
+}
+
+/// One stored record that could not be decoded: where it is, its raw bytes, and why.
+public struct ReplayError: Error, Sendable, CustomStringConvertible {
+    /// The record's position in the backend (the stream sequence for JetStream).
+    public var sequence: UInt64
+    public var rawData: [UInt8]
+    public var cause: AetherError
+
+    public init(sequence: UInt64, rawData: [UInt8], cause: AetherError) {
+        self.sequence = sequence
+        self.rawData = rawData
+        self.cause = cause
+    }
+
+    public var description: String {
+        "failed to unmarshal event at sequence \(sequence): \(cause.message)"
+    }
+}
+
+/// Keeps actor snapshots.
+public protocol SnapshotStore: Sendable {
+    /// The actor's newest snapshot, or nil when it has none.
+    func latestSnapshot(of actorID: String) async throws -> ActorSnapshot?
+
+    /// Stores a snapshot. An older snapshot never replaces a newer one as "latest".
+    /// - Throws: `AetherError` (`.invalidActorID`, `.invalidEvent` for version ≤ 0).
+    func save(_ snapshot: ActorSnapshot) async throws
+}
+
+extension EventStore where Self: SnapshotStore {
+    /// Rebuilds an actor's state from its latest snapshot plus the events after it.
+    public func load(_ actorID: String, using reducer: Reducer = .mergePatch) async throws -> ReplayedState {
+        let snapshot = try await latestSnapshot(of: actorID)
+        let events = try await events(of: actorID, from: (snapshot?.version ?? 0) + 1)
+        return replay(events, from: snapshot, using: reducer)
+    }
+}

@@ -1,0 +1,163 @@
+import Synchronization
+
+/// Events and snapshots of any number of namespaces, in memory.
+///
+/// Shared by the `InMemoryEventStore`s made from it; each store sees only its own namespace.
+public final class InMemoryStorage: Sendable {
+    struct ActorLog {
+        var events: [Event] = []
+        var snapshots: [ActorSnapshot] = []
+        var latestVersion: Int64 { events.last?.version ?? 0 }
+    }
+
+    struct State {
+        var namespaces: [String: [String: ActorLog]] = [:]
+    }
+
+    let state = Mutex(State())
+
+    public init() {}
+
+    /// The namespaces that hold at least one event, sorted.
+    public func namespaces() -> [String] {
+        state.withLock { state in state.namespaces.filter { !$0.value.isEmpty }.keys.sorted() }
+    }
+}
+
+/// A thread-safe in-memory event and snapshot store for one namespace.
+///
+/// Same semantics as the JetStream store: version rules, all-or-nothing batches,
+/// `EventStored` after success only. Events are values, so nothing a caller does to an event
+/// after saving it, or to one it read, changes stored history.
+public final class InMemoryEventStore: EventStore, SnapshotStore {
+    public let namespace: String
+    public let storage: InMemoryStorage
+    private let sink: (any EventStoredSink)?
+    private let now: @Sendable () -> Timestamp
+
+    /// - Parameters:
+    ///   - namespace: validated by `Identifiers.validateNamespace`.
+    ///   - storage: share one storage between stores of several namespaces to list them together.
+    ///   - sink: receives `EventStored` after each successful save.
+    ///   - now: the clock for `EventStored` timestamps.
+    /// - Throws: `AetherError` `.invalidNamespace`.
+    public init(
+        namespace: String = "default",
+        storage: InMemoryStorage = InMemoryStorage(),
+        sink: (any EventStoredSink)? = nil,
+        now: @escaping @Sendable () -> Timestamp = { .now() }
+    ) throws(AetherError) {
+        try Identifiers.validateNamespace(namespace)
+        self.namespace = namespace
+        self.storage = storage
+        self.sink = sink
+        self.now = now
+    }
+
+    public func save(_ event: Event) async throws {
+        try await save([event])
+    }
+
+    public func save(_ events: [Event]) async throws {
+        guard let first = events.first else { return }
+        for event in events { try event.validate() }
+        try storage.state.withLock { state throws(AetherError) in
+            var log = state.namespaces[namespace]?[first.actorID] ?? ActorLogAlias()
+            try VersionRules.checkBatch(events, current: log.latestVersion)
+            log.events.append(contentsOf: events)
+            state.namespaces[namespace, default: [:]][first.actorID] = log
+        }
+        guard let sink else { return }
+        let time = now()
+        for event in events {
+            await sink.eventStored(
+                EventStored(eventID: event.id, actorID: event.actorID, namespace: namespace, version: event.version, timestamp: time)
+            )
+        }
+    }
+
+    public func events(of actorID: String, from fromVersion: Int64) async throws -> [Event] {
+        try Identifiers.validateActorID(actorID)
+        return storage.state.withLock { state in
+            guard let events = state.namespaces[namespace]?[actorID]?.events else { return [] }
+            let start = firstIndex(in: events, atOrAbove: fromVersion)
+            return Array(events[start...])
+        }
+    }
+
+    public func eventsWithErrors(of actorID: String, from fromVersion: Int64) async throws -> ReplayResult {
+        // Values in memory cannot be undecodable.
+        ReplayResult(events: try await events(of: actorID, from: fromVersion), errors: [])
+    }
+
+    public func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
+        do {
+            try Identifiers.validateActorID(actorID)
+            let events = storage.state.withLock { state in
+                state.namespaces[namespace]?[actorID]?.events ?? []
+            }
+            for event in events[firstIndex(in: events, atOrAbove: fromVersion)...] {
+                continuation.yield(event)
+            }
+            continuation.finish()
+        } catch {
+            continuation.finish(throwing: error)
+        }
+        return stream
+    }
+
+    public func latestVersion(of actorID: String) async throws -> Int64 {
+        try Identifiers.validateActorID(actorID)
+        return storage.state.withLock { state in
+            state.namespaces[namespace]?[actorID]?.latestVersion ?? 0
+        }
+    }
+
+    public func actors() async throws -> [ActorVersion] {
+        storage.state.withLock { state in
+            (state.namespaces[namespace] ?? [:]).map { ActorVersion(actorID: $0.key, version: $0.value.latestVersion) }
+        }.sorted { $0.actorID < $1.actorID }
+    }
+
+    // MARK: snapshots
+
+    public func latestSnapshot(of actorID: String) async throws -> ActorSnapshot? {
+        try Identifiers.validateActorID(actorID)
+        return storage.state.withLock { state in
+            state.namespaces[namespace]?[actorID]?.snapshots.last
+        }
+    }
+
+    /// All snapshots kept for the actor, oldest first.
+    public func snapshots(of actorID: String) async throws -> [ActorSnapshot] {
+        try Identifiers.validateActorID(actorID)
+        return storage.state.withLock { state in
+            state.namespaces[namespace]?[actorID]?.snapshots ?? []
+        }
+    }
+
+    public func save(_ snapshot: ActorSnapshot) async throws {
+        try snapshot.validate()
+        storage.state.withLock { state in
+            var log = state.namespaces[namespace]?[snapshot.actorID] ?? ActorLogAlias()
+            // Keep snapshots ordered by version so `last` is always the newest.
+            let position = log.snapshots.firstIndex { $0.version > snapshot.version } ?? log.snapshots.endIndex
+            log.snapshots.insert(snapshot, at: position)
+            state.namespaces[namespace, default: [:]][snapshot.actorID] = log
+        }
+    }
+
+    private func firstIndex(in events: [Event], atOrAbove version: Int64) -> Int {
+        // Binary search: events are sorted by version.
+        var low = 0
+        var high = events.count
+        while low < high {
+            let mid = (low + high) / 2
+            if events[mid].version < version { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+private typealias ActorLogAlias = InMemoryStorage.ActorLog

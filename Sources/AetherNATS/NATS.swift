@@ -1,0 +1,2 @@
+/// The NATS client. Knows nothing of Aether.
+public enum NATS {}

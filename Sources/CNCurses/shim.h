@@ -1,0 +1,23 @@
+#ifndef AETHER_CNCURSES_SHIM_H
+#define AETHER_CNCURSES_SHIM_H
+
+#define NCURSES_WIDECHAR 1
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <locale.h>
+#include <ncursesw/curses.h>
+
+/* Macros and globals Swift cannot import directly. */
+static inline WINDOW *aether_stdscr(void) { return stdscr; }
+static inline int aether_lines(void) { return LINES; }
+static inline int aether_cols(void) { return COLS; }
+static inline int aether_colors(void) { return COLORS; }
+static inline attr_t aether_a_bold(void) { return A_BOLD; }
+static inline attr_t aether_a_reverse(void) { return A_REVERSE; }
+static inline attr_t aether_a_dim(void) { return A_DIM; }
+static inline attr_t aether_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t aether_color_pair(int n) { return COLOR_PAIR(n); }
+static inline int aether_key_resize(void) { return KEY_RESIZE; }
+static inline int aether_key_mouse(void) { return KEY_MOUSE; }
+static inline int aether_err(void) { return ERR; }
+
+#endif

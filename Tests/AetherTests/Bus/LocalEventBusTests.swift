@@ -1,0 +1,50 @@
+import Aether
+import Testing
+
+struct LocalBusEnvironment: BusEnvironment {
+    let bus = LocalEventBus()
+    func makeBus() async throws -> any EventBus { bus }
+}
+
+@Suite("Local event bus")
+struct LocalEventBusTests {
+    @Test("bus contract", arguments: BusContract.checks)
+    func contract(check: BusCheck) async throws {
+        try await check.body(LocalBusEnvironment())
+    }
+
+    @Test(
+        "token pattern matching follows NATS",
+        arguments: [
+            ("a", "a", true), ("a", "b", false), ("a.*", "a.b", true), ("a.*", "a", false), ("a.*", "a.b.c", false),
+            ("a.>", "a.b", true), ("a.>", "a.b.c", true), ("a.>", "a", false), (">", "a", true), (">", "a.b", true),
+            ("*.b", "a.b", true), ("*", "a.b", false),
+        ]
+    )
+    func tokenMatching(pattern: String, subject: String, expected: Bool) throws {
+        #expect(try TokenPattern(namespacePattern: pattern).matches(subject) == expected)
+        #expect(matchNamespacePattern(pattern, subject) == expected)
+    }
+
+    @Test("an in-token * is an error, not a prefix match (the original's doc claimed tenant-* matched tenant-a)")
+    func inTokenStar() {
+        #expect(throws: AetherError.self) { try TokenPattern(namespacePattern: "tenant-*") }
+        #expect(!matchNamespacePattern("tenant-*", "tenant-a"))
+    }
+
+    @Test("isWildcardPattern", arguments: [("a", false), ("a.*", true), (">", true), ("a*", false)])
+    func wildcardDetection(pattern: String, expected: Bool) {
+        #expect(isWildcardPattern(pattern) == expected)
+    }
+
+    @Test("closing the bus ends every subscription")
+    func close() async throws {
+        let bus = LocalEventBus()
+        let one = try await bus.subscribe("a")
+        let two = try await bus.subscribe(">")
+        bus.close()
+        #expect(await one.next() == nil)
+        #expect(await two.next() == nil)
+        #expect(bus.metrics().totalActiveSubscriptions == 0)
+    }
+}

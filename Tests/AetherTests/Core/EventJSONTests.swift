@@ -1,0 +1,90 @@
+import Testing
+
+@testable import Aether
+
+/// Fixtures written as the Go original's `encoding/json` writes them: struct fields in
+/// declaration order, `omitempty` on commandId and metadata, `time.Time` in RFC3339Nano with
+/// the writer's local offset, and maps with sorted keys.
+@Suite("Event and snapshot JSON, compatible with the Go original")
+struct EventJSONTests {
+    static let goEvent = #"{"id":"5b7b8a3e-8c1f-4a5e-9d2b-1f0e6c7a9b10","eventType":"OrderPlaced","actorId":"order-123","commandId":"cmd-42","version":1,"data":{"items":[{"qty":2,"sku":"A-1"}],"total":99.99},"metadata":{"correlationId":"corr-1","userId":"u-7"},"timestamp":"2026-01-08T19:30:02.123456789+01:00"}"#
+
+    static let goEventMinimal = #"{"id":"e-2","eventType":"OrderShipped","actorId":"order-123","version":2,"data":null,"timestamp":"2026-01-08T18:31:00Z"}"#
+
+    static let goSnapshot = #"{"actorId":"order-123","version":2,"state":{"status":"shipped","total":99.99},"timestamp":"2026-01-08T19:32:00.5+01:00"}"#
+
+    @Test("decodes an event written by Go, every field")
+    func decodesGoEvent() throws {
+        let event = try Event(jsonBytes: Array(Self.goEvent.utf8))
+        #expect(event.id == "5b7b8a3e-8c1f-4a5e-9d2b-1f0e6c7a9b10")
+        #expect(event.eventType == "OrderPlaced")
+        #expect(event.actorID == "order-123")
+        #expect(event.commandID == "cmd-42")
+        #expect(event.version == 1)
+        #expect(event.data["total"] == .double(99.99))
+        #expect(event.data["items"] == [["qty": 2, "sku": "A-1"]])
+        #expect(event.metadata == ["correlationId": "corr-1", "userId": "u-7"])
+        #expect(event.correlationID == "corr-1")
+        #expect(event.timestamp.rfc3339 == "2026-01-08T18:30:02.123456789Z")
+    }
+
+    @Test("encodes back with Go's keys, in Go's order, omitting nil commandId and metadata")
+    func encodesWithGoKeys() throws {
+        let event = try Event(jsonBytes: Array(Self.goEvent.utf8))
+        #expect(
+            event.jsonString()
+                == #"{"id":"5b7b8a3e-8c1f-4a5e-9d2b-1f0e6c7a9b10","eventType":"OrderPlaced","actorId":"order-123","commandId":"cmd-42","version":1,"data":{"items":[{"qty":2,"sku":"A-1"}],"total":99.99},"metadata":{"correlationId":"corr-1","userId":"u-7"},"timestamp":"2026-01-08T18:30:02.123456789Z"}"#
+        )
+        let minimal = try Event(jsonBytes: Array(Self.goEventMinimal.utf8))
+        #expect(minimal.data == [:])
+        #expect(minimal.commandID == nil)
+        #expect(
+            minimal.jsonString()
+                == #"{"id":"e-2","eventType":"OrderShipped","actorId":"order-123","version":2,"data":{},"timestamp":"2026-01-08T18:31:00Z"}"#
+        )
+    }
+
+    @Test("an event survives encode and decode unchanged")
+    func roundTrip() throws {
+        var event = Event(
+            eventType: "Paid",
+            actorID: "payment.7 ü*>",
+            version: 9,
+            data: ["amount": 12, "ratio": 0.25, "nested": ["deep": [1, "two", nil]]],
+            timestamp: Timestamp(seconds: 1_800_000_000, nanoseconds: 1)
+        )
+        event.traceID = "t-1"
+        #expect(try Event(jsonBytes: event.jsonBytes()) == event)
+        #expect(try JSONEncoderShim.decode(Event.self, try JSONEncoderShim.encode(event)) == event)
+    }
+
+    @Test("decodes a snapshot written by Go and encodes it back with the same keys")
+    func snapshot() throws {
+        let snapshot = try ActorSnapshot(jsonBytes: Array(Self.goSnapshot.utf8))
+        #expect(snapshot.actorID == "order-123")
+        #expect(snapshot.version == 2)
+        #expect(snapshot.state == ["status": "shipped", "total": 99.99])
+        #expect(
+            String(decoding: snapshot.jsonBytes(), as: UTF8.self)
+                == #"{"actorId":"order-123","version":2,"state":{"status":"shipped","total":99.99},"timestamp":"2026-01-08T18:32:00.5Z"}"#
+        )
+    }
+
+    @Test(
+        "bad records name what is wrong",
+        arguments: [
+            (#"{"id":"x","eventType":"T","actorId":"a","version":"1","timestamp":"2026-01-08T18:31:00Z"}"#, "\"version\" is string, expected integer"),
+            (#"{"id":"x","eventType":"T","version":1,"timestamp":"2026-01-08T18:31:00Z"}"#, "no \"actorId\""),
+            (#"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"yesterday"}"#, "is not an RFC 3339 time"),
+            (#"[1,2]"#, "event JSON is array"),
+            (#"{"id":"x",}"#, "line 1, column 11"),
+        ]
+    )
+    func badRecords(text: String, fragment: String) {
+        #expect {
+            _ = try Event(jsonBytes: Array(text.utf8))
+        } throws: { error in
+            "\(error)".contains(fragment)
+        }
+    }
+}
