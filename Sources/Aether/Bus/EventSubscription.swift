@@ -147,7 +147,12 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// Ends the subscription: unsubscribes, discards buffered events, releases waiting publishers.
     public func cancel() {
         let (consumer, waiters, onCancel) = state.withLock { state in
-            if state.finished { return (nil as CheckedContinuation<DeliveredEvent?, Never>?, [] as [CheckedContinuation<Bool, Never>], nil as (@Sendable () -> Void)?) }
+            if state.finished {
+                return (
+                    nil as CheckedContinuation<DeliveredEvent?, Never>?, [] as [CheckedContinuation<Bool, Never>],
+                    nil as (@Sendable () -> Void)?
+                )
+            }
             state.finished = true
             state.buffer.removeAll()
             let consumer = state.consumer
@@ -170,7 +175,8 @@ public final class EventSubscription: AsyncSequence, Sendable {
     public func next() async -> DeliveredEvent? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<DeliveredEvent?, Never>) in
-                let (immediate, released) = state.withLock { state -> (DeliveredEvent??, CheckedContinuation<Bool, Never>?) in
+                let (immediate, released) = state.withLock {
+                    state -> (DeliveredEvent??, CheckedContinuation<Bool, Never>?) in
                     if let item = state.buffer.popFirst() {
                         var released: CheckedContinuation<Bool, Never>?
                         if let waiter = state.waitingPublishers.popFirst() {
@@ -185,7 +191,10 @@ public final class EventSubscription: AsyncSequence, Sendable {
                         state.delivered += 1
                         return (.some(waiter.item), waiter.resume)
                     }
-                    precondition(state.consumer == nil, "EventSubscription \(pattern) is being iterated by two tasks at once")
+                    precondition(
+                        state.consumer == nil,
+                        "EventSubscription \(pattern) is being iterated by two tasks at once"
+                    )
                     state.consumer = continuation
                     return (nil, nil)
                 }

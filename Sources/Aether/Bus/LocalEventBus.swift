@@ -139,7 +139,11 @@ public final class LocalEventBus: EventBus {
 extension LocalEventBus: EventStoredSink {
     /// Publishes the notification as an `EventStored` event in `__internal__.<namespace>`.
     public func eventStored(_ notification: EventStored) async {
-        await deliver(notification.asEvent(), to: EventStored.busNamespace(for: notification.namespace), countAs: .published)
+        await deliver(
+            notification.asEvent(),
+            to: EventStored.busNamespace(for: notification.namespace),
+            countAs: .published
+        )
     }
 }
 

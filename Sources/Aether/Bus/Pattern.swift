@@ -24,10 +24,16 @@ public struct TokenPattern: Sendable, Hashable, CustomStringConvertible {
     public init(actorPattern pattern: String) throws(AetherError) {
         let tokens = pattern.split(separator: ".", omittingEmptySubsequences: false)
         if pattern.isEmpty || tokens.contains(where: \.isEmpty) {
-            throw AetherError(code: .invalidPattern, message: "actor pattern \(Identifiers.quoted(pattern)) has an empty token")
+            throw AetherError(
+                code: .invalidPattern,
+                message: "actor pattern \(Identifiers.quoted(pattern)) has an empty token"
+            )
         }
         if let position = tokens.firstIndex(of: ">"), position != tokens.count - 1 {
-            throw AetherError(code: .invalidPattern, message: "actor pattern \(Identifiers.quoted(pattern)) has '>' before its last token")
+            throw AetherError(
+                code: .invalidPattern,
+                message: "actor pattern \(Identifiers.quoted(pattern)) has '>' before its last token"
+            )
         }
         self.init(unchecked: pattern)
     }
@@ -96,7 +102,9 @@ public struct SubscriptionFilter: Sendable, Hashable {
     /// - Throws: `AetherError` `.invalidPattern` for a malformed actor pattern.
     public init(eventTypes: Set<String> = [], actorPattern: String?) throws(AetherError) {
         self.eventTypes = eventTypes
-        self.actorPattern = try actorPattern.map { pattern throws(AetherError) in try TokenPattern(actorPattern: pattern) }
+        self.actorPattern = try actorPattern.map { pattern throws(AetherError) in
+            try TokenPattern(actorPattern: pattern)
+        }
     }
 
     public func accepts(_ event: Event) -> Bool {

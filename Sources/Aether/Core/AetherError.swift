@@ -101,7 +101,11 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
             code: .versionConflict,
             message:
                 "version conflict: actor \"\(actorID)\" has version \(currentVersion), cannot save version \(attemptedVersion)",
-            details: .versionConflict(actorID: actorID, currentVersion: currentVersion, attemptedVersion: attemptedVersion)
+            details: .versionConflict(
+                actorID: actorID,
+                currentVersion: currentVersion,
+                attemptedVersion: attemptedVersion
+            )
         )
     }
 

@@ -47,12 +47,16 @@ public struct Event: Sendable, Hashable {
         try Identifiers.validateActorID(actorID)
         try Identifiers.validateEventType(eventType)
         if id.isEmpty {
-            throw AetherError(code: .invalidEvent, message: "event of actor \(Identifiers.quoted(actorID)) has an empty id")
+            throw AetherError(
+                code: .invalidEvent,
+                message: "event of actor \(Identifiers.quoted(actorID)) has an empty id"
+            )
         }
         if version <= 0 {
             throw AetherError(
                 code: .invalidEvent,
-                message: "event \(id) of actor \(Identifiers.quoted(actorID)) has version \(version); versions start at 1"
+                message:
+                    "event \(id) of actor \(Identifiers.quoted(actorID)) has version \(version); versions start at 1"
             )
         }
     }
@@ -200,7 +204,10 @@ struct FieldReader {
     func timestamp(_ key: String) throws(AetherError) -> Timestamp {
         let text = try string(key)
         guard let value = Timestamp(rfc3339: text) else {
-            throw AetherError(code: .undecodable, message: "\(what) field \"\(key)\": \(Identifiers.quoted(text)) is not an RFC 3339 time")
+            throw AetherError(
+                code: .undecodable,
+                message: "\(what) field \"\(key)\": \(Identifiers.quoted(text)) is not an RFC 3339 time"
+            )
         }
         return value
     }

@@ -49,7 +49,13 @@ public struct EventStored: Sendable, Hashable {
             let actorID = event.data["actorId"]?.stringValue, let namespace = event.data["namespace"]?.stringValue,
             let version = event.data["version"]?.integerValue
         else { return nil }
-        self.init(eventID: eventID, actorID: actorID, namespace: namespace, version: version, timestamp: event.timestamp)
+        self.init(
+            eventID: eventID,
+            actorID: actorID,
+            namespace: namespace,
+            version: version,
+            timestamp: event.timestamp
+        )
     }
 }
 

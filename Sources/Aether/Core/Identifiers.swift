@@ -21,7 +21,8 @@ public enum Identifiers {
         if namespace == internalNamespaceToken || namespace.hasPrefix(internalNamespaceToken + ".") {
             throw AetherError(
                 code: .invalidNamespace,
-                message: "namespace \(quoted(namespace)) is reserved: its first token \(internalNamespaceToken) belongs to Aether"
+                message:
+                    "namespace \(quoted(namespace)) is reserved: its first token \(internalNamespaceToken) belongs to Aether"
             )
         }
     }
@@ -44,7 +45,8 @@ public enum Identifiers {
         if namespace.utf8.count > maxNamespaceBytes {
             throw AetherError(
                 code: code,
-                message: "\(kind) \(quoted(String(namespace.prefix(40))))… is \(namespace.utf8.count) bytes, more than \(maxNamespaceBytes)"
+                message:
+                    "\(kind) \(quoted(String(namespace.prefix(40))))… is \(namespace.utf8.count) bytes, more than \(maxNamespaceBytes)"
             )
         }
         let tokens = namespace.split(separator: ".", omittingEmptySubsequences: false)
@@ -56,7 +58,8 @@ public enum Identifiers {
                 guard allowWildcards else {
                     throw AetherError(
                         code: code,
-                        message: "\(kind) \(quoted(namespace)) has wildcard token '\(token)'; wildcards are allowed only in subscription patterns"
+                        message:
+                            "\(kind) \(quoted(namespace)) has wildcard token '\(token)'; wildcards are allowed only in subscription patterns"
                     )
                 }
                 if token == ">" && position != tokens.count - 1 {
@@ -70,7 +73,8 @@ public enum Identifiers {
             for byte in token.utf8 where !isNamespaceByte(byte) {
                 throw AetherError(
                     code: code,
-                    message: "\(kind) \(quoted(namespace)) has character \(describeByte(byte)); tokens may use only A-Z a-z 0-9 _ -"
+                    message:
+                        "\(kind) \(quoted(namespace)) has character \(describeByte(byte)); tokens may use only A-Z a-z 0-9 _ -"
                 )
             }
         }
@@ -86,7 +90,8 @@ public enum Identifiers {
         if count > maxActorIDBytes {
             throw AetherError(
                 code: .invalidActorID,
-                message: "actor ID \(quoted(String(actorID.prefix(40))))… is \(count) bytes, more than \(maxActorIDBytes)"
+                message:
+                    "actor ID \(quoted(String(actorID.prefix(40))))… is \(count) bytes, more than \(maxActorIDBytes)"
             )
         }
         for scalar in actorID.unicodeScalars where isControl(scalar) {
@@ -161,4 +166,3 @@ public enum Identifiers {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
-

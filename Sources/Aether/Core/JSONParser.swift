@@ -102,12 +102,20 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else {
-                throw error(index < bytes.count ? "expected a string key, found \(describe(bytes[index]))" : "unexpected end of input, expected a key")
+                throw error(
+                    index < bytes.count
+                        ? "expected a string key, found \(describe(bytes[index]))"
+                        : "unexpected end of input, expected a key"
+                )
             }
             let key = try parseString()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else {
-                throw error(index < bytes.count ? "expected ':' after key \"\(key)\", found \(describe(bytes[index]))" : "unexpected end of input, expected ':'")
+                throw error(
+                    index < bytes.count
+                        ? "expected ':' after key \"\(key)\", found \(describe(bytes[index]))"
+                        : "unexpected end of input, expected ':'"
+                )
             }
             index += 1
             skipWhitespace()
@@ -253,7 +261,10 @@ struct JSONParser {
         var isInteger = true
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else {
-            throw error(index < bytes.count ? "expected a digit, found \(describe(bytes[index]))" : "unexpected end of input in number")
+            throw error(
+                index < bytes.count
+                    ? "expected a digit, found \(describe(bytes[index]))" : "unexpected end of input in number"
+            )
         }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
@@ -317,7 +328,11 @@ struct JSONParser {
         for offset in 0..<count {
             guard index + offset < bytes.count, bytes[index + offset] == start[offset] else {
                 index += offset
-                throw error(index < bytes.count ? "unexpected \(describe(bytes[index])) in literal \(literal)" : "unexpected end of input in literal \(literal)")
+                throw error(
+                    index < bytes.count
+                        ? "unexpected \(describe(bytes[index])) in literal \(literal)"
+                        : "unexpected end of input in literal \(literal)"
+                )
             }
         }
         index += count

@@ -56,7 +56,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// This instant advanced by a duration.
     public func advanced(by duration: Duration) -> Timestamp {
-        let total = nanosecondsSinceEpoch + duration.components.seconds * 1_000_000_000
+        let total =
+            nanosecondsSinceEpoch + duration.components.seconds * 1_000_000_000
             + duration.components.attoseconds / 1_000_000_000
         return Timestamp(nanosecondsSinceEpoch: total)
     }

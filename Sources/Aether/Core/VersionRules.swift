@@ -23,16 +23,22 @@ public enum VersionRules {
             if event.actorID != first.actorID {
                 throw AetherError(
                     code: .invalidEvent,
-                    message: "a batch holds events of one actor; found \(Identifiers.quoted(first.actorID)) and \(Identifiers.quoted(event.actorID))"
+                    message:
+                        "a batch holds events of one actor; found \(Identifiers.quoted(first.actorID)) and \(Identifiers.quoted(event.actorID))"
                 )
             }
             if event.version <= previous {
                 if previous == current {
-                    throw AetherError.versionConflict(actorID: event.actorID, currentVersion: current, attemptedVersion: event.version)
+                    throw AetherError.versionConflict(
+                        actorID: event.actorID,
+                        currentVersion: current,
+                        attemptedVersion: event.version
+                    )
                 }
                 throw AetherError(
                     code: .invalidEvent,
-                    message: "batch for actor \(Identifiers.quoted(event.actorID)) is not strictly increasing: \(event.version) follows \(previous)"
+                    message:
+                        "batch for actor \(Identifiers.quoted(event.actorID)) is not strictly increasing: \(event.version) follows \(previous)"
                 )
             }
             previous = event.version

@@ -8,6 +8,12 @@ public final class InMemoryStorage: Sendable {
         var events: [Event] = []
         var snapshots: [ActorSnapshot] = []
         var latestVersion: Int64 { events.last?.version ?? 0 }
+
+        /// Inserts a snapshot, keeping them ordered by version so `last` is the newest.
+        mutating func insert(_ snapshot: ActorSnapshot) {
+            let position = snapshots.firstIndex { $0.version > snapshot.version } ?? snapshots.endIndex
+            snapshots.insert(snapshot, at: position)
+        }
     }
 
     struct State {
@@ -62,16 +68,24 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
         guard let first = events.first else { return }
         for event in events { try event.validate() }
         try storage.state.withLock { state throws(AetherError) in
-            var log = state.namespaces[namespace]?[first.actorID] ?? ActorLogAlias()
-            try VersionRules.checkBatch(events, current: log.latestVersion)
-            log.events.append(contentsOf: events)
-            state.namespaces[namespace, default: [:]][first.actorID] = log
+            let current = state.namespaces[namespace]?[first.actorID]?.latestVersion ?? 0
+            try VersionRules.checkBatch(events, current: current)
+            // Append in place: copying the log out and back would copy every event on each save.
+            state.namespaces[namespace, default: [:]][first.actorID, default: ActorLogAlias()].events.append(
+                contentsOf: events
+            )
         }
         guard let sink else { return }
         let time = now()
         for event in events {
             await sink.eventStored(
-                EventStored(eventID: event.id, actorID: event.actorID, namespace: namespace, version: event.version, timestamp: time)
+                EventStored(
+                    eventID: event.id,
+                    actorID: event.actorID,
+                    namespace: namespace,
+                    version: event.version,
+                    timestamp: time
+                )
             )
         }
     }
@@ -140,11 +154,7 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
     public func save(_ snapshot: ActorSnapshot) async throws {
         try snapshot.validate()
         storage.state.withLock { state in
-            var log = state.namespaces[namespace]?[snapshot.actorID] ?? ActorLogAlias()
-            // Keep snapshots ordered by version so `last` is always the newest.
-            let position = log.snapshots.firstIndex { $0.version > snapshot.version } ?? log.snapshots.endIndex
-            log.snapshots.insert(snapshot, at: position)
-            state.namespaces[namespace, default: [:]][snapshot.actorID] = log
+            state.namespaces[namespace, default: [:]][snapshot.actorID, default: ActorLogAlias()].insert(snapshot)
         }
     }
 

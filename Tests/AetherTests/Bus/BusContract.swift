@@ -30,7 +30,11 @@ private func expectNotDelivered(
     let sentinel = Event(eventType: "Sentinel", actorID: "sentinel", version: 1)
     try await bus.publish(sentinel, to: sentinelNamespace)
     let next = try await take(1, from: subscription)
-    #expect(next.first?.event.id == sentinel.id, "\(probe.actorID)@\(namespace) leaked into \(subscription.pattern)", sourceLocation: sourceLocation)
+    #expect(
+        next.first?.event.id == sentinel.id,
+        "\(probe.actorID)@\(namespace) leaked into \(subscription.pattern)",
+        sourceLocation: sourceLocation
+    )
 }
 
 enum BusContract {
@@ -48,7 +52,13 @@ enum BusContract {
             let bus = try await env.makeBus()
             let subscription = try await bus.subscribe("tenant")
             for other in ["tenant-b", "tenant.b", "tenan", "tenant_", "other"] {
-                try await expectNotDelivered(event("leak-\(other)"), to: other, subscription: subscription, sentinelNamespace: "tenant", bus: bus)
+                try await expectNotDelivered(
+                    event("leak-\(other)"),
+                    to: other,
+                    subscription: subscription,
+                    sentinelNamespace: "tenant",
+                    bus: bus
+                )
             }
             subscription.cancel()
         },
@@ -57,9 +67,27 @@ enum BusContract {
             let subscription = try await bus.subscribe("prod.*")
             try await bus.publish(event("a"), to: "prod.orders")
             #expect(try await take(1, from: subscription).first?.namespace == "prod.orders")
-            try await expectNotDelivered(event("b"), to: "prod", subscription: subscription, sentinelNamespace: "prod.x", bus: bus)
-            try await expectNotDelivered(event("c"), to: "prod.orders.eu", subscription: subscription, sentinelNamespace: "prod.x", bus: bus)
-            try await expectNotDelivered(event("d"), to: "staging.orders", subscription: subscription, sentinelNamespace: "prod.x", bus: bus)
+            try await expectNotDelivered(
+                event("b"),
+                to: "prod",
+                subscription: subscription,
+                sentinelNamespace: "prod.x",
+                bus: bus
+            )
+            try await expectNotDelivered(
+                event("c"),
+                to: "prod.orders.eu",
+                subscription: subscription,
+                sentinelNamespace: "prod.x",
+                bus: bus
+            )
+            try await expectNotDelivered(
+                event("d"),
+                to: "staging.orders",
+                subscription: subscription,
+                sentinelNamespace: "prod.x",
+                bus: bus
+            )
             subscription.cancel()
         },
         BusCheck(name: "> matches one or more trailing tokens, not the parent") { env in
@@ -68,8 +96,20 @@ enum BusContract {
             try await bus.publish(event("a"), to: "prod.orders")
             try await bus.publish(event("b"), to: "prod.orders.eu.west")
             #expect(try await take(2, from: subscription).map(\.namespace) == ["prod.orders", "prod.orders.eu.west"])
-            try await expectNotDelivered(event("c"), to: "prod", subscription: subscription, sentinelNamespace: "prod.x", bus: bus)
-            try await expectNotDelivered(event("d"), to: "production.x", subscription: subscription, sentinelNamespace: "prod.x", bus: bus)
+            try await expectNotDelivered(
+                event("c"),
+                to: "prod",
+                subscription: subscription,
+                sentinelNamespace: "prod.x",
+                bus: bus
+            )
+            try await expectNotDelivered(
+                event("d"),
+                to: "production.x",
+                subscription: subscription,
+                sentinelNamespace: "prod.x",
+                bus: bus
+            )
             subscription.cancel()
         },
         BusCheck(name: "filter: any listed event type AND the actor pattern") { env in
@@ -124,7 +164,11 @@ enum BusContract {
         },
         BusCheck(name: "drop newest: a full buffer drops arrivals, counted per subscriber and namespace") { env in
             let bus = try await env.makeBus()
-            let subscription = try await bus.subscribe("full", filter: nil, options: SubscriptionOptions(bufferSize: 2, overflow: .dropNewest))
+            let subscription = try await bus.subscribe(
+                "full",
+                filter: nil,
+                options: SubscriptionOptions(bufferSize: 2, overflow: .dropNewest)
+            )
             let sentinel = try await bus.subscribe("full", filter: nil, options: SubscriptionOptions(bufferSize: 10))
             for version in 1...5 { try await bus.publish(event("f", Int64(version)), to: "full") }
             // The roomy subscriber's five events show all five reached the bus.
@@ -137,7 +181,11 @@ enum BusContract {
         },
         BusCheck(name: "drop oldest: a full buffer keeps the newest events") { env in
             let bus = try await env.makeBus()
-            let subscription = try await bus.subscribe("old", filter: nil, options: SubscriptionOptions(bufferSize: 2, overflow: .dropOldest))
+            let subscription = try await bus.subscribe(
+                "old",
+                filter: nil,
+                options: SubscriptionOptions(bufferSize: 2, overflow: .dropOldest)
+            )
             let sentinel = try await bus.subscribe("old", filter: nil, options: SubscriptionOptions(bufferSize: 10))
             for version in 1...5 { try await bus.publish(event("f", Int64(version)), to: "old") }
             #expect(try await take(5, from: sentinel).count == 5)
@@ -149,7 +197,11 @@ enum BusContract {
         },
         BusCheck(name: "block: the publisher waits for room and nothing is dropped") { env in
             let bus = try await env.makeBus()
-            let subscription = try await bus.subscribe("slow", filter: nil, options: SubscriptionOptions(bufferSize: 1, overflow: .block))
+            let subscription = try await bus.subscribe(
+                "slow",
+                filter: nil,
+                options: SubscriptionOptions(bufferSize: 1, overflow: .block)
+            )
             let publisher = Task {
                 for version in 1...20 { try await bus.publish(event("b", Int64(version)), to: "slow") }
             }
@@ -181,7 +233,9 @@ enum BusContract {
         BusCheck(name: "bad namespaces, events and patterns are rejected, nothing published") { env in
             let bus = try await env.makeBus()
             for namespace in ["", "a.*", ">", "a b", "a..b", "__internal__.x"] {
-                await #expect(throws: AetherError.self, "publish to \(namespace)") { try await bus.publish(event("x"), to: namespace) }
+                await #expect(throws: AetherError.self, "publish to \(namespace)") {
+                    try await bus.publish(event("x"), to: namespace)
+                }
             }
             await #expect(throws: AetherError.self) { try await bus.publish(event(""), to: "ok") }
             await #expect(throws: AetherError.self) { try await bus.publish(event("x", 0), to: "ok") }

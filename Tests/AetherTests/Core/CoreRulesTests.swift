@@ -11,8 +11,10 @@ struct CoreRulesTests {
 
     @Test(
         "hostile namespaces are rejected with a message naming them",
-        arguments: ["", "a..b", ".a", "a.", "a b", "orders.*", "orders.>", "*", ">", "a/b", "ü", "a\u{0}b", "__internal__",
-            "__internal__.x", String(repeating: "a", count: 256)]
+        arguments: [
+            "", "a..b", ".a", "a.", "a b", "orders.*", "orders.>", "*", ">", "a/b", "ü", "a\u{0}b", "__internal__",
+            "__internal__.x", String(repeating: "a", count: 256),
+        ]
     )
     func invalidNamespaces(namespace: String) {
         #expect {
@@ -23,21 +25,32 @@ struct CoreRulesTests {
         }
     }
 
-    @Test("patterns allow * anywhere and > only last", arguments: [("orders.*", true), ("*.eu", true), (">", true), ("a.>", true), ("a.>.b", false), ("a..*", false), ("a *", false)])
+    @Test(
+        "patterns allow * anywhere and > only last",
+        arguments: [
+            ("orders.*", true), ("*.eu", true), (">", true), ("a.>", true), ("a.>.b", false), ("a..*", false),
+            ("a *", false),
+        ]
+    )
     func patterns(pattern: String, valid: Bool) {
         #expect(((try? Identifiers.validateNamespacePattern(pattern)) != nil) == valid)
     }
 
     @Test(
         "actor IDs: anything printable up to 256 bytes",
-        arguments: [("order-1", true), ("a.b c*>", true), ("ü😀", true), ("", false), ("a\nb", false), ("a\u{7F}", false),
-            (String(repeating: "x", count: 256), true), (String(repeating: "x", count: 257), false)]
+        arguments: [
+            ("order-1", true), ("a.b c*>", true), ("ü😀", true), ("", false), ("a\nb", false), ("a\u{7F}", false),
+            (String(repeating: "x", count: 256), true), (String(repeating: "x", count: 257), false),
+        ]
     )
     func actorIDs(actorID: String, valid: Bool) {
         #expect(((try? Identifiers.validateActorID(actorID)) != nil) == valid)
     }
 
-    @Test("event types must be non-empty and printable", arguments: [("OrderPlaced", true), ("order.placed v2", true), ("", false), ("a\tb", false)])
+    @Test(
+        "event types must be non-empty and printable",
+        arguments: [("OrderPlaced", true), ("order.placed v2", true), ("", false), ("a\tb", false)]
+    )
     func eventTypes(eventType: String, valid: Bool) {
         #expect(((try? Identifiers.validateEventType(eventType)) != nil) == valid)
     }
@@ -90,7 +103,9 @@ struct CoreRulesTests {
 
     @Test("replay from a snapshot skips events it already holds")
     func replayFromSnapshot() {
-        let events = (1...5).map { Event(eventType: "Set", actorID: "a", version: Int64($0), data: ["n": .integer(Int64($0))]) }
+        let events = (1...5).map {
+            Event(eventType: "Set", actorID: "a", version: Int64($0), data: ["n": .integer(Int64($0))])
+        }
         let snapshot = ActorSnapshot(actorID: "a", version: 3, state: ["n": 3, "fromSnapshot": true])
         let result = replay(events, from: snapshot)
         #expect(result == ReplayedState(state: ["n": 5, "fromSnapshot": true], version: 5, eventsApplied: 2))
@@ -99,7 +114,13 @@ struct CoreRulesTests {
 
     @Test("EventStored travels as an event and reads back")
     func eventStoredRoundTrip() throws {
-        let stored = EventStored(eventID: "e1", actorID: "a.b", namespace: "orders", version: 4, timestamp: Timestamp(seconds: 10))
+        let stored = EventStored(
+            eventID: "e1",
+            actorID: "a.b",
+            namespace: "orders",
+            version: 4,
+            timestamp: Timestamp(seconds: 10)
+        )
         let event = stored.asEvent()
         #expect(event.eventType == EventStored.eventType)
         #expect(EventStored(event: event) == stored)

@@ -7,11 +7,14 @@ import Testing
 /// the writer's local offset, and maps with sorted keys.
 @Suite("Event and snapshot JSON, compatible with the Go original")
 struct EventJSONTests {
-    static let goEvent = #"{"id":"5b7b8a3e-8c1f-4a5e-9d2b-1f0e6c7a9b10","eventType":"OrderPlaced","actorId":"order-123","commandId":"cmd-42","version":1,"data":{"items":[{"qty":2,"sku":"A-1"}],"total":99.99},"metadata":{"correlationId":"corr-1","userId":"u-7"},"timestamp":"2026-01-08T19:30:02.123456789+01:00"}"#
+    static let goEvent =
+        #"{"id":"5b7b8a3e-8c1f-4a5e-9d2b-1f0e6c7a9b10","eventType":"OrderPlaced","actorId":"order-123","commandId":"cmd-42","version":1,"data":{"items":[{"qty":2,"sku":"A-1"}],"total":99.99},"metadata":{"correlationId":"corr-1","userId":"u-7"},"timestamp":"2026-01-08T19:30:02.123456789+01:00"}"#
 
-    static let goEventMinimal = #"{"id":"e-2","eventType":"OrderShipped","actorId":"order-123","version":2,"data":null,"timestamp":"2026-01-08T18:31:00Z"}"#
+    static let goEventMinimal =
+        #"{"id":"e-2","eventType":"OrderShipped","actorId":"order-123","version":2,"data":null,"timestamp":"2026-01-08T18:31:00Z"}"#
 
-    static let goSnapshot = #"{"actorId":"order-123","version":2,"state":{"status":"shipped","total":99.99},"timestamp":"2026-01-08T19:32:00.5+01:00"}"#
+    static let goSnapshot =
+        #"{"actorId":"order-123","version":2,"state":{"status":"shipped","total":99.99},"timestamp":"2026-01-08T19:32:00.5+01:00"}"#
 
     @Test("decodes an event written by Go, every field")
     func decodesGoEvent() throws {
@@ -73,9 +76,15 @@ struct EventJSONTests {
     @Test(
         "bad records name what is wrong",
         arguments: [
-            (#"{"id":"x","eventType":"T","actorId":"a","version":"1","timestamp":"2026-01-08T18:31:00Z"}"#, "\"version\" is string, expected integer"),
+            (
+                #"{"id":"x","eventType":"T","actorId":"a","version":"1","timestamp":"2026-01-08T18:31:00Z"}"#,
+                "\"version\" is string, expected integer"
+            ),
             (#"{"id":"x","eventType":"T","version":1,"timestamp":"2026-01-08T18:31:00Z"}"#, "no \"actorId\""),
-            (#"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"yesterday"}"#, "is not an RFC 3339 time"),
+            (
+                #"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"yesterday"}"#,
+                "is not an RFC 3339 time"
+            ),
             (#"[1,2]"#, "event JSON is array"),
             (#"{"id":"x",}"#, "line 1, column 11"),
         ]

@@ -19,8 +19,12 @@ struct InMemoryEventStoreTests {
     @Test("storage lists the namespaces that hold events")
     func namespaces() async throws {
         let storage = InMemoryStorage()
-        try await InMemoryEventStore(namespace: "b", storage: storage).save(Event(eventType: "T", actorID: "x", version: 1))
-        try await InMemoryEventStore(namespace: "a", storage: storage).save(Event(eventType: "T", actorID: "x", version: 1))
+        try await InMemoryEventStore(namespace: "b", storage: storage).save(
+            Event(eventType: "T", actorID: "x", version: 1)
+        )
+        try await InMemoryEventStore(namespace: "a", storage: storage).save(
+            Event(eventType: "T", actorID: "x", version: 1)
+        )
         _ = try InMemoryEventStore(namespace: "empty", storage: storage)
         #expect(storage.namespaces() == ["a", "b"])
     }

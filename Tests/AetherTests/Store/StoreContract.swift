@@ -37,7 +37,11 @@ private func event(_ actor: String, _ version: Int64, _ type: String = "Set", _ 
     Event(eventType: type, actorID: actor, version: version, data: data)
 }
 
-private func expectCode(_ code: AetherError.Code, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+private func expectCode(
+    _ code: AetherError.Code,
+    _ body: () async throws -> Void,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async {
     do {
         try await body()
         Issue.record("expected \(code), nothing was thrown", sourceLocation: sourceLocation)
@@ -106,7 +110,9 @@ enum StoreContract {
         },
         StoreCheck(name: "events come back in version order, in full and streamed") { env in
             let store = try await env.makeStore(namespace: "contract", sink: nil)
-            for version in 1...250 { try await store.save(event("o", Int64(version), "Tick", ["i": .integer(Int64(version))])) }
+            for version in 1...250 {
+                try await store.save(event("o", Int64(version), "Tick", ["i": .integer(Int64(version))]))
+            }
             let all = try await store.events(of: "o", from: 0)
             #expect(all.map(\.version) == (1...250).map { Int64($0) })
             var streamed: [Int64] = []
@@ -203,19 +209,32 @@ enum StoreContract {
         StoreCheck(name: "snapshots: latest wins, an older one never replaces it, bad ones are rejected") { env in
             let store = try await env.makeStore(namespace: "contract", sink: nil)
             #expect(try await store.latestSnapshot(of: "s") == nil)
-            let v5 = ActorSnapshot(actorID: "s", version: 5, state: ["n": 5, "nested": ["x": [1, 2]]], timestamp: Timestamp(seconds: 100))
+            let v5 = ActorSnapshot(
+                actorID: "s",
+                version: 5,
+                state: ["n": 5, "nested": ["x": [1, 2]]],
+                timestamp: Timestamp(seconds: 100)
+            )
             try await store.save(v5)
             #expect(try await store.latestSnapshot(of: "s") == v5)
             let v9 = ActorSnapshot(actorID: "s", version: 9, state: ["n": 9], timestamp: Timestamp(seconds: 200))
             try await store.save(v9)
-            try await store.save(ActorSnapshot(actorID: "s", version: 7, state: ["n": 7], timestamp: Timestamp(seconds: 300)))
+            try await store.save(
+                ActorSnapshot(actorID: "s", version: 7, state: ["n": 7], timestamp: Timestamp(seconds: 300))
+            )
             #expect(try await store.latestSnapshot(of: "s") == v9)
-            await expectCode(.invalidEvent) { try await store.save(ActorSnapshot(actorID: "s", version: 0, state: [:])) }
-            await expectCode(.invalidActorID) { try await store.save(ActorSnapshot(actorID: "", version: 1, state: [:])) }
+            await expectCode(.invalidEvent) {
+                try await store.save(ActorSnapshot(actorID: "s", version: 0, state: [:]))
+            }
+            await expectCode(.invalidActorID) {
+                try await store.save(ActorSnapshot(actorID: "", version: 1, state: [:]))
+            }
         },
         StoreCheck(name: "load rebuilds state from the latest snapshot plus later events") { env in
             let store = try await env.makeStore(namespace: "contract", sink: nil)
-            for version in 1...6 { try await store.save(event("l", Int64(version), "Set", ["n": .integer(Int64(version))])) }
+            for version in 1...6 {
+                try await store.save(event("l", Int64(version), "Set", ["n": .integer(Int64(version))]))
+            }
             try await store.save(ActorSnapshot(actorID: "l", version: 4, state: ["n": 4, "snap": true]))
             let loaded = try await store.load("l")
             #expect(loaded == ReplayedState(state: ["n": 6, "snap": true], version: 6, eventsApplied: 2))
