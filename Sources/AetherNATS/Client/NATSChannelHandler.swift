@@ -1,0 +1,108 @@
+import NIOCore
+
+/// The NIO end of one connection: answers server PINGs, runs the handshake (INFO, then
+/// CONNECT+PING answered by PONG or -ERR), and then hands every op to the client, tagged with
+/// the connection's generation so ops from an old connection are ignored.
+final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ServerOp
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case awaitingInfo
+        case awaitingPong
+        case ready
+        /// The handshake failed; the promises are completed.
+        case failed
+    }
+
+    private var phase = Phase.awaitingInfo
+    private let client: NATSClient
+    private let generation: UInt64
+    private let infoPromise: EventLoopPromise<ServerInfo>
+    private let readyPromise: EventLoopPromise<Void>
+    private var closeReason: String?
+
+    init(client: NATSClient, generation: UInt64, infoPromise: EventLoopPromise<ServerInfo>, readyPromise: EventLoopPromise<Void>) {
+        self.client = client
+        self.generation = generation
+        self.infoPromise = infoPromise
+        self.readyPromise = readyPromise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let op = unwrapInboundIn(data)
+        if case .ping = op {
+            var buffer = context.channel.allocator.buffer(capacity: 6)
+            buffer.writePong()
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        switch phase {
+        case .awaitingInfo:
+            guard case .info(let info) = op else {
+                failHandshake(NATSError(code: .protocolError, message: "server did not start with INFO"), context: context)
+                return
+            }
+            phase = .awaitingPong
+            infoPromise.succeed(info)
+        case .awaitingPong:
+            switch op {
+            case .pong:
+                phase = .ready
+                readyPromise.succeed(())
+            case .err(let text):
+                failHandshake(NATSClient.errorForServerMessage(text), context: context)
+            case .ok, .info:
+                break
+            default:
+                failHandshake(NATSError(code: .protocolError, message: "unexpected message during handshake"), context: context)
+            }
+        case .ready:
+            if case .err(let text) = op { closeReason = text }
+            client.handle(op, generation: generation)
+        case .failed:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closeReason = (error as? NATSError)?.message ?? "\(error)"
+        if phase == .awaitingInfo || phase == .awaitingPong {
+            failHandshake(error as? NATSError ?? NATSError(code: .connectionFailed, message: "\(error)"), context: context)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let error = NATSError(code: .disconnected, message: closeReason ?? "connection closed by the server")
+        switch phase {
+        case .awaitingInfo:
+            infoPromise.fail(error)
+            readyPromise.fail(error)
+        case .awaitingPong:
+            readyPromise.fail(error)
+        case .ready:
+            client.connectionLost(generation: generation, reason: closeReason ?? "connection closed")
+        case .failed:
+            break
+        }
+        phase = .failed
+        context.fireChannelInactive()
+    }
+
+    private func failHandshake(_ error: NATSError, context: ChannelHandlerContext) {
+        switch phase {
+        case .awaitingInfo:
+            infoPromise.fail(error)
+            readyPromise.fail(error)
+        case .awaitingPong:
+            readyPromise.fail(error)
+        case .ready, .failed:
+            break
+        }
+        closeReason = error.message
+        phase = .failed
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,521 @@
+import DequeModule
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A connection to a NATS server or cluster, on SwiftNIO.
+///
+/// - Publishes are validated (subject, headers, `max_payload`) before anything is sent, and
+///   coalesced: every publish made during one event-loop tick goes out in one socket write.
+/// - Subscriptions are `AsyncSequence`s with bounded buffers and counted drops.
+/// - Requests share one wildcard inbox subscription; a 503 "no responders" fails at once.
+/// - When the connection is lost the client reconnects by itself (backoff with jitter, across
+///   configured and advertised servers), re-subscribes every live subscription with the same
+///   sid, subject and queue group, and then sends what was published meanwhile (up to
+///   `reconnectBufferSize`). Requests and flushes in flight fail with `.disconnected`.
+///
+/// Not guaranteed: delivery of messages published while disconnected if the client gives up
+/// or is closed before it reconnects.
+public final class NATSClient: Sendable {
+    public let options: NATSOptions
+    let eventLoop: any EventLoop
+    let logger: Logger
+    let state: Mutex<State>
+
+    struct SubscriptionEntry {
+        var subscription: NATSSubscription
+        var max: Int?
+        var delivered = 0
+    }
+
+    struct RequestMux {
+        var prefix: String
+        var sid: UInt64
+        var waiters: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
+    }
+
+    enum PongWaiter {
+        case keepalive
+        case flush(id: UInt64, CheckedContinuation<Void, any Error>)
+    }
+
+    /// Counters since the client was made.
+    public struct Statistics: Sendable, Equatable {
+        public var inMessages = 0
+        public var outMessages = 0
+        public var inBytes = 0
+        public var outBytes = 0
+        public var reconnects = 0
+    }
+
+    struct State {
+        var status = ConnectionStatus.connecting
+        var channel: (any Channel)?
+        var generation: UInt64 = 0
+        var info: ServerInfo?
+        var server: ServerURL?
+        var pool: [ServerURL]
+        var nextSID: UInt64 = 1
+        var subscriptions: [UInt64: SubscriptionEntry] = [:]
+        var pending: ByteBuffer
+        var flushScheduled = false
+        var pongWaiters: Deque<PongWaiter> = []
+        var nextWaiterID: UInt64 = 0
+        var pingsOut = 0
+        var mux: RequestMux?
+        var eventStreams: [UInt64: AsyncStream<ConnectionEvent>.Continuation] = [:]
+        var closed = false
+        var keepalive: RepeatedTask?
+        var reconnectTask: Task<Void, Never>?
+        var maxPayload = 1_048_576
+        var statistics = Statistics()
+    }
+
+    init(options: NATSOptions) throws(NATSError) {
+        var pool: [ServerURL] = []
+        for text in options.servers { pool.append(try ServerURL(parsing: text)) }
+        if pool.isEmpty { throw NATSError(code: .connectionFailed, message: "no server URLs given") }
+        if !options.noRandomize { pool.shuffle() }
+        self.options = options
+        self.logger = options.logger
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.state = Mutex(State(pool: pool, pending: ByteBufferAllocator().buffer(capacity: 64 * 1024)))
+    }
+
+    /// Connects to the first server of the pool that answers.
+    /// - Throws: `NATSError` `.authorization` when the server rejects the credentials,
+    ///   `.tls` when TLS fails, else `.connectionFailed` naming the servers tried.
+    public static func connect(_ options: NATSOptions) async throws -> NATSClient {
+        let client = try NATSClient(options: options)
+        try await client.connectFirst()
+        return client
+    }
+
+    /// Connects to one URL with default options.
+    public static func connect(url: String) async throws -> NATSClient {
+        try await connect(NATSOptions(url: url))
+    }
+
+    // MARK: observing
+
+    /// Where the connection is now.
+    public var status: ConnectionStatus { state.withLock { $0.status } }
+
+    /// The INFO of the server connected to (nil before the first connect).
+    public var serverInfo: ServerInfo? { state.withLock { $0.info } }
+
+    /// The server connected to, without credentials.
+    public var connectedServer: ServerURL? { state.withLock { $0.server } }
+
+    /// The largest message (headers plus payload) the server accepts.
+    public var maxPayload: Int { state.withLock { $0.maxPayload } }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Connection changes: first `.snapshot` of the status now, then each change in order.
+    /// The stream ends when the client is closed.
+    public func events() -> AsyncStream<ConnectionEvent> {
+        let (stream, continuation) = AsyncStream<ConnectionEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = state.withLock { state -> UInt64? in
+            continuation.yield(.snapshot(state.status))
+            if state.closed { return nil }
+            state.nextWaiterID += 1
+            state.eventStreams[state.nextWaiterID] = continuation
+            return state.nextWaiterID
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.eventStreams.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func emit(_ event: ConnectionEvent) {
+        let streams = state.withLock { Array($0.eventStreams.values) }
+        for stream in streams { stream.yield(event) }
+    }
+
+    // MARK: publishing
+
+    /// Publishes a message.
+    /// - Throws: `NATSError` `.invalidSubject`, `.invalidHeader`, `.payloadTooLarge` (nothing is
+    ///   sent), `.bufferFull` while reconnecting, `.connectionClosed`, `.draining`.
+    public func publish(
+        _ payload: ByteBuffer,
+        to subject: String,
+        replyTo: String? = nil,
+        headers: NATSHeaders? = nil
+    ) throws(NATSError) {
+        try Subject.validatePublish(subject)
+        if let replyTo { try Subject.validatePublish(replyTo) }
+        if let headers { try headers.validate() }
+        try enqueuePublish(payload, to: subject, replyTo: replyTo, headers: headers)
+    }
+
+    /// Publishes bytes.
+    public func publish(_ bytes: some Sequence<UInt8>, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil) throws(NATSError) {
+        try publish(ByteBuffer(bytes: bytes), to: subject, replyTo: replyTo, headers: headers)
+    }
+
+    /// Publishes UTF-8 text.
+    public func publish(_ text: String, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil) throws(NATSError) {
+        try publish(ByteBuffer(string: text), to: subject, replyTo: replyTo, headers: headers)
+    }
+
+    /// Enqueues a PUB/HPUB whose subject and headers were already validated.
+    func enqueuePublish(_ payload: ByteBuffer, to subject: String, replyTo: String?, headers: NATSHeaders?) throws(NATSError) {
+        let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
+            try state.checkOpen()
+            let headerBytes = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
+            let size = headerBytes + payload.readableBytes
+            if size > state.maxPayload {
+                throw NATSError(
+                    code: .payloadTooLarge,
+                    message: "message to \(Subject.describe(subject)) is \(size) bytes; the server accepts at most \(state.maxPayload)"
+                )
+            }
+            if state.channel == nil && state.pending.readableBytes + size > options.reconnectBufferSize {
+                throw NATSError(
+                    code: .bufferFull,
+                    message: "reconnect buffer full (\(options.reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
+                )
+            }
+            state.pending.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
+            state.statistics.outMessages += 1
+            state.statistics.outBytes += payload.readableBytes
+            return state.takeFlushChannel()
+        }
+        if let channel { scheduleFlush(on: channel) }
+    }
+
+    /// Writes `write` into the outbound buffer (any state but closed) and schedules a flush.
+    func enqueueControl(_ write: (inout ByteBuffer) -> Void) {
+        let channel = state.withLock { state -> (any Channel)? in
+            if state.closed { return nil }
+            write(&state.pending)
+            return state.takeFlushChannel()
+        }
+        if let channel { scheduleFlush(on: channel) }
+    }
+
+    func scheduleFlush(on channel: any Channel) {
+        channel.eventLoop.execute { self.flushPending() }
+    }
+
+    /// Sends everything buffered, in one write. Runs on the event loop.
+    private func flushPending() {
+        let (channel, buffer) = state.withLock { state -> ((any Channel)?, ByteBuffer?) in
+            state.flushScheduled = false
+            guard let channel = state.channel, state.pending.readableBytes > 0 else { return (nil, nil) }
+            let out = state.pending
+            state.pending = channel.allocator.buffer(capacity: Swift.max(4096, out.readableBytes))
+            return (channel, out)
+        }
+        if let channel, let buffer {
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    /// Sends a PING and waits for the PONG: everything published before it has reached the server.
+    /// - Throws: `NATSError` `.timeout`, `.disconnected`, `.connectionClosed`.
+    public func flush(timeout: Duration = .seconds(5)) async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            self.failFlush(id: id, NATSError(code: .timeout, message: "flush timed out after \(timeout)"))
+        }
+        defer { timer.cancel() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let (channel, failure) = state.withLock { state -> ((any Channel)?, NATSError?) in
+                if state.closed { return (nil, NATSError(code: .connectionClosed, message: "the connection is closed")) }
+                guard state.channel != nil else {
+                    return (nil, NATSError(code: .disconnected, message: "not connected; cannot flush"))
+                }
+                state.pending.writePing()
+                state.pongWaiters.append(.flush(id: id, continuation))
+                return (state.takeFlushChannel(), nil)
+            }
+            if let failure { continuation.resume(throwing: failure) }
+            if let channel { scheduleFlush(on: channel) }
+        }
+    }
+
+    private func failFlush(id: UInt64, _ error: NATSError) {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            guard let index = state.pongWaiters.firstIndex(where: { if case .flush(id, _) = $0 { return true } else { return false } })
+            else { return nil }
+            guard case .flush(_, let continuation) = state.pongWaiters[index] else { return nil }
+            // Keep the slot so PONGs stay matched to PINGs; it becomes a keepalive.
+            state.pongWaiters[index] = .keepalive
+            return continuation
+        }
+        continuation?.resume(throwing: error)
+    }
+
+    // MARK: subscribing
+
+    /// Subscribes to a subject (wildcards allowed), optionally in a queue group.
+    ///
+    /// Returns once the server has the subscription (a PING/PONG round trip), so messages
+    /// published after this returns are delivered. While disconnected it returns at once and the
+    /// subscription is made on reconnect.
+    /// - Parameter max: unsubscribe automatically after this many messages.
+    /// - Throws: `NATSError` `.invalidSubject`, `.connectionClosed`.
+    public func subscribe(to subject: String, queue: String? = nil, max: Int? = nil) async throws -> NATSSubscription {
+        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max)
+        if state.withLock({ $0.channel != nil }) {
+            do {
+                try await flush()
+            } catch let error as NATSError where error.code == .disconnected {
+                // Made again on reconnect.
+            }
+        }
+        return subscription
+    }
+
+    /// Subscribes without waiting for the server to confirm.
+    public func subscribeNoWait(to subject: String, queue: String? = nil, max: Int? = nil) throws(NATSError) -> NATSSubscription {
+        try Subject.validateSubscribe(subject)
+        if let queue { try Subject.validateQueue(queue) }
+        if let max, max <= 0 {
+            throw NATSError(code: .invalidSubject, message: "auto-unsubscribe limit must be positive, got \(max)")
+        }
+        let (subscription, channel) = try state.withLock { state throws(NATSError) -> (NATSSubscription, (any Channel)?) in
+            try state.checkOpen()
+            let sid = state.nextSID
+            state.nextSID += 1
+            let subscription = NATSSubscription(
+                subject: subject,
+                queue: queue,
+                sid: sid,
+                pendingLimit: options.subscriptionPendingLimit,
+                unsubscribe: { [weak self] sid in self?.unsubscribe(sid: sid) },
+                drain: { [weak self] sid in await self?.drain(sid: sid) }
+            )
+            state.subscriptions[sid] = SubscriptionEntry(subscription: subscription, max: max)
+            state.pending.writeSubscribe(subject: subject, queue: queue, sid: sid)
+            if let max { state.pending.writeUnsubscribe(sid: sid, max: max) }
+            return (subscription, state.takeFlushChannel())
+        }
+        if let channel { scheduleFlush(on: channel) }
+        return subscription
+    }
+
+    func unsubscribe(sid: UInt64) {
+        let (entry, channel) = state.withLock { state -> (SubscriptionEntry?, (any Channel)?) in
+            guard let entry = state.subscriptions.removeValue(forKey: sid) else { return (nil, nil) }
+            if !state.closed { state.pending.writeUnsubscribe(sid: sid, max: nil) }
+            return (entry, state.takeFlushChannel())
+        }
+        entry?.subscription.finish(discardBuffered: true)
+        if let channel { scheduleFlush(on: channel) }
+    }
+
+    func drain(sid: UInt64) async {
+        enqueueControl { $0.writeUnsubscribe(sid: sid, max: nil) }
+        // Once the PONG is back, the server has sent everything it will send on this sid.
+        try? await flush()
+        let entry = state.withLock { $0.subscriptions.removeValue(forKey: sid) }
+        entry?.subscription.finish(discardBuffered: false)
+    }
+
+    // MARK: request/reply
+
+    /// Sends a request and waits for the first reply.
+    /// - Throws: `NATSError` `.noResponders` (at once, when nobody listens), `.timeout`,
+    ///   `.disconnected` (the connection was lost first), `.invalidSubject`, `.payloadTooLarge`.
+    public func request(
+        _ payload: ByteBuffer,
+        to subject: String,
+        headers: NATSHeaders? = nil,
+        timeout: Duration? = nil
+    ) async throws -> NATSMessage {
+        try Subject.validatePublish(subject)
+        if let headers { try headers.validate() }
+        let timeout = timeout ?? options.requestTimeout
+        let prefix = try ensureMux()
+        let token = NUID.next(length: 10)
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            self.failRequest(token: token, NATSError(code: .timeout, message: "request to \(Subject.describe(subject)) timed out after \(timeout)"))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
+                state.withLock { $0.mux?.waiters[token] = continuation }
+                do {
+                    try enqueuePublish(payload, to: subject, replyTo: prefix + token, headers: headers)
+                } catch {
+                    failRequest(token: token, error)
+                }
+            }
+        } onCancel: {
+            self.failRequest(token: token, CancellationError())
+        }
+    }
+
+    /// Sends a request with bytes.
+    public func request(_ bytes: some Sequence<UInt8>, to subject: String, headers: NATSHeaders? = nil, timeout: Duration? = nil) async throws -> NATSMessage {
+        try await request(ByteBuffer(bytes: bytes), to: subject, headers: headers, timeout: timeout)
+    }
+
+    /// Sends a request with UTF-8 text.
+    public func request(_ text: String, to subject: String, headers: NATSHeaders? = nil, timeout: Duration? = nil) async throws -> NATSMessage {
+        try await request(ByteBuffer(string: text), to: subject, headers: headers, timeout: timeout)
+    }
+
+    private func ensureMux() throws(NATSError) -> String {
+        let (prefix, channel) = try state.withLock { state throws(NATSError) -> (String, (any Channel)?) in
+            try state.checkOpen()
+            if let mux = state.mux { return (mux.prefix, nil) }
+            let prefix = "\(options.inboxPrefix).\(NUID.next())."
+            let sid = state.nextSID
+            state.nextSID += 1
+            state.mux = RequestMux(prefix: prefix, sid: sid)
+            state.pending.writeSubscribe(subject: prefix + "*", queue: nil, sid: sid)
+            return (prefix, state.takeFlushChannel())
+        }
+        if let channel { scheduleFlush(on: channel) }
+        return prefix
+    }
+
+    private func failRequest(token: String, _ error: any Error) {
+        let waiter = state.withLock { $0.mux?.waiters.removeValue(forKey: token) }
+        waiter?.resume(throwing: error)
+    }
+
+    /// A new unique inbox subject.
+    public func newInbox() -> String {
+        NUID.inbox(prefix: options.inboxPrefix)
+    }
+
+    // MARK: inbound
+
+    /// Handles one op of the connection of `generation` (on the event loop).
+    func handle(_ op: ServerOp, generation: UInt64) {
+        switch op {
+        case .msg(let message):
+            deliver(message, generation: generation)
+        case .pong:
+            let waiter = state.withLock { state -> PongWaiter? in
+                guard state.generation == generation else { return nil }
+                state.pingsOut = 0
+                return state.pongWaiters.popFirst()
+            }
+            if case .flush(_, let continuation) = waiter { continuation.resume() }
+        case .info(let info):
+            handleAsyncInfo(info, generation: generation)
+        case .err(let text):
+            logger.warning("server error", metadata: ["error": "\(text)"])
+            emit(.serverError(text))
+        case .ok, .ping:
+            break
+        }
+    }
+
+    private func deliver(_ message: NATSMessage, generation: UInt64) {
+        enum Route {
+            case reply(CheckedContinuation<NATSMessage, any Error>)
+            case subscription(NATSSubscription, last: Bool)
+            case none
+        }
+        let route = state.withLock { state -> Route in
+            guard state.generation == generation else { return .none }
+            state.statistics.inMessages += 1
+            state.statistics.inBytes += message.payload.readableBytes
+            if let mux = state.mux, message.sid == mux.sid {
+                let token = String(message.subject.dropFirst(mux.prefix.count))
+                guard let waiter = state.mux?.waiters.removeValue(forKey: token) else { return .none }
+                return .reply(waiter)
+            }
+            guard var entry = state.subscriptions[message.sid] else { return .none }
+            entry.delivered += 1
+            if let max = entry.max, entry.delivered >= max {
+                state.subscriptions[message.sid] = nil
+                return .subscription(entry.subscription, last: true)
+            }
+            state.subscriptions[message.sid] = entry
+            return .subscription(entry.subscription, last: false)
+        }
+        switch route {
+        case .reply(let waiter):
+            if message.status == 503 {
+                waiter.resume(
+                    throwing: NATSError(code: .noResponders, message: "no responders for \(Subject.describe(message.headers?["Nats-Subject"] ?? "the request"))")
+                )
+            } else {
+                waiter.resume(returning: message)
+            }
+        case .subscription(let subscription, let last):
+            if subscription.deliver(message) > 0 {
+                emit(.slowConsumer(subject: subscription.subject, dropped: subscription.droppedCount))
+            }
+            if last { subscription.finish(discardBuffered: false) }
+        case .none:
+            break
+        }
+    }
+
+    private func handleAsyncInfo(_ info: ServerInfo, generation: UInt64) {
+        let server = state.withLock { state -> String? in
+            guard state.generation == generation else { return nil }
+            state.info = info
+            if let maxPayload = info.maxPayload { state.maxPayload = maxPayload }
+            state.mergeDiscovered(info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
+            return state.server?.description
+        }
+        if info.lameDuckMode == true, let server {
+            logger.info("server entered lame duck mode", metadata: ["server": "\(server)"])
+            emit(.lameDuckMode(server: server))
+        }
+    }
+
+    /// Maps the text of a server `-ERR` to an error.
+    static func errorForServerMessage(_ text: String) -> NATSError {
+        let lower = text.lowercased()
+        if lower.contains("authorization") || lower.contains("authentication") || lower.contains("user/account") {
+            return NATSError(code: .authorization, message: "the server rejected the credentials: \(text)")
+        }
+        if lower.contains("tls required") || lower.contains("secure connection") {
+            return NATSError(code: .tls, message: "the server requires TLS: \(text)")
+        }
+        return NATSError(code: .serverError, message: text)
+    }
+}
+
+extension NATSClient.State {
+    func checkOpen() throws(NATSError) {
+        if closed { throw NATSError(code: .connectionClosed, message: "the connection is closed") }
+        if status == .draining { throw NATSError(code: .draining, message: "the connection is draining") }
+    }
+
+    /// The channel to flush on, when a flush is not already scheduled; marks it scheduled.
+    mutating func takeFlushChannel() -> (any Channel)? {
+        guard let channel, !flushScheduled else { return nil }
+        flushScheduled = true
+        return channel
+    }
+
+    /// Adds advertised servers (`host:port`, no scheme) to the pool.
+    mutating func mergeDiscovered(_ urls: [String], ignore: Bool) {
+        guard !ignore else { return }
+        for text in urls {
+            guard var url = try? ServerURL(parsing: text) else { continue }
+            if pool.contains(where: { ServerURL.sameEndpoint($0, url) }) { continue }
+            url.discovered = true
+            url.tls = pool.first?.tls ?? false
+            pool.append(url)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

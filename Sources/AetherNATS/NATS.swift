@@ -1,2 +1,0 @@
-/// The NATS client. Knows nothing of Aether.
-public enum NATS {}
