@@ -22,7 +22,12 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let readyPromise: EventLoopPromise<Void>
     private var closeReason: String?
 
-    init(client: NATSClient, generation: UInt64, infoPromise: EventLoopPromise<ServerInfo>, readyPromise: EventLoopPromise<Void>) {
+    init(
+        client: NATSClient,
+        generation: UInt64,
+        infoPromise: EventLoopPromise<ServerInfo>,
+        readyPromise: EventLoopPromise<Void>
+    ) {
         self.client = client
         self.generation = generation
         self.infoPromise = infoPromise
@@ -40,7 +45,10 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch phase {
         case .awaitingInfo:
             guard case .info(let info) = op else {
-                failHandshake(NATSError(code: .protocolError, message: "server did not start with INFO"), context: context)
+                failHandshake(
+                    NATSError(code: .protocolError, message: "server did not start with INFO"),
+                    context: context
+                )
                 return
             }
             phase = .awaitingPong
@@ -55,7 +63,10 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .ok, .info:
                 break
             default:
-                failHandshake(NATSError(code: .protocolError, message: "unexpected message during handshake"), context: context)
+                failHandshake(
+                    NATSError(code: .protocolError, message: "unexpected message during handshake"),
+                    context: context
+                )
             }
         case .ready:
             if case .err(let text) = op { closeReason = text }
@@ -68,7 +79,10 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         closeReason = (error as? NATSError)?.message ?? "\(error)"
         if phase == .awaitingInfo || phase == .awaitingPong {
-            failHandshake(error as? NATSError ?? NATSError(code: .connectionFailed, message: "\(error)"), context: context)
+            failHandshake(
+                error as? NATSError ?? NATSError(code: .connectionFailed, message: "\(error)"),
+                context: context
+            )
         } else {
             context.close(promise: nil)
         }

@@ -18,7 +18,10 @@ extension NATSClient {
             } catch let error as NATSError {
                 // Bad credentials or TLS trouble are final: the next server would say the same.
                 if error.code == .authorization || error.code == .tls {
-                    state.withLock { $0.closed = true; $0.status = .closed }
+                    state.withLock {
+                        $0.closed = true
+                        $0.status = .closed
+                    }
                     throw error
                 }
                 lastError = error
@@ -52,7 +55,12 @@ extension NATSClient {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NATSFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
-                        NATSChannelHandler(client: self, generation: generation, infoPromise: infoPromise, readyPromise: readyPromise)
+                        NATSChannelHandler(
+                            client: self,
+                            generation: generation,
+                            infoPromise: infoPromise,
+                            readyPromise: readyPromise
+                        )
                     )
                 }
             }
@@ -62,10 +70,17 @@ extension NATSClient {
         } catch {
             infoPromise.fail(error)
             readyPromise.fail(error)
-            throw NATSError(code: .connectionFailed, message: "cannot reach \(server)", cause: SendableDescription(error))
+            throw NATSError(
+                code: .connectionFailed,
+                message: "cannot reach \(server)",
+                cause: SendableDescription(error)
+            )
         }
         let timeout = eventLoop.scheduleTask(in: .nanoseconds(options.connectTimeout.nanoseconds)) {
-            let error = NATSError(code: .timeout, message: "handshake with \(server) timed out after \(self.options.connectTimeout)")
+            let error = NATSError(
+                code: .timeout,
+                message: "handshake with \(server) timed out after \(self.options.connectTimeout)"
+            )
             infoPromise.fail(error)
             readyPromise.fail(error)
             channel.close(promise: nil)
@@ -85,7 +100,11 @@ extension NATSClient {
         } catch {
             try? await channel.close()
             if let error = error as? NATSError { throw error }
-            throw NATSError(code: .connectionFailed, message: "handshake with \(server) failed", cause: SendableDescription(error))
+            throw NATSError(
+                code: .connectionFailed,
+                message: "handshake with \(server) failed",
+                cause: SendableDescription(error)
+            )
         }
         let keepalive = eventLoop.scheduleRepeatedTask(
             initialDelay: .nanoseconds(options.pingInterval.nanoseconds),
@@ -164,7 +183,11 @@ extension NATSClient {
 
     /// The connection of `generation` is gone: fail what was in flight and start reconnecting.
     func connectionLost(generation: UInt64, reason: String) {
-        let lost = state.withLock { state -> (server: String, waiters: [NATSClient.PongWaiter], requests: [CheckedContinuation<NATSMessage, any Error>])? in
+        let lost = state.withLock {
+            state -> (
+                server: String, waiters: [NATSClient.PongWaiter],
+                requests: [CheckedContinuation<NATSMessage, any Error>]
+            )? in
             guard !state.closed, state.generation == generation, state.channel != nil else { return nil }
             state.channel = nil
             state.keepalive?.cancel()
@@ -201,7 +224,9 @@ extension NATSClient {
                 if !state.closed { state.status = .reconnecting(attempt: pass) }
                 // Try the other servers before the one just lost.
                 var pool = state.pool
-                if let current = state.server, let index = pool.firstIndex(where: { ServerURL.sameEndpoint($0, current) }) {
+                if let current = state.server,
+                    let index = pool.firstIndex(where: { ServerURL.sameEndpoint($0, current) })
+                {
                     pool.append(pool.remove(at: index))
                 }
                 return (pool, state.closed)
@@ -237,7 +262,12 @@ extension NATSClient {
     }
 
     func close(reason: String?) async {
-        let taken = state.withLock { state -> (channel: (any Channel)?, task: Task<Void, Never>?, waiters: [NATSClient.PongWaiter], requests: [CheckedContinuation<NATSMessage, any Error>], subscriptions: [NATSSubscription], streams: [AsyncStream<ConnectionEvent>.Continuation])? in
+        let taken = state.withLock {
+            state -> (
+                channel: (any Channel)?, task: Task<Void, Never>?, waiters: [NATSClient.PongWaiter],
+                requests: [CheckedContinuation<NATSMessage, any Error>], subscriptions: [NATSSubscription],
+                streams: [AsyncStream<ConnectionEvent>.Continuation]
+            )? in
             if state.closed { return nil }
             state.closed = true
             state.status = .closed
@@ -258,7 +288,10 @@ extension NATSClient {
             return (channel, task, waiters, requests, subscriptions, streams)
         }
         guard let taken else { return }
-        let error = NATSError(code: .connectionClosed, message: reason.map { "the connection is closed: \($0)" } ?? "the connection is closed")
+        let error = NATSError(
+            code: .connectionClosed,
+            message: reason.map { "the connection is closed: \($0)" } ?? "the connection is closed"
+        )
         for waiter in taken.waiters {
             if case .flush(_, let continuation) = waiter { continuation.resume(throwing: error) }
         }

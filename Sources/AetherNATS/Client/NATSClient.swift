@@ -157,17 +157,32 @@ public final class NATSClient: Sendable {
     }
 
     /// Publishes bytes.
-    public func publish(_ bytes: some Sequence<UInt8>, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil) throws(NATSError) {
+    public func publish(
+        _ bytes: some Sequence<UInt8>,
+        to subject: String,
+        replyTo: String? = nil,
+        headers: NATSHeaders? = nil
+    ) throws(NATSError) {
         try publish(ByteBuffer(bytes: bytes), to: subject, replyTo: replyTo, headers: headers)
     }
 
     /// Publishes UTF-8 text.
-    public func publish(_ text: String, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil) throws(NATSError) {
+    public func publish(
+        _ text: String,
+        to subject: String,
+        replyTo: String? = nil,
+        headers: NATSHeaders? = nil
+    ) throws(NATSError) {
         try publish(ByteBuffer(string: text), to: subject, replyTo: replyTo, headers: headers)
     }
 
     /// Enqueues a PUB/HPUB whose subject and headers were already validated.
-    func enqueuePublish(_ payload: ByteBuffer, to subject: String, replyTo: String?, headers: NATSHeaders?) throws(NATSError) {
+    func enqueuePublish(
+        _ payload: ByteBuffer,
+        to subject: String,
+        replyTo: String?,
+        headers: NATSHeaders?
+    ) throws(NATSError) {
         let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
             try state.checkOpen()
             let headerBytes = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
@@ -175,13 +190,15 @@ public final class NATSClient: Sendable {
             if size > state.maxPayload {
                 throw NATSError(
                     code: .payloadTooLarge,
-                    message: "message to \(Subject.describe(subject)) is \(size) bytes; the server accepts at most \(state.maxPayload)"
+                    message:
+                        "message to \(Subject.describe(subject)) is \(size) bytes; the server accepts at most \(state.maxPayload)"
                 )
             }
             if state.channel == nil && state.pending.readableBytes + size > options.reconnectBufferSize {
                 throw NATSError(
                     code: .bufferFull,
-                    message: "reconnect buffer full (\(options.reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
+                    message:
+                        "reconnect buffer full (\(options.reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
                 )
             }
             state.pending.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
@@ -233,7 +250,9 @@ public final class NATSClient: Sendable {
         defer { timer.cancel() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let (channel, failure) = state.withLock { state -> ((any Channel)?, NATSError?) in
-                if state.closed { return (nil, NATSError(code: .connectionClosed, message: "the connection is closed")) }
+                if state.closed {
+                    return (nil, NATSError(code: .connectionClosed, message: "the connection is closed"))
+                }
                 guard state.channel != nil else {
                     return (nil, NATSError(code: .disconnected, message: "not connected; cannot flush"))
                 }
@@ -248,7 +267,10 @@ public final class NATSClient: Sendable {
 
     private func failFlush(id: UInt64, _ error: NATSError) {
         let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            guard let index = state.pongWaiters.firstIndex(where: { if case .flush(id, _) = $0 { return true } else { return false } })
+            guard
+                let index = state.pongWaiters.firstIndex(where: {
+                    if case .flush(id, _) = $0 { return true } else { return false }
+                })
             else { return nil }
             guard case .flush(_, let continuation) = state.pongWaiters[index] else { return nil }
             // Keep the slot so PONGs stay matched to PINGs; it becomes a keepalive.
@@ -280,13 +302,18 @@ public final class NATSClient: Sendable {
     }
 
     /// Subscribes without waiting for the server to confirm.
-    public func subscribeNoWait(to subject: String, queue: String? = nil, max: Int? = nil) throws(NATSError) -> NATSSubscription {
+    public func subscribeNoWait(
+        to subject: String,
+        queue: String? = nil,
+        max: Int? = nil
+    ) throws(NATSError) -> NATSSubscription {
         try Subject.validateSubscribe(subject)
         if let queue { try Subject.validateQueue(queue) }
         if let max, max <= 0 {
             throw NATSError(code: .invalidSubject, message: "auto-unsubscribe limit must be positive, got \(max)")
         }
-        let (subscription, channel) = try state.withLock { state throws(NATSError) -> (NATSSubscription, (any Channel)?) in
+        let (subscription, channel) = try state.withLock {
+            state throws(NATSError) -> (NATSSubscription, (any Channel)?) in
             try state.checkOpen()
             let sid = state.nextSID
             state.nextSID += 1
@@ -342,7 +369,10 @@ public final class NATSClient: Sendable {
         let prefix = try ensureMux()
         let token = NUID.next(length: 10)
         let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            self.failRequest(token: token, NATSError(code: .timeout, message: "request to \(Subject.describe(subject)) timed out after \(timeout)"))
+            self.failRequest(
+                token: token,
+                NATSError(code: .timeout, message: "request to \(Subject.describe(subject)) timed out after \(timeout)")
+            )
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
@@ -360,12 +390,22 @@ public final class NATSClient: Sendable {
     }
 
     /// Sends a request with bytes.
-    public func request(_ bytes: some Sequence<UInt8>, to subject: String, headers: NATSHeaders? = nil, timeout: Duration? = nil) async throws -> NATSMessage {
+    public func request(
+        _ bytes: some Sequence<UInt8>,
+        to subject: String,
+        headers: NATSHeaders? = nil,
+        timeout: Duration? = nil
+    ) async throws -> NATSMessage {
         try await request(ByteBuffer(bytes: bytes), to: subject, headers: headers, timeout: timeout)
     }
 
     /// Sends a request with UTF-8 text.
-    public func request(_ text: String, to subject: String, headers: NATSHeaders? = nil, timeout: Duration? = nil) async throws -> NATSMessage {
+    public func request(
+        _ text: String,
+        to subject: String,
+        headers: NATSHeaders? = nil,
+        timeout: Duration? = nil
+    ) async throws -> NATSMessage {
         try await request(ByteBuffer(string: text), to: subject, headers: headers, timeout: timeout)
     }
 
@@ -446,7 +486,11 @@ public final class NATSClient: Sendable {
         case .reply(let waiter):
             if message.status == 503 {
                 waiter.resume(
-                    throwing: NATSError(code: .noResponders, message: "no responders for \(Subject.describe(message.headers?["Nats-Subject"] ?? "the request"))")
+                    throwing: NATSError(
+                        code: .noResponders,
+                        message:
+                            "no responders for \(Subject.describe(message.headers?["Nats-Subject"] ?? "the request"))"
+                    )
                 )
             } else {
                 waiter.resume(returning: message)

@@ -30,7 +30,10 @@ public enum NATSCredentials {
             }
             let keyType = (raw[0] & 0x07) << 5 | (raw[1] & 0xF8) >> 3
             guard keyType == Prefix.user else {
-                throw NATSError(code: .invalidCredentials, message: "NKey seed is not a user seed (it should start with SU)")
+                throw NATSError(
+                    code: .invalidCredentials,
+                    message: "NKey seed is not a user seed (it should start with SU)"
+                )
             }
             do {
                 _ = try Curve25519.Signing.PrivateKey(rawRepresentation: raw[2..<34])
@@ -113,7 +116,9 @@ public enum NATSCredentials {
 
         private static func block(in text: String, named name: String) -> String? {
             let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let start = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN") && $0.contains(name) }) else { return nil }
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN") && $0.contains(name) }) else {
+                return nil
+            }
             for line in lines[(start + 1)...] where !line.isEmpty {
                 return line.hasPrefix("---") ? nil : line
             }

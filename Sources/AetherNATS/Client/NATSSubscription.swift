@@ -102,7 +102,10 @@ public final class NATSSubscription: AsyncSequence, Sendable {
                 let immediate = state.withLock { state -> NATSMessage?? in
                     if let message = state.buffer.popFirst() { return .some(message) }
                     if state.ending || Task.isCancelled { return .some(nil) }
-                    precondition(state.consumer == nil, "NATSSubscription \(subject) is being read by two tasks at once")
+                    precondition(
+                        state.consumer == nil,
+                        "NATSSubscription \(subject) is being read by two tasks at once"
+                    )
                     state.consumer = continuation
                     return nil
                 }

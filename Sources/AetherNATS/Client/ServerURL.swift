@@ -32,7 +32,10 @@ public struct ServerURL: Sendable, Hashable, CustomStringConvertible {
             case "nats": tls = false
             case "tls": tls = true
             default:
-                throw NATSError(code: .connectionFailed, message: "server URL \(ServerURL.redact(text)): unknown scheme \(scheme); use nats:// or tls://")
+                throw NATSError(
+                    code: .connectionFailed,
+                    message: "server URL \(ServerURL.redact(text)): unknown scheme \(scheme); use nats:// or tls://"
+                )
             }
             rest = rest[schemeEnd.upperBound...]
         }
@@ -52,12 +55,15 @@ public struct ServerURL: Sendable, Hashable, CustomStringConvertible {
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         var host = String(rest)
         var port = 4222
-        if host.hasPrefix("[") , let close = host.firstIndex(of: "]") {
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
             let inner = String(host[host.index(after: host.startIndex)..<close])
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
                 guard let parsed = Int(after.dropFirst()), (1...65535).contains(parsed) else {
-                    throw NATSError(code: .connectionFailed, message: "server URL \(ServerURL.redact(text)) has a bad port")
+                    throw NATSError(
+                        code: .connectionFailed,
+                        message: "server URL \(ServerURL.redact(text)) has a bad port"
+                    )
                 }
                 port = parsed
             }
@@ -103,4 +109,3 @@ public struct ServerURL: Sendable, Hashable, CustomStringConvertible {
         a.host == b.host && a.port == b.port
     }
 }
-

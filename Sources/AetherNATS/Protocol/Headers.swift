@@ -46,8 +46,13 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
     /// Checks names (printable ASCII without ':') and values (no CR or LF).
     func validate() throws(NATSError) {
         for field in fields {
-            if field.name.isEmpty || field.name.utf8.contains(where: { $0 <= 32 || $0 >= 127 || $0 == UInt8(ascii: ":") }) {
-                throw NATSError(code: .invalidHeader, message: "header name \"\(field.name)\" must be printable ASCII without ':' or spaces")
+            if field.name.isEmpty
+                || field.name.utf8.contains(where: { $0 <= 32 || $0 >= 127 || $0 == UInt8(ascii: ":") })
+            {
+                throw NATSError(
+                    code: .invalidHeader,
+                    message: "header name \"\(field.name)\" must be printable ASCII without ':' or spaces"
+                )
             }
             if field.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
                 throw NATSError(code: .invalidHeader, message: "value of header \(field.name) contains CR or LF")
@@ -82,7 +87,10 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
     /// Parses a header block (`NATS/1.0 …` through the blank line).
     static func parse(_ bytes: ByteBufferView) throws(NATSError) -> NATSHeaders {
         var headers = NATSHeaders()
-        var lines: [Substring] = String(decoding: bytes, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true)[...].map { $0 }
+        var lines: [Substring] = String(decoding: bytes, as: UTF8.self).split(
+            separator: "\r\n",
+            omittingEmptySubsequences: true
+        )[...].map { $0 }
         guard let first = lines.first, first.hasPrefix("NATS/1.0") else {
             throw NATSError(code: .protocolError, message: "header block does not start with NATS/1.0")
         }

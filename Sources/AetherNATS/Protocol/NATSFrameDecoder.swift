@@ -76,7 +76,9 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
             return .ok
         case .err:
             var text = String(decoding: line.dropFirst(4), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            if text.hasPrefix("'") && text.hasSuffix("'") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            if text.hasPrefix("'") && text.hasSuffix("'") && text.count >= 2 {
+                text = String(text.dropFirst().dropLast())
+            }
             buffer.moveReaderIndex(forwardBy: lineLength + 2)
             return .err(text)
         case .info:
@@ -104,7 +106,10 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
         var name: [UInt8] = []
         for byte in line {
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { break }
-            if name.count == 4 { name.append(0); break }
+            if name.count == 4 {
+                name.append(0)
+                break
+            }
             name.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
         }
         switch name {
@@ -166,7 +171,8 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     private static func expectCRLF(_ buffer: ByteBuffer, at index: Int) throws {
-        guard buffer.getInteger(at: index, as: UInt8.self) == 0x0D, buffer.getInteger(at: index + 1, as: UInt8.self) == 0x0A
+        guard buffer.getInteger(at: index, as: UInt8.self) == 0x0D,
+            buffer.getInteger(at: index + 1, as: UInt8.self) == 0x0A
         else { throw NATSError(code: .protocolError, message: "message payload not followed by CRLF") }
     }
 

@@ -20,7 +20,8 @@ public struct NATSMessage: Sendable, Equatable {
     /// The payload, a slice of the bytes read from the socket (no copy).
     public var payload: ByteBuffer
 
-    public init(subject: String, sid: UInt64, replyTo: String? = nil, headers: NATSHeaders? = nil, payload: ByteBuffer) {
+    public init(subject: String, sid: UInt64, replyTo: String? = nil, headers: NATSHeaders? = nil, payload: ByteBuffer)
+    {
         self.subject = subject
         self.sid = sid
         self.replyTo = replyTo

@@ -29,13 +29,18 @@ public enum Subject {
             if isWhitespace(byte) {
                 throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains whitespace")
             }
-            if byte == 0 { throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains NUL") }
+            if byte == 0 {
+                throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains NUL")
+            }
             if byte == UInt8(ascii: ".") {
                 if tokenLength == 0 {
                     throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has an empty token")
                 }
                 if tokenLength == 1 && firstByte == UInt8(ascii: ">") {
-                    throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has '>' before its last token")
+                    throw NATSError(
+                        code: .invalidSubject,
+                        message: "subject \(describe(subject)) has '>' before its last token"
+                    )
                 }
                 if tokenLength == 1 && firstByte == UInt8(ascii: "*") { hasWildcard = true }
                 tokenLength = 0
@@ -49,7 +54,10 @@ public enum Subject {
         }
         if tokenLength == 1 && (firstByte == UInt8(ascii: "*") || firstByte == UInt8(ascii: ">")) { hasWildcard = true }
         if !wildcards && hasWildcard {
-            throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has a wildcard; publish subjects must be literal")
+            throw NATSError(
+                code: .invalidSubject,
+                message: "subject \(describe(subject)) has a wildcard; publish subjects must be literal"
+            )
         }
     }
 

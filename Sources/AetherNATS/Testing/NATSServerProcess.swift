@@ -1,0 +1,321 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A real `nats-server` started for tests: random ports, a temporary store directory, ready
+/// once `/healthz` answers 200. Stop it, kill it (SIGKILL), pause it (SIGSTOP) or restart it on
+/// the same ports and store.
+///
+/// The binary is `$NATS_SERVER_BIN`, else `nats-server` on `PATH`.
+public final class NATSServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is replaced only by `restart()`, which tests call from one task;
+    // every other member is immutable after `start`.
+    public let name: String
+    public private(set) var clientPort: Int
+    public private(set) var monitorPort: Int
+    public let storeDirectory: String
+    let arguments: [String]
+    let workDirectory: String
+    private var process: Process
+
+    /// `nats://127.0.0.1:<port>`.
+    public var url: String { "nats://127.0.0.1:\(clientPort)" }
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Where the nats-server binary is, or nil.
+    public static var binary: String? {
+        if let path = ProcessInfo.processInfo.environment["NATS_SERVER_BIN"],
+            FileManager.default.isExecutableFile(atPath: path)
+        {
+            return path
+        }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/nats-server"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Starts a single server with JetStream on random ports.
+    /// - Parameter extraArguments: more flags (`--user`, `--pass`, `-c config` …).
+    public static func start(
+        jetStream: Bool = true,
+        extraArguments: [String] = [],
+        configuration: String? = nil,
+        name: String = "aether-test"
+    ) async throws -> NATSServerProcess {
+        let work = try makeTemporaryDirectory(prefix: "nats-\(name)")
+        let store = "\(work)/store"
+        var arguments = ["-a", "127.0.0.1", "-p", "-1", "-m", "-1", "--ports_file_dir", work, "--server_name", name]
+        if jetStream { arguments += ["-js", "-sd", store] }
+        if let configuration {
+            let path = "\(work)/server.conf"
+            try configuration.write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["-c", path]
+        }
+        arguments += extraArguments
+        let server = try NATSServerProcess(
+            name: name,
+            arguments: arguments,
+            work: work,
+            store: store,
+            clientPort: 0,
+            monitorPort: 0
+        )
+        try await server.waitUntilReady()
+        return server
+    }
+
+    init(name: String, arguments: [String], work: String, store: String, clientPort: Int, monitorPort: Int) throws {
+        self.name = name
+        self.arguments = arguments
+        self.workDirectory = work
+        self.storeDirectory = store
+        self.clientPort = clientPort
+        self.monitorPort = monitorPort
+        self.process = try Self.launch(arguments: arguments, log: "\(work)/server.log")
+    }
+
+    private static func launch(arguments: [String], log: String) throws -> Process {
+        guard let binary else {
+            throw NATSError(
+                code: .connectionFailed,
+                message: "nats-server not found: set NATS_SERVER_BIN or put it on PATH"
+            )
+        }
+        if !FileManager.default.fileExists(atPath: log) {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Waits for the ports file (random ports) and then for `/healthz` to answer 200.
+    func waitUntilReady(timeout: Duration = .seconds(40)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        if clientPort == 0 {
+            let portsFile = "\(workDirectory)/nats-server_\(process.processIdentifier).ports"
+            while true {
+                if let data = FileManager.default.contents(atPath: portsFile),
+                    let ports = try? JSONDecoder().decode(PortsFile.self, from: data),
+                    let client = ports.nats?.first.flatMap(Self.port(of:)),
+                    let monitor = ports.monitoring?.first.flatMap(Self.port(of:))
+                {
+                    clientPort = client
+                    monitorPort = monitor
+                    break
+                }
+                try await pollOrFail(deadline, "ports file of \(name)")
+            }
+        }
+        while !Self.healthy(port: monitorPort) {
+            try await pollOrFail(deadline, "/healthz of \(name)")
+        }
+    }
+
+    private func pollOrFail(_ deadline: ContinuousClock.Instant, _ what: String) async throws {
+        if !process.isRunning {
+            throw NATSError(
+                code: .connectionFailed,
+                message: "nats-server \(name) exited (status \(process.terminationStatus)); log: \(logTail())"
+            )
+        }
+        if ContinuousClock.now > deadline {
+            throw NATSError(code: .timeout, message: "timed out waiting for \(what); log: \(logTail())")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+
+    /// The last lines of the server's log.
+    public func logTail(lines: Int = 15) -> String {
+        let text = (try? String(contentsOfFile: "\(workDirectory)/server.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    private struct PortsFile: Decodable {
+        var nats: [String]?
+        var monitoring: [String]?
+    }
+
+    private static func port(of url: String) -> Int? {
+        url.split(separator: ":").last.flatMap { Int($0) }
+    }
+
+    /// Sends a signal.
+    public func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// SIGKILL, then waits for the process to end.
+    public func kill9() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGSTOP: the server freezes, sockets stay open.
+    public func pause() { signal(SIGSTOP) }
+    /// SIGCONT.
+    public func resume() { signal(SIGCONT) }
+
+    /// Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it.
+    public func stop() {
+        guard process.isRunning else { return }
+        signal(SIGCONT)
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill9() }
+    }
+
+    /// Starts the server again on the same ports and store; waits until it is ready.
+    public func restart() async throws {
+        stop()
+        var arguments = self.arguments
+        if let index = arguments.firstIndex(of: "-p") { arguments[index + 1] = "\(clientPort)" }
+        if let index = arguments.firstIndex(of: "-m") { arguments[index + 1] = "\(monitorPort)" }
+        process = try Self.launch(arguments: arguments, log: "\(workDirectory)/server.log")
+        try await waitUntilReady()
+    }
+
+    /// Stops the server and removes its directory.
+    public func shutdown() {
+        stop()
+        try? FileManager.default.removeItem(atPath: workDirectory)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    // MARK: helpers
+
+    static func makeTemporaryDirectory(prefix: String) throws -> String {
+        let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// `GET /healthz` on the monitoring port returns 200.
+    static func healthy(port: Int) -> Bool {
+        guard let response = httpGet(port: port, path: "/healthz") else { return false }
+        return response.hasPrefix("HTTP/1.1 200") || response.hasPrefix("HTTP/1.0 200")
+    }
+
+    /// A minimal blocking HTTP GET to 127.0.0.1 (the monitoring endpoint only).
+    public static func httpGet(port: Int, path: String) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return nil }
+        let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count <= 0 { break }
+            response.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    /// A TCP port that was free a moment ago.
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Three (or more) nats-servers in one JetStream cluster on loopback, from config files with
+/// route ports chosen free at start.
+public final class NATSClusterProcess: Sendable {
+    public let servers: [NATSServerProcess]
+
+    /// Client URLs of every server.
+    public var urls: [String] { servers.map(\.url) }
+
+    public static func start(size: Int = 3, name: String = "C1") async throws -> NATSClusterProcess {
+        let clientPorts = (0..<size).map { _ in NATSServerProcess.freePort() }
+        let monitorPorts = (0..<size).map { _ in NATSServerProcess.freePort() }
+        let routePorts = (0..<size).map { _ in NATSServerProcess.freePort() }
+        var servers: [NATSServerProcess] = []
+        for index in 0..<size {
+            let serverName = "n\(index + 1)"
+            let work = try NATSServerProcess.makeTemporaryDirectory(prefix: "nats-\(name)-\(serverName)")
+            let routes = routePorts.enumerated().filter { $0.offset != index }.map {
+                "\"nats://127.0.0.1:\($0.element)\""
+            }
+            let config = """
+                server_name: \(serverName)
+                listen: 127.0.0.1:\(clientPorts[index])
+                http: 127.0.0.1:\(monitorPorts[index])
+                jetstream { store_dir: "\(work)/store" }
+                cluster {
+                  name: \(name)
+                  listen: 127.0.0.1:\(routePorts[index])
+                  routes: [\(routes.joined(separator: ", "))]
+                }
+                """
+            try config.write(toFile: "\(work)/server.conf", atomically: true, encoding: .utf8)
+            servers.append(
+                try NATSServerProcess(
+                    name: serverName,
+                    arguments: ["-c", "\(work)/server.conf"],
+                    work: work,
+                    store: "\(work)/store",
+                    clientPort: clientPorts[index],
+                    monitorPort: monitorPorts[index]
+                )
+            )
+        }
+        for server in servers { try await server.waitUntilReady() }
+        return NATSClusterProcess(servers: servers)
+    }
+
+    init(servers: [NATSServerProcess]) {
+        self.servers = servers
+    }
+
+    public func shutdown() {
+        for server in servers { server.shutdown() }
+    }
+}

@@ -1,0 +1,276 @@
+import AetherNATS
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("nats-server is there when CI runs")
+struct NATSPresenceTests {
+    @Test("with CI=true a missing nats-server is a failure, not a skip")
+    func presentInCI() {
+        if Live.isCI {
+            #expect(Live.serverPresent, "CI=true but nats-server is missing")
+        } else if !Live.serverPresent {
+            print("note: \(Live.skipReason); NATS tests are skipped outside CI")
+        }
+    }
+}
+
+@Suite("NATS client against nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason))
+struct ClientLiveTests {
+    @Test("connects, publishes and receives in order, with headers")
+    func pubSub() async throws {
+        try await Live.withClient { client, _ in
+            #expect(client.serverInfo?.version == "2.15.1")
+            let subscription = try await client.subscribe(to: "orders.*")
+            for index in 0..<100 {
+                try client.publish(
+                    "m\(index)",
+                    to: "orders.\(index % 3)",
+                    headers: index == 0 ? ["Trace": "t-1", "Multi": "a"] : nil
+                )
+            }
+            let received = try await take(100, from: subscription)
+            #expect(received.map(\.string) == (0..<100).map { "m\($0)" })
+            #expect(received[0].headers?["Trace"] == "t-1")
+            #expect(received[1].headers == nil)
+            #expect(received[4].subject == "orders.1")
+        }
+    }
+
+    @Test("request/reply through the shared inbox; no responders fails at once; timeouts are typed")
+    func requestReply() async throws {
+        try await Live.withClient { client, _ in
+            let service = try await client.subscribe(to: "echo")
+            let responder = Task {
+                for await message in service {
+                    guard let reply = message.replyTo else { continue }
+                    try client.publish("echo: \(message.string)", to: reply)
+                }
+            }
+            defer { responder.cancel() }
+            for index in 0..<20 {
+                let reply = try await client.request("hi \(index)", to: "echo")
+                #expect(reply.string == "echo: hi \(index)")
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let noResponders = await #expect(throws: NATSError.self) {
+                _ = try await client.request("x", to: "nobody.home", timeout: .seconds(5))
+            }
+            #expect(noResponders?.code == .noResponders)
+            #expect(start.duration(to: clock.now) < .seconds(2))
+            // A subscriber that never answers: the request times out.
+            let silent = try await client.subscribe(to: "silent")
+            let timeout = await #expect(throws: NATSError.self) {
+                _ = try await client.request("x", to: "silent", timeout: .milliseconds(200))
+            }
+            #expect(timeout?.code == .timeout)
+            silent.unsubscribe()
+        }
+    }
+
+    @Test("queue group members share the messages; auto-unsubscribe stops after N")
+    func queueGroupsAndAutoUnsubscribe() async throws {
+        try await Live.withClient { client, _ in
+            let first = try await client.subscribe(to: "work", queue: "workers")
+            let second = try await client.subscribe(to: "work", queue: "workers")
+            let limited = try await client.subscribe(to: "work", max: 5)
+            for index in 0..<200 { try client.publish("\(index)", to: "work") }
+            try await client.flush()
+            let five = try await take(5, from: limited)
+            #expect(five.count == 5)
+            #expect(await limited.next() == nil, "the auto-unsubscribed subscription ends after 5")
+            let total = try await withDeadline(10, "queue group totals") {
+                var seen = Set<String>()
+                while seen.count < 200 {
+                    if first.pendingCount > 0, let message = await first.next() {
+                        seen.insert(message.string)
+                        continue
+                    }
+                    if second.pendingCount > 0, let message = await second.next() {
+                        seen.insert(message.string)
+                        continue
+                    }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                return seen
+            }
+            #expect(total.count == 200)
+            #expect(first.deliveredCount + second.deliveredCount == 200)
+            #expect(first.deliveredCount > 0 && second.deliveredCount > 0)
+        }
+    }
+
+    @Test("drain delivers what was already sent, then ends")
+    func drainSubscription() async throws {
+        try await Live.withClient { client, _ in
+            let subscription = try await client.subscribe(to: "d")
+            for index in 0..<50 { try client.publish("\(index)", to: "d") }
+            try await client.flush()
+            await subscription.drain()
+            try client.publish("after", to: "d")
+            let received = try await take(50, from: subscription)
+            #expect(received.map(\.string) == (0..<50).map { "\($0)" })
+            #expect(await subscription.next() == nil)
+        }
+    }
+
+    @Test("oversize payloads and invalid subjects are clear errors; nothing is sent; the connection stays up")
+    func badInput() async throws {
+        try await Live.withClient { client, _ in
+            let subscription = try await client.subscribe(to: ">")
+            let big = [UInt8](repeating: 7, count: client.maxPayload + 1)
+            let tooBig = #expect(throws: NATSError.self) { try client.publish(big, to: "big") }
+            #expect(tooBig?.code == .payloadTooLarge)
+            #expect(tooBig?.message.contains("\(client.maxPayload)") == true)
+            for subject in ["", "a b", "a..b", "a.*", ">", "a.>"] {
+                let error = #expect(throws: NATSError.self) { try client.publish("x", to: subject) }
+                #expect(error?.code == .invalidSubject)
+            }
+            await #expect(throws: NATSError.self) { _ = try await client.subscribe(to: "a.>.b") }
+            try client.publish("fine", to: "ok")
+            let received = try await take(1, from: subscription)
+            #expect(received.first?.subject == "ok")
+            #expect(client.status == .connected(server: client.connectedServer!.description))
+        }
+    }
+
+    @Test("a slow consumer's drops are counted and reported")
+    func slowConsumer() async throws {
+        try await Live.withClient(configure: { $0.subscriptionPendingLimit = 10 }) { client, _ in
+            let events = client.events()
+            let subscription = try await client.subscribe(to: "flood")
+            for index in 0..<100 { try client.publish("\(index)", to: "flood") }
+            try await client.flush()
+            try await waitFor("slow consumer event", in: events) {
+                if case .slowConsumer = $0 { return true } else { return false }
+            }
+            #expect(subscription.droppedCount == 90)
+            #expect(try await take(10, from: subscription).map(\.string) == (0..<10).map { "\($0)" })
+        }
+    }
+
+    @Test("user and password: wrong ones fail with .authorization and are never printed; right ones work")
+    func userPassword() async throws {
+        try await Live.withServer(extraArguments: ["--user", "alice", "--pass", "s3cret-pw"]) { server in
+            var wrong = NATSOptions(url: server.url)
+            wrong.user = "alice"
+            wrong.password = "wrong-pw"
+            let error = await #expect(throws: NATSError.self) { _ = try await NATSClient.connect(wrong) }
+            #expect(error?.code == .authorization)
+            #expect(error.map { !"\($0)".contains("wrong-pw") } == true)
+
+            let fromURL = try await NATSClient.connect(url: "nats://alice:s3cret-pw@127.0.0.1:\(server.clientPort)")
+            #expect(!"\(fromURL.connectedServer!)".contains("s3cret"))
+            await fromURL.close()
+
+            var right = NATSOptions(url: server.url)
+            right.user = "alice"
+            right.password = "s3cret-pw"
+            let client = try await NATSClient.connect(right)
+            try await client.flush()
+            await client.close()
+        }
+    }
+
+    @Test("token auth and NKey auth against the server")
+    func tokenAndNKey() async throws {
+        try await Live.withServer(extraArguments: ["--auth", "tok-123"]) { server in
+            let client = try await NATSClient.connect(url: "nats://tok-123@127.0.0.1:\(server.clientPort)")
+            await client.close()
+            var bad = NATSOptions(url: server.url)
+            bad.token = "nope"
+            let error = await #expect(throws: NATSError.self) { _ = try await NATSClient.connect(bad) }
+            #expect(error?.code == .authorization)
+        }
+        let pair = NATSCredentials.KeyPair.generate()
+        let configuration = "authorization { users = [ { nkey: \(pair.publicKey) } ] }"
+        try await Live.withServer(configuration: configuration) { server in
+            var options = NATSOptions(url: server.url)
+            options.nkeySeed = pair.seed
+            let client = try await NATSClient.connect(options)
+            try await client.flush()
+            await client.close()
+            var other = NATSOptions(url: server.url)
+            other.nkeySeed = NATSCredentials.KeyPair.generate().seed
+            let error = await #expect(throws: NATSError.self) { _ = try await NATSClient.connect(other) }
+            #expect(error?.code == .authorization)
+        }
+    }
+
+    @Test(
+        "SIGKILL and restart: reconnects by itself, subscriptions resume, buffered publishes go out, in-flight requests fail typed"
+    )
+    func killAndRestart() async throws {
+        try await Live.withClient { client, server in
+            let events = client.events()
+            let subscription = try await client.subscribe(to: "survive")
+            let queued = try await client.subscribe(to: "queued", queue: "q")
+            try client.publish("before", to: "survive")
+            #expect(try await take(1, from: subscription).first?.string == "before")
+
+            let hanging = try await client.subscribe(to: "slow.service")
+            let request = Task { try await client.request("x", to: "slow.service", timeout: .seconds(30)) }
+            _ = try await take(1, from: hanging)
+
+            server.kill9()
+            let failure = await #expect(throws: NATSError.self) { _ = try await request.value }
+            #expect(failure?.code == .disconnected)
+            try await waitFor("disconnected", in: events) {
+                if case .disconnected = $0 { return true } else { return false }
+            }
+
+            // Published while the server is down: buffered, sent after the reconnect.
+            for index in 0..<10 { try client.publish("buffered \(index)", to: "survive") }
+            try client.publish("to the queue", to: "queued")
+
+            try await server.restart()
+            try await waitFor("reconnected", in: events) {
+                if case .reconnected = $0 { return true } else { return false }
+            }
+            let buffered = try await take(10, from: subscription)
+            #expect(buffered.map(\.string) == (0..<10).map { "buffered \($0)" })
+            #expect(try await take(1, from: queued).first?.string == "to the queue")
+            try client.publish("after", to: "survive")
+            #expect(try await take(1, from: subscription).first?.string == "after")
+            #expect(client.statistics.reconnects == 1)
+        }
+    }
+
+    @Test("a frozen server (SIGSTOP) is detected as stale; the client reconnects when it resumes")
+    func staleConnection() async throws {
+        try await Live.withClient(configure: {
+            $0.pingInterval = .milliseconds(200)
+            $0.maxPingsOut = 2
+        }) { client, server in
+            let events = client.events()
+            let subscription = try await client.subscribe(to: "alive")
+            server.pause()
+            try await waitFor("disconnect of the frozen server", in: events) {
+                if case .disconnected = $0 { return true } else { return false }
+            }
+            server.resume()
+            try await waitFor("reconnect after resume", in: events) {
+                if case .reconnected = $0 { return true } else { return false }
+            }
+            try client.publish("back", to: "alive")
+            #expect(try await take(1, from: subscription).first?.string == "back")
+        }
+    }
+
+    @Test("close ends subscriptions and events; calls after close fail with .connectionClosed")
+    func closeEndsEverything() async throws {
+        try await Live.withServer { server in
+            let client = try await NATSClient.connect(url: server.url)
+            let subscription = try await client.subscribe(to: "x")
+            let events = client.events()
+            await client.close()
+            #expect(await subscription.next() == nil)
+            var seen: [ConnectionEvent] = []
+            for await event in events { seen.append(event) }
+            #expect(seen.last == .closed(reason: nil))
+            let error = #expect(throws: NATSError.self) { try client.publish("x", to: "x") }
+            #expect(error?.code == .connectionClosed)
+        }
+    }
+}
