@@ -4,8 +4,8 @@ import NIOPosix
 import Synchronization
 import Testing
 
-/// A fake server: sends INFO, answers the handshake PING, then (on the first connection only)
-/// sends garbage.
+/// A fake server: sends INFO, answers PINGs, and on the first connection answers a publish to
+/// `garbage.please` with bytes that are not NATS.
 private final class GarbageServerHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -30,10 +30,10 @@ private final class GarbageServerHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let text = String(buffer: unwrapInboundIn(data))
-        guard text.contains("PING") else { return }
-        var reply = ByteBuffer(string: "PONG\r\n")
-        if connectionNumber == 1 { reply.writeString("THIS IS NOT NATS\r\n") }
-        context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        var reply = ByteBuffer()
+        if text.contains("PING") { reply.writeString("PONG\r\n") }
+        if text.contains("garbage.please") && connectionNumber == 1 { reply.writeString("THIS IS NOT NATS\r\n") }
+        if reply.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(reply), promise: nil) }
     }
 }
 
@@ -58,6 +58,7 @@ struct GarbageServerTests {
         let port = channel.localAddress!.port!
         let client = try await NATSClient.connect(url: "nats://127.0.0.1:\(port)")
         let events = client.events()
+        try client.publish("now", to: "garbage.please")
         let reasons = try await withDeadline(10, "protocol error then reconnect") {
             var disconnectReason: String?
             for await event in events {
