@@ -16,6 +16,7 @@ let package = Package(
             name: "aether-bench",
             dependencies: [
                 .product(name: "Aether", package: "aether"),
+                .product(name: "AetherNATS", package: "aether"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -7,21 +7,23 @@ struct AetherBench: AsyncParsableCommand {
         abstract: "Aether's benchmarks. Build with -c release; figures are per operation (p50/p99) or throughput."
     )
 
-    @Argument(help: "Groups to run: core. Default: all.")
+    @Argument(help: "Groups to run: core, nats. Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH).")
     var groups: [String] = []
 
     @Option(help: "Multiplies iteration counts.")
     var scale: Int = 1
 
     func run() async throws {
-        let selected = groups.isEmpty ? ["core"] : groups
+        let selected = groups.isEmpty ? ["core", "nats"] : groups
         for group in selected {
             print("== \(group)")
             switch group {
             case "core":
                 for line in try await CoreBenchmarks.run(scale: scale) { print(line) }
+            case "nats":
+                for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
-                throw ValidationError("unknown group \(group); known: core")
+                throw ValidationError("unknown group \(group); known: core, nats")
             }
         }
     }

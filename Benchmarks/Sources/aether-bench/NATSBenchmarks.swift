@@ -1,0 +1,70 @@
+import AetherNATS
+import NIOCore
+
+/// The NATS client against a local nats-server 2.15.1 started for the run.
+enum NATSBenchmarks {
+    static func run(scale: Int) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench")
+        defer { server.shutdown() }
+        var lines: [String] = ["server: nats-server \(server.url)"]
+
+        // Request/reply round trip: a responder on a second connection.
+        let responder = try await NATSClient.connect(url: server.url)
+        let requester = try await NATSClient.connect(url: server.url)
+        let service = try await responder.subscribe(to: "bench.echo")
+        let echo = Task {
+            while let message = await service.next() {
+                if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
+            }
+        }
+        let small = ByteBuffer(string: "ping")
+        // The floor under any round trip: one PING/PONG on one connection (one hop onto the event
+        // loop, one wake-up of the waiting task, the server in between).
+        lines.append(
+            try await measureLatency("PING/PONG round trip (flush, 1 connection)", iterations: 20_000 * scale) { _ in
+                try await requester.flush()
+            }.line
+        )
+        lines.append(
+            try await measureLatency("request/reply round trip (2 connections)", iterations: 20_000 * scale) { _ in
+                _ = try await requester.request(small, to: "bench.echo")
+            }.line
+        )
+        echo.cancel()
+        service.unsubscribe()
+
+        // Core publish throughput: one connection, 128-byte payloads, until the server has them all.
+        let publisher = try await NATSClient.connect(url: server.url)
+        let payload = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: 128))
+        let count = 2_000_000 * scale
+        lines.append(
+            try await measureThroughput("core publish, 128-byte payloads, 1 connection", operations: count) {
+                for _ in 0..<count { try publisher.publish(payload, to: "bench.flood") }
+                try await publisher.flush(timeout: .seconds(60))
+            }
+        )
+
+        // Publish → receive on another connection.
+        let receiver = try await NATSClient.connect(url: server.url)
+        var options = NATSOptions(url: server.url)
+        options.subscriptionPendingLimit = 1_000_000
+        let sink = try await receiver.subscribe(to: "bench.pipe")
+        let received = 500_000 * scale
+        lines.append(
+            try await measureThroughput("publish → subscribe, 128-byte payloads, 2 connections", operations: received) {
+                async let drained: Int = {
+                    var seen = 0
+                    while seen < received, await sink.next() != nil { seen += 1 }
+                    return seen
+                }()
+                for _ in 0..<received { try publisher.publish(payload, to: "bench.pipe") }
+                try await publisher.flush(timeout: .seconds(60))
+                let seen = await drained
+                precondition(seen == received, "received \(seen) of \(received)")
+            }
+        )
+        lines.append("  (dropped by the slow-consumer limit: \(sink.droppedCount))")
+        for client in [responder, requester, publisher, receiver] { await client.close() }
+        return lines
+    }
+}
