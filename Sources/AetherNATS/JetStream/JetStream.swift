@@ -1,0 +1,286 @@
+import Foundation
+import NIOCore
+
+/// JetStream over a `NATSClient`: streams, publish with acknowledgement and expectations,
+/// direct and leader reads.
+///
+/// Errors: API errors are `NATSError` with `apiError` set; 10071 and 10164 both map to
+/// `.wrongLastSequence`, stream and message "not found" to `.notFound`. A publish that meets
+/// 503 (no stream leader yet) is retried with backoff until `PublishOptions.retryUntil`.
+public struct JetStream: Sendable {
+    public let client: NATSClient
+    /// `$JS.API`, or `$JS.<domain>.API`.
+    public let apiPrefix: String
+    public let timeout: Duration
+
+    public init(client: NATSClient, domain: String? = nil, timeout: Duration = .seconds(5)) {
+        self.client = client
+        self.apiPrefix = domain.map { "$JS.\($0).API" } ?? "$JS.API"
+        self.timeout = timeout
+    }
+
+    // MARK: API plumbing
+
+    struct APIErrorEnvelope: Decodable {
+        var error: NATSError.APIError?
+    }
+
+    /// Sends an API request and decodes the reply, mapping API errors.
+    func api<Response: Decodable>(_ path: String, body: (some Encodable)?, as: Response.Type) async throws -> Response {
+        let payload: ByteBuffer
+        if let body {
+            payload = ByteBuffer(bytes: try JSONEncoder().encode(body))
+        } else {
+            payload = ByteBuffer()
+        }
+        let subject = "\(apiPrefix).\(path)"
+        let reply: NATSMessage
+        do {
+            reply = try await client.request(payload, to: subject, timeout: timeout)
+        } catch let error as NATSError where error.code == .noResponders {
+            throw NATSError(code: .noResponders, message: "JetStream is not enabled or has no leader (\(subject))")
+        }
+        let data = Data(reply.payload.readableBytesView)
+        if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data), let apiError = envelope.error {
+            throw Self.mapAPIError(apiError, context: path)
+        }
+        do {
+            return try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            throw NATSError(
+                code: .jetStream,
+                message: "cannot decode the reply to \(subject)",
+                cause: SendableDescription(error)
+            )
+        }
+    }
+
+    static func mapAPIError(_ apiError: NATSError.APIError, context: String) -> NATSError {
+        let code: NATSError.Code
+        switch apiError.errCode {
+        case JetStreamErrorCode.wrongLastSequence, JetStreamErrorCode.wrongLastSequenceInFlight:
+            code = .wrongLastSequence
+        case JetStreamErrorCode.streamNotFound, JetStreamErrorCode.messageNotFound, JetStreamErrorCode.consumerNotFound:
+            code = .notFound
+        default:
+            code = .jetStream
+        }
+        return NATSError(code: code, message: "\(context): \(apiError.description)", apiError: apiError)
+    }
+
+    // MARK: streams
+
+    private struct Empty: Codable {}
+
+    /// Creates a stream; creating one with the identical config again succeeds.
+    /// - Throws: `.jetStream` with err_code 10058 when the name is taken with another config.
+    @discardableResult
+    public func createStream(_ config: StreamConfig) async throws -> StreamInfo {
+        try await api("STREAM.CREATE.\(config.name)", body: config, as: StreamInfo.self)
+    }
+
+    @discardableResult
+    public func updateStream(_ config: StreamConfig) async throws -> StreamInfo {
+        try await api("STREAM.UPDATE.\(config.name)", body: config, as: StreamInfo.self)
+    }
+
+    /// Creates the stream, or updates it when it exists with another config.
+    @discardableResult
+    public func createOrUpdateStream(_ config: StreamConfig) async throws -> StreamInfo {
+        do {
+            return try await createStream(config)
+        } catch let error as NATSError where error.apiError?.errCode == JetStreamErrorCode.streamNameInUse {
+            return try await updateStream(config)
+        }
+    }
+
+    /// - Throws: `.notFound` when there is no such stream.
+    public func streamInfo(_ name: String) async throws -> StreamInfo {
+        try await api("STREAM.INFO.\(name)", body: Optional<Empty>.none, as: StreamInfo.self)
+    }
+
+    private struct SuccessReply: Decodable { var success: Bool? }
+    private struct PurgeReply: Decodable {
+        var success: Bool?
+        var purged: UInt64?
+    }
+    private struct PurgeRequest: Encodable { var filter: String? }
+    private struct NamesReply: Decodable { var streams: [String]? }
+
+    public func deleteStream(_ name: String) async throws {
+        _ = try await api("STREAM.DELETE.\(name)", body: Optional<Empty>.none, as: SuccessReply.self)
+    }
+
+    /// Purges the stream, or only `subject` (wildcards allowed). Returns how many were purged.
+    @discardableResult
+    public func purgeStream(_ name: String, subject: String? = nil) async throws -> UInt64 {
+        try await api("STREAM.PURGE.\(name)", body: PurgeRequest(filter: subject), as: PurgeReply.self).purged ?? 0
+    }
+
+    /// The names of all streams.
+    public func streamNames() async throws -> [String] {
+        try await api("STREAM.NAMES", body: Optional<Empty>.none, as: NamesReply.self).streams ?? []
+    }
+
+    // MARK: publishing
+
+    /// Publishes to a stream and waits for its acknowledgement.
+    /// - Throws: `.wrongLastSequence` when an expectation fails (nothing stored),
+    ///   `.noResponders` when no stream takes the subject (after retrying until
+    ///   `options.retryUntil`), `.jetStream` for other API errors, `.timeout`.
+    public func publish(
+        _ payload: ByteBuffer,
+        to subject: String,
+        options: PublishOptions = PublishOptions()
+    ) async throws -> PubAck {
+        let headers = options.headers
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.retryUntil
+        var delay = Duration.milliseconds(50)
+        while true {
+            let reply: NATSMessage
+            do {
+                reply = try await client.request(
+                    payload,
+                    to: subject,
+                    headers: headers.isEmpty ? nil : headers,
+                    timeout: timeout
+                )
+            } catch let error as NATSError where error.code == .noResponders && clock.now < deadline {
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(500))
+                continue
+            }
+            return try Self.decodeAck(reply, subject: subject)
+        }
+    }
+
+    public func publish(
+        _ bytes: some Sequence<UInt8>,
+        to subject: String,
+        options: PublishOptions = PublishOptions()
+    ) async throws -> PubAck {
+        try await publish(ByteBuffer(bytes: bytes), to: subject, options: options)
+    }
+
+    static func decodeAck(_ reply: NATSMessage, subject: String) throws -> PubAck {
+        let data = Data(reply.payload.readableBytesView)
+        if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data), let apiError = envelope.error {
+            throw mapAPIError(apiError, context: "publish to \(Subject.describe(subject))")
+        }
+        do {
+            return try JSONDecoder().decode(PubAck.self, from: data)
+        } catch {
+            throw NATSError(code: .jetStream, message: "publish to \(Subject.describe(subject)): reply is not a PubAck")
+        }
+    }
+
+    // MARK: reading
+
+    /// The last message on `subject` by direct get (any replica answers; may be stale).
+    /// Needs `allow_direct` on the stream. Returns nil when the subject has no message.
+    public func directGetLast(stream: String, subject: String) async throws -> StoredMessage? {
+        let reply = try await client.request(
+            ByteBuffer(),
+            to: "\(apiPrefix).DIRECT.GET.\(stream).\(subject)",
+            timeout: timeout
+        )
+        return try Self.decodeDirect(reply, stream: stream)
+    }
+
+    private struct DirectRequest: Encodable {
+        var seq: UInt64?
+        var lastBySubject: String?
+        enum CodingKeys: String, CodingKey {
+            case seq
+            case lastBySubject = "last_by_subj"
+        }
+    }
+
+    /// The message at `sequence` by direct get; nil when there is none.
+    public func directGet(stream: String, sequence: UInt64) async throws -> StoredMessage? {
+        let body = ByteBuffer(bytes: try JSONEncoder().encode(DirectRequest(seq: sequence)))
+        let reply = try await client.request(body, to: "\(apiPrefix).DIRECT.GET.\(stream)", timeout: timeout)
+        return try Self.decodeDirect(reply, stream: stream)
+    }
+
+    static func decodeDirect(_ reply: NATSMessage, stream: String) throws -> StoredMessage? {
+        if let status = reply.status {
+            if status == 404 { return nil }
+            throw NATSError(
+                code: .jetStream,
+                message: "direct get on \(stream): status \(status) \(reply.headers?.statusDescription ?? "")"
+            )
+        }
+        guard let headers = reply.headers, let subject = headers["Nats-Subject"],
+            let sequence = headers["Nats-Sequence"].flatMap(UInt64.init)
+        else {
+            throw NATSError(
+                code: .jetStream,
+                message: "direct get on \(stream): reply lacks Nats-Subject or Nats-Sequence"
+            )
+        }
+        return StoredMessage(
+            subject: subject,
+            sequence: sequence,
+            headers: headers,
+            data: reply.bytes,
+            time: headers["Nats-Time-Stamp"]
+        )
+    }
+
+    private struct MessageGetReply: Decodable {
+        struct Message: Decodable {
+            var subject: String
+            var seq: UInt64
+            var hdrs: String?
+            var data: String?
+            var time: String?
+        }
+        var message: Message
+    }
+
+    /// The last message on `subject`, read from the stream leader (read-after-write consistent).
+    /// Returns nil when the subject has no message.
+    public func lastMessage(stream: String, subject: String) async throws -> StoredMessage? {
+        do {
+            let reply = try await api(
+                "STREAM.MSG.GET.\(stream)",
+                body: DirectRequest(lastBySubject: subject),
+                as: MessageGetReply.self
+            )
+            return try Self.decodeLeaderMessage(reply.message)
+        } catch let error as NATSError where error.apiError?.errCode == JetStreamErrorCode.messageNotFound {
+            return nil
+        }
+    }
+
+    /// The message at `sequence`, from the stream leader; nil when there is none.
+    public func message(stream: String, sequence: UInt64) async throws -> StoredMessage? {
+        do {
+            let reply = try await api(
+                "STREAM.MSG.GET.\(stream)",
+                body: DirectRequest(seq: sequence),
+                as: MessageGetReply.self
+            )
+            return try Self.decodeLeaderMessage(reply.message)
+        } catch let error as NATSError where error.apiError?.errCode == JetStreamErrorCode.messageNotFound {
+            return nil
+        }
+    }
+
+    private static func decodeLeaderMessage(_ message: MessageGetReply.Message) throws -> StoredMessage {
+        var headers: NATSHeaders?
+        if let encoded = message.hdrs, let bytes = Data(base64Encoded: encoded) {
+            headers = try NATSHeaders.parse(ByteBuffer(bytes: bytes).readableBytesView)
+        }
+        let data = message.data.flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
+        return StoredMessage(
+            subject: message.subject,
+            sequence: message.seq,
+            headers: headers,
+            data: data,
+            time: message.time
+        )
+    }
+}
