@@ -64,6 +64,31 @@ enum NATSBenchmarks {
             }
         )
         lines.append("  (dropped by the slow-consumer limit: \(sink.droppedCount))")
+        // JetStream: synchronous publish with an expectation header, and reads of the last message.
+        let js = JetStream(client: requester)
+        var config = StreamConfig(name: "BENCH", subjects: ["bench.js.>"])
+        config.allowDirect = true
+        try await js.createStream(config)
+        var lastSequence: [UInt64] = Array(repeating: 0, count: 100)
+        let body = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: 128))
+        lines.append(
+            try await measureLatency("JetStream publish + Expected-Last-Subject-Sequence", iterations: 20_000 * scale) { index in
+                let actor = index % 100
+                var options = PublishOptions(expectedLastSubjectSequence: lastSequence[actor])
+                options.messageID = "m-\(index)"
+                lastSequence[actor] = try await js.publish(body, to: "bench.js.a\(actor)", options: options).sequence
+            }.line
+        )
+        lines.append(
+            try await measureLatency("JetStream direct get last_by_subj", iterations: 20_000 * scale) { index in
+                _ = try await js.directGetLast(stream: "BENCH", subject: "bench.js.a\(index % 100)")
+            }.line
+        )
+        lines.append(
+            try await measureLatency("JetStream MSG.GET last_by_subj (leader)", iterations: 20_000 * scale) { index in
+                _ = try await js.lastMessage(stream: "BENCH", subject: "bench.js.a\(index % 100)")
+            }.line
+        )
         for client in [responder, requester, publisher, receiver] { await client.close() }
         return lines
     }
