@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+
+/// One message of an atomic batch.
+public struct BatchMessage: Sendable {
+    public var subject: String
+    public var payload: ByteBuffer
+    public var headers: NATSHeaders
+
+    public init(subject: String, payload: ByteBuffer, headers: NATSHeaders = NATSHeaders()) {
+        self.subject = subject
+        self.payload = payload
+        self.headers = headers
+    }
+}
+
+extension JetStream {
+    /// The most messages one atomic batch may hold (server default).
+    public static let maxBatchSize = 1000
+
+    /// Publishes messages all or nothing (server ≥ 2.12, stream with `allow_atomic`).
+    ///
+    /// Put expectation headers on the first message that writes each subject; they are checked
+    /// at commit against the stream as it was before the batch, and a failure rejects the whole
+    /// batch. Returns the commit's PubAck (`sequence` is the last message's).
+    /// - Throws: `.wrongLastSequence` (nothing stored), `.jetStream` (10174 atomic disabled,
+    ///   10199 too large …), `.invalidSubject`.
+    public func publishBatch(_ messages: [BatchMessage], batchID: String? = nil) async throws -> PubAck {
+        guard !messages.isEmpty else {
+            throw NATSError(code: .jetStream, message: "an atomic batch needs at least one message")
+        }
+        guard messages.count <= Self.maxBatchSize else {
+            throw NATSError(
+                code: .jetStream,
+                message: "an atomic batch holds at most \(Self.maxBatchSize) messages, got \(messages.count)"
+            )
+        }
+        for message in messages { try Subject.validatePublish(message.subject) }
+        let id = batchID ?? NUID.next(length: 22)
+        let inbox = client.newInbox()
+        let replies = try client.subscribeNoWait(to: inbox)
+        defer { replies.unsubscribe() }
+        for (index, message) in messages.enumerated() {
+            var headers = message.headers
+            headers["Nats-Batch-Id"] = id
+            headers["Nats-Batch-Sequence"] = String(index + 1)
+            let isFirst = index == 0
+            let isLast = index == messages.count - 1
+            if isLast { headers["Nats-Batch-Commit"] = "1" }
+            try headers.validate()
+            // The first message and the commit ask for a reply; the others are only staged.
+            try client.enqueuePublish(
+                message.payload,
+                to: message.subject,
+                replyTo: isFirst || isLast ? inbox : nil,
+                headers: headers
+            )
+        }
+        // Up to two replies: "staged" (empty) for the first message of a longer batch, then the commit's ack.
+        let expected = messages.count > 1 ? 2 : 1
+        for index in 0..<expected {
+            guard let reply = try await nextReply(replies, timeout: timeout) else {
+                throw NATSError(code: .timeout, message: "atomic batch \(id): no reply within \(timeout)")
+            }
+            if reply.status == 503 {
+                throw NATSError(
+                    code: .noResponders,
+                    message: "atomic batch \(id): no stream takes \(Subject.describe(messages[0].subject))"
+                )
+            }
+            if reply.payload.readableBytes == 0 && index == 0 && expected == 2 { continue }
+            return try Self.decodeAck(reply, subject: messages[0].subject)
+        }
+        throw NATSError(code: .jetStream, message: "atomic batch \(id): no acknowledgement")
+    }
+
+    /// The next message of a private reply subscription, or nil after `timeout`.
+    func nextReply(_ subscription: NATSSubscription, timeout: Duration) async throws -> NATSMessage? {
+        let timer = client.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            subscription.finish(discardBuffered: false)
+        }
+        defer { timer.cancel() }
+        return await subscription.next()
+    }
+}
+
+extension JetStream {
+    private struct DirectBatchRequest: Encodable {
+        var batch: Int
+        var seq: UInt64
+        var nextBySubject: String
+        enum CodingKeys: String, CodingKey {
+            case batch, seq
+            case nextBySubject = "next_by_subj"
+        }
+    }
+
+    /// Messages on `subject` (wildcards allowed) from stream sequence `from`, by batched direct
+    /// gets of `batchSize` (no consumer). Stops at the end of the stream.
+    ///
+    /// Reads may be stale on replicated streams (any replica answers).
+    public func directGetAll(
+        stream: String,
+        subject: String,
+        from sequence: UInt64 = 1,
+        batchSize: Int = 256
+    ) -> AsyncThrowingStream<StoredMessage, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    var next = sequence
+                    while true {
+                        let (messages, pending) = try await directGetBatch(
+                            stream: stream,
+                            subject: subject,
+                            from: next,
+                            count: batchSize
+                        )
+                        for message in messages { continuation.yield(message) }
+                        guard let last = messages.last, pending > 0 else { break }
+                        next = last.sequence + 1
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// One batch: up to `count` messages from `from`, and how many more match after them.
+    public func directGetBatch(
+        stream: String,
+        subject: String,
+        from: UInt64,
+        count: Int
+    ) async throws -> ([StoredMessage], UInt64) {
+        let inbox = client.newInbox()
+        let replies = try client.subscribeNoWait(to: inbox)
+        defer { replies.unsubscribe() }
+        let body = try JSONEncoder().encode(DirectBatchRequest(batch: count, seq: from, nextBySubject: subject))
+        try client.enqueuePublish(
+            ByteBuffer(bytes: body),
+            to: "\(apiPrefix).DIRECT.GET.\(stream)",
+            replyTo: inbox,
+            headers: nil
+        )
+        var messages: [StoredMessage] = []
+        while true {
+            guard let reply = try await nextReply(replies, timeout: timeout) else {
+                throw NATSError(code: .timeout, message: "direct get batch on \(stream) timed out after \(timeout)")
+            }
+            switch reply.status {
+            case 204:  // EOB
+                let pending = reply.headers?["Nats-Num-Pending"].flatMap(UInt64.init) ?? 0
+                return (messages, pending)
+            case 404:
+                return (messages, 0)
+            case 503:
+                throw NATSError(
+                    code: .noResponders,
+                    message: "direct get on \(stream): no responders (is allow_direct on?)"
+                )
+            default:
+                if let message = try Self.decodeDirect(reply, stream: stream) { messages.append(message) }
+                // A server without batch support answers one message without Nats-Num-Pending.
+                if reply.headers?["Nats-Num-Pending"] == nil { return (messages, 0) }
+            }
+        }
+    }
+}
