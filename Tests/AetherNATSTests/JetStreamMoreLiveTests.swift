@@ -195,3 +195,34 @@ struct JetStreamMoreLiveTests {
         }
     }
 }
+
+@Suite("Pull consumers against nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason))
+struct PullConsumerLiveTests {
+    @Test("create, fetch in batches, ack, no_wait on empty, redelivery of unacked, delete")
+    func pull() async throws {
+        try await Live.withClient { client, _ in
+            let js = JetStream(client: client)
+            try await js.createStream(StreamConfig(name: "WORK", subjects: ["work.>"]))
+            for index in 1...10 { _ = try await js.publish(Array("job\(index)".utf8), to: "work.q") }
+            var config = PullConsumerConfig(name: "workers")
+            config.ackWait = .milliseconds(500)
+            try await js.createPullConsumer(stream: "WORK", config)
+            let first = try await js.fetch(stream: "WORK", consumer: "workers", batch: 4)
+            #expect(first.map { String(decoding: $0.message.data, as: UTF8.self) } == ["job1", "job2", "job3", "job4"])
+            for message in first { try await message.ackSync() }
+            let rest = try await js.fetch(stream: "WORK", consumer: "workers", batch: 10, expires: .milliseconds(300))
+            #expect(rest.count == 6)
+            for message in rest.dropFirst() { try await message.ackSync() }
+            // job5 was not acknowledged: it comes back after ack_wait.
+            let again = try await js.fetch(stream: "WORK", consumer: "workers", batch: 1, expires: .seconds(3))
+            #expect(again.first.map { String(decoding: $0.message.data, as: UTF8.self) } == "job5")
+            try await again.first?.ackSync()
+            let empty = try await js.fetch(stream: "WORK", consumer: "workers", batch: 5, noWait: true)
+            #expect(empty.isEmpty)
+            try await js.deleteConsumer(stream: "WORK", name: "workers")
+            await #expect(throws: NATSError.self) {
+                _ = try await js.fetch(stream: "WORK", consumer: "workers", batch: 1, noWait: true)
+            }
+        }
+    }
+}

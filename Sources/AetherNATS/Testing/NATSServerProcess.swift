@@ -189,9 +189,9 @@ public final class NATSServerProcess: @unchecked Sendable {
         try await waitUntilReady()
     }
 
-    /// Stops the server and removes its directory.
+    /// Ends the server at once (SIGKILL: test servers are disposable) and removes its directory.
     public func shutdown() {
-        stop()
+        if process.isRunning { kill9() }
         try? FileManager.default.removeItem(atPath: workDirectory)
     }
 
