@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// The NIO end of one connection: answers server PINGs, runs the handshake (INFO, then
 /// CONNECT+PING answered by PONG or -ERR), and then hands every op to the client, tagged with
@@ -79,13 +80,19 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         closeReason = (error as? NATSError)?.message ?? "\(error)"
         if phase == .awaitingInfo || phase == .awaitingPong {
-            failHandshake(
-                error as? NATSError ?? NATSError(code: .connectionFailed, message: "\(error)"),
-                context: context
-            )
+            failHandshake(Self.map(error), context: context)
         } else {
             context.close(promise: nil)
         }
+    }
+
+    /// TLS failures become `.tls`; anything else that is not already a `NATSError`, `.connectionFailed`.
+    static func map(_ error: any Error) -> NATSError {
+        if let error = error as? NATSError { return error }
+        if error is NIOSSLError || error is BoringSSLError {
+            return NATSError(code: .tls, message: "TLS handshake failed: \(error)")
+        }
+        return NATSError(code: .connectionFailed, message: "\(error)")
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 extension NATSClient {
@@ -89,13 +90,27 @@ extension NATSClient {
         let info: ServerInfo
         do {
             info = try await infoPromise.futureResult.get()
-            if info.tlsRequired == true || server.tls || options.tls != nil {
-                throw NATSError(code: .tls, message: "TLS to \(server) is not supported by this build yet")
+            let wantsTLS = server.tls || options.tls != nil
+            if wantsTLS && info.tlsRequired != true && info.tlsAvailable != true {
+                throw NATSError(code: .tls, message: "TLS was asked for, but \(server) does not offer TLS")
+            }
+            if wantsTLS || info.tlsRequired == true {
+                let (context, hostname) = try makeTLSContext(for: server)
+                try await channel.eventLoop.submit {
+                    let handler = try NIOSSLClientHandler(context: context, serverHostname: hostname)
+                    try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                }.get()
             }
             var hello = channel.allocator.buffer(capacity: 256)
             hello.writeConnect(try connectJSON(info: info, server: server))
             hello.writePing()
-            try await channel.writeAndFlush(hello)
+            do {
+                try await channel.writeAndFlush(hello)
+            } catch {
+                // The channel died (a TLS handshake failure, say): the handler knows why.
+                try await readyPromise.futureResult.get()
+                throw error
+            }
             try await readyPromise.futureResult.get()
         } catch {
             try? await channel.close()
@@ -142,6 +157,28 @@ extension NATSClient {
         }
         scheduleFlush(on: channel)
         logger.debug("connected", metadata: ["server": "\(server)"])
+    }
+
+    private func makeTLSContext(for server: ServerURL) throws -> (NIOSSLContext, String?) {
+        let settings = options.tls ?? NATSTLSOptions()
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let caFile = settings.caFile { configuration.trustRoots = .file(caFile) }
+            if let certificateFile = settings.certificateFile {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map {
+                    .certificate($0)
+                }
+            }
+            if let keyFile = settings.keyFile {
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            }
+            if settings.insecureSkipVerify { configuration.certificateVerification = .none }
+            let context = try NIOSSLContext(configuration: configuration)
+            let isIPAddress = server.host.contains(":") || server.host.allSatisfy { $0.isNumber || $0 == "." }
+            return (context, isIPAddress ? nil : server.host)
+        } catch {
+            throw NATSError(code: .tls, message: "cannot set up TLS for \(server): \(error)")
+        }
     }
 
     private func connectJSON(info: ServerInfo, server: ServerURL) throws -> String {
