@@ -11,11 +11,12 @@ enum Live {
 
     /// Runs `body` against a fresh server, stopping it afterwards.
     static func withServer<T>(
+        jetStream: Bool = true,
         extraArguments: [String] = [],
         configuration: String? = nil,
         _ body: (NATSServerProcess) async throws -> T
     ) async throws -> T {
-        let server = try await NATSServerProcess.start(extraArguments: extraArguments, configuration: configuration)
+        let server = try await NATSServerProcess.start(jetStream: jetStream, extraArguments: extraArguments, configuration: configuration)
         defer { server.shutdown() }
         return try await body(server)
     }
