@@ -3,6 +3,18 @@ import NIOCore
 
 /// The NATS client against a local nats-server 2.15.1 started for the run.
 enum NATSBenchmarks {
+    /// Only PING/PONG round trips, for profiling one round trip.
+    static func pingOnly(scale: Int) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-ping")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        let result = try await measureLatency("PING/PONG round trip (flush, 1 connection)", iterations: 50_000 * scale) { _ in
+            try await client.flush()
+        }
+        await client.close()
+        return [result.line]
+    }
+
     static func run(scale: Int) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench")
         defer { server.shutdown() }
@@ -27,6 +39,19 @@ enum NATSBenchmarks {
         )
         lines.append(
             try await measureLatency("request/reply round trip (2 connections)", iterations: 20_000 * scale) { _ in
+                _ = try await requester.request(small, to: "bench.echo")
+            }.line
+        )
+        // The same two round trips, run from an actor on the requester's event loop: the write
+        // needs no hop onto the loop and the reply resumes on the same thread.
+        let onLoop = LoopBound(executor: requester.eventLoop.executor)
+        lines.append(
+            try await onLoop.measure("PING/PONG, caller on the client's event loop", iterations: 20_000 * scale) {
+                try await requester.flush()
+            }.line
+        )
+        lines.append(
+            try await onLoop.measure("request/reply, caller on the client's event loop", iterations: 20_000 * scale) {
                 _ = try await requester.request(small, to: "bench.echo")
             }.line
         )
@@ -91,5 +116,19 @@ enum NATSBenchmarks {
         )
         for client in [responder, requester, publisher, receiver] { await client.close() }
         return lines
+    }
+}
+
+/// Runs a measurement loop isolated to an event loop's executor.
+actor LoopBound {
+    let executor: any SerialExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(executor: any SerialExecutor) {
+        self.executor = executor
+    }
+
+    func measure(_ name: String, iterations: Int, _ body: @Sendable () async throws -> Void) async throws -> LatencyResult {
+        try await measureLatency(name, iterations: iterations) { _ in try await body() }
     }
 }

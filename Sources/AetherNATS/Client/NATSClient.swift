@@ -19,7 +19,9 @@ import Synchronization
 /// or is closed before it reconnects.
 public final class NATSClient: Sendable {
     public let options: NATSOptions
-    let eventLoop: any EventLoop
+    /// The event loop every connection of this client runs on. Code that runs on an actor whose
+    /// executor is this loop's (`eventLoop.executor`) talks to the connection without thread hops.
+    public let eventLoop: any EventLoop
     let logger: Logger
     let state: Mutex<State>
 
