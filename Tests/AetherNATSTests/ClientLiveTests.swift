@@ -258,6 +258,30 @@ struct ClientLiveTests {
         }
     }
 
+    @Test("while disconnected, publishes fill a bounded buffer; past it a clear .bufferFull error")
+    func reconnectBufferLimit() async throws {
+        try await Live.withClient(configure: { $0.reconnectBufferSize = 4096 }) { client, server in
+            let events = client.events()
+            server.kill9()
+            try await waitFor("disconnected", in: events) { if case .disconnected = $0 { return true } else { return false } }
+            let chunk = [UInt8](repeating: 1, count: 1000)
+            var accepted = 0
+            var failure: NATSError?
+            for _ in 0..<10 {
+                do {
+                    try client.publish(chunk, to: "buffered")
+                    accepted += 1
+                } catch let error as NATSError {
+                    failure = error
+                    break
+                }
+            }
+            #expect(accepted == 4)
+            #expect(failure?.code == .bufferFull)
+            #expect(failure?.message.contains("4096") == true)
+        }
+    }
+
     @Test("close ends subscriptions and events; calls after close fail with .connectionClosed")
     func closeEndsEverything() async throws {
         try await Live.withServer { server in
