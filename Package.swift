@@ -29,6 +29,8 @@ let package = Package(
             name: "Aether",
             dependencies: [
                 "AetherNATS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -73,7 +75,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AetherTests",
-            dependencies: ["Aether"],
+            dependencies: [
+                "Aether",
+                "AetherNATS",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -263,7 +263,9 @@ struct ClientLiveTests {
         try await Live.withClient(configure: { $0.reconnectBufferSize = 4096 }) { client, server in
             let events = client.events()
             server.kill9()
-            try await waitFor("disconnected", in: events) { if case .disconnected = $0 { return true } else { return false } }
+            try await waitFor("disconnected", in: events) {
+                if case .disconnected = $0 { return true } else { return false }
+            }
             let chunk = [UInt8](repeating: 1, count: 1000)
             var accepted = 0
             var failure: NATSError?

@@ -45,10 +45,25 @@ struct CredsLiveTests {
         let operatorKey = JWTIssuer(prefix: 14 << 3)
         let account = JWTIssuer(prefix: 0)
         let user = NATSCredentials.KeyPair.generate()
-        let operatorJWT = try operatorKey.sign(subject: operatorKey.publicKey, name: "op", nats: ["type": "operator", "version": 2])
-        let unlimited: [String: Any] = ["subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1, "leaf": -1]
-        let accountJWT = try operatorKey.sign(subject: account.publicKey, name: "acc", nats: ["type": "account", "version": 2, "limits": unlimited])
-        let userJWT = try account.sign(subject: user.publicKey, name: "alice", nats: ["type": "user", "version": 2, "subs": -1, "data": -1, "payload": -1])
+        let operatorJWT = try operatorKey.sign(
+            subject: operatorKey.publicKey,
+            name: "op",
+            nats: ["type": "operator", "version": 2]
+        )
+        let unlimited: [String: Any] = [
+            "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1,
+            "leaf": -1,
+        ]
+        let accountJWT = try operatorKey.sign(
+            subject: account.publicKey,
+            name: "acc",
+            nats: ["type": "account", "version": 2, "limits": unlimited]
+        )
+        let userJWT = try account.sign(
+            subject: user.publicKey,
+            name: "alice",
+            nats: ["type": "user", "version": 2, "subs": -1, "data": -1, "payload": -1]
+        )
         let configuration = """
             operator: \(operatorJWT)
             resolver: MEMORY
@@ -60,17 +75,17 @@ struct CredsLiveTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let credsPath = "\(directory)/alice.creds"
         try """
-            -----BEGIN NATS USER JWT-----
-            \(userJWT)
-            ------END NATS USER JWT------
+        -----BEGIN NATS USER JWT-----
+        \(userJWT)
+        ------END NATS USER JWT------
 
-            ************************* IMPORTANT *************************
-            NKEY Seed printed below can be used to sign and prove identity.
+        ************************* IMPORTANT *************************
+        NKEY Seed printed below can be used to sign and prove identity.
 
-            -----BEGIN USER NKEY SEED-----
-            \(user.seed)
-            ------END USER NKEY SEED------
-            """.write(toFile: credsPath, atomically: true, encoding: .utf8)
+        -----BEGIN USER NKEY SEED-----
+        \(user.seed)
+        ------END USER NKEY SEED------
+        """.write(toFile: credsPath, atomically: true, encoding: .utf8)
 
         try await Live.withServer(jetStream: false, configuration: configuration) { server in
             var options = NATSOptions(url: server.url)
@@ -83,9 +98,14 @@ struct CredsLiveTests {
 
             // A user JWT from an account the server does not know.
             let stranger = JWTIssuer(prefix: 0)
-            let strangerJWT = try stranger.sign(subject: user.publicKey, name: "mallory", nats: ["type": "user", "version": 2])
+            let strangerJWT = try stranger.sign(
+                subject: user.publicKey,
+                name: "mallory",
+                nats: ["type": "user", "version": 2]
+            )
             let badPath = "\(directory)/mallory.creds"
-            try "-----BEGIN NATS USER JWT-----\n\(strangerJWT)\n------END NATS USER JWT------\n-----BEGIN USER NKEY SEED-----\n\(user.seed)\n------END USER NKEY SEED------\n"
+            try
+                "-----BEGIN NATS USER JWT-----\n\(strangerJWT)\n------END NATS USER JWT------\n-----BEGIN USER NKEY SEED-----\n\(user.seed)\n------END USER NKEY SEED------\n"
                 .write(toFile: badPath, atomically: true, encoding: .utf8)
             var bad = NATSOptions(url: server.url)
             bad.credentialsFile = badPath

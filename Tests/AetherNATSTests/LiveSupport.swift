@@ -16,7 +16,11 @@ enum Live {
         configuration: String? = nil,
         _ body: (NATSServerProcess) async throws -> T
     ) async throws -> T {
-        let server = try await NATSServerProcess.start(jetStream: jetStream, extraArguments: extraArguments, configuration: configuration)
+        let server = try await NATSServerProcess.start(
+            jetStream: jetStream,
+            extraArguments: extraArguments,
+            configuration: configuration
+        )
         defer { server.shutdown() }
         return try await body(server)
     }

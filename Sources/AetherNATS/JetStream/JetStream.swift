@@ -99,12 +99,49 @@ public struct JetStream: Sendable {
         try await api("STREAM.INFO.\(name)", body: Optional<Empty>.none, as: StreamInfo.self)
     }
 
+    private struct SubjectsRequest: Encodable {
+        var subjectsFilter: String
+        var offset: Int
+        enum CodingKeys: String, CodingKey {
+            case subjectsFilter = "subjects_filter"
+            case offset
+        }
+    }
+
+    private struct SubjectsReply: Decodable {
+        struct State: Decodable { var subjects: [String: UInt64]? }
+        var state: State
+        var total: Int?
+        var offset: Int?
+        var limit: Int?
+    }
+
+    /// The subjects of a stream matching `filter`, with their message counts (all pages).
+    public func streamSubjects(_ name: String, filter: String) async throws -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        var offset = 0
+        while true {
+            let reply = try await api(
+                "STREAM.INFO.\(name)",
+                body: SubjectsRequest(subjectsFilter: filter, offset: offset),
+                as: SubjectsReply.self
+            )
+            let page = reply.state.subjects ?? [:]
+            result.merge(page) { $1 }
+            offset += page.count
+            guard let total = reply.total, page.count > 0, offset < total else { return result }
+        }
+    }
+
     private struct SuccessReply: Decodable { var success: Bool? }
     private struct PurgeReply: Decodable {
         var success: Bool?
         var purged: UInt64?
     }
-    private struct PurgeRequest: Encodable { var filter: String? }
+    private struct PurgeRequest: Encodable {
+        var filter: String?
+        var keep: UInt64?
+    }
     private struct NamesReply: Decodable { var streams: [String]? }
 
     public func deleteStream(_ name: String) async throws {
@@ -113,8 +150,9 @@ public struct JetStream: Sendable {
 
     /// Purges the stream, or only `subject` (wildcards allowed). Returns how many were purged.
     @discardableResult
-    public func purgeStream(_ name: String, subject: String? = nil) async throws -> UInt64 {
-        try await api("STREAM.PURGE.\(name)", body: PurgeRequest(filter: subject), as: PurgeReply.self).purged ?? 0
+    public func purgeStream(_ name: String, subject: String? = nil, keep: UInt64? = nil) async throws -> UInt64 {
+        try await api("STREAM.PURGE.\(name)", body: PurgeRequest(filter: subject, keep: keep), as: PurgeReply.self)
+            .purged ?? 0
     }
 
     /// The names of all streams.

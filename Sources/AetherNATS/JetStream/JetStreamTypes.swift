@@ -161,6 +161,8 @@ public struct PublishOptions: Sendable, Equatable {
     public var expectedLastSubjectSequenceSubject: String?
     /// `Nats-TTL`: seconds, a Go duration, or `never`.
     public var ttl: String?
+    /// More headers to send as they are.
+    public var extraHeaders: NATSHeaders = NATSHeaders()
     /// How long to keep retrying 503 "no responders" (a stream leader change takes ~4–5 s).
     public var retryUntil: Duration = .seconds(10)
 
@@ -186,6 +188,7 @@ public struct PublishOptions: Sendable, Equatable {
             headers.append("Nats-Expected-Last-Subject-Sequence-Subject", expectedLastSubjectSequenceSubject)
         }
         if let ttl { headers.append("Nats-TTL", ttl) }
+        for field in extraHeaders { headers.append(field.name, field.value) }
         return headers
     }
 }

@@ -1,0 +1,574 @@
+import AetherNATS
+import Crypto
+import Logging
+import NIOCore
+import Synchronization
+
+/// An event store on NATS JetStream. See `docs/WIRE-FORMAT.md` for the stream, subject, header
+/// and payload layout.
+///
+/// - One stream per namespace, `<sanitized namespace>_<stream name>` (as the Go original). The
+///   stream records its namespace; a second namespace that sanitizes to the same name is refused.
+/// - One subject per actor: `aether.store.<stream>.e.<actor token>`, the actor ID encoded
+///   injectively into one token (`ActorToken`).
+/// - Saves are checked by the server (`Nats-Expected-Last-Subject-Sequence` from a per-actor
+///   cache), so two writers racing on one actor get exactly one winner per version. A retried
+///   save is deduplicated by `Nats-Msg-Id` (the event id).
+/// - Several events of one actor are saved as one atomic batch.
+/// - Latest version: from the cache, else one direct get of the actor's last message.
+/// - Snapshots: `aether.store.<stream>.s.<actor token>`, checksummed; a corrupt one is reported
+///   and skipped, never used. The newest few are kept.
+///
+/// Not guaranteed: reads by direct get on a replicated stream may lag a write just acknowledged.
+public final class JetStreamEventStore: EventStore, SnapshotStore {
+    /// Settings; zero values fall back to the defaults.
+    public struct Configuration: Sendable {
+        public var streamName: String = "events"
+        public var namespace: String = "default"
+        /// Max age of events; default one year.
+        public var retention: Duration = .seconds(365 * 24 * 3600)
+        public var replicas: Int = 1
+        /// Snapshots kept per actor.
+        public var snapshotHistory: Int = 3
+        /// Take a snapshot after this many events of an actor (nil: never automatically).
+        public var snapshotEvery: Int?
+        /// The reducer automatic snapshots use.
+        public var snapshotReducer: Reducer = .mergePatch
+        /// Events per batched read.
+        public var readBatchSize: Int = 256
+
+        public init(namespace: String = "default", streamName: String = "events") {
+            self.namespace = namespace
+            self.streamName = streamName
+        }
+    }
+
+    public let namespace: String
+    public let configuration: Configuration
+    /// The JetStream stream holding this namespace's events.
+    public let streamName: String
+    let js: JetStream
+    let logger: Logger
+    private let sink: (any EventStoredSink)?
+    private let now: @Sendable () -> Timestamp
+    private let cache = Mutex<[String: CachedActor]>([:])
+    private let counters = Mutex(Counters())
+
+    struct CachedActor {
+        var version: Int64
+        var sequence: UInt64
+        var sinceSnapshot: Int = 0
+    }
+
+    /// Corrupt snapshots and undecodable events met so far.
+    public struct Counters: Sendable, Equatable {
+        public var corruptSnapshots = 0
+        public var undecodableEvents = 0
+        public var conflicts = 0
+        public var retries = 0
+    }
+
+    public var counts: Counters { counters.withLock { $0 } }
+
+    static let versionHeader = "Aether-Version"
+    static let checksumHeader = "Aether-Checksum"
+    static let namespaceMetadataPrefix = "aether namespace: "
+
+    /// Connects the store to its stream, creating it when missing.
+    /// - Throws: `AetherError` `.invalidNamespace` (bad name, or the stream holds another
+    ///   namespace), `.unavailable` when JetStream cannot be reached.
+    public static func open(
+        client: NATSClient,
+        configuration: Configuration,
+        sink: (any EventStoredSink)? = nil,
+        logger: Logger = Logger(label: "aether.store", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Timestamp = { .now() }
+    ) async throws -> JetStreamEventStore {
+        var configuration = configuration
+        if configuration.streamName.isEmpty { configuration.streamName = "events" }
+        if configuration.replicas <= 0 { configuration.replicas = 1 }
+        if configuration.retention <= .zero { configuration.retention = .seconds(365 * 24 * 3600) }
+        if configuration.snapshotHistory <= 0 { configuration.snapshotHistory = 3 }
+        try Identifiers.validateNamespace(configuration.namespace)
+        let name = streamName(namespace: configuration.namespace, stream: configuration.streamName)
+        let js = JetStream(client: client)
+        var stream = StreamConfig(name: name, subjects: ["aether.store.\(name).>"])
+        stream.storage = .file
+        stream.replicas = configuration.replicas
+        stream.maxAge = configuration.retention
+        stream.allowDirect = true
+        stream.allowAtomic = true
+        stream.description = namespaceMetadataPrefix + configuration.namespace
+        do {
+            let existing = try? await js.streamInfo(name)
+            if let existing, existing.config.description != stream.description {
+                throw AetherError(
+                    code: .invalidNamespace,
+                    message:
+                        "stream \(name) already holds namespace \(Identifiers.quoted(String((existing.config.description ?? "?").dropFirst(namespaceMetadataPrefix.count)))); namespace \(Identifiers.quoted(configuration.namespace)) maps to the same stream name"
+                )
+            }
+            if existing == nil {
+                try await js.createStream(stream)
+            }
+        } catch let error as NATSError {
+            throw mapError(error, context: "opening stream \(name)")
+        }
+        return JetStreamEventStore(
+            js: js,
+            name: name,
+            configuration: configuration,
+            sink: sink,
+            logger: logger,
+            now: now
+        )
+    }
+
+    private init(
+        js: JetStream,
+        name: String,
+        configuration: Configuration,
+        sink: (any EventStoredSink)?,
+        logger: Logger,
+        now: @escaping @Sendable () -> Timestamp
+    ) {
+        self.js = js
+        self.streamName = name
+        self.namespace = configuration.namespace
+        self.configuration = configuration
+        self.sink = sink
+        self.logger = logger
+        self.now = now
+    }
+
+    /// `<sanitized namespace>_<stream>`: spaces, `.`, `*` and `>` become `_` (the original's rule).
+    public static func streamName(namespace: String, stream: String) -> String {
+        let sanitized = String(namespace.map { $0 == " " || $0 == "." || $0 == "*" || $0 == ">" ? "_" : $0 })
+        return "\(sanitized)_\(stream)"
+    }
+
+    func eventSubject(_ actorID: String) -> String { "aether.store.\(streamName).e.\(ActorToken.encode(actorID))" }
+    func snapshotSubject(_ actorID: String) -> String { "aether.store.\(streamName).s.\(ActorToken.encode(actorID))" }
+
+    // MARK: saving
+
+    public func save(_ event: Event) async throws {
+        try await save([event])
+    }
+
+    public func save(_ events: [Event]) async throws {
+        guard let first = events.first else { return }
+        for event in events { try event.validate() }
+        try VersionRules.checkBatch(events, current: 0)  // one actor, increasing
+        let actorID = first.actorID
+        let subject = eventSubject(actorID)
+        let payloads = events.map { $0.jsonBytes() }
+        let maxPayload = js.client.maxPayload
+        for (event, payload) in zip(events, payloads) where payload.count > maxPayload - 512 {
+            throw AetherError(
+                code: .payloadTooLarge,
+                message:
+                    "event \(event.id) of actor \(Identifiers.quoted(actorID)) is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event"
+            )
+        }
+        var head = try await readHead(of: actorID, fresh: false)
+        var fresh = false
+        var attempts = 0
+        while true {
+            if head.lastMessageID == events[events.count - 1].id {
+                // Our own earlier attempt was stored (a retry after a lost ack): done, once.
+                cache.withLock { $0[actorID] = CachedActor(version: head.version, sequence: head.sequence) }
+                await notify(events)
+                return
+            }
+            do {
+                try VersionRules.checkBatch(events, current: head.version)
+            } catch {
+                // Confirm a conflict seen in the cache against the stream before reporting it.
+                if !fresh {
+                    head = try await readHead(of: actorID, fresh: true)
+                    fresh = true
+                    continue
+                }
+                counters.withLock { $0.conflicts += 1 }
+                throw error
+            }
+            do {
+                let sequence = try await publish(events, payloads, subject: subject, expected: head.sequence)
+                let last = events[events.count - 1]
+                let due = cache.withLock { cache -> Bool in
+                    var entry = cache[actorID] ?? CachedActor(version: 0, sequence: 0)
+                    entry.version = last.version
+                    entry.sequence = sequence
+                    entry.sinceSnapshot += events.count
+                    cache[actorID] = entry
+                    return configuration.snapshotEvery.map { entry.sinceSnapshot >= $0 } ?? false
+                }
+                await notify(events)
+                if due {
+                    do {
+                        try await snapshotNow(actorID)
+                    } catch {
+                        logger.warning(
+                            "automatic snapshot failed",
+                            metadata: ["actor": "\(Identifiers.quoted(actorID))", "error": "\(error)"]
+                        )
+                    }
+                }
+                return
+            } catch let error as NATSError where error.code == .wrongLastSequence {
+                // Someone else wrote first: look at the stream; the loop decides conflict or retry.
+                head = try await readHead(of: actorID, fresh: true)
+                fresh = true
+                attempts += 1
+                counters.withLock { $0.retries += 1 }
+                if attempts > 20 {
+                    throw AetherError(
+                        code: .unavailable,
+                        message:
+                            "save of actor \(Identifiers.quoted(actorID)) kept racing other writers; gave up after 20 tries"
+                    )
+                }
+            } catch let error as NATSError {
+                throw Self.mapError(error, context: "saving actor \(Identifiers.quoted(actorID)) in \(namespace)")
+            }
+        }
+    }
+
+    private func publish(
+        _ events: [Event],
+        _ payloads: [[UInt8]],
+        subject: String,
+        expected: UInt64
+    ) async throws -> UInt64 {
+        if events.count == 1 {
+            var options = PublishOptions(messageID: events[0].id, expectedLastSubjectSequence: expected)
+            options.retryUntil = .seconds(15)
+            options.extraHeaders = [Self.versionHeader: String(events[0].version)]
+            return try await js.publish(ByteBuffer(bytes: payloads[0]), to: subject, options: options).sequence
+        }
+        var messages: [BatchMessage] = []
+        for (index, (event, payload)) in zip(events, payloads).enumerated() {
+            var headers: NATSHeaders = ["Nats-Msg-Id": event.id, Self.versionHeader: String(event.version)]
+            if index == 0 { headers["Nats-Expected-Last-Subject-Sequence"] = String(expected) }
+            messages.append(BatchMessage(subject: subject, payload: ByteBuffer(bytes: payload), headers: headers))
+        }
+        return try await js.publishBatch(messages).sequence
+    }
+
+    private func notify(_ events: [Event]) async {
+        guard let sink else { return }
+        let time = now()
+        for event in events {
+            await sink.eventStored(
+                EventStored(
+                    eventID: event.id,
+                    actorID: event.actorID,
+                    namespace: namespace,
+                    version: event.version,
+                    timestamp: time
+                )
+            )
+        }
+    }
+
+    // MARK: heads and versions
+
+    struct Head {
+        var version: Int64
+        var sequence: UInt64
+        var lastMessageID: String?
+    }
+
+    /// The actor's last event: from the cache unless `fresh`, else from the stream leader.
+    private func readHead(of actorID: String, fresh: Bool) async throws -> Head {
+        if !fresh, let cached = cache.withLock({ $0[actorID] }) {
+            return Head(version: cached.version, sequence: cached.sequence)
+        }
+        let message: StoredMessage?
+        do {
+            message = try await js.lastMessage(stream: streamName, subject: eventSubject(actorID))
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "reading the head of actor \(Identifiers.quoted(actorID))")
+        }
+        guard let message else {
+            cache.withLock { $0[actorID] = CachedActor(version: 0, sequence: 0) }
+            return Head(version: 0, sequence: 0)
+        }
+        let version = try await resolveVersion(of: message, actorID: actorID)
+        cache.withLock { cache in
+            let since = cache[actorID]?.sinceSnapshot ?? 0
+            cache[actorID] = CachedActor(version: version, sequence: message.sequence, sinceSnapshot: since)
+        }
+        return Head(version: version, sequence: message.sequence, lastMessageID: message.headers?["Nats-Msg-Id"])
+    }
+
+    /// The version a last message stands for: its header, else its payload, else (an
+    /// undecodable record from another client) the highest version among the actor's events.
+    private func resolveVersion(of message: StoredMessage, actorID: String) async throws -> Int64 {
+        if let text = message.headers?[Self.versionHeader], let version = Int64(text) { return version }
+        if let event = try? Event(jsonBytes: message.data) { return event.version }
+        logger.warning(
+            "last record of an actor is undecodable",
+            metadata: ["actor": "\(Identifiers.quoted(actorID))", "sequence": "\(message.sequence)"]
+        )
+        return try await eventsWithErrors(of: actorID, from: 0).events.map(\.version).max() ?? 0
+    }
+
+    public func latestVersion(of actorID: String) async throws -> Int64 {
+        try Identifiers.validateActorID(actorID)
+        if let cached = cache.withLock({ $0[actorID]?.version }) { return cached }
+        let message: StoredMessage?
+        do {
+            message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID))
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "latest version of actor \(Identifiers.quoted(actorID))")
+        }
+        guard let message else { return 0 }
+        let version = try await resolveVersion(of: message, actorID: actorID)
+        cache.withLock { cache in
+            if (cache[actorID]?.version ?? 0) < version {
+                cache[actorID] = CachedActor(
+                    version: version,
+                    sequence: message.sequence,
+                    sinceSnapshot: cache[actorID]?.sinceSnapshot ?? 0
+                )
+            }
+        }
+        return version
+    }
+
+    /// The latest version without the cache: one direct get.
+    public func latestVersionUncached(of actorID: String) async throws -> Int64 {
+        try Identifiers.validateActorID(actorID)
+        guard let message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID)) else {
+            return 0
+        }
+        return try await resolveVersion(of: message, actorID: actorID)
+    }
+
+    /// Forgets what the cache knows of an actor (another writer saved it).
+    public func invalidateCache(of actorID: String) {
+        _ = cache.withLock { $0.removeValue(forKey: actorID) }
+    }
+
+    /// Keeps the cache in step with saves made elsewhere (`EventStored` received over a bus).
+    public func observe(_ notification: EventStored) {
+        guard notification.namespace == namespace else { return }
+        cache.withLock { cache in
+            if let entry = cache[notification.actorID], entry.version < notification.version {
+                cache[notification.actorID] = nil
+            }
+        }
+    }
+
+    // MARK: reading
+
+    public func events(of actorID: String, from fromVersion: Int64) async throws -> [Event] {
+        try await eventsWithErrors(of: actorID, from: fromVersion).events
+    }
+
+    public func eventsWithErrors(of actorID: String, from fromVersion: Int64) async throws -> ReplayResult {
+        try Identifiers.validateActorID(actorID)
+        var events: [Event] = []
+        var errors: [ReplayError] = []
+        do {
+            for try await message in js.directGetAll(
+                stream: streamName,
+                subject: eventSubject(actorID),
+                batchSize: configuration.readBatchSize
+            ) {
+                if let header = message.headers?[Self.versionHeader], let version = Int64(header), version < fromVersion
+                {
+                    continue
+                }
+                do {
+                    let event = try Event(jsonBytes: message.data)
+                    if event.version >= fromVersion { events.append(event) }
+                } catch {
+                    counters.withLock { $0.undecodableEvents += 1 }
+                    errors.append(ReplayError(sequence: message.sequence, rawData: message.data, cause: error))
+                }
+            }
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "reading actor \(Identifiers.quoted(actorID))")
+        }
+        return ReplayResult(events: events, errors: errors)
+    }
+
+    public func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error> {
+        let subject = eventSubject(actorID)
+        let source = js.directGetAll(stream: streamName, subject: subject, batchSize: configuration.readBatchSize)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try Identifiers.validateActorID(actorID)
+                    for try await message in source {
+                        if let header = message.headers?[Self.versionHeader], let version = Int64(header),
+                            version < fromVersion
+                        {
+                            continue
+                        }
+                        let event = try Event(jsonBytes: message.data)
+                        if event.version >= fromVersion { continuation.yield(event) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func actors() async throws -> [ActorVersion] {
+        let prefix = "aether.store.\(streamName).e."
+        let subjects: [String: UInt64]
+        do {
+            subjects = try await js.streamSubjects(streamName, filter: prefix + ">")
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "listing actors of \(namespace)")
+        }
+        var result: [ActorVersion] = []
+        for subject in subjects.keys {
+            guard let actorID = ActorToken.decode(String(subject.dropFirst(prefix.count))) else { continue }
+            result.append(ActorVersion(actorID: actorID, version: try await latestVersion(of: actorID)))
+        }
+        return result.sorted { $0.actorID < $1.actorID }
+    }
+
+    // MARK: snapshots
+
+    public func save(_ snapshot: ActorSnapshot) async throws {
+        try snapshot.validate()
+        let payload = snapshot.jsonBytes()
+        let checksum = SHA256.hash(data: payload).map { String(format2: $0) }.joined()
+        var options = PublishOptions()
+        options.extraHeaders = [
+            Self.checksumHeader: "sha256=\(checksum)", Self.versionHeader: String(snapshot.version),
+        ]
+        let subject = snapshotSubject(snapshot.actorID)
+        do {
+            _ = try await js.publish(ByteBuffer(bytes: payload), to: subject, options: options)
+            _ = try await js.purgeStream(streamName, subject: subject, keep: UInt64(configuration.snapshotHistory))
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "saving a snapshot of actor \(Identifiers.quoted(snapshot.actorID))")
+        }
+        cache.withLock { $0[snapshot.actorID]?.sinceSnapshot = 0 }
+    }
+
+    /// The newest snapshot that passes its checksum; corrupt ones are counted, logged and skipped.
+    public func latestSnapshot(of actorID: String) async throws -> ActorSnapshot? {
+        try await snapshots(of: actorID).max { $0.version < $1.version }
+    }
+
+    /// Every kept snapshot of the actor that passes its checksum, oldest first.
+    public func snapshots(of actorID: String) async throws -> [ActorSnapshot] {
+        try Identifiers.validateActorID(actorID)
+        var valid: [ActorSnapshot] = []
+        do {
+            for try await message in js.directGetAll(stream: streamName, subject: snapshotSubject(actorID)) {
+                let checksum = SHA256.hash(data: message.data).map { String(format2: $0) }.joined()
+                guard message.headers?[Self.checksumHeader] == "sha256=\(checksum)",
+                    let snapshot = try? ActorSnapshot(jsonBytes: message.data),
+                    snapshot.actorID == actorID
+                else {
+                    counters.withLock { $0.corruptSnapshots += 1 }
+                    logger.warning(
+                        "corrupt snapshot skipped",
+                        metadata: [
+                            "actor": "\(Identifiers.quoted(actorID))", "namespace": "\(namespace)",
+                            "sequence": "\(message.sequence)",
+                        ]
+                    )
+                    continue
+                }
+                valid.append(snapshot)
+            }
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "reading snapshots of actor \(Identifiers.quoted(actorID))")
+        }
+        return valid
+    }
+
+    /// Snapshots the actor at its latest version with the configured reducer.
+    @discardableResult
+    public func snapshotNow(_ actorID: String) async throws -> ActorSnapshot? {
+        let state = try await load(actorID, using: configuration.snapshotReducer)
+        guard state.version > 0 else { return nil }
+        let snapshot = ActorSnapshot(actorID: actorID, version: state.version, state: state.state, timestamp: now())
+        try await save(snapshot)
+        return snapshot
+    }
+
+    // MARK: errors
+
+    static func mapError(_ error: NATSError, context: String) -> AetherError {
+        switch error.code {
+        case .noResponders, .timeout, .disconnected, .connectionClosed, .connectionFailed:
+            return AetherError(code: .unavailable, message: "\(context): \(error.message)", cause: error)
+        case .payloadTooLarge:
+            return AetherError(code: .payloadTooLarge, message: "\(context): \(error.message)", cause: error)
+        case .notFound:
+            return AetherError(code: .notFound, message: "\(context): \(error.message)", cause: error)
+        default:
+            return AetherError(code: .backend, message: "\(context): \(error.message)", cause: error)
+        }
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    fileprivate init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+}
+
+/// Actor IDs as one subject token, injectively: `[A-Za-z0-9_-]` stay, every other byte of the
+/// UTF-8 becomes `~XX` (upper-case hex), `~` included. Written down in `docs/WIRE-FORMAT.md`.
+public enum ActorToken {
+    public static func encode(_ actorID: String) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(actorID.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in actorID.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "_"), UInt8(ascii: "-"):
+                output.append(byte)
+            default:
+                output.append(UInt8(ascii: "~"))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The actor ID of a token; nil when the token is not one `encode` makes.
+    public static func decode(_ token: String) -> String? {
+        var output: [UInt8] = []
+        var iterator = token.utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "~") {
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                output.append(high << 4 | low)
+            } else {
+                output.append(byte)
+            }
+        }
+        return String(validating: output, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

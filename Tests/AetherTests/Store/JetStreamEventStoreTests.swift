@@ -1,0 +1,185 @@
+import Aether
+import AetherNATS
+import NIOCore
+import Testing
+
+struct JetStreamEnvironment: StoreEnvironment {
+    let client: NATSClient
+
+    func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
+        try await JetStreamEventStore.open(client: client, configuration: .init(namespace: namespace), sink: sink)
+    }
+}
+
+@Suite("JetStream event store against nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason))
+struct JetStreamEventStoreTests {
+    @Test("store contract", arguments: StoreContract.checks)
+    func contract(check: StoreCheck) async throws {
+        try await Live.withClient { client, _ in
+            try await check.body(JetStreamEnvironment(client: client))
+        }
+    }
+
+    @Test("two writers on two connections race on one actor: exactly one winner per version")
+    func twoProcessesRace() async throws {
+        try await Live.withClient { client, server in
+            let other = try await NATSClient.connect(url: server.url)
+            defer { Task { await other.close() } }
+            let a = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "race"))
+            let b = try await JetStreamEventStore.open(client: other, configuration: .init(namespace: "race"))
+            for round in 1...50 {
+                let version = Int64(round)
+                async let first: Bool = save(a, Event(eventType: "A", actorID: "hot", version: version))
+                async let second: Bool = save(b, Event(eventType: "B", actorID: "hot", version: version))
+                let wins = [try await first, try await second].filter { $0 }.count
+                #expect(wins == 1, "round \(round): \(wins) winners")
+            }
+            #expect(try await a.events(of: "hot", from: 0).map(\.version) == (1...50).map { Int64($0) })
+        }
+    }
+
+    private func save(_ store: JetStreamEventStore, _ event: Event) async throws -> Bool {
+        do {
+            try await store.save(event)
+            return true
+        } catch let error as AetherError where error.code == .versionConflict {
+            return false
+        }
+    }
+
+    @Test(
+        "stream naming: tenant-abc + events → tenant-abc_events; a namespace that sanitizes onto another's stream is refused"
+    )
+    func streamNames() async throws {
+        #expect(JetStreamEventStore.streamName(namespace: "tenant-abc", stream: "events") == "tenant-abc_events")
+        try await Live.withClient { client, _ in
+            let dotted = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "a.b"))
+            #expect(dotted.streamName == "a_b_events")
+            let error = await #expect(throws: AetherError.self) {
+                _ = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "a_b"))
+            }
+            #expect(error?.code == .invalidNamespace)
+            #expect(error?.message.contains("a_b_events") == true)
+        }
+    }
+
+    @Test("a retried save whose first attempt was stored succeeds once (Nats-Msg-Id), not as a conflict")
+    func retriedSave() async throws {
+        try await Live.withClient { client, _ in
+            let first = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "retry"))
+            let event = Event(eventType: "Placed", actorID: "o-1", version: 1)
+            try await first.save(event)
+            // A second store (empty cache) retries the very same event, as after a lost ack.
+            let second = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "retry"))
+            try await second.save(event)
+            #expect(try await second.events(of: "o-1", from: 0) == [event])
+            // A different event at the same version is a real conflict.
+            await #expect(throws: AetherError.self) {
+                try await second.save(Event(eventType: "Other", actorID: "o-1", version: 1))
+            }
+        }
+    }
+
+    @Test("undecodable records from other clients are reported with sequence and raw bytes, and skipped by events()")
+    func undecodable() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "dirty"))
+            try await store.save(Event(eventType: "Good", actorID: "x.y", version: 1))
+            let js = JetStream(client: client)
+            let subject = "aether.store.\(store.streamName).e.\(ActorToken.encode("x.y"))"
+            let garbage = Array("{not json".utf8)
+            let ack = try await js.publish(garbage, to: subject)
+            try await store.save(Event(eventType: "Good", actorID: "x.y", version: 2))
+            let result = try await store.eventsWithErrors(of: "x.y", from: 0)
+            #expect(result.events.map(\.version) == [1, 2])
+            #expect(result.errors.count == 1)
+            #expect(result.errors.first?.sequence == ack.sequence)
+            #expect(result.errors.first?.rawData == garbage)
+            #expect(try await store.events(of: "x.y", from: 0).count == 2)
+        }
+    }
+
+    @Test("a corrupt snapshot is detected, reported and skipped; state comes from the events")
+    func corruptSnapshot() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "snap"))
+            for version in 1...4 {
+                try await store.save(
+                    Event(
+                        eventType: "Set",
+                        actorID: "a",
+                        version: Int64(version),
+                        data: ["n": .integer(Int64(version))]
+                    )
+                )
+            }
+            try await store.save(ActorSnapshot(actorID: "a", version: 2, state: ["n": 2, "snap": true]))
+            // A truncated snapshot, newer, written by someone else with a checksum that no longer matches.
+            let good = ActorSnapshot(actorID: "a", version: 4, state: ["n": 4, "snap": true]).jsonBytes()
+            var headers = NATSHeaders()
+            headers["Aether-Checksum"] = "sha256=0000"
+            var options = PublishOptions()
+            options.extraHeaders = headers
+            _ = try await JetStream(client: client).publish(
+                Array(good.prefix(good.count / 2)),
+                to: "aether.store.\(store.streamName).s.a",
+                options: options
+            )
+            let latest = try await store.latestSnapshot(of: "a")
+            #expect(latest?.version == 2)
+            #expect(store.counts.corruptSnapshots == 1)
+            let loaded = try await store.load("a")
+            #expect(loaded == ReplayedState(state: ["n": 4, "snap": true], version: 4, eventsApplied: 2))
+        }
+    }
+
+    @Test("snapshot every N events: taken automatically; only the newest few are kept")
+    func automaticSnapshots() async throws {
+        try await Live.withClient { client, _ in
+            var configuration = JetStreamEventStore.Configuration(namespace: "auto")
+            configuration.snapshotEvery = 5
+            configuration.snapshotHistory = 2
+            let store = try await JetStreamEventStore.open(client: client, configuration: configuration)
+            for version in 1...16 {
+                try await store.save(
+                    Event(
+                        eventType: "Set",
+                        actorID: "a",
+                        version: Int64(version),
+                        data: ["n": .integer(Int64(version))]
+                    )
+                )
+            }
+            let kept = try await store.snapshots(of: "a")
+            #expect(kept.map(\.version) == [10, 15])
+            #expect(kept.last?.state == ["n": 15])
+            #expect(try await store.load("a").version == 16)
+        }
+    }
+
+    @Test("oversize events are refused with a clear error and nothing is written")
+    func oversize() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "big"))
+            let big = Event(
+                eventType: "Huge",
+                actorID: "a",
+                version: 1,
+                data: ["blob": .string(String(repeating: "x", count: 1_100_000))]
+            )
+            let error = await #expect(throws: AetherError.self) { try await store.save(big) }
+            #expect(error?.code == .payloadTooLarge)
+            #expect(try await store.latestVersionUncached(of: "a") == 0)
+        }
+    }
+
+    @Test("actor tokens are injective and round-trip")
+    func actorTokens() {
+        let ids = ["a", "a.b", "a~2E", "a b", "*", ">", "ü😀", "a_b", "~", "A-9"]
+        let tokens = ids.map(ActorToken.encode)
+        #expect(Set(tokens).count == ids.count)
+        #expect(tokens.allSatisfy { !$0.contains(".") && !$0.contains(" ") && $0 != "*" && $0 != ">" })
+        #expect(tokens.map(ActorToken.decode) == ids)
+        #expect(ActorToken.encode("a.b") == "a~2Eb")
+    }
+}
