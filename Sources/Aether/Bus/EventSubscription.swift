@@ -33,7 +33,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
         var finished = false
         var delivered = 0
         var dropped = 0
-        var onCancel: (@Sendable () -> Void)?
+        var onCancel: [@Sendable () -> Void] = []
     }
 
     private let state: Mutex<State>
@@ -46,11 +46,11 @@ public final class EventSubscription: AsyncSequence, Sendable {
         self.state = Mutex(State())
     }
 
-    /// Sets the action run once when the subscription ends.
+    /// Adds an action run once when the subscription ends (at once if it has ended).
     func setOnCancel(_ action: @escaping @Sendable () -> Void) {
         let runNow = state.withLock { state -> Bool in
             if state.finished { return true }
-            state.onCancel = action
+            state.onCancel.append(action)
             return false
         }
         if runNow { action() }
@@ -146,13 +146,13 @@ public final class EventSubscription: AsyncSequence, Sendable {
 
     /// Ends the subscription: unsubscribes, discards buffered events, releases waiting publishers.
     public func cancel() {
-        let (consumer, waiters, onCancel) = state.withLock { state in
-            if state.finished {
-                return (
-                    nil as CheckedContinuation<DeliveredEvent?, Never>?, [] as [CheckedContinuation<Bool, Never>],
-                    nil as (@Sendable () -> Void)?
-                )
-            }
+        typealias Taken = (
+            consumer: CheckedContinuation<DeliveredEvent?, Never>?,
+            waiters: [CheckedContinuation<Bool, Never>],
+            actions: [@Sendable () -> Void]
+        )
+        let (consumer, waiters, onCancel) = state.withLock { state -> Taken in
+            if state.finished { return (nil, [], []) }
             state.finished = true
             state.buffer.removeAll()
             let consumer = state.consumer
@@ -160,12 +160,12 @@ public final class EventSubscription: AsyncSequence, Sendable {
             let waiters = state.waitingPublishers.map(\.resume)
             state.waitingPublishers.removeAll()
             let onCancel = state.onCancel
-            state.onCancel = nil
+            state.onCancel = []
             return (consumer, waiters, onCancel)
         }
         consumer?.resume(returning: nil)
         for waiter in waiters { waiter.resume(returning: false) }
-        onCancel?()
+        for action in onCancel { action() }
     }
 
     /// The next event; nil once the subscription has ended.

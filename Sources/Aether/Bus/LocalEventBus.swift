@@ -28,6 +28,8 @@ public final class LocalEventBus: EventBus {
     package enum Origin {
         case published
         case received
+        /// Counted by whoever forwards it (the NATS bus); here only deliveries and drops count.
+        case forwarded
     }
 
     /// Delivers to local subscribers without validating (the namespace is already known to be
@@ -37,6 +39,7 @@ public final class LocalEventBus: EventBus {
             switch origin {
             case .published: state.metrics.namespaces[namespace, default: NamespaceMetrics()].published += 1
             case .received: state.metrics.namespaces[namespace, default: NamespaceMetrics()].received += 1
+            case .forwarded: break
             }
             var matching: [EventSubscription] = []
             for subscriber in state.exact[namespace] ?? [] where subscriber.filter?.accepts(event) ?? true {
@@ -47,7 +50,11 @@ public final class LocalEventBus: EventBus {
             }
             return matching
         }
-        exporter.count(origin == .published ? .published : .received, namespace: namespace)
+        switch origin {
+        case .published: exporter.count(.published, namespace: namespace)
+        case .received: exporter.count(.received, namespace: namespace)
+        case .forwarded: break
+        }
         guard !subscribers.isEmpty else { return }
         let item = DeliveredEvent(namespace: namespace, event: event)
         var delivered = 0

@@ -1,0 +1,223 @@
+import AetherNATS
+import Logging
+import NIOCore
+import Synchronization
+
+/// An event bus across nodes, on NATS core pub/sub, wire-compatible with the Go original.
+///
+/// - Subject `aether.events.<namespace>` (prefix configurable); payload
+///   `{"node_id": …, "namespace_id": …, "event": {…}}`.
+/// - Local subscribers get a node's own events at once, and not a second time when NATS echoes
+///   them back (matched by `node_id`).
+/// - Each distinct pattern is one NATS subscription (`aether.events.<pattern>`, wildcards done by
+///   the server), shared by the local subscribers of that pattern and dropped with the last one.
+///   Filters apply on receipt.
+/// - A message from another client that cannot be decoded, or whose `namespace_id` disagrees
+///   with its subject, is counted (`decodeErrors`) and skipped.
+/// - Subscriptions survive reconnects (the NATS client makes them again).
+public final class NATSEventBus: EventBus, EventStoredSink {
+    public let nodeID: String
+    public let subjectPrefix: String
+    let client: NATSClient
+    let logger: Logger
+
+    private struct Remote {
+        var bus: LocalEventBus
+        var subscription: NATSSubscription
+        var reader: Task<Void, Never>
+        var references: Int
+    }
+
+    private struct State {
+        var patterns: [String: Remote] = [:]
+        var counters: [String: NamespaceMetrics] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let exporter = MetricsExporter()
+
+    /// - Parameters:
+    ///   - nodeID: this node's id (a UUID by default), sent in every envelope.
+    ///   - subjectPrefix: `aether.events` as the original.
+    public init(
+        client: NATSClient,
+        nodeID: String = Event.makeID(),
+        subjectPrefix: String = "aether.events",
+        logger: Logger = Logger(label: "aether.bus", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.client = client
+        self.nodeID = nodeID
+        self.subjectPrefix = subjectPrefix
+        self.logger = logger
+    }
+
+    // MARK: publishing
+
+    public func publish(_ event: Event, to namespace: String) async throws {
+        try Identifiers.validateNamespace(namespace)
+        try event.validate()
+        try await send(event, to: namespace)
+    }
+
+    public func eventStored(_ notification: EventStored) async {
+        do {
+            try await send(notification.asEvent(), to: EventStored.busNamespace(for: notification.namespace))
+        } catch {
+            logger.warning(
+                "EventStored not published",
+                metadata: ["namespace": "\(notification.namespace)", "error": "\(error)"]
+            )
+        }
+    }
+
+    private func send(_ event: Event, to namespace: String) async throws {
+        var envelope: [UInt8] = []
+        envelope.reserveCapacity(256)
+        envelope.append(contentsOf: #"{"node_id":"#.utf8)
+        JSONWriter.writeString(nodeID, to: &envelope)
+        envelope.append(contentsOf: #","namespace_id":"#.utf8)
+        JSONWriter.writeString(namespace, to: &envelope)
+        envelope.append(contentsOf: #","event":"#.utf8)
+        event.writeJSON(to: &envelope)
+        envelope.append(UInt8(ascii: "}"))
+        do {
+            try client.publish(ByteBuffer(bytes: envelope), to: "\(subjectPrefix).\(namespace)")
+        } catch {
+            state.withLock { $0.counters[namespace, default: NamespaceMetrics()].publishErrors += 1 }
+            switch error.code {
+            case .payloadTooLarge:
+                throw AetherError(
+                    code: .payloadTooLarge,
+                    message: "event \(event.id) to namespace \(namespace): \(error.message)",
+                    cause: error
+                )
+            case .connectionClosed, .bufferFull, .draining:
+                throw AetherError(
+                    code: .unavailable,
+                    message: "event \(event.id) to namespace \(namespace): \(error.message)",
+                    cause: error
+                )
+            default:
+                throw AetherError(
+                    code: .backend,
+                    message: "event \(event.id) to namespace \(namespace): \(error.message)",
+                    cause: error
+                )
+            }
+        }
+        let buses = state.withLock { state -> [LocalEventBus] in
+            state.counters[namespace, default: NamespaceMetrics()].published += 1
+            return state.patterns.filter { TokenPattern(unchecked: $0.key).matches(namespace) }.map(\.value.bus)
+        }
+        exporter.count(.published, namespace: namespace)
+        for bus in buses { await bus.deliver(event, to: namespace, countAs: .forwarded) }
+    }
+
+    // MARK: subscribing
+
+    public func subscribe(
+        _ pattern: String,
+        filter: SubscriptionFilter?,
+        options: SubscriptionOptions
+    ) async throws -> EventSubscription {
+        _ = try TokenPattern(namespacePattern: pattern)
+        let (bus, isNew) = try state.withLock { state throws -> (LocalEventBus, Bool) in
+            if state.closed { throw AetherError(code: .closed, message: "the bus is closed") }
+            if var remote = state.patterns[pattern] {
+                remote.references += 1
+                state.patterns[pattern] = remote
+                return (remote.bus, false)
+            }
+            let subscription: NATSSubscription
+            do {
+                subscription = try client.subscribeNoWait(to: "\(subjectPrefix).\(pattern)")
+            } catch let error as NATSError {
+                throw AetherError(
+                    code: .unavailable,
+                    message: "cannot subscribe to \(pattern): \(error.message)",
+                    cause: error
+                )
+            }
+            let bus = LocalEventBus()
+            let reader = Task { [weak self] in
+                while let message = await subscription.next() {
+                    await self?.receive(message, into: bus)
+                }
+            }
+            state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: reader, references: 1)
+            return (bus, true)
+        }
+        if isNew {
+            // The server has the subscription once this round trip is back.
+            try? await client.flush()
+        }
+        let subscription = try bus.subscribeNow(pattern, filter: filter, options: options)
+        subscription.setOnCancel { [weak self] in self?.release(pattern) }
+        return subscription
+    }
+
+    private func release(_ pattern: String) {
+        let ended = state.withLock { state -> Remote? in
+            guard var remote = state.patterns[pattern] else { return nil }
+            remote.references -= 1
+            if remote.references > 0 {
+                state.patterns[pattern] = remote
+                return nil
+            }
+            state.patterns[pattern] = nil
+            return remote
+        }
+        if let ended {
+            ended.subscription.unsubscribe()
+            ended.reader.cancel()
+        }
+    }
+
+    private func receive(_ message: NATSMessage, into bus: LocalEventBus) async {
+        let namespace = String(message.subject.dropFirst(subjectPrefix.count + 1))
+        guard let envelope = try? JSONValue.parse(message.payload.readableBytesView),
+            let node = envelope["node_id"]?.stringValue,
+            envelope["namespace_id"]?.stringValue == namespace,
+            let eventJSON = envelope["event"],
+            let event = try? Event(json: eventJSON)
+        else {
+            state.withLock { $0.counters[namespace, default: NamespaceMetrics()].decodeErrors += 1 }
+            exporter.count(.decodeErrors, namespace: namespace)
+            logger.debug("undecodable bus message skipped", metadata: ["subject": "\(message.subject)"])
+            return
+        }
+        if node == nodeID { return }  // our own, already delivered locally
+        state.withLock { $0.counters[namespace, default: NamespaceMetrics()].received += 1 }
+        exporter.count(.received, namespace: namespace)
+        await bus.deliver(event, to: namespace, countAs: .forwarded)
+    }
+
+    // MARK: metrics
+
+    public func metrics() -> BusMetrics {
+        let (counters, buses) = state.withLock { ($0.counters, $0.patterns.values.map(\.bus)) }
+        var metrics = BusMetrics(namespaces: counters)
+        for bus in buses {
+            let local = bus.metrics()
+            for (namespace, figures) in local.namespaces {
+                metrics.namespaces[namespace, default: NamespaceMetrics()].delivered += figures.delivered
+                metrics.namespaces[namespace, default: NamespaceMetrics()].dropped += figures.dropped
+            }
+            for (pattern, count) in local.activeSubscriptions {
+                metrics.activeSubscriptions[pattern, default: 0] += count
+            }
+        }
+        return metrics
+    }
+
+    /// Ends every subscription and stops receiving. The NATS client stays open.
+    public func close() {
+        let remotes = state.withLock { state -> [Remote] in
+            state.closed = true
+            let remotes = Array(state.patterns.values)
+            return remotes
+        }
+        for remote in remotes { remote.bus.close() }
+    }
+}

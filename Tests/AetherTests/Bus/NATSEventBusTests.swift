@@ -1,0 +1,117 @@
+import Aether
+import AetherNATS
+import NIOCore
+import Testing
+
+struct NATSBusEnvironment: BusEnvironment {
+    let client: NATSClient
+    func makeBus() async throws -> any EventBus { NATSEventBus(client: client) }
+}
+
+@Suite("NATS event bus against nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason))
+struct NATSEventBusTests {
+    @Test("bus contract", arguments: BusContract.checks)
+    func contract(check: BusCheck) async throws {
+        try await Live.withClient { client, _ in
+            try await check.body(NATSBusEnvironment(client: client))
+        }
+    }
+
+    @Test("two nodes see each other's events; a node's own events reach its subscribers once")
+    func twoNodes() async throws {
+        try await Live.withClient { client, server in
+            let otherClient = try await NATSClient.connect(url: server.url)
+            defer { Task { await otherClient.close() } }
+            let a = NATSEventBus(client: client, nodeID: "node-a")
+            let b = NATSEventBus(client: otherClient, nodeID: "node-b")
+            let onA = try await a.subscribe("orders")
+            let onB = try await b.subscribe("orders.>")
+            let onBExact = try await b.subscribe("orders")
+            let first = Event(eventType: "Placed", actorID: "o-1", version: 1)
+            let second = Event(eventType: "Placed", actorID: "o-2", version: 1)
+            try await a.publish(first, to: "orders")
+            try await a.publish(second, to: "orders")
+            #expect(try await take(2, from: onBExact).map(\.event) == [first, second])
+            // A's own subscriber: each event exactly once, in order (the echo is dropped).
+            #expect(try await take(2, from: onA).map(\.event) == [first, second])
+            let third = Event(eventType: "Shipped", actorID: "o-1", version: 2)
+            try await b.publish(third, to: "orders.eu")
+            #expect(try await take(1, from: onB).first == DeliveredEvent(namespace: "orders.eu", event: third))
+            try await a.publish(Event(eventType: "Sentinel", actorID: "s", version: 1), to: "orders")
+            #expect(
+                try await take(1, from: onA).first?.event.eventType == "Sentinel",
+                "the echo of an earlier event came through"
+            )
+            #expect(b.metrics()["orders"].received == 2)
+        }
+    }
+
+    @Test("wire-compatible with the Go original: raw envelopes in and out")
+    func goEnvelopes() async throws {
+        try await Live.withClient { client, _ in
+            let bus = NATSEventBus(client: client, nodeID: "swift-node")
+            let subscription = try await bus.subscribe("tenant-a")
+            let goEnvelope =
+                #"{"node_id":"0b6f2c1e-go-node","namespace_id":"tenant-a","event":{"id":"e-1","eventType":"OrderPlaced","actorId":"order-1","version":1,"data":{"total":99.99},"metadata":{"correlationId":"c"},"timestamp":"2026-01-08T19:30:02.123456789+01:00"}}"#
+            try client.publish(goEnvelope, to: "aether.events.tenant-a")
+            let received = try await take(1, from: subscription)
+            #expect(received.first?.event.id == "e-1")
+            #expect(received.first?.event.data["total"] == .double(99.99))
+            #expect(received.first?.event.correlationID == "c")
+
+            let raw = try await client.subscribe(to: "aether.events.tenant-a")
+            let event = Event(
+                id: "e-2",
+                eventType: "Paid",
+                actorID: "p-1",
+                version: 3,
+                data: ["n": 1],
+                timestamp: Timestamp(seconds: 1_800_000_000)
+            )
+            try await bus.publish(event, to: "tenant-a")
+            let message = try await withDeadline(5, "raw envelope") { await raw.next() }
+            #expect(
+                message?.string
+                    == #"{"node_id":"swift-node","namespace_id":"tenant-a","event":{"id":"e-2","eventType":"Paid","actorId":"p-1","version":3,"data":{"n":1},"timestamp":"2027-01-15T08:00:00Z"}}"#
+            )
+        }
+    }
+
+    @Test("undecodable messages and envelopes that lie about their namespace are counted and skipped")
+    func hostileMessages() async throws {
+        try await Live.withClient { client, _ in
+            let bus = NATSEventBus(client: client)
+            let subscription = try await bus.subscribe("orders")
+            try client.publish("not json", to: "aether.events.orders")
+            try client.publish(#"{"node_id":"x","namespace_id":"orders"}"#, to: "aether.events.orders")
+            try client.publish(
+                #"{"node_id":"x","namespace_id":"payments","event":{"id":"e","eventType":"T","actorId":"a","version":1,"data":{},"timestamp":"2026-01-01T00:00:00Z"}}"#,
+                to: "aether.events.orders"
+            )
+            let good =
+                #"{"node_id":"x","namespace_id":"orders","event":{"id":"ok","eventType":"T","actorId":"a","version":1,"data":{},"timestamp":"2026-01-01T00:00:00Z"}}"#
+            try client.publish(good, to: "aether.events.orders")
+            #expect(try await take(1, from: subscription).first?.event.id == "ok")
+            #expect(bus.metrics()["orders"].decodeErrors == 3)
+        }
+    }
+
+    @Test("subscriptions survive a server restart")
+    func survivesRestart() async throws {
+        try await Live.withClient { client, server in
+            let events = client.events()
+            let bus = NATSEventBus(client: client, nodeID: "n1")
+            let subscription = try await bus.subscribe("live")
+            server.kill9()
+            try await server.restart()
+            try await withDeadline(15, "reconnect") {
+                for await event in events { if case .reconnected = event { return } }
+            }
+            let other = try await NATSClient.connect(url: server.url)
+            defer { Task { await other.close() } }
+            let remote = NATSEventBus(client: other, nodeID: "n2")
+            try await remote.publish(Event(eventType: "After", actorID: "a", version: 1), to: "live")
+            #expect(try await take(1, from: subscription).first?.event.eventType == "After")
+        }
+    }
+}
