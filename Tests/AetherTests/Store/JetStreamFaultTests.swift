@@ -1,0 +1,173 @@
+import Aether
+import AetherNATS
+import Synchronization
+import Testing
+
+/// Acknowledged saves, collected from every writer.
+private final class Ledger: Sendable {
+    private let acknowledged = Mutex<[String: [Event]]>([:])
+    private let outageCount = Mutex(0)
+
+    func recordOutage() { outageCount.withLock { $0 += 1 } }
+    /// Operations that failed as unavailable and were retried.
+    var outages: Int { outageCount.withLock { $0 } }
+
+    func record(_ event: Event) {
+        acknowledged.withLock { $0[event.actorID, default: []].append(event) }
+    }
+
+    var byActor: [String: [Event]] { acknowledged.withLock { $0 } }
+    var count: Int { acknowledged.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+}
+
+/// Saves `count` events over `actors`, choosing each version from the latest it knows and
+/// retrying on conflicts (new version) and outages (same event), until each is acknowledged.
+private func runWriter(_ store: JetStreamEventStore, writer: Int, count: Int, actors: Int, ledger: Ledger) async throws
+{
+    for index in 0..<count {
+        let actorID = "shared-\((index * 7 + writer) % actors)"
+        var version = try await retryingOutages(ledger) { try await store.latestVersion(of: actorID) } + 1
+        while true {
+            let event = Event(
+                eventType: "W\(writer)",
+                actorID: actorID,
+                version: version,
+                data: ["writer": .integer(Int64(writer)), "i": .integer(Int64(index))]
+            )
+            do {
+                try await retryingOutages(ledger) { try await store.save(event) }
+                ledger.record(event)
+                break
+            } catch let error as AetherError where error.code == .versionConflict {
+                version = (error.versionConflict?.currentVersion ?? version) + 1
+            }
+        }
+    }
+}
+
+/// Runs `body`, retrying while the backend is unavailable (a server down or electing a leader).
+private func retryingOutages<T>(_ ledger: Ledger? = nil, _ body: () async throws -> T) async throws -> T {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(60)
+    while true {
+        do {
+            return try await body()
+        } catch let error as AetherError where error.code == .unavailable && clock.now < deadline {
+            ledger?.recordOutage()
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+/// Every actor's stored versions are unique and increasing, and the stored events are exactly
+/// the acknowledged ones.
+private func verify(_ store: JetStreamEventStore, _ ledger: Ledger, actors: Int) async throws {
+    var stored = 0
+    for actor in 0..<actors {
+        let actorID = "shared-\(actor)"
+        let events = try await retryingOutages { try await store.events(of: actorID, from: 0) }
+        let versions = events.map(\.version)
+        #expect(
+            versions == versions.sorted() && Set(versions).count == versions.count,
+            "actor \(actorID): versions not unique and increasing"
+        )
+        let acknowledged = Set((ledger.byActor[actorID] ?? []).map(\.id))
+        #expect(Set(events.map(\.id)) == acknowledged, "actor \(actorID): stored events differ from acknowledged ones")
+        stored += events.count
+    }
+    #expect(stored == ledger.count)
+}
+
+@Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized)
+struct JetStreamFaultTests {
+    @Test(
+        "4 writers × 500 saves on 10 shared actors: versions unique and increasing, exactly the acknowledged events stored"
+    )
+    func fourWriters() async throws {
+        try await Live.withClient { client, server in
+            var clients: [NATSClient] = []
+            for _ in 0..<4 { clients.append(try await NATSClient.connect(url: server.url)) }
+            let ledger = Ledger()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (writer, writerClient) in clients.enumerated() {
+                    // Each writer has its own connection and its own store (own cache), as separate processes would.
+                    let store = try await JetStreamEventStore.open(
+                        client: writerClient,
+                        configuration: .init(namespace: "contended")
+                    )
+                    group.addTask { try await runWriter(store, writer: writer, count: 500, actors: 10, ledger: ledger) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(ledger.count == 2000)
+            let reader = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: "contended")
+            )
+            try await verify(reader, ledger, actors: 10)
+            for writerClient in clients { await writerClient.close() }
+        }
+    }
+
+    @Test("nats-server SIGKILLed and restarted under write load: no acknowledged event lost; writers carry on")
+    func killUnderLoad() async throws {
+        try await Live.withClient { client, server in
+            let ledger = Ledger()
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "crash"))
+            let writers = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for writer in 0..<2 {
+                        group.addTask {
+                            try await runWriter(store, writer: writer, count: 300, actors: 5, ledger: ledger)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            // Kill once some saves have been acknowledged.
+            try await withDeadline(30, "first acknowledged saves") {
+                while ledger.count < 100 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            server.kill9()
+            try await server.restart()
+            try await writers.value
+            #expect(ledger.outages > 0, "the writers never saw the server down")
+            #expect(ledger.count == 600)
+            try await verify(store, ledger, actors: 5)
+        }
+    }
+
+    @Test(
+        "3-server cluster, R3 stream: one server killed mid-load; saves continue after the leader change; nothing acknowledged lost"
+    )
+    func clusterFailover() async throws {
+        let cluster = try await NATSClusterProcess.start()
+        defer { cluster.shutdown() }
+        let client = try await NATSClient.connect(NATSOptions(servers: cluster.urls))
+        defer { Task { await client.close() } }
+        var configuration = JetStreamEventStore.Configuration(namespace: "replicated")
+        configuration.replicas = 3
+        let store = try await retryingOutages {
+            try await JetStreamEventStore.open(client: client, configuration: configuration)
+        }
+        let ledger = Ledger()
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<2 {
+                    group.addTask { try await runWriter(store, writer: writer, count: 200, actors: 5, ledger: ledger) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await withDeadline(30, "first acknowledged saves") {
+            while ledger.count < 50 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        // Kill the stream's leader if it can be found, else the first server.
+        let info = try? await JetStream(client: client).streamInfo(store.streamName)
+        let victim = cluster.servers.first { $0.name == info?.cluster?.leader } ?? cluster.servers[0]
+        victim.kill9()
+        try await writers.value
+        #expect(ledger.count == 400)
+        try await verify(store, ledger, actors: 5)
+    }
+}
