@@ -7,25 +7,27 @@ struct AetherBench: AsyncParsableCommand {
         abstract: "Aether's benchmarks. Build with -c release; figures are per operation (p50/p99) or throughput."
     )
 
-    @Argument(help: "Groups to run: core, nats, ping (PING/PONG only, for profiling). Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH).")
+    @Argument(help: "Groups to run: core, nats, store, ping (PING/PONG only, for profiling). Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH).")
     var groups: [String] = []
 
     @Option(help: "Multiplies iteration counts.")
     var scale: Int = 1
 
     func run() async throws {
-        let selected = groups.isEmpty ? ["core", "nats"] : groups
+        let selected = groups.isEmpty ? ["core", "nats", "store"] : groups
         for group in selected {
             print("== \(group)")
             switch group {
             case "core":
                 for line in try await CoreBenchmarks.run(scale: scale) { print(line) }
+            case "store":
+                for line in try await StoreBenchmarks.run(scale: scale) { print(line) }
             case "ping":
                 for line in try await NATSBenchmarks.pingOnly(scale: scale) { print(line) }
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
-                throw ValidationError("unknown group \(group); known: core, nats, ping")
+                throw ValidationError("unknown group \(group); known: core, nats, store, ping")
             }
         }
     }

@@ -373,11 +373,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         var events: [Event] = []
         var errors: [ReplayError] = []
         do {
-            for try await message in js.directGetAll(
-                stream: streamName,
-                subject: eventSubject(actorID),
-                batchSize: configuration.readBatchSize
-            ) {
+            for try await message in read(eventSubject(actorID)) {
                 if let header = message.headers?[Self.versionHeader], let version = Int64(header), version < fromVersion
                 {
                     continue
@@ -398,7 +394,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
 
     public func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error> {
         let subject = eventSubject(actorID)
-        let source = js.directGetAll(stream: streamName, subject: subject, batchSize: configuration.readBatchSize)
+        let source = read(subject)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -418,6 +414,56 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The messages of a subject in order. R1 streams: batched direct gets. Replicated streams:
+    /// an ordered consumer, which the stream leader serves, so a read sees every acknowledged write.
+    func read(_ subject: String) -> AsyncThrowingStream<StoredMessage, any Error> {
+        if configuration.replicas <= 1 {
+            return js.directGetAll(stream: streamName, subject: subject, batchSize: configuration.readBatchSize)
+        }
+        let source = js.orderedConsumer(stream: streamName, filterSubjects: [subject])
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await event in source {
+                        switch event {
+                        case .caughtUp:
+                            continuation.finish()
+                            return
+                        case .message(let message):
+                            continuation.yield(
+                                StoredMessage(
+                                    subject: message.subject,
+                                    sequence: message.streamSequence,
+                                    headers: message.headers,
+                                    data: message.data,
+                                    time: nil
+                                )
+                            )
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Keeps the version cache in step with other writers: follows `EventStored` notifications of
+    /// this namespace on `bus` until the calling task is cancelled.
+    public func followEventStored(on bus: any EventBus) async throws {
+        let subscription = try await bus.subscribe(
+            EventStored.busNamespace(for: namespace),
+            filter: nil,
+            options: SubscriptionOptions(bufferSize: 10_000, overflow: .dropOldest)
+        )
+        defer { subscription.cancel() }
+        while let delivered = await subscription.next() {
+            if let notification = EventStored(event: delivered.event) { observe(notification) }
         }
     }
 
@@ -467,7 +513,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         try Identifiers.validateActorID(actorID)
         var valid: [ActorSnapshot] = []
         do {
-            for try await message in js.directGetAll(stream: streamName, subject: snapshotSubject(actorID)) {
+            for try await message in read(snapshotSubject(actorID)) {
                 let checksum = SHA256.hash(data: message.data).map { String(format2: $0) }.joined()
                 guard message.headers?[Self.checksumHeader] == "sha256=\(checksum)",
                     let snapshot = try? ActorSnapshot(jsonBytes: message.data),

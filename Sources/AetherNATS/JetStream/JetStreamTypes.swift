@@ -147,6 +147,14 @@ public struct StoredMessage: Sendable, Equatable {
     public var data: [UInt8]
     /// RFC 3339 time the server stored it.
     public var time: String?
+
+    public init(subject: String, sequence: UInt64, headers: NATSHeaders?, data: [UInt8], time: String?) {
+        self.subject = subject
+        self.sequence = sequence
+        self.headers = headers
+        self.data = data
+        self.time = time
+    }
 }
 
 /// Expectations and options for a JetStream publish.

@@ -183,3 +183,86 @@ struct JetStreamEventStoreTests {
         #expect(ActorToken.encode("a.b") == "a~2Eb")
     }
 }
+
+struct ClusterEnvironment: StoreEnvironment {
+    let client: NATSClient
+
+    func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
+        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        configuration.replicas = 3
+        return try await JetStreamEventStore.open(client: client, configuration: configuration, sink: sink)
+    }
+}
+
+@Suite(
+    "JetStream event store on a 3-server cluster, R3 streams",
+    .enabled(if: Live.serverPresent, Live.skipReason),
+    .serialized
+)
+struct JetStreamClusterStoreTests {
+    @Test("store contract on R3 streams (one cluster for all checks)")
+    func contract() async throws {
+        let cluster = try await NATSClusterProcess.start()
+        defer { cluster.shutdown() }
+        for (index, check) in StoreContract.checks.enumerated() {
+            // Each check starts from a cluster without streams.
+            let client = try await NATSClient.connect(NATSOptions(servers: cluster.urls))
+            let js = JetStream(client: client)
+            for name in try await js.streamNames() { try await js.deleteStream(name) }
+            do {
+                try await check.body(ClusterEnvironment(client: client))
+            } catch {
+                Issue.record("check \(index) \(check.name) failed: \(error)")
+            }
+            await client.close()
+        }
+    }
+}
+
+@Suite("Version cache follows other writers", .enabled(if: Live.serverPresent, Live.skipReason))
+struct VersionCacheSyncTests {
+    @Test("EventStored over the NATS bus refreshes another store's cached version")
+    func cacheFollowsBus() async throws {
+        try await Live.withClient { client, server in
+            let otherClient = try await NATSClient.connect(url: server.url)
+            defer { Task { await otherClient.close() } }
+            let busA = NATSEventBus(client: client)
+            let busB = NATSEventBus(client: otherClient)
+            let reader = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "sync"))
+            let writer = try await JetStreamEventStore.open(
+                client: otherClient,
+                configuration: .init(namespace: "sync"),
+                sink: busB
+            )
+            try await writer.save(Event(eventType: "T", actorID: "a", version: 1))
+            #expect(try await reader.latestVersion(of: "a") == 1)  // now cached in the reader
+            let follower = Task { try await reader.followEventStored(on: busA) }
+            defer { follower.cancel() }
+            // Wait until the follower's subscription is live: a probe notification must arrive.
+            try await withDeadline(10, "follower ready") {
+                while true {
+                    await busB.eventStored(
+                        EventStored(
+                            eventID: "probe",
+                            actorID: "probe",
+                            namespace: "sync",
+                            version: 1,
+                            timestamp: .now()
+                        )
+                    )
+                    if busA.metrics()["__internal__.sync"].received > 0 { return }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            try await writer.save(Event(eventType: "T", actorID: "a", version: 2))
+            let seen = try await withDeadline(10, "the reader to see version 2") {
+                while true {
+                    let version = try await reader.latestVersion(of: "a")
+                    if version == 2 { return version }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(seen == 2)
+        }
+    }
+}

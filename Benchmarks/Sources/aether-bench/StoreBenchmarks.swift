@@ -1,0 +1,122 @@
+import Aether
+import AetherNATS
+import NIOCore
+
+/// The JetStream event store and the NATS bus against a local nats-server.
+enum StoreBenchmarks {
+    static func run(scale: Int) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-store")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        var lines: [String] = []
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "bench"))
+        let js = JetStream(client: client)
+
+        // Actors with 10, 1,000 and 100,000 events, filled with atomic batches of 1,000.
+        var medians: [(Int, UInt64)] = []
+        for size in [10, 1_000, 100_000] {
+            let actorID = "actor-\(size)"
+            var version: Int64 = 0
+            while version < Int64(size) {
+                let count = min(1000, size - Int(version))
+                let batch = (1...count).map { offset in
+                    Event(eventType: "Tick", actorID: actorID, version: version + Int64(offset), data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"])
+                }
+                try await store.save(batch)
+                version += Int64(count)
+            }
+            let result = try await measureLatency("latest version, uncached (direct get), \(size) events", iterations: 5_000 * scale, warmup: 200) { _ in
+                _ = try await store.latestVersionUncached(of: actorID)
+            }
+            medians.append((size, result.histogram.valueAtPercentile(50)))
+            lines.append(result.line)
+        }
+        let flatness = Double(medians.map(\.1).max()!) / Double(medians.map(\.1).min()!)
+        lines.append("  max/min median across sizes: \(format3(flatness))×")
+
+        // The original's way: a DeliverLast consumer per lookup.
+        let consumerLookup = try await measureLatency("latest version via a DeliverLast consumer (the original's way)", iterations: 300 * scale, warmup: 20) { index in
+            var config = PullConsumerConfig(name: "last\(index)", filterSubjects: ["aether.store.\(store.streamName).e.actor-1000"])
+            config.durable = false
+            config.ackPolicy = .none
+            config.deliverPolicy = "last"
+            try await js.createPullConsumer(stream: store.streamName, config)
+            let fetched = try await js.fetch(stream: store.streamName, consumer: config.name, batch: 1, expires: .seconds(2))
+            precondition(fetched.count == 1)
+            try await js.deleteConsumer(stream: store.streamName, name: config.name)
+        }
+        lines.append(consumerLookup.line)
+        lines.append("  direct get is \(format3(Double(consumerLookup.histogram.valueAtPercentile(50)) / Double(medians[1].1)))× faster at the median")
+
+        _ = try await store.latestVersion(of: "actor-1000")
+        lines.append(
+            try await measureLatency("latest version, cached", iterations: 1_000_000 * scale, warmup: 1000) { _ in
+                _ = try await store.latestVersion(of: "actor-1000")
+            }.line
+        )
+
+        // Sequential saves to one actor with a warm cache.
+        var next = try await store.latestVersion(of: "actor-10") + 1
+        lines.append(
+            try await measureLatency("save, one actor, sequential, warm cache", iterations: 5_000 * scale, warmup: 200) { _ in
+                try await store.save(Event(eventType: "Tick", actorID: "actor-10", version: next, data: ["n": .integer(next)]))
+                next += 1
+            }.line
+        )
+
+        // Pipelined: 64 concurrent savers over 1,000 actors.
+        let perWorker = 1_000 * scale
+        lines.append(
+            try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<64 {
+                        group.addTask {
+                            var versions: [Int: Int64] = [:]
+                            for index in 0..<perWorker {
+                                let actor = worker + 64 * (index % 15)  // distinct actors per worker
+                                let version = (versions[actor] ?? 0) + 1
+                                versions[actor] = version
+                                try await store.save(Event(eventType: "Tick", actorID: "p-\(actor)", version: version, data: ["n": .integer(version)]))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        )
+
+        // Replay of 100,000 events of one actor, decoded.
+        lines.append(
+            try await measureThroughput("replay one actor's 100,000 events, decoded", operations: 100_000) {
+                let events = try await store.events(of: "actor-100000", from: 0)
+                precondition(events.count == 100_000)
+            }
+        )
+
+        // NATS bus: publish on one connection, receive on another.
+        var receiverOptions = NATSOptions(url: server.url)
+        receiverOptions.subscriptionPendingLimit = 1_000_000
+        let other = try await NATSClient.connect(receiverOptions)
+        let sender = NATSEventBus(client: client, nodeID: "sender")
+        let receiver = NATSEventBus(client: other, nodeID: "receiver")
+        let count = 200_000 * scale
+        let subscription = try await receiver.subscribe("bench", filter: nil, options: SubscriptionOptions(bufferSize: 10_000, overflow: .block))
+        let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
+        lines.append(
+            try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
+                async let received: Int = {
+                    var seen = 0
+                    while seen < count, await subscription.next() != nil { seen += 1 }
+                    return seen
+                }()
+                for _ in 0..<count { try await sender.publish(event, to: "bench") }
+                try await client.flush(timeout: .seconds(60))
+                let seen = await received
+                precondition(seen == count, "received \(seen) of \(count)")
+            }
+        )
+        await other.close()
+        await client.close()
+        return lines
+    }
+}
