@@ -141,8 +141,10 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             }
             let bus = LocalEventBus()
             let reader = Task { [weak self] in
-                while let message = await subscription.next() {
-                    await self?.receive(message, into: bus)
+                while true {
+                    let burst = await subscription.nextBatch(max: 256)
+                    if burst.isEmpty { return }
+                    for message in burst { await self?.receive(message, into: bus) }
                 }
             }
             state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: reader, references: 1)

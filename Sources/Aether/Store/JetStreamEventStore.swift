@@ -35,7 +35,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         /// The reducer automatic snapshots use.
         public var snapshotReducer: Reducer = .mergePatch
         /// Events per batched read.
-        public var readBatchSize: Int = 256
+        public var readBatchSize: Int = 1024
 
         public init(namespace: String = "default", streamName: String = "events") {
             self.namespace = namespace
@@ -373,15 +373,15 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         var events: [Event] = []
         var errors: [ReplayError] = []
         do {
-            for try await message in read(eventSubject(actorID)) {
+            try await forEachMessage(eventSubject(actorID)) { message in
                 if let header = message.headers?[Self.versionHeader], let version = Int64(header), version < fromVersion
                 {
-                    continue
+                    return
                 }
-                do {
-                    let event = try Event(jsonBytes: message.data)
+                switch Result(catching: { () throws(AetherError) in try Event(jsonBytes: message.data) }) {
+                case .success(let event):
                     if event.version >= fromVersion { events.append(event) }
-                } catch {
+                case .failure(let error):
                     counters.withLock { $0.undecodableEvents += 1 }
                     errors.append(ReplayError(sequence: message.sequence, rawData: message.data, cause: error))
                 }
@@ -414,6 +414,21 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Hands every message of a subject to `body`, in order (see `read`); on R1 streams batch by
+    /// batch with no task hop per message.
+    func forEachMessage(_ subject: String, _ body: (StoredMessage) throws -> Void) async throws {
+        if configuration.replicas <= 1 {
+            try await js.directGetEach(
+                stream: streamName,
+                subject: subject,
+                batchSize: configuration.readBatchSize,
+                body
+            )
+        } else {
+            for try await message in read(subject) { try body(message) }
         }
     }
 
@@ -513,7 +528,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         try Identifiers.validateActorID(actorID)
         var valid: [ActorSnapshot] = []
         do {
-            for try await message in read(snapshotSubject(actorID)) {
+            try await forEachMessage(snapshotSubject(actorID)) { message in
                 let checksum = SHA256.hash(data: message.data).map { String(format2: $0) }.joined()
                 guard message.headers?[Self.checksumHeader] == "sha256=\(checksum)",
                     let snapshot = try? ActorSnapshot(jsonBytes: message.data),
@@ -527,7 +542,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                             "sequence": "\(message.sequence)",
                         ]
                     )
-                    continue
+                    return
                 }
                 valid.append(snapshot)
             }

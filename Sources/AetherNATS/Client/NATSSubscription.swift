@@ -120,6 +120,17 @@ public final class NATSSubscription: AsyncSequence, Sendable {
         return message
     }
 
+    /// Waits for at least one message, then returns it with up to `max - 1` more already
+    /// buffered: one wake-up for a burst. Empty once the subscription has ended.
+    public func nextBatch(max: Int) async -> [NATSMessage] {
+        guard let first = await next() else { return [] }
+        var batch = [first]
+        state.withLock { state in
+            while batch.count < max, let message = state.buffer.popFirst() { batch.append(message) }
+        }
+        return batch
+    }
+
     /// Unsubscribes now: the server stops sending, buffered messages are discarded.
     public func unsubscribe() {
         finish(discardBuffered: true)

@@ -136,36 +136,78 @@ extension JetStream {
         from: UInt64,
         count: Int
     ) async throws -> ([StoredMessage], UInt64) {
+        var messages: [StoredMessage] = []
+        messages.reserveCapacity(count)
+        let pending = try await directGetBatch(stream: stream, subject: subject, from: from, count: count) {
+            messages.append($0)
+        }
+        return (messages, pending)
+    }
+
+    /// Every message on `subject` from `from`, handed to `body` in order, batch by batch; no
+    /// consumer and no task hop per message.
+    public func directGetEach(
+        stream: String,
+        subject: String,
+        from sequence: UInt64 = 1,
+        batchSize: Int = 1024,
+        _ body: (StoredMessage) throws -> Void
+    ) async throws {
+        var next = sequence
+        while true {
+            var last: UInt64?
+            let pending = try await directGetBatch(stream: stream, subject: subject, from: next, count: batchSize) {
+                message in
+                last = message.sequence
+                try body(message)
+            }
+            guard let last, pending > 0 else { return }
+            next = last + 1
+        }
+    }
+
+    private func directGetBatch(
+        stream: String,
+        subject: String,
+        from: UInt64,
+        count: Int,
+        _ body: (StoredMessage) throws -> Void
+    ) async throws -> UInt64 {
         let inbox = client.newInbox()
         let replies = try client.subscribeNoWait(to: inbox)
         defer { replies.unsubscribe() }
-        let body = try JSONEncoder().encode(DirectBatchRequest(batch: count, seq: from, nextBySubject: subject))
+        let request = try JSONEncoder().encode(DirectBatchRequest(batch: count, seq: from, nextBySubject: subject))
         try client.enqueuePublish(
-            ByteBuffer(bytes: body),
+            ByteBuffer(bytes: request),
             to: "\(apiPrefix).DIRECT.GET.\(stream)",
             replyTo: inbox,
             headers: nil
         )
-        var messages: [StoredMessage] = []
+        let timer = client.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            replies.finish(discardBuffered: false)
+        }
+        defer { timer.cancel() }
         while true {
-            guard let reply = try await nextReply(replies, timeout: timeout) else {
+            let burst = await replies.nextBatch(max: 512)
+            if burst.isEmpty {
                 throw NATSError(code: .timeout, message: "direct get batch on \(stream) timed out after \(timeout)")
             }
-            switch reply.status {
-            case 204:  // EOB
-                let pending = reply.headers?["Nats-Num-Pending"].flatMap(UInt64.init) ?? 0
-                return (messages, pending)
-            case 404:
-                return (messages, 0)
-            case 503:
-                throw NATSError(
-                    code: .noResponders,
-                    message: "direct get on \(stream): no responders (is allow_direct on?)"
-                )
-            default:
-                if let message = try Self.decodeDirect(reply, stream: stream) { messages.append(message) }
-                // A server without batch support answers one message without Nats-Num-Pending.
-                if reply.headers?["Nats-Num-Pending"] == nil { return (messages, 0) }
+            for reply in burst {
+                switch reply.status {
+                case 204:  // EOB
+                    return reply.headers?["Nats-Num-Pending"].flatMap(UInt64.init) ?? 0
+                case 404:
+                    return 0
+                case 503:
+                    throw NATSError(
+                        code: .noResponders,
+                        message: "direct get on \(stream): no responders (is allow_direct on?)"
+                    )
+                default:
+                    if let message = try Self.decodeDirect(reply, stream: stream) { try body(message) }
+                    // A server without batch support answers one message without Nats-Num-Pending.
+                    if reply.headers?["Nats-Num-Pending"] == nil { return 0 }
+                }
             }
         }
     }
