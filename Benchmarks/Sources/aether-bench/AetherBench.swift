@@ -7,7 +7,10 @@ struct AetherBench: AsyncParsableCommand {
         abstract: "Aether's benchmarks. Build with -c release; figures are per operation (p50/p99) or throughput."
     )
 
-    @Argument(help: "Groups to run: core, nats, store, ping (PING/PONG only, for profiling). Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH).")
+    @Argument(
+        help:
+            "Groups to run: core, nats, store, ping (PING/PONG only, for profiling). Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+    )
     var groups: [String] = []
 
     @Option(help: "Multiplies iteration counts.")
@@ -22,12 +25,14 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await CoreBenchmarks.run(scale: scale) { print(line) }
             case "store":
                 for line in try await StoreBenchmarks.run(scale: scale) { print(line) }
+            case "replay":
+                for line in try await StoreBenchmarks.replayOnly() { print(line) }
             case "ping":
                 for line in try await NATSBenchmarks.pingOnly(scale: scale) { print(line) }
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
-                throw ValidationError("unknown group \(group); known: core, nats, store, ping")
+                throw ValidationError("unknown group \(group); known: core, nats, store, replay, ping")
             }
         }
     }

@@ -8,7 +8,8 @@ enum NATSBenchmarks {
         let server = try await NATSServerProcess.start(name: "bench-ping")
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        let result = try await measureLatency("PING/PONG round trip (flush, 1 connection)", iterations: 50_000 * scale) { _ in
+        let result = try await measureLatency("PING/PONG round trip (flush, 1 connection)", iterations: 50_000 * scale)
+        { _ in
             try await client.flush()
         }
         await client.close()
@@ -97,7 +98,8 @@ enum NATSBenchmarks {
         var lastSequence: [UInt64] = Array(repeating: 0, count: 100)
         let body = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: 128))
         lines.append(
-            try await measureLatency("JetStream publish + Expected-Last-Subject-Sequence", iterations: 20_000 * scale) { index in
+            try await measureLatency("JetStream publish + Expected-Last-Subject-Sequence", iterations: 20_000 * scale) {
+                index in
                 let actor = index % 100
                 var options = PublishOptions(expectedLastSubjectSequence: lastSequence[actor])
                 options.messageID = "m-\(index)"
@@ -128,7 +130,11 @@ actor LoopBound {
         self.executor = executor
     }
 
-    func measure(_ name: String, iterations: Int, _ body: @Sendable () async throws -> Void) async throws -> LatencyResult {
+    func measure(
+        _ name: String,
+        iterations: Int,
+        _ body: @Sendable () async throws -> Void
+    ) async throws -> LatencyResult {
         try await measureLatency(name, iterations: iterations) { _ in try await body() }
     }
 }

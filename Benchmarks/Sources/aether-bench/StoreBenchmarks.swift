@@ -4,6 +4,38 @@ import NIOCore
 
 /// The JetStream event store and the NATS bus against a local nats-server.
 enum StoreBenchmarks {
+    /// Fill one actor with 100,000 events, then replay it three times (for profiling a replay).
+    static func replayOnly() async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-replay")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "replay"))
+        var version: Int64 = 0
+        while version < 100_000 {
+            let batch = (1...1000).map { offset in
+                Event(
+                    eventType: "Tick",
+                    actorID: "a",
+                    version: version + Int64(offset),
+                    data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
+                )
+            }
+            try await store.save(batch)
+            version += 1000
+        }
+        var lines: [String] = []
+        for _ in 0..<3 {
+            lines.append(
+                try await measureThroughput("replay one actor's 100,000 events, decoded", operations: 100_000) {
+                    let events = try await store.events(of: "a", from: 0)
+                    precondition(events.count == 100_000)
+                }
+            )
+        }
+        await client.close()
+        return lines
+    }
+
     static func run(scale: Int) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench-store")
         defer { server.shutdown() }
@@ -20,12 +52,21 @@ enum StoreBenchmarks {
             while version < Int64(size) {
                 let count = min(1000, size - Int(version))
                 let batch = (1...count).map { offset in
-                    Event(eventType: "Tick", actorID: actorID, version: version + Int64(offset), data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"])
+                    Event(
+                        eventType: "Tick",
+                        actorID: actorID,
+                        version: version + Int64(offset),
+                        data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
+                    )
                 }
                 try await store.save(batch)
                 version += Int64(count)
             }
-            let result = try await measureLatency("latest version, uncached (direct get), \(size) events", iterations: 5_000 * scale, warmup: 200) { _ in
+            let result = try await measureLatency(
+                "latest version, uncached (direct get), \(size) events",
+                iterations: 5_000 * scale,
+                warmup: 200
+            ) { _ in
                 _ = try await store.latestVersionUncached(of: actorID)
             }
             medians.append((size, result.histogram.valueAtPercentile(50)))
@@ -35,18 +76,32 @@ enum StoreBenchmarks {
         lines.append("  max/min median across sizes: \(format3(flatness))×")
 
         // The original's way: a DeliverLast consumer per lookup.
-        let consumerLookup = try await measureLatency("latest version via a DeliverLast consumer (the original's way)", iterations: 300 * scale, warmup: 20) { index in
-            var config = PullConsumerConfig(name: "last\(index)", filterSubjects: ["aether.store.\(store.streamName).e.actor-1000"])
+        let consumerLookup = try await measureLatency(
+            "latest version via a DeliverLast consumer (the original's way)",
+            iterations: 300 * scale,
+            warmup: 20
+        ) { index in
+            var config = PullConsumerConfig(
+                name: "last\(index)",
+                filterSubjects: ["aether.store.\(store.streamName).e.actor-1000"]
+            )
             config.durable = false
             config.ackPolicy = .none
             config.deliverPolicy = "last"
             try await js.createPullConsumer(stream: store.streamName, config)
-            let fetched = try await js.fetch(stream: store.streamName, consumer: config.name, batch: 1, expires: .seconds(2))
+            let fetched = try await js.fetch(
+                stream: store.streamName,
+                consumer: config.name,
+                batch: 1,
+                expires: .seconds(2)
+            )
             precondition(fetched.count == 1)
             try await js.deleteConsumer(stream: store.streamName, name: config.name)
         }
         lines.append(consumerLookup.line)
-        lines.append("  direct get is \(format3(Double(consumerLookup.histogram.valueAtPercentile(50)) / Double(medians[1].1)))× faster at the median")
+        lines.append(
+            "  direct get is \(format3(Double(consumerLookup.histogram.valueAtPercentile(50)) / Double(medians[1].1)))× faster at the median"
+        )
 
         _ = try await store.latestVersion(of: "actor-1000")
         lines.append(
@@ -58,8 +113,11 @@ enum StoreBenchmarks {
         // Sequential saves to one actor with a warm cache.
         var next = try await store.latestVersion(of: "actor-10") + 1
         lines.append(
-            try await measureLatency("save, one actor, sequential, warm cache", iterations: 5_000 * scale, warmup: 200) { _ in
-                try await store.save(Event(eventType: "Tick", actorID: "actor-10", version: next, data: ["n": .integer(next)]))
+            try await measureLatency("save, one actor, sequential, warm cache", iterations: 5_000 * scale, warmup: 200)
+            { _ in
+                try await store.save(
+                    Event(eventType: "Tick", actorID: "actor-10", version: next, data: ["n": .integer(next)])
+                )
                 next += 1
             }.line
         )
@@ -67,7 +125,8 @@ enum StoreBenchmarks {
         // Pipelined: 64 concurrent savers over 1,000 actors.
         let perWorker = 1_000 * scale
         lines.append(
-            try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker) {
+            try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker)
+            {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for worker in 0..<64 {
                         group.addTask {
@@ -76,7 +135,14 @@ enum StoreBenchmarks {
                                 let actor = worker + 64 * (index % 15)  // distinct actors per worker
                                 let version = (versions[actor] ?? 0) + 1
                                 versions[actor] = version
-                                try await store.save(Event(eventType: "Tick", actorID: "p-\(actor)", version: version, data: ["n": .integer(version)]))
+                                try await store.save(
+                                    Event(
+                                        eventType: "Tick",
+                                        actorID: "p-\(actor)",
+                                        version: version,
+                                        data: ["n": .integer(version)]
+                                    )
+                                )
                             }
                         }
                     }
@@ -100,7 +166,11 @@ enum StoreBenchmarks {
         let sender = NATSEventBus(client: client, nodeID: "sender")
         let receiver = NATSEventBus(client: other, nodeID: "receiver")
         let count = 200_000 * scale
-        let subscription = try await receiver.subscribe("bench", filter: nil, options: SubscriptionOptions(bufferSize: 10_000, overflow: .block))
+        let subscription = try await receiver.subscribe(
+            "bench",
+            filter: nil,
+            options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
+        )
         let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
         lines.append(
             try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {

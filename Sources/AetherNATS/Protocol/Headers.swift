@@ -84,36 +84,85 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
         return buffer.readableBytes
     }
 
-    /// Parses a header block (`NATS/1.0 …` through the blank line).
+    /// Parses a header block (`NATS/1.0 …` through the blank line), scanning bytes.
     static func parse(_ bytes: ByteBufferView) throws(NATSError) -> NATSHeaders {
         var headers = NATSHeaders()
-        var lines: [Substring] = String(decoding: bytes, as: UTF8.self).split(
-            separator: "\r\n",
-            omittingEmptySubsequences: true
-        )[...].map { $0 }
-        guard let first = lines.first, first.hasPrefix("NATS/1.0") else {
-            throw NATSError(code: .protocolError, message: "header block does not start with NATS/1.0")
+        let result: Result<Void, NATSError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(NATSError) in try parseLines(buffer, into: &headers) }
         }
-        lines.removeFirst()
-        let statusPart = first.dropFirst("NATS/1.0".count).drop { $0 == " " || $0 == "\t" }
-        if !statusPart.isEmpty {
-            let codeText = statusPart.prefix { $0 != " " }
-            guard let code = Int(codeText) else {
-                throw NATSError(code: .protocolError, message: "bad status in header line \"\(first)\"")
-            }
-            headers.status = code
-            let description = statusPart.dropFirst(codeText.count).drop { $0 == " " }
-            if !description.isEmpty { headers.statusDescription = String(description) }
-        }
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else {
-                throw NATSError(code: .protocolError, message: "header line without ':'")
-            }
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers.fields.append(Field(name: name, value: String(value)))
+        if let result {
+            try result.get()
+        } else {
+            let copy = Array(bytes)
+            try copy.withUnsafeBufferPointer { buffer in
+                Result { () throws(NATSError) in try parseLines(buffer, into: &headers) }
+            }.get()
         }
         return headers
+    }
+
+    private static func parseLines(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        into headers: inout NATSHeaders
+    ) throws(NATSError) {
+        var lineStart = 0
+        var first = true
+        var index = 0
+        let count = bytes.count
+        while index <= count {
+            let atEnd = index == count
+            if !atEnd && !(bytes[index] == 0x0D && index + 1 < count && bytes[index + 1] == 0x0A) {
+                index += 1
+                continue
+            }
+            let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<index])
+            if first {
+                try parseStatusLine(line, into: &headers)
+                first = false
+            } else if !line.isEmpty {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                    throw NATSError(code: .protocolError, message: "header line without ':'")
+                }
+                var valueStart = colon + 1
+                while valueStart < line.count, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+                headers.fields.append(
+                    Field(
+                        name: String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+                        value: String(decoding: UnsafeBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
+                    )
+                )
+            }
+            if atEnd { break }
+            index += 2
+            lineStart = index
+        }
+        if first { throw NATSError(code: .protocolError, message: "empty header block") }
+    }
+
+    private static func parseStatusLine(
+        _ line: UnsafeBufferPointer<UInt8>,
+        into headers: inout NATSHeaders
+    ) throws(NATSError) {
+        let prefix = Array("NATS/1.0".utf8)
+        guard line.count >= prefix.count, Array(line[0..<prefix.count]) == prefix else {
+            throw NATSError(code: .protocolError, message: "header block does not start with NATS/1.0")
+        }
+        var index = prefix.count
+        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+        guard index < line.count else { return }
+        var code = 0
+        var digits = 0
+        while index < line.count, line[index] >= UInt8(ascii: "0"), line[index] <= UInt8(ascii: "9") {
+            code = code * 10 + Int(line[index] - UInt8(ascii: "0"))
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 else { throw NATSError(code: .protocolError, message: "bad status in a header block") }
+        headers.status = code
+        while index < line.count, line[index] == 0x20 { index += 1 }
+        if index < line.count {
+            headers.statusDescription = String(decoding: UnsafeBufferPointer(rebasing: line[index...]), as: UTF8.self)
+        }
     }
 }
 
