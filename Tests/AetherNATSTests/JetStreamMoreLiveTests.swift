@@ -99,6 +99,30 @@ struct JetStreamMoreLiveTests {
         }
     }
 
+    @Test("ordered consumer: a reader slower than the stream still gets every message (20,000)")
+    func orderedConsumerSlowReader() async throws {
+        try await Live.withClient { client, _ in
+            let js = JetStream(client: client)
+            try await atomicStream(js, "SLOW")
+            for start in stride(from: 0, to: 20_000, by: 1000) {
+                let batch = (start..<start + 1000).map {
+                    BatchMessage(subject: "slow.x", payload: ByteBuffer(string: "\($0)"))
+                }
+                _ = try await js.publishBatch(batch)
+            }
+            let sequences = try await withDeadline(60, "20,000 messages") {
+                var sequences: [UInt64] = []
+                for try await event in js.orderedConsumer(stream: "SLOW", filterSubjects: ["slow.x"]) {
+                    guard case .message(let message) = event else { break }
+                    sequences.append(message.streamSequence)
+                    if sequences.count % 2000 == 0 { try await Task.sleep(for: .milliseconds(20)) }  // fall behind
+                }
+                return sequences
+            }
+            #expect(sequences == (1...20_000).map { UInt64($0) })
+        }
+    }
+
     @Test("KV: create only if absent (also over a delete), CAS update, get, delete, purge, keys, history")
     func keyValue() async throws {
         try await Live.withClient { client, _ in

@@ -32,6 +32,30 @@ enum StoreBenchmarks {
                 }
             )
         }
+        // The same replay through an ordered push consumer (flow control, no acks).
+        let js = JetStream(client: client)
+        for _ in 0..<2 {
+            lines.append(
+                try await measureThroughput(
+                    "replay 100,000 events via an ordered consumer, decoded",
+                    operations: 100_000
+                ) {
+                    var decoded = 0
+                    for try await event in js.orderedConsumer(
+                        stream: store.streamName,
+                        filterSubjects: ["aether.store.\(store.streamName).e.a"]
+                    ) {
+                        if case .message(let message) = event {
+                            _ = try Event(jsonBytes: message.payload.readableBytesView)
+                            decoded += 1
+                        } else {
+                            break
+                        }
+                    }
+                    precondition(decoded == 100_000, "decoded \(decoded)")
+                }
+            )
+        }
         await client.close()
         return lines
     }

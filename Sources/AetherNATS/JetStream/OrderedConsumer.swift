@@ -107,6 +107,10 @@ extension JetStream {
     /// messages arrive strictly in stream order. On a consumer-sequence gap, missed heartbeats or
     /// a reconnect it is recreated from the last stream sequence seen plus one, so nothing is
     /// skipped or repeated. Ending the iteration deletes the consumer.
+    ///
+    /// Not guaranteed: bounded memory for a reader much slower than the stream. Flow-control
+    /// replies are sent as messages arrive, not as they are read, so what the reader has not
+    /// taken yet waits in memory.
     public func orderedConsumer(
         stream: String,
         filterSubjects: [String] = [],
@@ -114,7 +118,7 @@ extension JetStream {
         headersOnly: Bool = false,
         heartbeat: Duration = .seconds(5)
     ) -> AsyncThrowingStream<OrderedConsumerEvent, any Error> {
-        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(4096)) { continuation in
+        AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
             let task = Task {
                 var lastStreamSequence: UInt64?
                 var announcedCaughtUp = false
