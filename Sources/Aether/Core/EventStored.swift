@@ -65,3 +65,20 @@ public protocol EventStoredSink: Sendable {
     /// Concurrent saves may notify in any order. MUST NOT block for long.
     func eventStored(_ notification: EventStored) async
 }
+
+extension EventStoredSink {
+    /// Sends `EventStored` for each saved event, in order, all stamped `time`.
+    public func eventsStored(_ events: [Event], namespace: String, at time: Timestamp) async {
+        for event in events {
+            await eventStored(
+                EventStored(
+                    eventID: event.id,
+                    actorID: event.actorID,
+                    namespace: namespace,
+                    version: event.version,
+                    timestamp: time
+                )
+            )
+        }
+    }
+}

@@ -76,18 +76,7 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
             )
         }
         guard let sink else { return }
-        let time = now()
-        for event in events {
-            await sink.eventStored(
-                EventStored(
-                    eventID: event.id,
-                    actorID: event.actorID,
-                    namespace: namespace,
-                    version: event.version,
-                    timestamp: time
-                )
-            )
-        }
+        await sink.eventsStored(events, namespace: namespace, at: now())
     }
 
     public func events(of actorID: String, from fromVersion: Int64) async throws -> [Event] {

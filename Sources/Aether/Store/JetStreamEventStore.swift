@@ -258,18 +258,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
 
     private func notify(_ events: [Event]) async {
         guard let sink else { return }
-        let time = now()
-        for event in events {
-            await sink.eventStored(
-                EventStored(
-                    eventID: event.id,
-                    actorID: event.actorID,
-                    namespace: namespace,
-                    version: event.version,
-                    timestamp: time
-                )
-            )
-        }
+        await sink.eventsStored(events, namespace: namespace, at: now())
     }
 
     // MARK: heads and versions
