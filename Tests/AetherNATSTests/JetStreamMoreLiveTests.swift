@@ -193,7 +193,7 @@ struct JetStreamMoreLiveTests {
         }
     }
 
-    @Test("KV per-key TTL: a created key expires and can be created again")
+    @Test("KV per-key TTL: a key is held until its TTL, then expires and can be created again")
     func perKeyTTL() async throws {
         try await Live.withClient { client, _ in
             let js = JetStream(client: client)
@@ -201,10 +201,14 @@ struct JetStreamMoreLiveTests {
             config.allowPerKeyTTL = true
             config.markerTTL = .seconds(1)
             let kv = try await KeyValue.create(config, in: js)
-            try await kv.create("leader", Array("n1".utf8), ttl: .seconds(1))
-            await #expect(throws: NATSError.self) {
-                _ = try await kv.create("leader", Array("n2".utf8), ttl: .seconds(1))
+            // Held: a long TTL, so the check cannot race the expiry on a loaded machine.
+            try await kv.create("held", Array("n1".utf8), ttl: .seconds(60))
+            let held = await #expect(throws: NATSError.self) {
+                _ = try await kv.create("held", Array("n2".utf8), ttl: .seconds(60))
             }
+            #expect(held?.code == .wrongLastSequence)
+            // Expires: a short TTL, then the key can be created again.
+            try await kv.create("leader", Array("n1".utf8), ttl: .seconds(1))
             // Poll until the key has expired (bounded), then take it.
             let taken = try await withDeadline(15, "lease expiry") {
                 while true {
