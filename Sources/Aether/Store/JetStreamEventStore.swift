@@ -305,8 +305,9 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
     }
 
     public func latestVersion(of actorID: String) async throws -> Int64 {
-        try Identifiers.validateActorID(actorID)
+        // Only validated IDs ever enter the cache, so a hit needs no validation.
         if let cached = cache.withLock({ $0[actorID]?.version }) { return cached }
+        try Identifiers.validateActorID(actorID)
         let message: StoredMessage?
         do {
             message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID))
