@@ -96,23 +96,19 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let error = NATSError(code: .disconnected, message: closeReason ?? "connection closed by the server")
-        switch phase {
-        case .awaitingInfo:
-            infoPromise.fail(error)
-            readyPromise.fail(error)
-        case .awaitingPong:
-            readyPromise.fail(error)
-        case .ready:
+        if phase == .ready {
             client.connectionLost(generation: generation, reason: closeReason ?? "connection closed")
-        case .failed:
-            break
+        } else {
+            failPendingPromises(
+                NATSError(code: .disconnected, message: closeReason ?? "connection closed by the server")
+            )
         }
         phase = .failed
         context.fireChannelInactive()
     }
 
-    private func failHandshake(_ error: NATSError, context: ChannelHandlerContext) {
+    /// Fails the handshake promises that are still open (none once ready or failed).
+    private func failPendingPromises(_ error: NATSError) {
         switch phase {
         case .awaitingInfo:
             infoPromise.fail(error)
@@ -122,6 +118,10 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .ready, .failed:
             break
         }
+    }
+
+    private func failHandshake(_ error: NATSError, context: ChannelHandlerContext) {
+        failPendingPromises(error)
         closeReason = error.message
         phase = .failed
         context.close(promise: nil)

@@ -113,14 +113,30 @@ public struct KeyValue: Sendable {
         return entry(from: message)
     }
 
+    /// The key a subject of this bucket stands for.
+    func key(of subject: String) -> String {
+        String(subject.dropFirst("$KV.\(bucket).".count))
+    }
+
     func entry(from message: StoredMessage) -> KVEntry {
         KVEntry(
             bucket: bucket,
-            key: String(message.subject.dropFirst("$KV.\(bucket).".count)),
+            key: key(of: message.subject),
             value: message.data,
             revision: message.sequence,
             operation: Self.operation(of: message.headers),
             createdNanos: nil
+        )
+    }
+
+    func entry(from message: ConsumedMessage) -> KVEntry {
+        KVEntry(
+            bucket: bucket,
+            key: key(of: message.subject),
+            value: message.data,
+            revision: message.streamSequence,
+            operation: Self.operation(of: message.headers),
+            createdNanos: message.timestampNanos
         )
     }
 
@@ -227,7 +243,7 @@ public struct KeyValue: Sendable {
     ) -> AsyncThrowingStream<KVWatchEvent, any Error> {
         let policy: DeliverPolicy = updatesOnly ? .new : (includeHistory ? .all : .lastPerSubject)
         let source = js.orderedConsumer(stream: streamName, filterSubjects: [subject(for: keys)], deliverPolicy: policy)
-        let bucket = self.bucket
+        let kv = self
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -236,18 +252,7 @@ public struct KeyValue: Sendable {
                         case .caughtUp:
                             continuation.yield(.initialValuesDone)
                         case .message(let message):
-                            continuation.yield(
-                                .entry(
-                                    KVEntry(
-                                        bucket: bucket,
-                                        key: String(message.subject.dropFirst("$KV.\(bucket).".count)),
-                                        value: message.data,
-                                        revision: message.streamSequence,
-                                        operation: Self.operation(of: message.headers),
-                                        createdNanos: message.timestampNanos
-                                    )
-                                )
-                            )
+                            continuation.yield(.entry(kv.entry(from: message)))
                         }
                     }
                     continuation.finish()
@@ -271,7 +276,7 @@ public struct KeyValue: Sendable {
             switch event {
             case .caughtUp: return keys.sorted()
             case .message(let message):
-                let key = String(message.subject.dropFirst("$KV.\(bucket).".count))
+                let key = key(of: message.subject)
                 if Self.operation(of: message.headers) == .put { keys.insert(key) } else { keys.remove(key) }
             }
         }
@@ -290,16 +295,7 @@ public struct KeyValue: Sendable {
             switch event {
             case .caughtUp: return entries
             case .message(let message):
-                entries.append(
-                    KVEntry(
-                        bucket: bucket,
-                        key: key,
-                        value: message.data,
-                        revision: message.streamSequence,
-                        operation: Self.operation(of: message.headers),
-                        createdNanos: message.timestampNanos
-                    )
-                )
+                entries.append(entry(from: message))
             }
         }
         return entries

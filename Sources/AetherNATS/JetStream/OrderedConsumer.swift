@@ -24,6 +24,19 @@ public struct ConsumedMessage: Sendable, Equatable {
 
     public var data: [UInt8] { Array(payload.readableBytesView) }
 
+    /// A message delivered by a consumer, placed by its `$JS.ACK` reply subject; nil when the
+    /// message has no such reply subject.
+    init?(_ message: NATSMessage) {
+        guard let reply = message.replyTo, let meta = Self.metadata(fromReply: reply) else { return nil }
+        subject = message.subject
+        streamSequence = meta.streamSeq
+        consumerSequence = meta.consumerSeq
+        pending = meta.pending
+        timestampNanos = meta.timestamp
+        headers = message.headers
+        payload = message.payload
+    }
+
     /// Parses `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>` (v1) and
     /// the v2 form with domain and account hash (11+ tokens).
     static func metadata(
@@ -165,25 +178,12 @@ extension JetStream {
                                 if status == 409 || status == 404 { break reading }
                                 continue
                             }
-                            guard let reply = message.replyTo, let meta = ConsumedMessage.metadata(fromReply: reply)
-                            else { continue }
-                            if meta.consumerSeq != expectedConsumerSequence { break reading }  // gap
+                            guard let consumed = ConsumedMessage(message) else { continue }
+                            if consumed.consumerSequence != expectedConsumerSequence { break reading }  // gap
                             expectedConsumerSequence += 1
-                            lastStreamSequence = meta.streamSeq
-                            continuation.yield(
-                                .message(
-                                    ConsumedMessage(
-                                        subject: message.subject,
-                                        streamSequence: meta.streamSeq,
-                                        consumerSequence: meta.consumerSeq,
-                                        pending: meta.pending,
-                                        timestampNanos: meta.timestamp,
-                                        headers: message.headers,
-                                        payload: message.payload
-                                    )
-                                )
-                            )
-                            if !announcedCaughtUp && meta.pending == 0 {
+                            lastStreamSequence = consumed.streamSequence
+                            continuation.yield(.message(consumed))
+                            if !announcedCaughtUp && consumed.pending == 0 {
                                 announcedCaughtUp = true
                                 continuation.yield(.caughtUp)
                             }

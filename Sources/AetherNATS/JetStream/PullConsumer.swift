@@ -137,22 +137,8 @@ extension JetStream {
                     throw NATSError(code: .jetStream, message: "fetch from \(consumer) on \(stream): status \(status)")
                 }
             }
-            guard let reply = message.replyTo, let meta = ConsumedMessage.metadata(fromReply: reply) else { continue }
-            fetched.append(
-                FetchedMessage(
-                    message: ConsumedMessage(
-                        subject: message.subject,
-                        streamSequence: meta.streamSeq,
-                        consumerSequence: meta.consumerSeq,
-                        pending: meta.pending,
-                        timestampNanos: meta.timestamp,
-                        headers: message.headers,
-                        payload: message.payload
-                    ),
-                    replyTo: reply,
-                    client: client
-                )
-            )
+            guard let reply = message.replyTo, let consumed = ConsumedMessage(message) else { continue }
+            fetched.append(FetchedMessage(message: consumed, replyTo: reply, client: client))
         }
         return fetched
     }
