@@ -18,6 +18,8 @@ extension Cluster {
         func delete(_ key: String, revision: UInt64) async throws
         /// The live value and revision of `key`, or nil.
         func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)?
+        /// Writes `value` unconditionally (no TTL); returns the new revision.
+        func set(_ key: String, value: [UInt8]) async throws -> UInt64
         /// Writes `key` only while `fenceKey`'s latest revision is `fenceRevision` (fencing).
         func put(
             _ key: String,
@@ -110,6 +112,14 @@ extension Cluster {
             return state.withLock { state in live(state, key, at: instant).map { ($0.value, $0.revision) } }
         }
 
+        public func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
+            state.withLock { state in
+                state.revision += 1
+                state.entries[key] = Entry(value: value, revision: state.revision, expiresAt: nil)
+                return state.revision
+            }
+        }
+
         public func put(
             _ key: String,
             value: [UInt8],
@@ -183,6 +193,10 @@ extension Cluster {
             } catch let error as NATSError {
                 throw JetStreamEventStore.mapError(error, context: "coordination key \(key)")
             }
+        }
+
+        public func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
+            try await mapped(key, attempted: 0) { try await kv.put(key, value) }
         }
 
         public func put(

@@ -10,6 +10,8 @@ extension Cluster {
         public var shardsOwned: Int
         /// Events per second this node handles.
         public var load: Double
+        /// What the node says of itself: `active`, or `leaving` during a graceful stop.
+        public var status: String
         public var tags: [String: String]
 
         public init(
@@ -20,6 +22,7 @@ extension Cluster {
             startedAt: Timestamp = .now(),
             shardsOwned: Int = 0,
             load: Double = 0,
+            status: String = "active",
             tags: [String: String] = [:]
         ) {
             self.id = id
@@ -29,6 +32,7 @@ extension Cluster {
             self.startedAt = startedAt
             self.shardsOwned = shardsOwned
             self.load = load
+            self.status = status
             self.tags = tags
         }
     }

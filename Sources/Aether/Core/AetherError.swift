@@ -24,6 +24,7 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
             case closed
             case notFound
             case backend
+            case invalidArgument
         }
 
         private let base: Base
@@ -59,6 +60,8 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
         public static let notFound = Code(.notFound)
         /// Any other failure reported by a backend.
         public static let backend = Code(.backend)
+        /// An argument other than the ones above is not valid (a node ID, a setting).
+        public static let invalidArgument = Code(.invalidArgument)
 
         public var description: String { base.rawValue }
     }

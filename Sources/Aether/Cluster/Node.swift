@@ -1,0 +1,461 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import ServiceLifecycle
+
+extension Cluster {
+    /// A cluster member: the thin shell that runs the pure state machines — ``Membership``,
+    /// ``LeaderElection``, ``ShardAllocator`` and ``ShardOwnership`` — against a
+    /// ``CoordinationBackend`` and a ``DiscoveryTransport``.
+    ///
+    /// Every tick it heartbeats when due, reads the lease and the shard map, and, as leader,
+    /// writes the next shard map fenced by its lease. Work on a shard (see ``beginWork(on:)``)
+    /// is allowed only while this node acts as the shard's owner.
+    ///
+    /// Run it as a `Service`: `run()` returns on cancellation or graceful shutdown, after
+    /// stopping work, resigning a held lease and announcing leave. Not guaranteed: anything
+    /// after the process is killed; the lease then expires after its TTL.
+    public actor Node: Service {
+        public struct Configuration: Sendable {
+            public var nodeID: String
+            public var host: String = ""
+            public var tags: [String: String] = [:]
+            /// The original's timings: heartbeat every 30 s, failed after 90 s.
+            public var heartbeatEvery: Duration = .seconds(30)
+            public var suspectAfter: Duration = .seconds(60)
+            public var downAfter: Duration = .seconds(90)
+            public var election = LeaderElection.Settings()
+            public var shardCount = 1024
+            public var virtualNodes = 150
+            /// How long a handoff from a node that is no longer live waits before the new
+            /// owner takes the shard. A node stops work on its own after half of this without
+            /// reading the shard map.
+            public var handoffTimeout: Duration = .seconds(10)
+            /// How often the node reads the lease and the shard map.
+            public var tick: Duration = .milliseconds(250)
+
+            public init(nodeID: String) {
+                self.nodeID = nodeID
+            }
+
+            /// Fast timings for demos and tests: heartbeat 250 ms, suspect after 1 s, down
+            /// after 1.5 s; lease TTL 2 s renewed every 500 ms; handoff timeout 2 s; tick 100 ms.
+            public static func fast(nodeID: String) -> Configuration {
+                var configuration = Configuration(nodeID: nodeID)
+                configuration.heartbeatEvery = .milliseconds(250)
+                configuration.suspectAfter = .seconds(1)
+                configuration.downAfter = .milliseconds(1500)
+                configuration.election.ttl = .seconds(2)
+                configuration.election.renewEvery = .milliseconds(500)
+                configuration.election.resignHoldOff = .seconds(2)
+                configuration.handoffTimeout = .seconds(2)
+                configuration.tick = .milliseconds(100)
+                return configuration
+            }
+        }
+
+        /// The key of the leader lease in the coordination bucket (as the original).
+        public static let leaseKey = "leader"
+
+        public nonisolated let configuration: Configuration
+        public nonisolated var id: String { configuration.nodeID }
+        private let coordination: any CoordinationBackend
+        private let discovery: any DiscoveryTransport
+        private let logger: Logger
+        private let startedAt = Timestamp.now()
+        private let startedInstant = ContinuousClock.now
+
+        private var membership: Membership
+        private var election: LeaderElection
+        private var allocator: ShardAllocator
+        private var ownership: ShardOwnership
+        private var lastHeartbeat: ContinuousClock.Instant?
+        private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
+        private var leaderTerm: UInt64?
+        private var subscribers: [UInt64: AsyncStream<Event>.Continuation] = [:]
+        private var nextSubscriber: UInt64 = 0
+        private var inFlight: [Int: Int] = [:]
+        private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        private var load: Double = 0
+        private var frozen = false
+
+        public init(
+            configuration: Configuration,
+            coordination: any CoordinationBackend,
+            discovery: any DiscoveryTransport,
+            logger: Logger = Logger(label: "aether.cluster")
+        ) throws {
+            try Cluster.validateNodeID(configuration.nodeID)
+            precondition(configuration.shardCount > 0, "shardCount must be positive")
+            self.configuration = configuration
+            self.coordination = coordination
+            self.discovery = discovery
+            var logger = logger
+            logger[metadataKey: "node"] = "\(configuration.nodeID)"
+            self.logger = logger
+            membership = Membership(suspectAfter: configuration.suspectAfter, downAfter: configuration.downAfter)
+            election = LeaderElection(nodeID: configuration.nodeID, settings: configuration.election)
+            allocator = ShardAllocator(
+                handoffTimeout: configuration.handoffTimeout,
+                virtualNodes: configuration.virtualNodes
+            )
+            ownership = ShardOwnership(nodeID: configuration.nodeID, staleAfter: configuration.handoffTimeout / 2)
+        }
+
+        // MARK: Public API
+
+        /// A snapshot of this node's view, then every change in order, until the consuming task
+        /// is cancelled. A consumer that falls 10,000 events behind loses the oldest.
+        public func events() -> AsyncStream<Event> {
+            let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(10_000))
+            nextSubscriber += 1
+            let id = nextSubscriber
+            continuation.yield(.snapshot(view()))
+            subscribers[id] = continuation
+            continuation.onTermination = { [weak self] _ in
+                Task { await self?.unsubscribe(id) }
+            }
+            return stream
+        }
+
+        /// What this node knows of the cluster now.
+        public func view() -> View {
+            let now = ContinuousClock.now
+            let members = membership.members.values.sorted { $0.info.id < $1.info.id }.map {
+                View.MemberView(info: $0.info, status: $0.status, heartbeatAge: $0.lastHeartbeat.duration(to: now))
+            }
+            let remaining = lease.map { configuration.election.ttl - $0.seenAt.duration(to: now) }
+            return View(
+                nodeID: id,
+                members: members,
+                leader: election.knownLeader?.node,
+                term: election.knownLeader?.term,
+                leaseRemaining: remaining.map { max($0, .zero) },
+                shardMap: ownership.map,
+                acting: ownership.acting,
+                isLeader: election.isLeader
+            )
+        }
+
+        /// The shards this node works on now.
+        public var ownedShards: Set<Int> { ownership.acting }
+
+        /// The node that may work on an actor now, or nil when its shard has no acting owner.
+        public func owner(ofActor actorID: String, namespace: String) -> String? {
+            ownership.map?.actingOwner(
+                of: Cluster.shard(of: actorID, in: namespace, shardCount: configuration.shardCount)
+            )
+        }
+
+        /// Claims permission to work on `shard`: true while this node acts as its owner. Every
+        /// `true` MUST be paired with ``endWork(on:)``; a release waits for work in flight.
+        public func beginWork(on shard: Int) -> Bool {
+            guard ownership.acting.contains(shard) else { return false }
+            inFlight[shard, default: 0] += 1
+            return true
+        }
+
+        public func endWork(on shard: Int) {
+            guard let count = inFlight[shard] else { return }
+            inFlight[shard] = count > 1 ? count - 1 : nil
+            if inFlight.isEmpty {
+                let waiters = idleWaiters
+                idleWaiters = []
+                for waiter in waiters { waiter.resume() }
+            }
+        }
+
+        /// The load figure carried in heartbeats (the demo workload reports events/s).
+        public func setLoad(_ value: Double) { load = value }
+
+        /// Gives up leadership: the lease is deleted with compare-and-set and this node stays
+        /// out of the next election for the configured hold-off. No-op on a follower except the
+        /// hold-off.
+        public func resign() async {
+            await execute(election.onResign(now: .now))
+        }
+
+        // MARK: Service
+
+        public func run() async throws {
+            let messages = try await discovery.messages()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await message in messages {
+                        await self.receive(message)
+                    }
+                }
+                group.addTask { [tick = configuration.tick] in
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            await self.tick()
+                            try? await Task.sleep(for: tick)
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            // Cleanup runs in a task of its own: this one is cancelled.
+            await Task { await self.stop() }.value
+        }
+
+        // MARK: Shell
+
+        private func unsubscribe(_ id: UInt64) {
+            subscribers[id] = nil
+        }
+
+        private func emit(_ events: [Event]) {
+            guard !events.isEmpty else { return }
+            for continuation in subscribers.values {
+                for event in events { continuation.yield(event) }
+            }
+        }
+
+        private func receive(_ message: DiscoveryMessage) {
+            let now = ContinuousClock.now
+            switch message {
+            case .heartbeat(let info): emit(membership.onHeartbeat(info, now: now).map(Event.init))
+            case .leave(let id): emit(membership.onLeave(id, now: now).map(Event.init))
+            }
+        }
+
+        private func selfInfo(status: String = "active") -> NodeInfo {
+            NodeInfo(
+                id: id,
+                host: configuration.host,
+                processID: Int32(ProcessInfo.processInfo.processIdentifier),
+                version: Cluster.version,
+                startedAt: startedAt,
+                shardsOwned: ownership.acting.count,
+                load: load,
+                status: status,
+                tags: configuration.tags
+            )
+        }
+
+        private func tick() async {
+            guard !frozen else { return }
+            let now = ContinuousClock.now
+            if lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true {
+                lastHeartbeat = now
+                // Hear ourselves at once, not only when the broadcast comes back.
+                emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))
+                do { try await discovery.publish(.heartbeat(selfInfo())) } catch {
+                    logger.debug("heartbeat not sent", metadata: ["error": "\(error)"])
+                }
+            }
+            emit(membership.onTick(now: now).map(Event.init))
+
+            await readLease()
+            // Listen for one heartbeat round before campaigning, so a new leader knows the members.
+            if startedInstant.duration(to: now) >= configuration.heartbeatEvery * 2 {
+                await execute(election.onTick(now: .now))
+            }
+            await readShardMap()
+            if election.isLeader { await allocate() }
+        }
+
+        private func readLease() async {
+            do {
+                let entry = try await coordination.get(Self.leaseKey)
+                let holder = entry.flatMap { try? JSONDecoder().decode(LeaseValue.self, from: Data($0.value)).nodeID }
+                if let entry, let holder {
+                    if lease?.revision != entry.revision { lease = (holder, entry.revision, .now) }
+                } else {
+                    lease = nil
+                }
+                await execute(election.onLeaseObserved(holder: holder, revision: entry?.revision, now: .now))
+            } catch {
+                logger.debug("lease not read", metadata: ["error": "\(error)"])
+            }
+        }
+
+        private func readShardMap() async {
+            do {
+                let entry = try await coordination.get(ShardMap.key)
+                let map = try entry.map { try JSONDecoder().decode(ShardMap.self, from: Data($0.value)) }
+                await applyMap(map)
+            } catch {
+                logger.debug("shard map not read", metadata: ["error": "\(error)"])
+                await executeOwnership(ownership.onTick(now: .now))
+            }
+        }
+
+        private func applyMap(_ map: ShardMap?) async {
+            let before = ownership.map
+            let directives = ownership.onMapRead(map, now: .now)
+            if let after = ownership.map { emit(after.changes(since: before)) }
+            await executeOwnership(directives)
+        }
+
+        private func allocate() async {
+            guard let term = election.term, let token = election.fencingToken else { return }
+            let current = ownership.map ?? ShardMap(shardCount: configuration.shardCount)
+            var releases: [String: ReleaseConfirmation] = [:]
+            for from in Set(current.handoffs.values.map(\.from)) {
+                if let entry = try? await coordination.get(ReleaseConfirmation.key(for: from)),
+                    let confirmation = try? JSONDecoder().decode(ReleaseConfirmation.self, from: Data(entry.value))
+                {
+                    releases[from] = confirmation
+                }
+            }
+            let members = membership.members.values
+            let live = Set(members.filter { $0.status == .up || $0.status == .suspect }.map(\.info.id))
+            let gone = Set(members.filter { $0.status == .left }.map(\.info.id))
+            guard
+                let next = allocator.next(
+                    from: current,
+                    live: live,
+                    stopped: gone,
+                    releases: releases,
+                    term: term,
+                    now: .now
+                )
+            else { return }
+            do {
+                try await writeShardMap(next, fencingToken: token)
+                await applyMap(next)
+            } catch let error as AetherError where error.code == .versionConflict {
+                logger.warning("shard map write rejected: the lease moved on", metadata: ["term": "\(term)"])
+                await execute(election.onRenewFailed(reason: "shard map write rejected by the fence", now: .now))
+            } catch {
+                logger.debug("shard map not written", metadata: ["error": "\(error)"])
+            }
+        }
+
+        func writeShardMap(_ map: ShardMap, fencingToken: UInt64) async throws {
+            let bytes = Array(try JSONEncoder().encode(map))
+            _ = try await coordination.put(ShardMap.key, value: bytes, fencedBy: Self.leaseKey, revision: fencingToken)
+        }
+
+        private func execute(_ directives: [LeaderElection.Directive]) async {
+            for directive in directives {
+                switch directive {
+                case .tryAcquire:
+                    do {
+                        let revision = try await coordination.create(
+                            Self.leaseKey,
+                            value: LeaseValue(nodeID: id).bytes,
+                            ttl: configuration.election.ttl
+                        )
+                        lease = (id, revision, .now)
+                        await execute(election.onAcquired(revision: revision, now: .now))
+                    } catch {
+                        let entry = try? await coordination.get(Self.leaseKey)
+                        let holder = entry.flatMap {
+                            try? JSONDecoder().decode(LeaseValue.self, from: Data($0.value)).nodeID
+                        }
+                        await execute(election.onAcquireFailed(holder: holder, revision: entry?.revision, now: .now))
+                    }
+                case .renew(let revision):
+                    do {
+                        let next = try await coordination.update(
+                            Self.leaseKey,
+                            value: LeaseValue(nodeID: id).bytes,
+                            revision: revision,
+                            ttl: configuration.election.ttl
+                        )
+                        lease = (id, next, .now)
+                        await execute(election.onRenewed(revision: next, now: .now))
+                    } catch {
+                        await execute(election.onRenewFailed(reason: "renew failed: \(error)", now: .now))
+                    }
+                case .release(let revision):
+                    do {
+                        try await coordination.delete(Self.leaseKey, revision: revision)
+                        lease = nil
+                    } catch {
+                        logger.debug("lease not released; it will expire", metadata: ["error": "\(error)"])
+                    }
+                case .becameLeader(let term):
+                    logger.info("became leader", metadata: ["term": "\(term)"])
+                    leaderTerm = term
+                    emit([.becameLeader(term: term)])
+                case .lostLeadership(let term, let reason):
+                    logger.info("lost leadership", metadata: ["term": "\(term)", "reason": "\(reason)"])
+                    leaderTerm = nil
+                    emit([.lostLeadership(term: term, reason: reason)])
+                case .leaderChanged(let node, let term):
+                    emit([.leaderChanged(node: node, term: term)])
+                }
+            }
+        }
+
+        private func executeOwnership(_ directives: [ShardOwnership.Directive]) async {
+            for directive in directives {
+                switch directive {
+                case .acquired(let shards):
+                    emit([.ownershipChanged(acquired: shards, released: [])])
+                case .released(let shards):
+                    await waitForIdle(shards)
+                    emit([.ownershipChanged(acquired: [], released: shards)])
+                case .confirmRelease(let confirmation):
+                    do {
+                        _ = try await coordination.set(
+                            ReleaseConfirmation.key(for: id),
+                            value: Array(try JSONEncoder().encode(confirmation))
+                        )
+                    } catch {
+                        logger.debug("release not confirmed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+
+        private func waitForIdle(_ shards: [Int]) async {
+            while shards.contains(where: { inFlight[$0] != nil }) {
+                await withCheckedContinuation { idleWaiters.append($0) }
+            }
+        }
+
+        private func stop() async {
+            let now = ContinuousClock.now
+            await executeOwnership(ownership.onStop())
+            if election.isLeader { await execute(election.onResign(now: now)) }
+            do { try await discovery.publish(.leave(id)) } catch {
+                logger.debug("leave not announced", metadata: ["error": "\(error)"])
+            }
+            emit(membership.onLeave(id, now: now).map(Event.init))
+            for continuation in subscribers.values { continuation.finish() }
+            subscribers = [:]
+        }
+
+        // MARK: Testing
+
+        /// Stops every tick as a process paused by the OS would (tests of the fence).
+        func freeze() { frozen = true }
+        func thaw() { frozen = false }
+        /// The fencing token this node last held, even after it lost the lease.
+        func heldFencingToken() -> UInt64? { election.fencingToken ?? lease?.revision }
+    }
+
+    struct LeaseValue: Codable {
+        var nodeID: String
+        enum CodingKeys: String, CodingKey { case nodeID = "node_id" }
+        var bytes: [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
+    }
+
+    /// This library's version, as carried in heartbeats.
+    public static let version = "0.1.0"
+
+    /// Node IDs are used in KV keys and subjects: 1–64 characters of `A–Z a–z 0–9 - _`.
+    public static func validateNodeID(_ id: String) throws(AetherError) {
+        let valid =
+            !id.isEmpty && id.utf8.count <= 64
+            && id.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x5F
+            }
+        guard valid else {
+            throw AetherError(
+                code: .invalidArgument,
+                message: "invalid node ID \(Identifiers.quoted(id)): use 1–64 characters of A–Z a–z 0–9 - _"
+            )
+        }
+    }
+}

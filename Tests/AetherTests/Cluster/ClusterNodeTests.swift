@@ -1,0 +1,175 @@
+import Synchronization
+import Testing
+
+@testable import Aether
+
+/// Three nodes, run as services in a task group, over in-memory coordination and discovery.
+final class InMemoryCluster: Sendable {
+    let coordination: Cluster.InMemoryCoordination
+    let discovery: Cluster.InMemoryDiscovery
+    let nodes: [Cluster.Node]
+
+    init(names: [String] = ["a", "b", "c"], shardCount: Int = 64) throws {
+        let coordination = Cluster.InMemoryCoordination()
+        let discovery = Cluster.InMemoryDiscovery()
+        self.coordination = coordination
+        self.discovery = discovery
+        nodes = try names.map { name in
+            var configuration = Cluster.Node.Configuration.fast(nodeID: name)
+            configuration.shardCount = shardCount
+            return try Cluster.Node(configuration: configuration, coordination: coordination, discovery: discovery)
+        }
+    }
+
+    func node(_ id: String) -> Cluster.Node { nodes.first { $0.id == id }! }
+
+    /// Polls every node's view until `condition` holds for all of them.
+    func waitUntil(
+        _ what: String,
+        within seconds: Double = 10,
+        among ids: [String]? = nil,
+        _ condition: @escaping @Sendable ([Cluster.View]) -> Bool
+    ) async throws -> [Cluster.View] {
+        let chosen = ids.map { ids in nodes.filter { ids.contains($0.id) } } ?? nodes
+        return try await withDeadline(seconds, what) {
+            while true {
+                var views: [Cluster.View] = []
+                for node in chosen { views.append(await node.view()) }
+                if condition(views) { return views }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+}
+
+/// Every acting interval of every node, from each node's own ownership events.
+final class OwnershipLedger: Sendable {
+    private struct State {
+        var acting: [Int: String] = [:]
+        var violations: [String] = []
+    }
+    private let state = Mutex(State())
+
+    func record(_ node: String, _ event: Cluster.Event) {
+        guard case .ownershipChanged(let acquired, let released) = event else { return }
+        state.withLock { state in
+            for shard in released where state.acting[shard] == node { state.acting[shard] = nil }
+            for shard in acquired {
+                if let other = state.acting[shard], other != node {
+                    state.violations.append("shard \(shard): \(node) started while \(other) acted")
+                }
+                state.acting[shard] = node
+            }
+        }
+    }
+
+    var violations: [String] { state.withLock { $0.violations } }
+}
+
+func isSettled(_ views: [Cluster.View], live: Set<String>, shardCount: Int) -> Bool {
+    let leaders = Set(views.compactMap(\.leader))
+    guard leaders.count == 1, let leader = leaders.first, live.contains(leader),
+        views.filter(\.isLeader).count == 1
+    else { return false }
+    guard let map = views.compactMap(\.shardMap).max(by: { $0.version < $1.version }), map.isSettled,
+        Set(map.owners).isSubset(of: live)
+    else { return false }
+    let acting = views.map(\.acting)
+    return acting.reduce(0) { $0 + $1.count } == shardCount && views.allSatisfy { $0.shardMap == map }
+}
+
+@Suite("Cluster nodes over in-memory coordination", .serialized)
+struct ClusterNodeTests {
+    @Test("three nodes elect one leader and settle every shard; a graceful stop moves its shards at once")
+    func electAndSettle() async throws {
+        let cluster = try InMemoryCluster()
+        let ledger = OwnershipLedger()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in cluster.nodes {
+                let events = await node.events()
+                group.addTask { for await event in events { ledger.record(node.id, event) } }
+            }
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            let views = try await cluster.waitUntil("one leader and a settled map") {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            #expect(views.filter(\.isLeader).count == 1)
+            #expect(views.allSatisfy { $0.members.filter { $0.status == .up }.count == 3 })
+
+            // Stop the node that is not the leader and owns shards.
+            let leader = views.first(where: \.isLeader)!.nodeID
+            let stopping = views.first { !$0.isLeader && !$0.acting.isEmpty }!.nodeID
+            let index = cluster.nodes.firstIndex { $0.id == stopping }!
+            runners[index].cancel()
+            _ = try await runners[index].value
+            let rest = Set(["a", "b", "c"]).subtracting([stopping])
+            let after = try await cluster.waitUntil("the stopped node's shards moved", within: 3, among: Array(rest)) {
+                isSettled($0, live: rest, shardCount: 64)
+            }
+            #expect(after.first { $0.isLeader }?.nodeID == leader, "a follower leaving does not move the leader")
+            #expect(
+                after.allSatisfy { $0.members.first { $0.info.id == stopping }?.status == .left },
+                "the stop was announced"
+            )
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+            group.cancelAll()
+        }
+        #expect(ledger.violations == [])
+    }
+
+    @Test("a resigned leader hands the lease on within a second and sits out the next round")
+    func resign() async throws {
+        let cluster = try InMemoryCluster()
+        let runners = cluster.nodes.map { node in Task { try await node.run() } }
+        defer { for runner in runners { runner.cancel() } }
+        let views = try await cluster.waitUntil("a leader") { isSettled($0, live: ["a", "b", "c"], shardCount: 64) }
+        let old = views.first(where: \.isLeader)!
+        let started = ContinuousClock.now
+        await cluster.node(old.nodeID).resign()
+        let next = try await cluster.waitUntil("a new leader", within: 2) { views in
+            views.contains { $0.isLeader && $0.nodeID != old.nodeID }
+        }
+        let elapsed = started.duration(to: .now)
+        #expect(elapsed < .seconds(1))
+        let newTerm = try #require(next.first(where: \.isLeader)?.term)
+        #expect(newTerm > old.term!)
+        for runner in runners { runner.cancel() }
+        for runner in runners { _ = try? await runner.value }
+    }
+
+    @Test("a leader frozen past its TTL is replaced, and its fenced shard-map write is rejected")
+    func fence() async throws {
+        let cluster = try InMemoryCluster()
+        let runners = cluster.nodes.map { node in Task { try await node.run() } }
+        let views = try await cluster.waitUntil("a leader") { isSettled($0, live: ["a", "b", "c"], shardCount: 64) }
+        let old = cluster.node(views.first(where: \.isLeader)!.nodeID)
+        let staleToken = try #require(await old.heldFencingToken())
+        let staleMap = try #require(views.first?.shardMap)
+        await old.freeze()
+        _ = try await cluster.waitUntil("another leader", within: 6) { views in
+            views.contains { $0.isLeader && $0.nodeID != old.id }
+        }
+        await #expect(throws: AetherError.self) {
+            var write = staleMap
+            write.version += 1
+            write.owners = Array(repeating: old.id, count: write.shardCount)
+            try await old.writeShardMap(write, fencingToken: staleToken)
+        }
+        await old.thaw()
+        let final = try await cluster.waitUntil("the old leader stepped down") { views in
+            views.filter(\.isLeader).count == 1 && !views.contains { $0.nodeID == old.id && $0.isLeader }
+        }
+        #expect(final.compactMap(\.shardMap).allSatisfy { !$0.owners.allSatisfy { $0 == old.id } })
+        for runner in runners { runner.cancel() }
+        for runner in runners { _ = try? await runner.value }
+    }
+
+    @Test("node IDs are checked")
+    func nodeIDs() {
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("a.b") }
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("") }
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("*") }
+        #expect(throws: Never.self) { try Cluster.validateNodeID("node-1_A") }
+    }
+}
