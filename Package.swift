@@ -57,7 +57,15 @@ let package = Package(
         ),
         .target(
             name: "AetherTUI",
-            dependencies: ["Aether", "CNCurses"],
+            dependencies: [
+                "Aether",
+                "AetherNATS",
+                "CNCurses",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -19,5 +19,22 @@ static inline attr_t aether_color_pair(int n) { return COLOR_PAIR(n); }
 static inline int aether_key_resize(void) { return KEY_RESIZE; }
 static inline int aether_key_mouse(void) { return KEY_MOUSE; }
 static inline int aether_err(void) { return ERR; }
+static inline int aether_key_code_yes(void) { return KEY_CODE_YES; }
+static inline mmask_t aether_button1_clicked(void) { return BUTTON1_CLICKED; }
+static inline mmask_t aether_button1_pressed(void) { return BUTTON1_PRESSED; }
+static inline mmask_t aether_button4_pressed(void) { return BUTTON4_PRESSED; }
+#ifdef BUTTON5_PRESSED
+static inline mmask_t aether_button5_pressed(void) { return BUTTON5_PRESSED; }
+#else
+static inline mmask_t aether_button5_pressed(void) { return 0; }
+#endif
+static inline int aether_color_black(void) { return COLOR_BLACK; }
+
+/* Restores the terminal at process exit if a screen is still active. */
+static SCREEN *aether_active_screen = 0;
+static inline void aether_atexit_restore(void) {
+    if (aether_active_screen != 0 && !isendwin()) { endwin(); }
+}
+static inline void aether_set_active_screen(SCREEN *screen) { aether_active_screen = screen; }
 
 #endif

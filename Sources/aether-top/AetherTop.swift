@@ -1,20 +1,158 @@
-import Aether
 import AetherTUI
 import ArgumentParser
+import Foundation
 
 @main
 struct AetherTop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-top",
         abstract: "Watch and steer an Aether deployment.",
-        discussion: """
-            With no arguments, runs the embedded demo: an in-process deployment on the in-memory
-            backends, no server needed. Until the dashboard lands, the demo prints in text form.
-            """
+        subcommands: [Dashboard.self, Node.self, Check.self],
+        defaultSubcommand: Dashboard.self
+    )
+}
+
+/// Where to connect; shared by every subcommand.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "NATS server URL (also NATS_URL); without one, the embedded demo.")
+    var server: String?
+
+    @Option(name: .long, help: "A .creds file (JWT and NKey seed).")
+    var creds: String?
+
+    @Option(name: .long, help: "A file holding an NKey user seed.")
+    var nkey: String?
+
+    @Option(name: .customLong("tls-ca"), help: "A CA certificate (PEM) to verify the server with.")
+    var tlsCA: String?
+
+    @Option(name: .long, help: "A nats CLI context (also NATS_CONTEXT).")
+    var context: String?
+
+    var settings: ConnectionSettings {
+        ConnectionSettings(server: server, credentialsFile: creds, nkeySeedFile: nkey, tlsCAFile: tlsCA, context: context)
+    }
+}
+
+extension DemoTimings: ExpressibleByArgument {}
+
+struct Node: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a demo cluster member on NATS that also writes a workload."
     )
 
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "This member's node ID (A–Z a–z 0–9 - _).")
+    var name: String
+
+    @Option(name: .long, help: "Events per second this member writes.")
+    var rate: Double = 20
+
+    @Option(name: .customLong("snapshot-every"), help: "Snapshot an actor every N versions.")
+    var snapshotEvery: Int = 10
+
+    @Option(name: .long, help: "Cluster timings: fast or standard (the original's).")
+    var timings: DemoTimings = .fast
+
+    @Option(name: .customLong("election-replicas"), help: "Replicas of the election bucket (3 on a 3-server cluster).")
+    var electionReplicas: Int = 1
+
+    @Flag(name: .customLong("events-json"), help: "Print every cluster event as a JSON line.")
+    var eventsJSON = false
+
     func run() async throws {
-        let report = try await EmbeddedDemo.run()
-        print(report)
+        let environment = ProcessInfo.processInfo.environment
+        guard let options = try connection.settings.options(environment: environment, home: NSHomeDirectory()) else {
+            throw ValidationError("node needs a server: --server nats://HOST:PORT (or NATS_URL, or a context)")
+        }
+        var settings = NodeRunner.Settings(name: name)
+        settings.timings = timings
+        settings.electionReplicas = electionReplicas
+        settings.workload = DemoWorkload(eventsPerSecond: rate, snapshotEvery: snapshotEvery)
+        settings.eventsJSON = eventsJSON
+        try await NodeRunner.run(options: options, settings: settings)
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit non-zero when there is no leader (check leader) or a member is down (check members)."
+    )
+
+    enum What: String, ExpressibleByArgument, CaseIterable {
+        case leader
+        case members
+    }
+
+    @Argument(help: "leader or members")
+    var what: What
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "Cluster timings: fast or standard (the original's).")
+    var timings: DemoTimings = .fast
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+        let report = try await Checks.run(what.rawValue, options: options, timings: timings)
+        print(report.text)
+        if !report.healthy { throw ExitCode(1) }
+    }
+}
+
+struct Dashboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The dashboard (the default). With no server, the embedded demo.",
+        shouldDisplay: true
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(name: .customLong("read-only"), help: "Disable every action (append, snapshot, drills).")
+    var readOnly = false
+
+    @Flag(name: .customLong("no-color"), help: "Monochrome (also NO_COLOR).")
+    var noColor = false
+
+    @Flag(name: .long, help: "ASCII line drawing for terminals without UTF-8.")
+    var ascii = false
+
+    @Flag(name: .long, help: "Print one frame and exit (never prompts, no alternate screen).")
+    var once = false
+
+    @Option(name: .long, help: "The view to start on: streams, actors, cluster or bus.")
+    var view: String?
+
+    @Flag(name: .long, help: "With --once: the view's data as JSON.")
+    var json = false
+
+    @Option(name: .long, help: "Cluster timings of the deployment: fast or standard.")
+    var timings: DemoTimings = .fast
+
+    @Option(name: .customLong("drill-report"), help: "Where failover drill reports are written.")
+    var drillReport: String = "aether-drill.json"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+        var settings = DashboardSettings()
+        settings.readOnly = readOnly
+        settings.color = !(noColor || environment["NO_COLOR"].map { !$0.isEmpty } == true)
+        settings.ascii = ascii
+        settings.once = once
+        settings.json = json
+        settings.timings = timings
+        settings.drillReportPath = drillReport
+        if let view {
+            guard let chosen = ViewID(name: view) else {
+                throw ValidationError("unknown view \(view): use streams, actors, cluster or bus")
+            }
+            settings.startView = chosen
+        }
+        let code = try await DashboardRunner.run(options: options, settings: settings)
+        if code != 0 { throw ExitCode(code) }
     }
 }

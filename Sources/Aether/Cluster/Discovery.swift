@@ -10,11 +10,13 @@ import Synchronization
 extension Cluster {
     /// What nodes say to each other on the discovery subject.
     ///
-    /// Wire form (JSON): `{"type":"heartbeat","node":{NodeInfo}}` or
-    /// `{"type":"leave","node_id":"…"}`.
+    /// Wire form (JSON): `{"type":"heartbeat","node":{NodeInfo}}`,
+    /// `{"type":"leave","node_id":"…"}` or `{"type":"resign","node_id":"…"}`.
     public enum DiscoveryMessage: Sendable, Hashable, Codable {
         case heartbeat(NodeInfo)
         case leave(String)
+        /// Asks the named node to resign leadership (an operator's failover drill).
+        case resign(String)
 
         enum CodingKeys: String, CodingKey {
             case type
@@ -27,6 +29,7 @@ extension Cluster {
             switch try container.decode(String.self, forKey: .type) {
             case "heartbeat": self = .heartbeat(try container.decode(NodeInfo.self, forKey: .node))
             case "leave": self = .leave(try container.decode(String.self, forKey: .nodeID))
+            case "resign": self = .resign(try container.decode(String.self, forKey: .nodeID))
             case let other:
                 throw DecodingError.dataCorruptedError(
                     forKey: .type,
@@ -44,6 +47,9 @@ extension Cluster {
                 try container.encode(info, forKey: .node)
             case .leave(let id):
                 try container.encode("leave", forKey: .type)
+                try container.encode(id, forKey: .nodeID)
+            case .resign(let id):
+                try container.encode("resign", forKey: .type)
                 try container.encode(id, forKey: .nodeID)
             }
         }

@@ -36,6 +36,9 @@ extension Cluster {
             public var handoffTimeout: Duration = .seconds(10)
             /// How often the node reads the lease and the shard map.
             public var tick: Duration = .milliseconds(250)
+            /// An observer (a dashboard) follows membership, the lease and the shard map but
+            /// never heartbeats, campaigns or owns shards.
+            public var observer = false
 
             public init(nodeID: String) {
                 self.nodeID = nodeID
@@ -81,12 +84,13 @@ extension Cluster {
         private var idleWaiters: [CheckedContinuation<Void, Never>] = []
         private var load: Double = 0
         private var frozen = false
+        private var halted = false
 
         public init(
             configuration: Configuration,
             coordination: any CoordinationBackend,
             discovery: any DiscoveryTransport,
-            logger: Logger = Logger(label: "aether.cluster")
+            logger: Logger = Logger(label: "aether.cluster", factory: { _ in SwiftLogNoOpLogHandler() })
         ) throws {
             try Cluster.validateNodeID(configuration.nodeID)
             precondition(configuration.shardCount > 0, "shardCount must be positive")
@@ -178,6 +182,11 @@ extension Cluster {
             await execute(election.onResign(now: .now))
         }
 
+        /// Asks `node` (over discovery) to resign; it does so if it leads.
+        public func requestResign(of node: String) async throws {
+            try await discovery.publish(.resign(node))
+        }
+
         // MARK: Service
 
         public func run() async throws {
@@ -216,11 +225,16 @@ extension Cluster {
             }
         }
 
-        private func receive(_ message: DiscoveryMessage) {
+        private func receive(_ message: DiscoveryMessage) async {
             let now = ContinuousClock.now
             switch message {
             case .heartbeat(let info): emit(membership.onHeartbeat(info, now: now).map(Event.init))
             case .leave(let id): emit(membership.onLeave(id, now: now).map(Event.init))
+            case .resign(let id):
+                if id == self.id, !configuration.observer {
+                    logger.info("resigning on request")
+                    await resign()
+                }
             }
         }
 
@@ -239,8 +253,14 @@ extension Cluster {
         }
 
         private func tick() async {
-            guard !frozen else { return }
+            guard !frozen, !halted else { return }
             let now = ContinuousClock.now
+            if configuration.observer {
+                emit(membership.onTick(now: now).map(Event.init))
+                await readLease()
+                await readShardMap()
+                return
+            }
             if lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true {
                 lastHeartbeat = now
                 // Hear ourselves at once, not only when the broadcast comes back.
@@ -415,6 +435,11 @@ extension Cluster {
 
         private func stop() async {
             let now = ContinuousClock.now
+            if configuration.observer || halted {
+                for continuation in subscribers.values { continuation.finish() }
+                subscribers = [:]
+                return
+            }
             await executeOwnership(ownership.onStop())
             if election.isLeader { await execute(election.onResign(now: now)) }
             do { try await discovery.publish(.leave(id)) } catch {
@@ -423,6 +448,13 @@ extension Cluster {
             emit(membership.onLeave(id, now: now).map(Event.init))
             for continuation in subscribers.values { continuation.finish() }
             subscribers = [:]
+        }
+
+        /// Stops this node as a crash would: no more heartbeats, renewals or map reads, no
+        /// leave announced and no lease released; `run()` still returns on cancellation.
+        /// For demos and drills of an in-process cluster.
+        public func halt() {
+            halted = true
         }
 
         // MARK: Testing

@@ -98,6 +98,15 @@ public protocol SnapshotStore: Sendable {
     /// Stores a snapshot. An older snapshot never replaces a newer one as "latest".
     /// - Throws: `AetherError` (`.invalidActorID`, `.invalidEvent` for version ≤ 0).
     func save(_ snapshot: ActorSnapshot) async throws
+
+    /// The actor's kept snapshots, oldest first (the default: only the latest).
+    func snapshots(of actorID: String) async throws -> [ActorSnapshot]
+}
+
+extension SnapshotStore {
+    public func snapshots(of actorID: String) async throws -> [ActorSnapshot] {
+        try await latestSnapshot(of: actorID).map { [$0] } ?? []
+    }
 }
 
 extension EventStore where Self: SnapshotStore {

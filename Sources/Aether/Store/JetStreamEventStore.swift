@@ -72,7 +72,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
 
     static let versionHeader = "Aether-Version"
     static let checksumHeader = "Aether-Checksum"
-    static let namespaceMetadataPrefix = "aether namespace: "
+    public static let namespaceMetadataPrefix = "aether namespace: "
 
     /// Connects the store to its stream, creating it when missing.
     /// - Throws: `AetherError` `.invalidNamespace` (bad name, or the stream holds another

@@ -1,0 +1,170 @@
+import Aether
+import AetherNATS
+import Foundation
+
+/// `--once`: one frame (text or the view's data as JSON) on standard output, then exit.
+/// Never prompts and never touches the terminal's modes, so it is safe in pipes and cron.
+enum Batch {
+    static func once(deployment: any Deployment, settings: DashboardSettings) async throws -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        let width = environment["COLUMNS"].flatMap(Int.init) ?? 100
+        let height = environment["LINES"].flatMap(Int.init) ?? 30
+        let app = DashboardApp(deployment: deployment, settings: settings, width: width, height: height)
+        try await warmUp(app, deployment: deployment)
+        if settings.json {
+            let model = await app.model
+            StandardOutput.write(JSONValue.object(data(of: model)).serialized(pretty: true) + "\n")
+        } else {
+            StandardOutput.write((await app.render()).text + "\n")
+        }
+        return 0
+    }
+
+    /// Runs the feeds until the picture is complete: a cluster view with a leader and a settled
+    /// shard map (or 5 s), then one more round of the slow figures.
+    static func warmUp(_ app: DashboardApp, deployment: any Deployment) async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await app.runFeeds() }
+            group.addTask {
+                let start = ContinuousClock.now
+                while start.duration(to: .now) < .seconds(5) {
+                    let view = await deployment.cluster.view()
+                    if view.leader != nil, view.shardMap?.isSettled == true,
+                        start.duration(to: .now) >= .milliseconds(1500)
+                    {
+                        break
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                try? await Task.sleep(for: .milliseconds(1100))
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The current view's data.
+    static func data(of model: Dashboard) -> JSONObject {
+        var object: JSONObject = ["view": .string(model.view.title.lowercased()), "source": .string(model.label)]
+        switch model.view {
+        case .streams:
+            object["namespaces"] = .array(
+                model.namespaces.map { name in
+                    let stats = model.stats[name] ?? NamespaceStats()
+                    return .object([
+                        "namespace": .string(name), "rate": .double(stats.rate), "total": .integer(Int64(stats.total)),
+                        "dropped": .integer(Int64(model.busMetrics[name].dropped)),
+                    ])
+                }
+            )
+            object["tail"] = .array(
+                model.visibleTail.prefix(50).map { entry in
+                    .object([
+                        "namespace": .string(entry.namespace), "actor": .string(entry.event.actorID),
+                        "type": .string(entry.event.eventType), "version": .integer(entry.event.version),
+                        "timestamp": .string(entry.event.timestamp.rfc3339), "data": .object(entry.event.data),
+                    ])
+                }
+            )
+        case .actors:
+            object["namespace"] = model.actorNamespace.map(JSONValue.string) ?? .null
+            object["actors"] = .array(
+                model.actors.map { .object(["actor": .string($0.actorID), "version": .integer($0.version)]) }
+            )
+        case .cluster:
+            let view = model.cluster
+            object["leader"] = view?.leader.map(JSONValue.string) ?? .null
+            object["term"] = view?.term.map { .integer(Int64($0)) } ?? .null
+            let owned = view?.shardMap?.shardsByOwner ?? [:]
+            object["members"] = .array(
+                (view?.members ?? []).map { member in
+                    .object([
+                        "id": .string(member.info.id), "status": .string(member.status.rawValue),
+                        "shards": .integer(Int64(owned[member.info.id] ?? 0)), "load": .double(member.info.load),
+                        "heartbeat_age_ms": .integer(Int64(member.heartbeatAge.components.seconds * 1000 + member.heartbeatAge.components.attoseconds / 1_000_000_000_000_000)),
+                    ])
+                }
+            )
+            if let map = view?.shardMap {
+                object["shard_map"] = .object([
+                    "version": .integer(Int64(map.version)), "term": .integer(Int64(map.term)),
+                    "shards": .integer(Int64(map.shardCount)), "handoffs": .integer(Int64(map.handoffs.count)),
+                    "unowned": .integer(Int64(map.owners.filter(\.isEmpty).count)),
+                ])
+            }
+        case .bus:
+            object["bus"] = .array(
+                model.busMetrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted().map { name in
+                    let figures = model.busMetrics[name]
+                    return .object([
+                        "namespace": .string(name), "published": .integer(Int64(figures.published)),
+                        "received": .integer(Int64(figures.received)), "delivered": .integer(Int64(figures.delivered)),
+                        "dropped": .integer(Int64(figures.dropped)),
+                    ])
+                }
+            )
+            object["store"] = .array(
+                model.storeFigures.map { figures in
+                    .object([
+                        "namespace": .string(figures.namespace), "actors": .integer(Int64(figures.actors)),
+                        "events": .integer(Int64(figures.events)),
+                        "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
+                    ])
+                }
+            )
+        }
+        return object
+    }
+}
+
+/// `aether-top check leader|members`, for scripts, cron and drills.
+public enum Checks {
+    public struct Report: Sendable {
+        public var text: String
+        public var healthy: Bool
+    }
+
+    public static func run(_ what: String, options: NATSOptions?, timings: DemoTimings) async throws -> Report {
+        let deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
+        let configuration = timings.configuration(nodeID: "check")
+        // Listen long enough to hear every live member and to see a member go down.
+        let listen = options == nil ? Duration.seconds(2) : configuration.downAfter + configuration.tick * 2
+        let start = ContinuousClock.now
+        var view = await deployment.cluster.view()
+        while start.duration(to: .now) < listen {
+            try? await Task.sleep(for: .milliseconds(100))
+            view = await deployment.cluster.view()
+        }
+        await deployment.shutdown()
+        return evaluate(what, view: view, source: deployment.label)
+    }
+
+    /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down).
+    public static func evaluate(_ what: String, view: Cluster.View, source: String) -> Report {
+        switch what {
+        case "leader":
+            if let leader = view.leader, let term = view.term {
+                return Report(text: "OK: leader \(leader) (term \(term)) on \(source)", healthy: true)
+            }
+            return Report(text: "CRITICAL: no leader on \(source)", healthy: false)
+        default:
+            var lines: [String] = []
+            var healthy = true
+            let heard = Set(view.members.map(\.info.id))
+            for member in view.members {
+                let ok = member.status == .up || member.status == .left
+                if !ok { healthy = false }
+                lines.append("\(ok ? "OK" : "CRITICAL"): \(member.info.id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)")
+            }
+            for owner in Set(view.shardMap?.owners ?? []).subtracting(heard).sorted() where !owner.isEmpty {
+                healthy = false
+                lines.append("CRITICAL: \(owner) owns shards but was not heard from")
+            }
+            if view.members.isEmpty {
+                healthy = false
+                lines.append("CRITICAL: no members heard on \(source)")
+            }
+            return Report(text: lines.joined(separator: "\n"), healthy: healthy)
+        }
+    }
+}

@@ -1,0 +1,291 @@
+import Aether
+import AetherNATS
+import Foundation
+import Synchronization
+import UnixSignals
+
+/// The dashboard's shell: feeds the pure ``Dashboard`` model from the deployment, performs
+/// the effects it returns, and hands frames to the terminal — at most 20 per second.
+actor DashboardApp {
+    let deployment: any Deployment
+    private(set) var model: Dashboard
+    private var dirty = true
+    private var quitting = false
+    private var lastFrameAt = ContinuousClock.now.advanced(by: .seconds(-1))
+    private let incoming = Mutex<[DeliveredEvent]>([])
+    /// Frames built (for the benchmark and tests).
+    private(set) var framesBuilt = 0
+    private var present: @Sendable (Canvas) -> Void = { _ in }
+
+    init(deployment: any Deployment, settings: DashboardSettings, width: Int = 80, height: Int = 24) {
+        self.deployment = deployment
+        var model = Dashboard(settings: settings, label: deployment.label)
+        model.width = width
+        model.height = height
+        self.model = model
+    }
+
+    /// Applies an input and performs the effects it asks for.
+    func send(_ input: Dashboard.Input) async {
+        if case .tick = input { drainIncoming() }
+        let effects = model.apply(input)
+        dirty = true
+        for effect in effects { await perform(effect) }
+    }
+
+    var isQuitting: Bool { quitting }
+
+    func setPresenter(_ presenter: @escaping @Sendable (Canvas) -> Void) { present = presenter }
+
+    /// Builds and presents a frame when something changed and the last one is ≥ 50 ms old.
+    func frameIfDue(force: Bool = false) {
+        let now = ContinuousClock.now
+        guard force || (dirty && lastFrameAt.duration(to: now) >= .milliseconds(50)) else { return }
+        drainIncoming()
+        dirty = false
+        lastFrameAt = now
+        framesBuilt += 1
+        present(Renderer.render(model))
+    }
+
+    func render() -> Canvas {
+        drainIncoming()
+        return Renderer.render(model)
+    }
+
+    // MARK: Feeds
+
+    nonisolated func enqueue(_ delivered: DeliveredEvent) {
+        incoming.withLock { $0.append(delivered) }
+    }
+
+    private func drainIncoming() {
+        let batch = incoming.withLock { items -> [DeliveredEvent] in
+            defer { items = [] }
+            return items
+        }
+        guard !batch.isEmpty else { return }
+        _ = model.apply(.events(batch, at: .now()))
+        dirty = true
+    }
+
+    /// Runs every feed until cancelled.
+    func runFeeds() async {
+        let bus = deployment.bus
+        let cluster = deployment.cluster
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                guard
+                    let subscription = try? await bus.subscribe(
+                        ">",
+                        filter: nil,
+                        options: SubscriptionOptions(bufferSize: 20_000, overflow: .dropOldest)
+                    )
+                else { return }
+                await withTaskCancellationHandler {
+                    while let delivered = await subscription.next() { enqueue(delivered) }
+                } onCancel: {
+                    subscription.cancel()
+                }
+            }
+            group.addTask { [self] in
+                for await event in await cluster.events() {
+                    await send(.clusterEvent(event, at: .now()))
+                    if Task.isCancelled { break }
+                }
+            }
+            group.addTask { [self] in
+                for await state in deployment.connectionStates() { await send(.connection(state)) }
+            }
+            group.addTask { [self] in
+                var second = 0
+                while !Task.isCancelled {
+                    await send(.tick(.now()))
+                    await send(.clusterView(await cluster.view()))
+                    if second % 4 == 0 { await refreshSlow() }
+                    second += 1
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            // Feeds that end (the embedded connection state) leave the others running.
+            await group.waitForAll()
+        }
+    }
+
+    private func refreshSlow() async {
+        await send(.busMetrics(deployment.bus.metrics()))
+        await send(.namespaces(await deployment.namespaces()))
+        model.killable = await deployment.killableMembers()
+        await send(.storeFigures(await deployment.storeFigures()))
+        if model.view == .actors, let namespace = model.actorNamespace {
+            await perform(.loadActors(namespace: namespace))
+        }
+    }
+
+    // MARK: Effects
+
+    private func perform(_ effect: Dashboard.Effect) async {
+        switch effect {
+        case .quit:
+            quitting = true
+        case .loadActors(let namespace):
+            do {
+                let list = try await deployment.store(for: namespace).actors()
+                await send(.actors(namespace: namespace, list))
+            } catch {
+                await send(.actionFailed("cannot list actors of \(namespace): \(Self.describe(error))"))
+            }
+        case .loadHistory(let namespace, let actorID):
+            do {
+                let store = try await deployment.store(for: namespace)
+                let latest = try await store.latestVersion(of: actorID)
+                let events = try await store.events(of: actorID, from: max(1, latest - 4999))
+                let snapshots = try await store.snapshots(of: actorID)
+                await send(
+                    .history(
+                        namespace: namespace,
+                        actorID: actorID,
+                        events: events,
+                        snapshots: snapshots,
+                        reducer: deployment.reducer(for: namespace)
+                    )
+                )
+            } catch {
+                await send(.actionFailed("cannot read \(namespace)/\(actorID): \(Self.describe(error))"))
+            }
+        case .append(let namespace, let event):
+            await append(event, to: namespace)
+        case .snapshot(let namespace, let actorID):
+            do {
+                let store = try await deployment.store(for: namespace)
+                let state = try await store.load(actorID, using: deployment.reducer(for: namespace))
+                guard state.version > 0 else {
+                    await send(.actionFailed("\(namespace)/\(actorID) has no events to snapshot"))
+                    return
+                }
+                try await store.save(ActorSnapshot(actorID: actorID, version: state.version, state: state.state))
+                await send(.actionSucceeded("snapshot of \(namespace)/\(actorID) saved at v\(state.version)"))
+                await perform(.loadHistory(namespace: namespace, actorID: actorID))
+            } catch {
+                await send(.actionFailed("snapshot of \(namespace)/\(actorID) failed: \(Self.describe(error))"))
+            }
+        case .drill(let method):
+            let drill = FailoverDrill(deployment: deployment, method: method, reportPath: model.settings.drillReportPath)
+            Task { [self] in
+                let report = await drill.run { step, at in await self.send(.drillStep(step, at: at)) }
+                await self.send(.drillFinished(report))
+            }
+        case .kill(let member):
+            do {
+                try await deployment.kill(member: member)
+                await send(.actionSucceeded("killed \(member)"))
+            } catch {
+                await send(.actionFailed(Self.describe(error)))
+            }
+        }
+    }
+
+    private func append(_ event: Event, to namespace: String) async {
+        do {
+            let store = try await deployment.store(for: namespace)
+            do {
+                try await store.save(event)
+            } catch let error as AetherError where error.code == .versionConflict {
+                let current = (try? await store.latestVersion(of: event.actorID)) ?? 0
+                let since = (try? await store.events(of: event.actorID, from: event.version)) ?? []
+                await send(
+                    .appendConflict(
+                        namespace: namespace,
+                        actorID: event.actorID,
+                        attempted: event.version,
+                        current: current,
+                        since: since
+                    )
+                )
+                return
+            }
+            try? await deployment.bus.publish(event, to: namespace)
+            await send(.actionSucceeded("appended \(event.eventType) to \(namespace)/\(event.actorID) at v\(event.version)"))
+            if model.detail?.actorID == event.actorID, model.detail?.namespace == namespace {
+                await perform(.loadHistory(namespace: namespace, actorID: event.actorID))
+            }
+        } catch {
+            await send(.actionFailed("append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? AetherError { return error.message }
+        return "\(error)"
+    }
+}
+
+/// Starts the dashboard: the embedded demo or an attached deployment, interactive or batch.
+public enum DashboardRunner {
+    public static func run(options: NATSOptions?, settings: DashboardSettings) async throws -> Int32 {
+        let deployment = try await makeDeployment(options: options, timings: settings.timings)
+        let code: Int32
+        do {
+            if settings.once {
+                code = try await Batch.once(deployment: deployment, settings: settings)
+            } else {
+                code = try await interactive(deployment: deployment, settings: settings)
+            }
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
+        await deployment.shutdown()
+        return code
+    }
+
+    static func makeDeployment(options: NATSOptions?, timings: DemoTimings) async throws -> any Deployment {
+        if let options {
+            let deployment = try await NATSDeployment.connect(options: options, timings: timings)
+            deployment.start()
+            return deployment
+        }
+        let deployment = try EmbeddedDeployment()
+        deployment.start()
+        return deployment
+    }
+
+    static func interactive(deployment: any Deployment, settings: DashboardSettings) async throws -> Int32 {
+        let app = DashboardApp(deployment: deployment, settings: settings)
+        let terminal = TerminalThread()
+        let failure = Mutex<String?>(nil)
+        await app.setPresenter { terminal.present($0) }
+        terminal.start({ NCursesTerminal(color: settings.color) }, failed: { error in failure.withLock { $0 = "\(error)" } })
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await app.runFeeds() }
+            group.addTask {
+                for await input in terminal.inputs {
+                    switch input {
+                    case .key(let key): await app.send(.key(key))
+                    case .resize(let width, let height): await app.send(.resize(width: width, height: height))
+                    }
+                    await app.frameIfDue()
+                    if await app.isQuitting { return }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    await app.frameIfDue()
+                    if await app.isQuitting { return }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            group.addTask {
+                let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+                for await _ in signals { return }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await terminal.stop()
+        if let failure = failure.withLock({ $0 }) {
+            throw AetherError(code: .invalidArgument, message: failure)
+        }
+        return 0
+    }
+}

@@ -1,0 +1,359 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Aether
+import AetherNATS
+import Logging
+import Synchronization
+
+/// Where the dashboard's connection is, as the status line shows it.
+public enum ConnectionState: Sendable, Equatable {
+    /// The in-process demo: no server.
+    case embedded
+    case connected(server: String)
+    case reconnecting(attempt: Int)
+    case disconnected(reason: String)
+    case closed
+}
+
+/// A namespace's stored figures.
+public struct StoreFigures: Sendable, Equatable {
+    public var namespace: String
+    public var actors: Int
+    public var events: Int
+    /// Bytes on the server (nil in memory).
+    public var bytes: Int?
+    /// The JetStream stream (nil in memory).
+    public var stream: String?
+
+    public init(namespace: String, actors: Int, events: Int, bytes: Int? = nil, stream: String? = nil) {
+        self.namespace = namespace
+        self.actors = actors
+        self.events = events
+        self.bytes = bytes
+        self.stream = stream
+    }
+}
+
+/// What the dashboard reads and steers: everything goes through Aether's public API.
+public protocol Deployment: Sendable {
+    /// Shown in the status line: where the dashboard is attached (credentials never included).
+    var label: String { get }
+    var bus: any EventBus { get }
+    /// An observer member: membership, the leader, the shard map.
+    var cluster: Cluster.Node { get }
+    /// Namespaces that hold events, sorted.
+    func namespaces() async -> [String]
+    func store(for namespace: String) async throws -> any EventStore & SnapshotStore
+    func reducer(for namespace: String) -> Reducer
+    /// Asks a member to resign leadership.
+    func requestResign(of node: String) async throws
+    /// Members this dashboard can kill (the embedded demo's); empty when attached to servers.
+    func killableMembers() async -> [String]
+    func kill(member: String) async throws
+    func connectionStates() -> AsyncStream<ConnectionState>
+    func storeFigures() async -> [StoreFigures]
+    func shutdown() async
+}
+
+/// The embedded default: three demo members and an observer in this process, on the
+/// in-memory store, bus and coordination backends, with a live workload.
+public final class EmbeddedDeployment: Deployment {
+    public let label = "embedded demo"
+    public let bus: any EventBus
+    public let cluster: Cluster.Node
+    public let storage = InMemoryStorage()
+    private let localBus: LocalEventBus
+    private let members: [DemoMember]
+    private let tasks = Mutex<[String: Task<Void, Never>]>([:])
+
+    /// - Parameters:
+    ///   - memberNames: the demo members' node IDs.
+    ///   - workload: what each member writes.
+    public init(
+        memberNames: [String] = ["alpha", "bravo", "charlie"],
+        workload: DemoWorkload = DemoWorkload(eventsPerSecond: 8, snapshotEvery: 10, actorsPerNamespace: 12)
+    ) throws {
+        let bus = LocalEventBus()
+        self.localBus = bus
+        self.bus = bus
+        let coordination = Cluster.InMemoryCoordination()
+        let discovery = Cluster.InMemoryDiscovery()
+        var stores: [String: any EventStore & SnapshotStore] = [:]
+        for namespace in DemoDomain.namespaces {
+            stores[namespace] = try InMemoryEventStore(namespace: namespace, storage: storage, sink: bus)
+        }
+        members = try memberNames.map { name in
+            let node = try Cluster.Node(
+                configuration: .fast(nodeID: name),
+                coordination: coordination,
+                discovery: discovery
+            )
+            return DemoMember(node: node, stores: stores, bus: bus, workload: workload)
+        }
+        var observer = Cluster.Node.Configuration.fast(nodeID: "aether-top")
+        observer.observer = true
+        cluster = try Cluster.Node(configuration: observer, coordination: coordination, discovery: discovery)
+    }
+
+    /// Starts the members and the observer.
+    public func start() {
+        tasks.withLock { tasks in
+            for member in members {
+                tasks[member.node.id] = Task { try? await member.run() }
+            }
+            tasks["aether-top"] = Task { [cluster] in try? await cluster.run() }
+        }
+    }
+
+    public func namespaces() async -> [String] { storage.namespaces() }
+
+    public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
+        try InMemoryEventStore(namespace: namespace, storage: storage, sink: localBus)
+    }
+
+    public func reducer(for namespace: String) -> Reducer { DemoDomain.reducer(for: namespace) }
+
+    public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
+
+    public func killableMembers() async -> [String] {
+        let running = tasks.withLock { Set($0.keys) }
+        return members.map(\.node.id).filter { running.contains($0) }
+    }
+
+    public func kill(member: String) async throws {
+        guard let target = members.first(where: { $0.node.id == member }) else {
+            throw AetherError(code: .notFound, message: "no demo member \(Identifiers.quoted(member))")
+        }
+        await target.node.halt()
+        tasks.withLock { $0.removeValue(forKey: member) }?.cancel()
+    }
+
+    public func connectionStates() -> AsyncStream<ConnectionState> {
+        AsyncStream { continuation in
+            continuation.yield(.embedded)
+            continuation.finish()
+        }
+    }
+
+    public func storeFigures() async -> [StoreFigures] {
+        var figures: [StoreFigures] = []
+        for namespace in storage.namespaces() {
+            guard let store = try? InMemoryEventStore(namespace: namespace, storage: storage),
+                let actors = try? await store.actors()
+            else { continue }
+            figures.append(
+                StoreFigures(namespace: namespace, actors: actors.count, events: Int(actors.reduce(0) { $0 + $1.version }))
+            )
+        }
+        return figures
+    }
+
+    public func shutdown() async {
+        let running = tasks.withLock { tasks in
+            defer { tasks = [:] }
+            return Array(tasks.values)
+        }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+    }
+}
+
+/// Settings shared by demo members and the dashboard attached to them.
+public enum DemoTimings: String, Sendable, CaseIterable {
+    /// Heartbeat 250 ms, down after 1.5 s, lease TTL 2 s renewed every 500 ms.
+    case fast
+    /// The original's: heartbeat 30 s, down after 90 s, lease TTL 10 s renewed every 3 s.
+    case standard
+
+    public func configuration(nodeID: String) -> Cluster.Node.Configuration {
+        switch self {
+        case .fast: .fast(nodeID: nodeID)
+        case .standard: .init(nodeID: nodeID)
+        }
+    }
+}
+
+/// A deployment on NATS: the JetStream stores, the NATS bus, KV coordination and discovery
+/// on `aether.discovery`. Used by `aether-top --server` (as an observer) and by
+/// `aether-top node` (as a member).
+public final class NATSDeployment: Deployment {
+    public let label: String
+    public let client: NATSClient
+    public let bus: any EventBus
+    public let natsBus: NATSEventBus
+    public let cluster: Cluster.Node
+    public let coordination: Cluster.NATSCoordination
+    public let discovery: Cluster.NATSDiscovery
+    private let stores = Mutex<[String: JetStreamEventStore]>([:])
+    private let clusterTask = Mutex<Task<Void, Never>?>(nil)
+
+    /// Connects and prepares the coordination bucket.
+    /// - Parameter member: nil for an observer (the dashboard).
+    public static func connect(
+        options: NATSOptions,
+        nodeID: String = "aether-top",
+        observer: Bool = true,
+        timings: DemoTimings = .fast,
+        shardCount: Int = 1024,
+        electionReplicas: Int = 1,
+        logger: Logger = Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) async throws -> NATSDeployment {
+        let client: NATSClient
+        do {
+            client = try await NATSClient.connect(options)
+        } catch let error as NATSError {
+            throw AetherError(
+                code: .unavailable,
+                message: "cannot connect to \(options.servers.map { ServerURL.redact($0) }.joined(separator: ", ")): \(error.message)",
+                cause: error
+            )
+        }
+        let bus = NATSEventBus(client: client, nodeID: nodeID)
+        let coordination = try await Cluster.NATSCoordination.open(client: client, replicas: electionReplicas)
+        let discovery = Cluster.NATSDiscovery(client: client)
+        var configuration = timings.configuration(nodeID: nodeID)
+        configuration.observer = observer
+        configuration.shardCount = shardCount
+        configuration.host = ProcessInfoHost.name
+        let node = try Cluster.Node(
+            configuration: configuration,
+            coordination: coordination,
+            discovery: discovery,
+            logger: logger
+        )
+        let label = options.servers.map { ServerURL.redact($0) }.joined(separator: ",")
+        return NATSDeployment(
+            label: label,
+            client: client,
+            bus: bus,
+            cluster: node,
+            coordination: coordination,
+            discovery: discovery
+        )
+    }
+
+    private init(
+        label: String,
+        client: NATSClient,
+        bus: NATSEventBus,
+        cluster: Cluster.Node,
+        coordination: Cluster.NATSCoordination,
+        discovery: Cluster.NATSDiscovery
+    ) {
+        self.label = label
+        self.client = client
+        self.bus = bus
+        self.natsBus = bus
+        self.cluster = cluster
+        self.coordination = coordination
+        self.discovery = discovery
+    }
+
+    /// Runs the observer (the dashboard's view of the cluster).
+    public func start() {
+        clusterTask.withLock { task in
+            guard task == nil else { return }
+            task = Task { [cluster] in try? await cluster.run() }
+        }
+    }
+
+    public func namespaces() async -> [String] {
+        let js = JetStream(client: client)
+        guard let names = try? await js.streamNames() else { return [] }
+        var namespaces: [String] = []
+        for name in names {
+            guard let info = try? await js.streamInfo(name),
+                let description = info.config.description,
+                description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
+            else { continue }
+            namespaces.append(String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count)))
+        }
+        return namespaces.sorted()
+    }
+
+    public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
+        try await jetStreamStore(for: namespace)
+    }
+
+    public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
+        if let existing = stores.withLock({ $0[namespace] }) { return existing }
+        let store = try await JetStreamEventStore.open(
+            client: client,
+            configuration: .init(namespace: namespace),
+            sink: natsBus
+        )
+        return stores.withLock { stores in
+            if let existing = stores[namespace] { return existing }
+            stores[namespace] = store
+            return store
+        }
+    }
+
+    public func reducer(for namespace: String) -> Reducer { DemoDomain.reducer(for: namespace) }
+
+    public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
+
+    public func killableMembers() async -> [String] { [] }
+
+    public func kill(member: String) async throws {
+        throw AetherError(
+            code: .invalidArgument,
+            message: "members on NATS run in their own processes; ask \(Identifiers.quoted(member)) to resign instead"
+        )
+    }
+
+    public func connectionStates() -> AsyncStream<ConnectionState> {
+        let events = client.events()
+        return AsyncStream { () async -> ConnectionState? in
+            for await event in events {
+                switch event {
+                case .snapshot(.connected(let server)), .connected(let server), .reconnected(let server):
+                    return .connected(server: server)
+                case .snapshot(.reconnecting(let attempt)), .reconnecting(let attempt):
+                    return .reconnecting(attempt: attempt)
+                case .disconnected(_, let reason): return .disconnected(reason: reason)
+                case .closed, .snapshot(.closed): return .closed
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
+
+    public func storeFigures() async -> [StoreFigures] {
+        let js = JetStream(client: client)
+        var figures: [StoreFigures] = []
+        for namespace in await namespaces() {
+            let name = JetStreamEventStore.streamName(namespace: namespace, stream: "events")
+            guard let info = try? await js.streamInfo(name) else { continue }
+            let actors = (try? await js.streamSubjects(name, filter: "aether.store.\(name).e.>").count) ?? 0
+            figures.append(
+                StoreFigures(
+                    namespace: namespace,
+                    actors: actors,
+                    events: Int(info.state.messages),
+                    bytes: Int(info.state.bytes),
+                    stream: name
+                )
+            )
+        }
+        return figures
+    }
+
+    public func shutdown() async {
+        if let task = clusterTask.withLock({ $0 }) {
+            task.cancel()
+            await task.value
+        }
+        await client.close()
+    }
+}
+
+enum ProcessInfoHost {
+    static var name: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

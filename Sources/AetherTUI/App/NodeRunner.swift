@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Aether
+import AetherNATS
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `aether-top node`: one demo cluster member on NATS with its workload, until SIGTERM or
+/// SIGINT (graceful: stops work, resigns, announces leave).
+public enum NodeRunner {
+    public struct Settings: Sendable {
+        public var name: String
+        public var timings: DemoTimings = .fast
+        public var shardCount = 1024
+        public var electionReplicas = 1
+        public var workload = DemoWorkload()
+        /// Print every cluster event as a JSON line on standard output.
+        public var eventsJSON = false
+
+        public init(name: String) {
+            self.name = name
+        }
+    }
+
+    public static func run(options: NATSOptions, settings: Settings) async throws {
+        try Cluster.validateNodeID(settings.name)
+        // Logs go to standard error; standard output carries --events-json lines only.
+        var logger = Logger(label: "aether-top.node", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .info
+        let deployment = try await NATSDeployment.connect(
+            options: options,
+            nodeID: settings.name,
+            observer: false,
+            timings: settings.timings,
+            shardCount: settings.shardCount,
+            electionReplicas: settings.electionReplicas,
+            logger: logger
+        )
+        var stores: [String: any EventStore & SnapshotStore] = [:]
+        for namespace in DemoDomain.namespaces {
+            stores[namespace] = try await deployment.jetStreamStore(for: namespace)
+        }
+        let member = DemoMember(node: deployment.cluster, stores: stores, bus: deployment.bus, workload: settings.workload)
+        let printer = EventPrinter(node: deployment.cluster, enabled: settings.eventsJSON)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: member, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: printer),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        await deployment.client.close()
+    }
+
+    /// The monotonic clock in nanoseconds (comparable across processes on one machine).
+    public static func monotonicNanoseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+
+    /// One cluster event as a JSON line.
+    public static func jsonLine(_ event: Cluster.Event, node: String, at nanos: Int64) -> String {
+        func list(_ shards: [Int]) -> String { "[" + shards.map(String.init).joined(separator: ",") + "]" }
+        func text(_ value: String?) -> String { value.map { JSONValue.string($0).serialized() } ?? "null" }
+        let body: String
+        switch event {
+        case .snapshot(let view): body = #""event":"snapshot","leader":\#(text(view.leader))"#
+        case .joined(let info): body = #""event":"joined","member":\#(text(info.id))"#
+        case .recovered(let id): body = #""event":"recovered","member":\#(text(id))"#
+        case .suspect(let id): body = #""event":"suspect","member":\#(text(id))"#
+        case .down(let id): body = #""event":"down","member":\#(text(id))"#
+        case .left(let id): body = #""event":"left","member":\#(text(id))"#
+        case .leaderChanged(let leader, let term):
+            body = #""event":"leader","leader":\#(text(leader)),"term":\#(term.map(String.init) ?? "null")"#
+        case .becameLeader(let term): body = #""event":"became_leader","term":\#(term)"#
+        case .lostLeadership(let term, let reason):
+            body = #""event":"lost_leadership","term":\#(term),"reason":\#(text(reason))"#
+        case .shardMapChanged(let version, let term): body = #""event":"shard_map","version":\#(version),"term":\#(term)"#
+        case .handoffStarted(let shard, let from, let to):
+            body = #""event":"handoff_started","shard":\#(shard),"from":\#(text(from)),"to":\#(text(to))"#
+        case .handoffFinished(let shard, let from, let to):
+            body = #""event":"handoff_finished","shard":\#(shard),"from":\#(text(from)),"to":\#(text(to))"#
+        case .ownershipChanged(let acquired, let released):
+            body = #""event":"ownership","acquired":\#(list(acquired)),"released":\#(list(released))"#
+        }
+        return #"{"mono_ns":\#(nanos),"node":\#(text(node)),\#(body)}"#
+    }
+
+    struct EventPrinter: Service {
+        let node: Cluster.Node
+        let enabled: Bool
+
+        func run() async throws {
+            guard enabled else {
+                try? await gracefulShutdown()
+                return
+            }
+            let events = await node.events()
+            await cancelWhenGracefulShutdown {
+                for await event in events {
+                    StandardOutput.write(NodeRunner.jsonLine(event, node: node.id, at: NodeRunner.monotonicNanoseconds()) + "\n")
+                }
+            }
+        }
+    }
+}
+
+/// Unbuffered writes to standard output (lines other processes read as they come).
+enum StandardOutput {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

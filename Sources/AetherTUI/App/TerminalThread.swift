@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// Runs a terminal backend on a thread of its own (ncurses is not thread-safe, and its reads
+/// block): it polls for input and presents the newest frame posted; nothing else crosses.
+final class TerminalThread: Sendable {
+    let inputs: AsyncStream<TerminalInput>
+    private let continuation: AsyncStream<TerminalInput>.Continuation
+    private let pending = Mutex<Canvas?>(nil)
+    private let stopping = Atomic<Bool>(false)
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    init() {
+        (inputs, continuation) = AsyncStream.makeStream(of: TerminalInput.self, bufferingPolicy: .bufferingNewest(1024))
+    }
+
+    /// Starts the thread with a backend made on it. The first input is the terminal's size
+    /// (`.resize`); a backend that cannot start finishes the inputs with nothing.
+    func start(_ makeBackend: @escaping @Sendable () -> any TerminalBackend, failed: @escaping @Sendable (any Error) -> Void) {
+        let thread = Thread { [self] in
+            var backend = makeBackend()
+            do {
+                let size = try backend.start()
+                continuation.yield(.resize(width: size.width, height: size.height))
+                while !stopping.load(ordering: .acquiring) {
+                    if let input = backend.poll(timeoutMilliseconds: 25) { continuation.yield(input) }
+                    if let canvas = pending.withLock({ value -> Canvas? in
+                        defer { value = nil }
+                        return value
+                    }) {
+                        backend.present(canvas)
+                    }
+                }
+            } catch {
+                failed(error)
+            }
+            backend.stop()
+            continuation.finish()
+            let waiters = finished.withLock { state in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        thread.name = "aether-top terminal"
+        thread.start()
+    }
+
+    /// Posts a frame; a frame not yet shown is replaced (frames are coalesced).
+    func present(_ canvas: Canvas) {
+        pending.withLock { $0 = canvas }
+    }
+
+    /// Stops the thread and waits until the terminal is restored.
+    func stop() async {
+        stopping.store(true, ordering: .releasing)
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = finished.withLock { state -> Bool in
+                if state.done { return true }
+                state.waiters.append(waiter)
+                return false
+            }
+            if done { waiter.resume() }
+        }
+    }
+}

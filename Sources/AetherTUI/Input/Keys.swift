@@ -1,0 +1,128 @@
+/// A key press (or mouse event) as the dashboard sees it, whatever the terminal.
+public enum Key: Sendable, Hashable {
+    case character(Character)
+    case up, down, left, right
+    case pageUp, pageDown, home, end
+    case tab, backTab, enter, escape, backspace, delete
+    case controlC
+    /// A mouse click at a cell.
+    case click(x: Int, y: Int)
+    case scrollUp, scrollDown
+
+    public var label: String {
+        switch self {
+        case .character(" "): "space"
+        case .character(let c): String(c)
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .tab: "Tab"
+        case .backTab: "S-Tab"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .backspace: "Bksp"
+        case .delete: "Del"
+        case .controlC: "C-c"
+        case .click: "click"
+        case .scrollUp: "wheel↑"
+        case .scrollDown: "wheel↓"
+        }
+    }
+}
+
+/// What a key does, independent of which key it is.
+public enum Command: String, Sendable, Hashable, CaseIterable {
+    case quit, help, nextView, previousView
+    case viewStreams, viewActors, viewCluster, viewBus
+    case up, down, left, right, pageUp, pageDown, top, bottom
+    case open, back, filter, pause
+    case append, snapshot, drill, kill
+    case nextNamespace, previousNamespace, jumpToVersion
+
+    /// The help text for this command.
+    public var summary: String {
+        switch self {
+        case .quit: "quit"
+        case .help: "this help"
+        case .nextView: "next view"
+        case .previousView: "previous view"
+        case .viewStreams: "Streams view"
+        case .viewActors: "Actors view"
+        case .viewCluster: "Cluster view"
+        case .viewBus: "Bus view"
+        case .up: "move up"
+        case .down: "move down"
+        case .left: "left pane / older"
+        case .right: "right pane / newer"
+        case .pageUp: "page up"
+        case .pageDown: "page down"
+        case .top: "first"
+        case .bottom: "last"
+        case .open: "open (actor, event's actor)"
+        case .back: "back / close"
+        case .filter: "filter"
+        case .pause: "pause / resume the tail"
+        case .append: "append an event"
+        case .snapshot: "snapshot the actor"
+        case .drill: "leader failover drill"
+        case .kill: "kill a member (embedded demo)"
+        case .nextNamespace: "next namespace"
+        case .previousNamespace: "previous namespace"
+        case .jumpToVersion: "jump to version"
+        }
+    }
+}
+
+/// The key bindings; the help overlay is generated from this table.
+public struct KeyMap: Sendable {
+    public struct Binding: Sendable, Hashable {
+        public var keys: [Key]
+        public var command: Command
+    }
+
+    public var bindings: [Binding]
+
+    public static let standard = KeyMap(bindings: [
+        .init(keys: [.character("q"), .controlC], command: .quit),
+        .init(keys: [.character("?")], command: .help),
+        .init(keys: [.tab], command: .nextView),
+        .init(keys: [.backTab], command: .previousView),
+        .init(keys: [.character("1")], command: .viewStreams),
+        .init(keys: [.character("2")], command: .viewActors),
+        .init(keys: [.character("3")], command: .viewCluster),
+        .init(keys: [.character("4")], command: .viewBus),
+        .init(keys: [.up, .character("k"), .scrollUp], command: .up),
+        .init(keys: [.down, .character("j"), .scrollDown], command: .down),
+        .init(keys: [.left, .character("h")], command: .left),
+        .init(keys: [.right, .character("l")], command: .right),
+        .init(keys: [.pageUp], command: .pageUp),
+        .init(keys: [.pageDown], command: .pageDown),
+        .init(keys: [.home, .character("g")], command: .top),
+        .init(keys: [.end, .character("G")], command: .bottom),
+        .init(keys: [.enter], command: .open),
+        .init(keys: [.escape], command: .back),
+        .init(keys: [.character("/")], command: .filter),
+        .init(keys: [.character(" ")], command: .pause),
+        .init(keys: [.character("a")], command: .append),
+        .init(keys: [.character("s")], command: .snapshot),
+        .init(keys: [.character("f")], command: .drill),
+        .init(keys: [.character("K")], command: .kill),
+        .init(keys: [.character("]")], command: .nextNamespace),
+        .init(keys: [.character("[")], command: .previousNamespace),
+        .init(keys: [.character("v")], command: .jumpToVersion),
+    ])
+
+    public func command(for key: Key) -> Command? {
+        bindings.first { $0.keys.contains(key) }?.command
+    }
+
+    /// Help lines: keys, then what they do.
+    public var helpLines: [(keys: String, summary: String)] {
+        bindings.map { binding in (binding.keys.map(\.label).joined(separator: " "), binding.command.summary) }
+    }
+}

@@ -1,0 +1,84 @@
+import Aether
+
+/// An opened actor: its history, its snapshots, and the state replayed up to the selected
+/// event — from the latest snapshot at or before it, plus the events after that snapshot.
+public struct ActorDetail: Sendable {
+    public var namespace: String
+    public var actorID: String
+    public var events: [Event]
+    public var snapshots: [ActorSnapshot]
+    public var reducer: Reducer
+    /// Index into `events` of the selected event.
+    public var selected: Int
+    /// Which pane has the focus: the history (false) or the state's fields (true).
+    public var fieldsFocused = false
+    public var selectedField = 0
+    public var scroll = 0
+
+    public init(namespace: String, actorID: String, events: [Event], snapshots: [ActorSnapshot], reducer: Reducer) {
+        self.namespace = namespace
+        self.actorID = actorID
+        self.events = events
+        self.snapshots = snapshots.sorted { $0.version < $1.version }
+        self.reducer = reducer
+        self.selected = max(0, events.count - 1)
+    }
+
+    public var latestVersion: Int64 { events.last?.version ?? 0 }
+    public var selectedEvent: Event? { events.indices.contains(selected) ? events[selected] : nil }
+
+    /// How a state was rebuilt.
+    public struct Replayed: Sendable, Equatable {
+        public var state: JSONObject
+        public var version: Int64
+        /// The snapshot it started from, if any.
+        public var snapshotVersion: Int64?
+        public var eventsApplied: Int
+    }
+
+    /// The state after the event at `index` (the empty state before the first event).
+    public func state(at index: Int) -> Replayed {
+        guard events.indices.contains(index) else {
+            return Replayed(state: [:], version: 0, snapshotVersion: nil, eventsApplied: 0)
+        }
+        let version = events[index].version
+        let snapshot = snapshots.last { $0.version <= version }
+        var state = snapshot?.state ?? [:]
+        var applied = 0
+        for event in events[...index] where event.version > (snapshot?.version ?? 0) {
+            state = reducer.apply(state, event)
+            applied += 1
+        }
+        return Replayed(state: state, version: version, snapshotVersion: snapshot?.version, eventsApplied: applied)
+    }
+
+    /// What the selected event changed.
+    public var selectedChanges: [FieldChange] {
+        guard events.indices.contains(selected) else { return [] }
+        let before = selected > 0 ? state(at: selected - 1).state : [:]
+        return StateDiff.changes(from: before, to: state(at: selected).state)
+    }
+
+    /// The version of the latest snapshot at or before `version`, and how many events follow it
+    /// up to `version`.
+    public func snapshotInfo(at version: Int64) -> (snapshot: Int64?, since: Int64) {
+        let snapshot = snapshots.last { $0.version <= version }?.version
+        return (snapshot, version - (snapshot ?? 0))
+    }
+
+    public func isSnapshotted(_ version: Int64) -> Bool { snapshots.contains { $0.version == version } }
+
+    /// The event (at or before the selected one) that last changed `path`.
+    public func lastChange(of path: String) -> Event? {
+        guard events.indices.contains(selected) else { return nil }
+        var after = state(at: selected).state
+        var index = selected
+        while index >= 0 {
+            let before = index > 0 ? state(at: index - 1).state : [:]
+            if StateDiff.value(at: path, in: before) != StateDiff.value(at: path, in: after) { return events[index] }
+            after = before
+            index -= 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,424 @@
+import Aether
+import DequeModule
+
+/// The four views.
+public enum ViewID: Int, Sendable, Hashable, CaseIterable {
+    case streams, actors, cluster, bus
+
+    public var title: String {
+        switch self {
+        case .streams: "Streams"
+        case .actors: "Actors"
+        case .cluster: "Cluster"
+        case .bus: "Bus"
+        }
+    }
+
+    public init?(name: String) {
+        guard let found = Self.allCases.first(where: { $0.title.lowercased() == name.lowercased() }) else { return nil }
+        self = found
+    }
+}
+
+/// How the dashboard was started.
+public struct DashboardSettings: Sendable {
+    public var readOnly = false
+    public var color = true
+    public var ascii = false
+    public var once = false
+    public var json = false
+    public var timings: DemoTimings = .fast
+    public var drillReportPath = "aether-drill.json"
+    public var startView: ViewID = .streams
+    public var tailCapacity = 5000
+
+    public init() {}
+}
+
+/// One event in the live tail.
+public struct TailEntry: Sendable, Equatable {
+    public var namespace: String
+    public var event: Event
+    public var receivedAt: Timestamp
+}
+
+/// Per-namespace live figures for the Streams view.
+public struct NamespaceStats: Sendable, Equatable {
+    public var total = 0
+    /// Events per second, one bucket per second, the newest last.
+    public var history: Deque<Double> = []
+    public var currentBucket = 0
+    public var lastSecond: Int64 = 0
+
+    public var rate: Double { history.last ?? 0 }
+}
+
+/// A leader change, for the Cluster view's timeline.
+public struct LeaderChange: Sendable, Equatable {
+    public var at: Timestamp
+    public var leader: String?
+    public var term: UInt64?
+}
+
+/// What the dashboard shows, and all it knows: a value changed only by ``Dashboard/apply(_:)``.
+public struct Dashboard: Sendable {
+    public enum Input: Sendable {
+        case key(Key)
+        case resize(width: Int, height: Int)
+        case tick(Timestamp)
+        case events([DeliveredEvent], at: Timestamp)
+        case clusterView(Cluster.View)
+        case clusterEvent(Cluster.Event, at: Timestamp)
+        case busMetrics(BusMetrics)
+        case storeFigures([StoreFigures])
+        case namespaces([String])
+        case actors(namespace: String, [ActorVersion])
+        case history(namespace: String, actorID: String, events: [Event], snapshots: [ActorSnapshot], reducer: Reducer)
+        case actionSucceeded(String)
+        case actionFailed(String)
+        case appendConflict(namespace: String, actorID: String, attempted: Int64, current: Int64, since: [Event])
+        case connection(ConnectionState)
+        case drillStep(String, at: Timestamp)
+        case drillFinished(DrillReport)
+    }
+
+    public enum Effect: Sendable, Equatable {
+        case quit
+        case loadActors(namespace: String)
+        case loadHistory(namespace: String, actorID: String)
+        case append(namespace: String, event: Event)
+        case snapshot(namespace: String, actorID: String)
+        case drill(DrillMethod)
+        case kill(member: String)
+    }
+
+    public let settings: DashboardSettings
+    public let label: String
+    public var keyMap = KeyMap.standard
+    public var width = 80
+    public var height = 24
+    public var view: ViewID
+    public var now = Timestamp(seconds: 0)
+    public var connection: ConnectionState = .embedded
+
+    // Streams
+    public var tail: Deque<TailEntry> = []
+    public var stats: [String: NamespaceStats] = [:]
+    public var paused = false
+    /// Arrivals while paused.
+    public var newWhilePaused = 0
+    /// How many rows from the newest the tail view is scrolled (0: live).
+    public var tailScroll = 0
+    public var filter = TailFilter()
+    public var seenTotal = 0
+    /// The selected row of the tail (0: the newest shown).
+    public var tailCursor = 0
+
+    // Actors
+    public var namespaces: [String] = []
+    public var actorNamespace: String?
+    public var actors: [ActorVersion] = []
+    public var actorSelection = 0
+    public var actorFilter = ""
+    public var detail: ActorDetail?
+
+    // Cluster
+    public var cluster: Cluster.View?
+    public var leaderTimeline: Deque<LeaderChange> = []
+    public var memberSelection = 0
+
+    // Bus
+    public var busMetrics = BusMetrics()
+    public var storeFigures: [StoreFigures] = []
+
+    // Overlays and messages
+    public var overlay: Overlay?
+    public var message: (text: String, isError: Bool, at: Timestamp)?
+    public var drill: DrillState?
+    public var killable: [String] = []
+
+    public init(settings: DashboardSettings, label: String) {
+        self.settings = settings
+        self.label = label
+        self.view = settings.startView
+    }
+
+    public var writable: Bool { !settings.readOnly }
+
+    // MARK: Applying inputs
+
+    /// Applies one input; returns the effects the shell must perform.
+    public mutating func apply(_ input: Input) -> [Effect] {
+        switch input {
+        case .key(let key):
+            return handle(key)
+        case .resize(let width, let height):
+            self.width = width
+            self.height = height
+        case .tick(let time):
+            now = time
+            rollBuckets(to: time)
+        case .events(let delivered, let time):
+            now = max(now, time)
+            receive(delivered, at: time)
+        case .clusterView(let view):
+            cluster = view
+            memberSelection = min(memberSelection, max(0, view.members.count - 1))
+        case .clusterEvent(let event, let time):
+            if case .leaderChanged(let leader, let term) = event {
+                if leaderTimeline.last?.leader != leader || leaderTimeline.last?.term != term {
+                    leaderTimeline.append(LeaderChange(at: time, leader: leader, term: term))
+                    if leaderTimeline.count > 200 { leaderTimeline.removeFirst() }
+                }
+            }
+            if case .snapshot(let view) = event, leaderTimeline.isEmpty {
+                leaderTimeline.append(LeaderChange(at: time, leader: view.leader, term: view.term))
+            }
+        case .busMetrics(let metrics):
+            busMetrics = metrics
+        case .storeFigures(let figures):
+            storeFigures = figures
+        case .namespaces(let names):
+            let visible = names.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }
+            namespaces = visible
+            if actorNamespace == nil, let first = visible.first {
+                actorNamespace = first
+                return [.loadActors(namespace: first)]
+            }
+        case .actors(let namespace, let list):
+            guard namespace == actorNamespace else { return [] }
+            let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
+            actors = list.sorted { $0.actorID < $1.actorID }
+            if let selectedID, let index = actors.firstIndex(where: { $0.actorID == selectedID }) {
+                actorSelection = index
+            } else {
+                actorSelection = min(actorSelection, max(0, actors.count - 1))
+            }
+        case .history(let namespace, let actorID, let events, let snapshots, let reducer):
+            let keep = detail.flatMap { $0.namespace == namespace && $0.actorID == actorID ? $0 : nil }
+            var opened = ActorDetail(
+                namespace: namespace,
+                actorID: actorID,
+                events: events,
+                snapshots: snapshots,
+                reducer: reducer
+            )
+            if let keep, keep.selected < keep.events.count - 1 {
+                // Stay on the event the operator was looking at.
+                opened.selected = min(keep.selected, max(0, events.count - 1))
+                opened.fieldsFocused = keep.fieldsFocused
+                opened.selectedField = keep.selectedField
+            }
+            detail = opened
+            view = .actors
+        case .actionSucceeded(let text):
+            say(text)
+        case .actionFailed(let text):
+            say(text, isError: true)
+        case .appendConflict(let namespace, let actorID, let attempted, let current, let since):
+            let changes = since.prefix(4).map { "v\($0.version) \($0.eventType)" }.joined(separator: ", ")
+            say(
+                "version conflict on \(namespace)/\(actorID): nothing written; v\(attempted) is taken, the actor is at v\(current) (since: \(changes))",
+                isError: true
+            )
+            if detail?.actorID == actorID, detail?.namespace == namespace {
+                return [.loadHistory(namespace: namespace, actorID: actorID)]
+            }
+        case .connection(let state):
+            connection = state
+        case .drillStep(let step, let time):
+            drill?.steps.append(DrillState.Step(name: step, at: time))
+        case .drillFinished(let report):
+            drill?.report = report
+            say("drill finished: leaderless \(report.leaderlessMilliseconds) ms, writes unavailable \(report.writeUnavailableMilliseconds) ms")
+        }
+        return []
+    }
+
+    mutating func say(_ text: String, isError: Bool = false) {
+        message = (text, isError, now)
+    }
+
+    private mutating func receive(_ delivered: [DeliveredEvent], at time: Timestamp) {
+        for item in delivered where !item.namespace.hasPrefix(Identifiers.internalNamespaceToken) {
+            seenTotal += 1
+            var figures = stats[item.namespace] ?? NamespaceStats(lastSecond: time.seconds)
+            figures.total += 1
+            figures.currentBucket += 1
+            stats[item.namespace] = figures
+            if !namespaces.contains(item.namespace) {
+                namespaces.append(item.namespace)
+                namespaces.sort()
+            }
+            let entry = TailEntry(namespace: item.namespace, event: item.event, receivedAt: time)
+            if paused {
+                if filter.matches(entry) { newWhilePaused += 1 }
+                // Held back: the view stays frozen; the entries are kept for resume.
+            }
+            tail.append(entry)
+            if tail.count > settings.tailCapacity { tail.removeFirst() }
+            if let opened = detail, opened.namespace == item.namespace, opened.actorID == item.event.actorID,
+                item.event.version > opened.latestVersion
+            {
+                detail?.events.append(item.event)
+                if opened.selected == opened.events.count - 1 && !opened.fieldsFocused {
+                    detail?.selected = opened.events.count
+                }
+            }
+            if item.namespace == actorNamespace {
+                if let index = actors.firstIndex(where: { $0.actorID == item.event.actorID }) {
+                    actors[index].version = max(actors[index].version, item.event.version)
+                } else {
+                    actors.append(ActorVersion(actorID: item.event.actorID, version: item.event.version))
+                    let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
+                    actors.sort { $0.actorID < $1.actorID }
+                    if let selectedID { actorSelection = actors.firstIndex { $0.actorID == selectedID } ?? 0 }
+                }
+            }
+        }
+    }
+
+    private mutating func rollBuckets(to time: Timestamp) {
+        for name in stats.keys {
+            var figures = stats[name]!
+            while figures.lastSecond < time.seconds {
+                figures.history.append(Double(figures.currentBucket))
+                if figures.history.count > 120 { figures.history.removeFirst() }
+                figures.currentBucket = 0
+                figures.lastSecond += 1
+                if time.seconds - figures.lastSecond > 120 { figures.lastSecond = time.seconds }
+            }
+            stats[name] = figures
+        }
+    }
+
+    /// The tail entries the view shows: filtered, and frozen while paused.
+    public var visibleTail: [TailEntry] {
+        var shown: [TailEntry] = []
+        let skipNewest = paused ? newWhileHeld : 0
+        var skipped = 0
+        for entry in tail.reversed() {
+            guard filter.matches(entry) else { continue }
+            if skipped < skipNewest {
+                skipped += 1
+                continue
+            }
+            shown.append(entry)
+            if shown.count >= 500 { break }
+        }
+        return shown
+    }
+
+    /// Matching arrivals since pause (they stay hidden until resume).
+    private var newWhileHeld: Int { newWhilePaused }
+}
+
+/// The live tail's filter.
+public struct TailFilter: Sendable, Equatable {
+    /// A NATS-style namespace pattern (`*`, `>`), empty for all.
+    public var namespace = ""
+    /// An event type; `*` matches any run of characters.
+    public var eventType = ""
+    /// An actor ID; `*` matches any run of characters.
+    public var actor = ""
+    /// Text anywhere in the event's type, actor or data.
+    public var text = ""
+
+    public init(namespace: String = "", eventType: String = "", actor: String = "", text: String = "") {
+        self.namespace = namespace
+        self.eventType = eventType
+        self.actor = actor
+        self.text = text
+    }
+
+    public var isEmpty: Bool { namespace.isEmpty && eventType.isEmpty && actor.isEmpty && text.isEmpty }
+
+    public var summary: String {
+        guard !isEmpty else { return "none" }
+        var parts: [String] = []
+        if !namespace.isEmpty { parts.append("ns=\(namespace)") }
+        if !eventType.isEmpty { parts.append("type=\(eventType)") }
+        if !actor.isEmpty { parts.append("actor=\(actor)") }
+        if !text.isEmpty { parts.append("text=\(text)") }
+        return parts.joined(separator: " ")
+    }
+
+    public func matches(_ entry: TailEntry) -> Bool {
+        if !namespace.isEmpty {
+            guard let pattern = try? TokenPattern(namespacePattern: namespace), pattern.matches(entry.namespace) else {
+                return false
+            }
+        }
+        if !eventType.isEmpty, !Self.glob(eventType, entry.event.eventType) { return false }
+        if !actor.isEmpty, !Self.glob(actor, entry.event.actorID) { return false }
+        if !text.isEmpty {
+            let needle = text.lowercased()
+            let haystack = "\(entry.event.eventType) \(entry.event.actorID) \(Summary.data(entry.event.data))".lowercased()
+            if !haystack.contains(needle) { return false }
+        }
+        return true
+    }
+
+    /// Matches `text` against a pattern where `*` is any run of characters.
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1 else { return pattern == text }
+        var rest = Substring(text)
+        guard rest.hasPrefix(parts[0]) else { return false }
+        rest = rest.dropFirst(parts[0].count)
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            guard let range = rest.firstRange(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return rest.hasSuffix(parts.last!)
+    }
+}
+
+/// Short text forms of data for one-line displays.
+public enum Summary {
+    /// `key=value key=value`, scalars only, keys sorted.
+    public static func data(_ object: JSONObject) -> String {
+        object.keys.sorted().map { key in "\(key)=\(scalar(object[key]!))" }.joined(separator: " ")
+    }
+
+    public static func scalar(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .object(let object): "{\(object.count)}"
+        case .array(let array): "[\(array.count)]"
+        default: value.serialized()
+        }
+    }
+
+    public static func clock(_ time: Timestamp) -> String {
+        let seconds = ((time.seconds % 86_400) + 86_400) % 86_400
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+    }
+
+    public static func duration(_ duration: Duration) -> String {
+        let milliseconds = Int64(duration.components.seconds) * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        if milliseconds < 60_000 {
+            let tenths = milliseconds / 100
+            return "\(tenths / 10).\(tenths % 10)s"
+        }
+        return "\(milliseconds / 60_000)m\(milliseconds / 1000 % 60)s"
+    }
+
+    public static func count(_ value: Int) -> String {
+        if value < 10_000 { return "\(value)" }
+        if value < 10_000_000 { return "\(value / 1000)k" }
+        return "\(value / 1_000_000)M"
+    }
+
+    public static func bytes(_ value: Int) -> String {
+        if value < 1024 { return "\(value)B" }
+        if value < 1024 * 1024 { return "\(value / 1024)KiB" }
+        return "\(value / (1024 * 1024))MiB"
+    }
+
+    public static func rate(_ value: Double) -> String {
+        value >= 100 ? "\(Int(value.rounded()))" : "\((value * 10).rounded() / 10)"
+    }
+}

@@ -1,0 +1,148 @@
+import Aether
+
+/// A text form: labelled fields, one focused.
+public struct Form: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        public var label: String
+        public var text: String
+        /// Checked as JSON while typing.
+        public var isJSON = false
+        public var optional = false
+    }
+
+    public enum Purpose: Sendable, Equatable {
+        case filter
+        case append(expectedVersion: Int64)
+        case jumpToVersion
+    }
+
+    public var title: String
+    public var purpose: Purpose
+    public var fields: [Field]
+    public var focus = 0
+
+    /// The first validation error: the field and a message with the position.
+    public var error: (field: Int, message: String, column: Int?)? {
+        for (index, field) in fields.enumerated() {
+            if field.text.isEmpty {
+                if field.optional || purpose == .filter { continue }
+                return (index, "\(field.label) is required", nil)
+            }
+            if field.isJSON {
+                do {
+                    let value = try JSONValue.parse(field.text)
+                    if value.objectValue == nil { return (index, "\(field.label) must be a JSON object", 1) }
+                } catch {
+                    return (index, "\(field.label): line \(error.line), column \(error.column): \(error.message)", error.column)
+                }
+            }
+        }
+        return nil
+    }
+
+    public mutating func type(_ character: Character) {
+        fields[focus].text.append(character)
+    }
+
+    public mutating func backspace() {
+        if !fields[focus].text.isEmpty { fields[focus].text.removeLast() }
+    }
+
+    public func value(_ label: String) -> String { fields.first { $0.label == label }?.text ?? "" }
+
+    public static func == (lhs: Form, rhs: Form) -> Bool {
+        lhs.title == rhs.title && lhs.purpose == rhs.purpose && lhs.fields == rhs.fields && lhs.focus == rhs.focus
+    }
+}
+
+/// An action waiting for the operator's yes.
+public enum PendingAction: Sendable, Equatable {
+    case append(namespace: String, event: Event)
+    case snapshot(namespace: String, actorID: String, version: Int64)
+    case drill(DrillMethod)
+    case kill(member: String)
+}
+
+/// How a failover drill moves the leader.
+public enum DrillMethod: Sendable, Equatable {
+    case resign(leader: String, term: UInt64)
+    case kill(leader: String, term: UInt64)
+
+    public var leader: String {
+        switch self {
+        case .resign(let leader, _), .kill(let leader, _): leader
+        }
+    }
+}
+
+/// What covers the view.
+public enum Overlay: Sendable, Equatable {
+    case help
+    case form(Form)
+    case confirm(text: String, action: PendingAction, alternative: (key: Character, text: String, action: PendingAction)?)
+    case drill
+
+    public static func == (lhs: Overlay, rhs: Overlay) -> Bool {
+        switch (lhs, rhs) {
+        case (.help, .help), (.drill, .drill): true
+        case (.form(let a), .form(let b)): a == b
+        case (.confirm(let a, let b, let c), .confirm(let d, let e, let f)):
+            a == d && b == e && c?.key == f?.key && c?.action == f?.action
+        default: false
+        }
+    }
+}
+
+/// A failover drill in progress or done.
+public struct DrillState: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var name: String
+        public var at: Timestamp
+    }
+
+    public var method: DrillMethod
+    public var startedAt: Timestamp
+    public var steps: [Step] = []
+    public var report: DrillReport?
+}
+
+/// The result of a failover drill, saved as JSON.
+public struct DrillReport: Sendable, Equatable, Codable {
+    public struct Step: Sendable, Equatable, Codable {
+        public var step: String
+        public var atMilliseconds: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case step
+            case atMilliseconds = "at_ms"
+        }
+    }
+
+    public var method: String
+    public var leaderBefore: String
+    public var termBefore: UInt64
+    public var leaderAfter: String?
+    public var termAfter: UInt64?
+    public var startedAt: String
+    public var steps: [Step]
+    /// From the first moment no leader was seen (or the request, when the lease moved directly)
+    /// to the new leader.
+    public var leaderlessMilliseconds: Int64
+    /// From the last successful canary append before the leader was lost to the first one
+    /// after; 0 when no canary append failed.
+    public var writeUnavailableMilliseconds: Int64
+    public var savedTo: String?
+
+    enum CodingKeys: String, CodingKey {
+        case method
+        case leaderBefore = "leader_before"
+        case termBefore = "term_before"
+        case leaderAfter = "leader_after"
+        case termAfter = "term_after"
+        case startedAt = "started_at"
+        case steps
+        case leaderlessMilliseconds = "leaderless_ms"
+        case writeUnavailableMilliseconds = "write_unavailable_ms"
+        case savedTo = "saved_to"
+    }
+}

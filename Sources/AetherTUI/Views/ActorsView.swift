@@ -1,0 +1,150 @@
+import Aether
+
+/// Actors of a namespace; an opened actor's history next to its replayed state.
+enum ActorsView {
+    static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
+        if let detail = dashboard.detail {
+            drawDetail(detail, dashboard, in: area, on: &canvas)
+        } else {
+            drawList(dashboard, in: area, on: &canvas)
+        }
+    }
+
+    static func drawList(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
+        let namespaceWidth = min(24, max(14, area.width / 4))
+        let (left, right) = area.left(namespaceWidth)
+        canvas.box(left, title: "Namespaces")
+        for (row, name) in dashboard.namespaces.prefix(left.inner.height).enumerated() {
+            let current = name == dashboard.actorNamespace
+            canvas.put(
+                (current ? String(canvas.glyphs.pointer) : " ") + name,
+                in: left.inner,
+                row: row,
+                style: current ? .init(.yellow, bold: true) : .plain
+            )
+        }
+        let list = dashboard.visibleActors
+        let filter = dashboard.actorFilter.isEmpty ? "" : " \(canvas.glyphs.vertical) filter: \(dashboard.actorFilter)"
+        canvas.box(right, title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(filter)")
+        let inner = right.inner
+        canvas.put(" " + Canvas.pad("ACTOR", max(10, inner.width - 11)) + Canvas.pad("VERSION", 9, right: true), in: inner, style: .header)
+        if list.isEmpty {
+            canvas.put(dashboard.actorNamespace == nil ? "no namespaces yet" : "no actors", in: inner, row: 1, style: .muted)
+            return
+        }
+        let rows = inner.height - 1
+        let first = max(0, min(dashboard.actorSelection - rows + 1, list.count - rows))
+        for row in 0..<min(rows, list.count - first) {
+            let actor = list[first + row]
+            let selected = first + row == dashboard.actorSelection
+            canvas.put(
+                (selected ? String(canvas.glyphs.pointer) : " ")
+                    + Canvas.pad(actor.actorID, max(10, inner.width - 11), ellipsis: canvas.glyphs.ellipsis)
+                    + Canvas.pad("v\(actor.version)", 9, right: true),
+                in: inner,
+                row: row + 1,
+                style: selected ? .selected : .plain
+            )
+            if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected) }
+        }
+    }
+
+    static func drawDetail(_ detail: ActorDetail, _ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
+        let historyWidth = max(34, min(area.width / 2, 60))
+        let (left, right) = area.left(historyWidth)
+        let info = detail.snapshotInfo(at: detail.latestVersion)
+        let sinceText = info.snapshot.map { "snapshot v\($0), \(info.since) since" } ?? "no snapshot"
+        canvas.box(
+            left,
+            title: "\(detail.namespace)/\(detail.actorID) \(canvas.glyphs.vertical) \(detail.events.count) events \(canvas.glyphs.vertical) \(sinceText)",
+            style: detail.fieldsFocused ? .muted : .init(.cyan)
+        )
+        let inner = left.inner
+        canvas.put(" " + Canvas.pad("VER", 5, right: true) + "  " + Canvas.pad("TYPE", 17) + " TIME", in: inner, style: .header)
+        let rows = inner.height - 1
+        // Newest first.
+        let order = Array(detail.events.indices.reversed())
+        let position = order.firstIndex(of: detail.selected) ?? 0
+        let first = max(0, min(position - rows / 2, order.count - rows))
+        for row in 0..<max(0, min(rows, order.count - first)) {
+            let index = order[first + row]
+            let event = detail.events[index]
+            let mark = detail.isSnapshotted(event.version) ? " \(canvas.glyphs.snapshotMark) snap" : ""
+            let selected = index == detail.selected
+            let line =
+                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad("v\(event.version)", 5, right: true) + "  "
+                + Canvas.pad(event.eventType, 17, ellipsis: canvas.glyphs.ellipsis) + " " + Summary.clock(event.timestamp) + mark
+            canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
+            if selected {
+                canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
+            } else if !mark.isEmpty {
+                canvas.put(mark, x: inner.x + line.count - mark.count, y: inner.y + row + 1, style: .init(.magenta, bold: true), limit: inner.maxX - (inner.x + line.count - mark.count))
+            }
+        }
+        drawState(detail, in: right, on: &canvas)
+    }
+
+    static func drawState(_ detail: ActorDetail, in box: Rect, on canvas: inout Canvas) {
+        guard let event = detail.selectedEvent else {
+            canvas.box(box, title: "State")
+            canvas.put("no events", in: box.inner, style: .muted)
+            return
+        }
+        let replayed = detail.state(at: detail.selected)
+        let origin =
+            replayed.snapshotVersion.map { "snapshot v\($0) + \(replayed.eventsApplied) events" }
+            ?? "\(replayed.eventsApplied) events replayed"
+        canvas.box(
+            box,
+            title: "State at v\(event.version) \(canvas.glyphs.vertical) \(origin)",
+            style: detail.fieldsFocused ? .init(.cyan) : .muted
+        )
+        let inner = box.inner
+        let changes = detail.selectedChanges
+        let changed = Dictionary(changes.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        canvas.put(
+            "\(event.eventType) changed \(changes.count) field\(changes.count == 1 ? "" : "s"): + added ~ changed - removed",
+            in: inner,
+            style: .header
+        )
+        var lines: [(String, Style, String)] = []
+        let leaves = StateDiff.leaves(of: replayed.state)
+        for leaf in leaves {
+            let value = leaf.value.serialized()
+            if let change = changed[leaf.path] {
+                switch change.kind {
+                case .added: lines.append(("+ \(leaf.path) = \(value)", .good, leaf.path))
+                case .changed:
+                    let before = change.before?.serialized() ?? "null"
+                    lines.append(("~ \(leaf.path) = \(before) \(canvas.glyphs.arrow) \(value)", .warn, leaf.path))
+                case .removed: break
+                }
+            } else {
+                lines.append(("  \(leaf.path) = \(value)", .plain, leaf.path))
+            }
+        }
+        for change in changes where change.kind == .removed {
+            lines.append(("- \(change.path) (was \(change.before?.serialized() ?? "null"))", .bad, change.path))
+        }
+        let footerRows = detail.fieldsFocused ? 2 : 1
+        let rows = max(0, inner.height - 1 - footerRows)
+        let selectedField = min(detail.selectedField, max(0, leaves.count - 1))
+        let first = detail.fieldsFocused ? max(0, min(selectedField - rows / 2, lines.count - rows)) : 0
+        for row in 0..<max(0, min(rows, lines.count - first)) {
+            let (text, style, _) = lines[first + row]
+            let isSelected = detail.fieldsFocused && first + row == selectedField
+            canvas.put(isSelected ? String(canvas.glyphs.pointer) + text.dropFirst() : text, in: inner, row: row + 1, style: isSelected ? .selected : style)
+            if isSelected { canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected) }
+        }
+        if detail.fieldsFocused, leaves.indices.contains(selectedField) {
+            let path = leaves[selectedField].path
+            let last = detail.lastChange(of: path)
+            let text =
+                last.map { "\(path): last changed by v\($0.version) \($0.eventType) at \(Summary.clock($0.timestamp))" }
+                ?? "\(path): unchanged"
+            canvas.put(text, in: inner, row: inner.height - 1, style: .init(.cyan, bold: true))
+        } else {
+            canvas.put("→ or Enter: pick a field to see the event that last changed it", in: inner, row: inner.height - 1, style: .muted)
+        }
+    }
+}

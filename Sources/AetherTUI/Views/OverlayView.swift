@@ -1,0 +1,125 @@
+import Aether
+
+/// Help, forms, confirmations and the drill timeline, drawn over the view.
+enum OverlayView {
+    static func centered(_ width: Int, _ height: Int, in canvas: Canvas) -> Rect {
+        let w = min(width, canvas.width - 2)
+        let h = min(height, canvas.height - 2)
+        return Rect(x: (canvas.width - w) / 2, y: max(1, (canvas.height - h) / 2), width: w, height: h)
+    }
+
+    static func draw(_ overlay: Overlay, _ dashboard: Dashboard, on canvas: inout Canvas) {
+        switch overlay {
+        case .help: drawHelp(dashboard, on: &canvas)
+        case .form(let form): drawForm(form, on: &canvas)
+        case .confirm(let text, _, let alternative): drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
+        case .drill: drawDrill(dashboard, on: &canvas)
+        }
+    }
+
+    static func drawHelp(_ dashboard: Dashboard, on canvas: inout Canvas) {
+        let lines = dashboard.keyMap.helpLines
+        let twoColumns = canvas.width >= 100
+        let perColumn = twoColumns ? (lines.count + 1) / 2 : lines.count
+        let box = centered(twoColumns ? 96 : 60, perColumn + 4, in: canvas)
+        canvas.fill(box)
+        canvas.box(box, title: "Keys (any key closes)", style: .init(.cyan))
+        let inner = box.inner
+        let columnWidth = twoColumns ? inner.width / 2 : inner.width
+        for (index, line) in lines.enumerated() {
+            let column = twoColumns ? index / perColumn : 0
+            let row = twoColumns ? index % perColumn : index
+            guard row < inner.height - 1 else { continue }
+            let x = inner.x + column * columnWidth
+            canvas.put(Canvas.pad(line.keys, 16), x: x + 1, y: inner.y + row, style: .key, limit: 16)
+            canvas.put(line.summary, x: x + 18, y: inner.y + row, limit: columnWidth - 19)
+        }
+        let colour = dashboard.settings.color ? "colour" : "monochrome"
+        canvas.put(
+            "status is always written as text \(canvas.glyphs.vertical) \(colour) \(canvas.glyphs.vertical) mouse: click tabs and rows, wheel scrolls",
+            in: inner,
+            row: inner.height - 1,
+            style: .muted
+        )
+    }
+
+    static func drawForm(_ form: Form, on canvas: inout Canvas) {
+        let box = centered(76, form.fields.count * 2 + 5, in: canvas)
+        canvas.fill(box)
+        canvas.box(box, title: form.title, style: .init(.cyan))
+        let inner = box.inner
+        let error = form.error
+        for (index, field) in form.fields.enumerated() {
+            let row = index * 2
+            let focused = index == form.focus
+            canvas.put(
+                (focused ? String(canvas.glyphs.pointer) : " ") + Canvas.pad(field.label, 10),
+                in: inner,
+                row: row,
+                style: focused ? .key : .plain
+            )
+            let textWidth = inner.width - 12
+            let shown = field.text.count > textWidth ? String(field.text.suffix(textWidth)) : field.text
+            canvas.put(shown + (focused ? "_" : ""), in: inner, row: row, offset: 12, style: focused ? .title : .plain)
+            if let error, error.field == index, !field.text.isEmpty, let column = error.column {
+                let shift = field.text.count - shown.count
+                let caret = max(0, column - 1 - shift)
+                canvas.put(String(repeating: " ", count: caret) + "^", in: inner, row: row + 1, offset: 12, style: .bad)
+            }
+        }
+        let footer: (String, Style)
+        if let error {
+            footer = (error.message, .bad)
+        } else {
+            footer = ("Enter submit  Tab next field  Esc cancel", .muted)
+        }
+        canvas.put(footer.0, in: inner, row: inner.height - 1, style: footer.1)
+        if case .append(let version) = form.purpose, error == nil {
+            canvas.put("expects the actor at v\(version - 1)", in: inner, row: inner.height - 2, style: .muted)
+        }
+    }
+
+    static func drawConfirm(_ text: String, alternative: String?, key: Character?, on canvas: inout Canvas) {
+        let box = centered(max(44, min(text.count + 6, 90)), 6, in: canvas)
+        canvas.fill(box)
+        canvas.box(box, title: "Confirm", style: .warn)
+        let inner = box.inner
+        canvas.put(text, in: inner, row: 0, offset: 1, style: .title)
+        var choices = "[y] yes   [n] no"
+        if let alternative, let key { choices += "   [\(key)] \(alternative)" }
+        canvas.put(choices, in: inner, row: 2, offset: 1, style: .key)
+    }
+
+    static func drawDrill(_ dashboard: Dashboard, on canvas: inout Canvas) {
+        guard let drill = dashboard.drill else { return }
+        let box = centered(72, max(10, drill.steps.count + 7), in: canvas)
+        canvas.fill(box)
+        let verb: String
+        switch drill.method {
+        case .resign(let leader, let term): verb = "resign \(leader) (term \(term))"
+        case .kill(let leader, let term): verb = "kill \(leader) (term \(term))"
+        }
+        canvas.box(box, title: "Failover drill: \(verb)", style: .warn)
+        let inner = box.inner
+        for (row, step) in drill.steps.prefix(inner.height - 3).enumerated() {
+            let offset = drill.startedAt.duration(to: step.at)
+            canvas.put(
+                Canvas.pad("+" + Summary.duration(offset), 9, right: true) + "  " + step.name,
+                in: inner,
+                row: row,
+                style: .plain
+            )
+        }
+        if let report = drill.report {
+            canvas.put(
+                "leaderless \(report.leaderlessMilliseconds) ms \(canvas.glyphs.vertical) writes unavailable \(report.writeUnavailableMilliseconds) ms",
+                in: inner,
+                row: inner.height - 2,
+                style: .good
+            )
+            canvas.put("report: \(report.savedTo ?? "not saved") \(canvas.glyphs.vertical) Esc closes", in: inner, row: inner.height - 1, style: .muted)
+        } else {
+            canvas.put("running…  (Esc hides this; the drill goes on)", in: inner, row: inner.height - 1, style: .muted)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Aether
+
+/// Draws a ``Dashboard`` into a ``Canvas``: pure, so frames can be compared as text.
+public enum Renderer {
+    public static func render(_ dashboard: Dashboard, glyphs: Glyphs? = nil) -> Canvas {
+        var canvas = Canvas(
+            width: dashboard.width,
+            height: dashboard.height,
+            glyphs: glyphs ?? (dashboard.settings.ascii ? .ascii : .unicode)
+        )
+        guard canvas.width >= 20, canvas.height >= 6 else {
+            canvas.put("aether-top: window too small", x: 0, y: 0)
+            return canvas
+        }
+        drawTabs(dashboard, &canvas)
+        var body = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
+        if let banner = banner(dashboard) {
+            canvas.fill(Rect(x: 0, y: 1, width: canvas.width, height: 1), style: .init(.red, bold: true, reverse: true))
+            canvas.put(banner, in: Rect(x: 1, y: 1, width: canvas.width - 2, height: 1), style: .init(.red, bold: true, reverse: true))
+            body = body.top(1).1
+        }
+        switch dashboard.view {
+        case .streams: StreamsView.draw(dashboard, in: body, on: &canvas)
+        case .actors: ActorsView.draw(dashboard, in: body, on: &canvas)
+        case .cluster: ClusterView.draw(dashboard, in: body, on: &canvas)
+        case .bus: BusView.draw(dashboard, in: body, on: &canvas)
+        }
+        drawStatus(dashboard, &canvas)
+        if let overlay = dashboard.overlay { OverlayView.draw(overlay, dashboard, on: &canvas) }
+        return canvas
+    }
+
+    static func banner(_ dashboard: Dashboard) -> String? {
+        switch dashboard.connection {
+        case .embedded, .connected: nil
+        case .reconnecting(let attempt):
+            "NATS CONNECTION LOST — reconnecting (attempt \(attempt)); figures are frozen until it is back"
+        case .disconnected(let reason): "NATS DISCONNECTED: \(reason) — reconnecting"
+        case .closed: "NATS CONNECTION CLOSED — restart aether-top to reconnect"
+        }
+    }
+
+    static func connectionText(_ state: ConnectionState) -> (String, Style) {
+        switch state {
+        case .embedded: ("embedded", .good)
+        case .connected: ("connected", .good)
+        case .reconnecting: ("RECONNECTING", .bad)
+        case .disconnected: ("DISCONNECTED", .bad)
+        case .closed: ("CLOSED", .bad)
+        }
+    }
+
+    static func drawTabs(_ dashboard: Dashboard, _ canvas: inout Canvas) {
+        canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: 1), style: .init(reverse: true))
+        canvas.put(" aether-top ", x: 0, y: 0, style: .init(.cyan, bold: true, reverse: true))
+        var x = 12
+        for view in ViewID.allCases {
+            let label = " \(view.rawValue + 1) \(view.title) "
+            let style: Style = view == dashboard.view ? .init(.yellow, bold: true) : .init(reverse: true)
+            x += canvas.put(label, x: x, y: 0, style: style)
+        }
+        let (state, style) = connectionText(dashboard.connection)
+        let right = "\(canvas.glyphs.bullet) \(state) "
+        let start = canvas.width - right.count
+        if start > x { canvas.put(right, x: start, y: 0, style: .init(style.color, bold: true, reverse: true)) }
+    }
+
+    static func drawStatus(_ dashboard: Dashboard, _ canvas: inout Canvas) {
+        let y = canvas.height - 1
+        let row = Rect(x: 0, y: y, width: canvas.width, height: 1)
+        canvas.fill(row, style: .init(reverse: true))
+        let writes = dashboard.writable ? "writes on" : "READ-ONLY"
+        // The writes state always shows; the label gives way first.
+        let labelRoom = max(0, canvas.width / 2 - writes.count - 5)
+        let right = " \(Canvas.fit(dashboard.label, labelRoom, ellipsis: canvas.glyphs.ellipsis)) \(canvas.glyphs.vertical) \(writes) "
+        let rightWidth = right.count
+        let left: String
+        var style = Style(reverse: true)
+        if let message = dashboard.message, message.at.duration(to: dashboard.now) < .seconds(10) {
+            left = " " + message.text
+            if message.isError { style = .init(.red, bold: true, reverse: true) }
+        } else {
+            left = " " + hints(dashboard)
+        }
+        canvas.put(left, in: Rect(x: 0, y: y, width: canvas.width - rightWidth - 1, height: 1), style: style)
+        canvas.put(
+            Canvas.fit(right, rightWidth, ellipsis: canvas.glyphs.ellipsis),
+            x: canvas.width - rightWidth,
+            y: y,
+            style: .init(dashboard.writable ? .normal : .yellow, bold: !dashboard.writable, reverse: true)
+        )
+    }
+
+    static func hints(_ dashboard: Dashboard) -> String {
+        switch dashboard.view {
+        case .streams: "q quit  ? help  / filter  space pause  ↵ open actor  a append"
+        case .actors where dashboard.detail != nil: "↑↓ step  ←→ panes  v version  s snapshot  a append  Esc back"
+        case .actors: "↵ open  [ ] namespace  / filter  a append  s snapshot"
+        case .cluster: "f failover drill  K kill member  ↑↓ select"
+        case .bus: "q quit  ? help  Tab next view"
+        }
+    }
+
+    /// A letter per owner: A, B, C … in sorted order.
+    static func ownerLetters(_ map: Cluster.ShardMap?, members: [Cluster.View.MemberView]) -> [String: Character] {
+        var names = Set(members.map(\.info.id))
+        for owner in map?.owners ?? [] where !owner.isEmpty { names.insert(owner) }
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        var result: [String: Character] = [:]
+        for (index, name) in names.sorted().enumerated() { result[name] = letters[index % letters.count] }
+        return result
+    }
+
+    static let ownerColors: [Color] = [.cyan, .magenta, .green, .yellow, .blue, .red]
+
+    static func style(forStatus status: Cluster.MemberStatus) -> Style {
+        switch status {
+        case .up: .good
+        case .suspect: .warn
+        case .down: .bad
+        case .left: .muted
+        }
+    }
+}

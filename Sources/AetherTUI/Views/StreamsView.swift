@@ -1,0 +1,105 @@
+import Aether
+
+/// Namespaces with live rates, and the live tail.
+enum StreamsView {
+    static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
+        let names = dashboard.namespaces.isEmpty ? Array(dashboard.stats.keys).sorted() : dashboard.namespaces
+        let rows = min(max(names.count, 1), max(1, area.height / 3))
+        let (top, bottom) = area.top(rows + 3)
+        drawNamespaces(dashboard, names: names, in: top, on: &canvas)
+        drawTail(dashboard, in: bottom, on: &canvas)
+    }
+
+    static func drawNamespaces(_ dashboard: Dashboard, names: [String], in box: Rect, on canvas: inout Canvas) {
+        let total = dashboard.stats.values.reduce(0) { $0 + $1.total }
+        canvas.box(box, title: "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen")
+        let inner = box.inner
+        let nameWidth = min(18, max(10, inner.width / 5))
+        let fixed = nameWidth + 8 + 9 + 8 + 4
+        let sparkWidth = max(0, inner.width - fixed)
+        var header = Canvas.pad("NAMESPACE", nameWidth) + " " + Canvas.pad("RATE/s", 7, right: true) + " "
+        header += Canvas.pad(sparkWidth >= 8 ? "LAST \(sparkWidth)s" : "", sparkWidth) + " "
+        header += Canvas.pad("TOTAL", 8, right: true) + " " + Canvas.pad("DROPS", 8, right: true)
+        canvas.put(header, in: inner, style: .header)
+        if names.isEmpty {
+            canvas.put("waiting for events…", in: inner, row: 1, style: .muted)
+            return
+        }
+        for (index, name) in names.prefix(inner.height - 1).enumerated() {
+            let stats = dashboard.stats[name] ?? NamespaceStats()
+            let drops = dashboard.busMetrics[name].dropped
+            var x = inner.x
+            let y = inner.y + 1 + index
+            x += canvas.put(Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis) + " ", x: x, y: y, limit: inner.maxX - x)
+            x += canvas.put(Canvas.pad(Summary.rate(stats.rate), 7, right: true) + " ", x: x, y: y, limit: inner.maxX - x)
+            let color = Renderer.ownerColors[index % Renderer.ownerColors.count]
+            x += canvas.put(
+                canvas.glyphs.sparkline(Array(stats.history), width: sparkWidth) + " ",
+                x: x,
+                y: y,
+                style: Style(color),
+                limit: inner.maxX - x
+            )
+            x += canvas.put(Canvas.pad(Summary.count(stats.total), 8, right: true) + " ", x: x, y: y, limit: inner.maxX - x)
+            canvas.put(
+                Canvas.pad(drops > 0 ? "\(drops) !" : "0", 8, right: true),
+                x: x,
+                y: y,
+                style: drops > 0 ? .bad : .plain,
+                limit: inner.maxX - x
+            )
+        }
+    }
+
+    static func drawTail(_ dashboard: Dashboard, in box: Rect, on canvas: inout Canvas) {
+        let state =
+            dashboard.paused
+            ? "PAUSED +\(dashboard.newWhilePaused) new (space resumes)" : "LIVE"
+        canvas.box(
+            box,
+            title: "Live tail \(canvas.glyphs.vertical) \(state) \(canvas.glyphs.vertical) filter: \(dashboard.filter.summary)",
+            titleStyle: dashboard.paused ? .warn : .title
+        )
+        let inner = box.inner
+        guard inner.height > 1 else { return }
+        let widths = columns(inner.width)
+        let header =
+            " " + Canvas.pad("TIME", 8) + " " + Canvas.pad("NAMESPACE", widths.namespace) + " "
+            + Canvas.pad("ACTOR", widths.actor) + " " + Canvas.pad("TYPE", widths.type) + " "
+            + Canvas.pad("VER", 5, right: true) + " " + "DATA"
+        canvas.put(header, in: inner, style: .header)
+        let shown = dashboard.visibleTail
+        if shown.isEmpty {
+            canvas.put(
+                dashboard.filter.isEmpty ? "no events yet" : "no events match the filter (Esc clears it)",
+                in: inner,
+                row: 1,
+                style: .muted
+            )
+            return
+        }
+        let rows = inner.height - 1
+        let first = max(0, min(dashboard.tailCursor - rows + 1, shown.count - rows))
+        for row in 0..<min(rows, shown.count - first) {
+            let index = first + row
+            let entry = shown[index]
+            let ellipsis = canvas.glyphs.ellipsis
+            let selected = index == dashboard.tailCursor
+            let line =
+                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(entry.event.timestamp) + " " + Canvas.pad(entry.namespace, widths.namespace, ellipsis: ellipsis)
+                + " " + Canvas.pad(entry.event.actorID, widths.actor, ellipsis: ellipsis) + " "
+                + Canvas.pad(entry.event.eventType, widths.type, ellipsis: ellipsis) + " "
+                + Canvas.pad("\(entry.event.version)", 5, right: true) + " " + Summary.data(entry.event.data)
+            canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
+            if selected {
+                canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
+            }
+        }
+    }
+
+    static func columns(_ width: Int) -> (namespace: Int, actor: Int, type: Int) {
+        if width >= 120 { return (16, 20, 22) }
+        if width >= 90 { return (12, 16, 18) }
+        return (10, 12, 15)
+    }
+}
