@@ -30,7 +30,13 @@ struct ConnectionOptions: ParsableArguments {
     var context: String?
 
     var settings: ConnectionSettings {
-        ConnectionSettings(server: server, credentialsFile: creds, nkeySeedFile: nkey, tlsCAFile: tlsCA, context: context)
+        ConnectionSettings(
+            server: server,
+            credentialsFile: creds,
+            nkeySeedFile: nkey,
+            tlsCAFile: tlsCA,
+            context: context
+        )
     }
 }
 

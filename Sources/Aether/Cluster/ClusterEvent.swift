@@ -6,6 +6,12 @@ extension Cluster {
             public var status: MemberStatus
             /// Time since the last heartbeat heard from the member.
             public var heartbeatAge: Duration
+
+            public init(info: NodeInfo, status: MemberStatus, heartbeatAge: Duration) {
+                self.info = info
+                self.status = status
+                self.heartbeatAge = heartbeatAge
+            }
         }
 
         /// The node this view is from.

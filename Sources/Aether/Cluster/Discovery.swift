@@ -1,11 +1,12 @@
+import AetherNATS
+import NIOCore
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import AetherNATS
-import NIOCore
-import Synchronization
 
 extension Cluster {
     /// What nodes say to each other on the discovery subject.
@@ -90,7 +91,8 @@ extension Cluster {
                 of: DiscoveryMessage.self,
                 bufferingPolicy: .bufferingNewest(1024)
             )
-            continuation.onTermination = { [weak self] _ in _ = self?.listeners.withLock { $0.removeValue(forKey: id) } }
+            continuation.onTermination = { [weak self] _ in _ = self?.listeners.withLock { $0.removeValue(forKey: id) }
+            }
             listeners.withLock { $0[id] = continuation }
             return stream
         }

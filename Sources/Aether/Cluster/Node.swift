@@ -1,10 +1,11 @@
+import Logging
+import ServiceLifecycle
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import ServiceLifecycle
 
 extension Cluster {
     /// A cluster member: the thin shell that runs the pure state machines — ``Membership``,
@@ -114,7 +115,10 @@ extension Cluster {
         /// A snapshot of this node's view, then every change in order, until the consuming task
         /// is cancelled. A consumer that falls 10,000 events behind loses the oldest.
         public func events() -> AsyncStream<Event> {
-            let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(10_000))
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: Event.self,
+                bufferingPolicy: .bufferingNewest(10_000)
+            )
             nextSubscriber += 1
             let id = nextSubscriber
             continuation.yield(.snapshot(view()))

@@ -187,7 +187,7 @@ extension Cluster {
                     let timedOut =
                         stopped.contains(handoff.from)
                         || !live.contains(handoff.from)
-                        && (firstSeen[handoff].map { $0.duration(to: now) >= handoffTimeout } ?? false)
+                            && (firstSeen[handoff].map { $0.duration(to: now) >= handoffTimeout } ?? false)
                     if target == handoff.from {
                         // Moving back to the old owner: cancel; it resumes work.
                         next.handoffs[shard] = nil

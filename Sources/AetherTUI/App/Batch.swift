@@ -81,7 +81,12 @@ enum Batch {
                     .object([
                         "id": .string(member.info.id), "status": .string(member.status.rawValue),
                         "shards": .integer(Int64(owned[member.info.id] ?? 0)), "load": .double(member.info.load),
-                        "heartbeat_age_ms": .integer(Int64(member.heartbeatAge.components.seconds * 1000 + member.heartbeatAge.components.attoseconds / 1_000_000_000_000_000)),
+                        "heartbeat_age_ms": .integer(
+                            Int64(
+                                member.heartbeatAge.components.seconds * 1000 + member.heartbeatAge.components
+                                    .attoseconds / 1_000_000_000_000_000
+                            )
+                        ),
                     ])
                 }
             )
@@ -94,14 +99,16 @@ enum Batch {
             }
         case .bus:
             object["bus"] = .array(
-                model.busMetrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted().map { name in
-                    let figures = model.busMetrics[name]
-                    return .object([
-                        "namespace": .string(name), "published": .integer(Int64(figures.published)),
-                        "received": .integer(Int64(figures.received)), "delivered": .integer(Int64(figures.delivered)),
-                        "dropped": .integer(Int64(figures.dropped)),
-                    ])
-                }
+                model.busMetrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted()
+                    .map { name in
+                        let figures = model.busMetrics[name]
+                        return .object([
+                            "namespace": .string(name), "published": .integer(Int64(figures.published)),
+                            "received": .integer(Int64(figures.received)),
+                            "delivered": .integer(Int64(figures.delivered)),
+                            "dropped": .integer(Int64(figures.dropped)),
+                        ])
+                    }
             )
             object["store"] = .array(
                 model.storeFigures.map { figures in
@@ -154,7 +161,9 @@ public enum Checks {
             for member in view.members {
                 let ok = member.status == .up || member.status == .left
                 if !ok { healthy = false }
-                lines.append("\(ok ? "OK" : "CRITICAL"): \(member.info.id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)")
+                lines.append(
+                    "\(ok ? "OK" : "CRITICAL"): \(member.info.id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)"
+                )
             }
             for owner in Set(view.shardMap?.owners ?? []).subtracting(heard).sorted() where !owner.isEmpty {
                 healthy = false

@@ -1,6 +1,6 @@
-import Foundation
 import Aether
 import AetherNATS
+import Foundation
 
 /// How to reach NATS, from flags, the environment and the nats CLI's contexts.
 ///
@@ -53,13 +53,20 @@ public struct ConnectionSettings: Sendable, Equatable {
         }
         var loaded: Context?
         if let contextName {
-            guard contextName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !contextName.hasPrefix(".")
+            guard contextName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
+                !contextName.hasPrefix(".")
             else {
-                throw AetherError(code: .invalidArgument, message: "invalid nats context name \(Identifiers.quoted(contextName))")
+                throw AetherError(
+                    code: .invalidArgument,
+                    message: "invalid nats context name \(Identifiers.quoted(contextName))"
+                )
             }
             let path = "\(directory)/context/\(contextName).json"
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw AetherError(code: .invalidArgument, message: "nats context \(Identifiers.quoted(contextName)) not found at \(path)")
+                throw AetherError(
+                    code: .invalidArgument,
+                    message: "nats context \(Identifiers.quoted(contextName)) not found at \(path)"
+                )
             }
             do {
                 loaded = try JSONDecoder().decode(Context.self, from: data)
@@ -99,8 +106,9 @@ public struct ConnectionSettings: Sendable, Equatable {
             throw AetherError(code: .invalidArgument, message: "nkey seed file \(path) cannot be read")
         }
         let text = String(decoding: data, as: UTF8.self)
-        guard let seed = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
-            .first(where: { $0.hasPrefix("SU") })
+        guard
+            let seed = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.hasPrefix("SU") })
         else {
             throw AetherError(code: .invalidArgument, message: "nkey seed file \(path) holds no user seed (SU…)")
         }

@@ -170,7 +170,11 @@ actor DashboardApp {
                 await send(.actionFailed("snapshot of \(namespace)/\(actorID) failed: \(Self.describe(error))"))
             }
         case .drill(let method):
-            let drill = FailoverDrill(deployment: deployment, method: method, reportPath: model.settings.drillReportPath)
+            let drill = FailoverDrill(
+                deployment: deployment,
+                method: method,
+                reportPath: model.settings.drillReportPath
+            )
             Task { [self] in
                 let report = await drill.run { step, at in await self.send(.drillStep(step, at: at)) }
                 await self.send(.drillFinished(report))
@@ -205,12 +209,18 @@ actor DashboardApp {
                 return
             }
             try? await deployment.bus.publish(event, to: namespace)
-            await send(.actionSucceeded("appended \(event.eventType) to \(namespace)/\(event.actorID) at v\(event.version)"))
+            await send(
+                .actionSucceeded("appended \(event.eventType) to \(namespace)/\(event.actorID) at v\(event.version)")
+            )
             if model.detail?.actorID == event.actorID, model.detail?.namespace == namespace {
                 await perform(.loadHistory(namespace: namespace, actorID: event.actorID))
             }
         } catch {
-            await send(.actionFailed("append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"))
+            await send(
+                .actionFailed(
+                    "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
+                )
+            )
         }
     }
 
@@ -255,7 +265,10 @@ public enum DashboardRunner {
         let terminal = TerminalThread()
         let failure = Mutex<String?>(nil)
         await app.setPresenter { terminal.present($0) }
-        terminal.start({ NCursesTerminal(color: settings.color) }, failed: { error in failure.withLock { $0 = "\(error)" } })
+        terminal.start(
+            { NCursesTerminal(color: settings.color) },
+            failed: { error in failure.withLock { $0 = "\(error)" } }
+        )
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await app.runFeeds() }
             group.addTask {

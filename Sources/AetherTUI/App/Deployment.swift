@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Aether
 import AetherNATS
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the dashboard's connection is, as the status line shows it.
 public enum ConnectionState: Sendable, Equatable {
@@ -143,7 +144,11 @@ public final class EmbeddedDeployment: Deployment {
                 let actors = try? await store.actors()
             else { continue }
             figures.append(
-                StoreFigures(namespace: namespace, actors: actors.count, events: Int(actors.reduce(0) { $0 + $1.version }))
+                StoreFigures(
+                    namespace: namespace,
+                    actors: actors.count,
+                    events: Int(actors.reduce(0) { $0 + $1.version })
+                )
             )
         }
         return figures
@@ -205,7 +210,8 @@ public final class NATSDeployment: Deployment {
         } catch let error as NATSError {
             throw AetherError(
                 code: .unavailable,
-                message: "cannot connect to \(options.servers.map { ServerURL.redact($0) }.joined(separator: ", ")): \(error.message)",
+                message:
+                    "cannot connect to \(options.servers.map { ServerURL.redact($0) }.joined(separator: ", ")): \(error.message)",
                 cause: error
             )
         }

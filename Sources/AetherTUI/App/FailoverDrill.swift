@@ -47,7 +47,6 @@ struct FailoverDrill: Sendable {
             await record("request failed: \(DashboardApp.describe(error))")
         }
 
-        var noLeaderAt: ContinuousClock.Instant?
         var newLeaderAt: ContinuousClock.Instant?
         var newLeader: (String, UInt64)?
         var allOwnedAt: ContinuousClock.Instant?
@@ -60,7 +59,6 @@ struct FailoverDrill: Sendable {
             if newLeaderAt == nil {
                 if view.leader == nil, !leaseGoneRecorded {
                     leaseGoneRecorded = true
-                    noLeaderAt = now
                     await record("lease released or expired; no leader seen")
                 } else if let leader = view.leader, let term = view.term, term != oldTerm {
                     if !leaseGoneRecorded {
@@ -102,7 +100,8 @@ struct FailoverDrill: Sendable {
             try? await Task.sleep(for: poll)
         }
         if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
-        let leaderless = newLeaderAt.map { milliseconds((noLeaderAt ?? $0).duration(to: $0)) } ?? milliseconds(timeout)
+        // The old leader stops leading when asked (or killed); the cluster has none until the next.
+        let leaderless = newLeaderAt.map { milliseconds(requestAt.duration(to: $0)) } ?? milliseconds(timeout)
         let unavailable: Int64 =
             canaryFailed
             ? milliseconds((lastCanaryBefore ?? requestAt).duration(to: canaryGapEnd ?? .now)) : 0

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Aether
 import AetherNATS
 import Logging
 import ServiceLifecycle
 import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `aether-top node`: one demo cluster member on NATS with its workload, until SIGTERM or
 /// SIGINT (graceful: stops work, resigns, announces leave).
@@ -42,7 +43,12 @@ public enum NodeRunner {
         for namespace in DemoDomain.namespaces {
             stores[namespace] = try await deployment.jetStreamStore(for: namespace)
         }
-        let member = DemoMember(node: deployment.cluster, stores: stores, bus: deployment.bus, workload: settings.workload)
+        let member = DemoMember(
+            node: deployment.cluster,
+            stores: stores,
+            bus: deployment.bus,
+            workload: settings.workload
+        )
         let printer = EventPrinter(node: deployment.cluster, enabled: settings.eventsJSON)
         let group = ServiceGroup(
             configuration: .init(
@@ -82,7 +88,8 @@ public enum NodeRunner {
         case .becameLeader(let term): body = #""event":"became_leader","term":\#(term)"#
         case .lostLeadership(let term, let reason):
             body = #""event":"lost_leadership","term":\#(term),"reason":\#(text(reason))"#
-        case .shardMapChanged(let version, let term): body = #""event":"shard_map","version":\#(version),"term":\#(term)"#
+        case .shardMapChanged(let version, let term):
+            body = #""event":"shard_map","version":\#(version),"term":\#(term)"#
         case .handoffStarted(let shard, let from, let to):
             body = #""event":"handoff_started","shard":\#(shard),"from":\#(text(from)),"to":\#(text(to))"#
         case .handoffFinished(let shard, let from, let to):
@@ -105,7 +112,9 @@ public enum NodeRunner {
             let events = await node.events()
             await cancelWhenGracefulShutdown {
                 for await event in events {
-                    StandardOutput.write(NodeRunner.jsonLine(event, node: node.id, at: NodeRunner.monotonicNanoseconds()) + "\n")
+                    StandardOutput.write(
+                        NodeRunner.jsonLine(event, node: node.id, at: NodeRunner.monotonicNanoseconds()) + "\n"
+                    )
                 }
             }
         }

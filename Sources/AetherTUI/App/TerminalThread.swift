@@ -16,7 +16,10 @@ final class TerminalThread: Sendable {
 
     /// Starts the thread with a backend made on it. The first input is the terminal's size
     /// (`.resize`); a backend that cannot start finishes the inputs with nothing.
-    func start(_ makeBackend: @escaping @Sendable () -> any TerminalBackend, failed: @escaping @Sendable (any Error) -> Void) {
+    func start(
+        _ makeBackend: @escaping @Sendable () -> any TerminalBackend,
+        failed: @escaping @Sendable (any Error) -> Void
+    ) {
         let thread = Thread { [self] in
             var backend = makeBackend()
             do {

@@ -123,7 +123,8 @@ public enum DemoDomain {
         func price() -> JSONValue { .double(Double(Int.random(in: 199...9999, using: &random)) / 100) }
         switch namespace {
         case "orders":
-            let startOver = lastType == nil || lastType == "OrderDelivered" && Bool.random(using: &random)
+            let startOver =
+                lastType == nil || lastType == "OrderDelivered" && Bool.random(using: &random)
                 || lastType == "OrderNoteAdded" && Bool.random(using: &random)
             if startOver {
                 return (

@@ -73,7 +73,11 @@ public final class DemoMember: Service, Sendable {
         let shardCount = node.configuration.shardCount
         let targets = stores.keys.sorted().flatMap { namespace in
             DemoDomain.actorIDs(in: namespace, count: workload.actorsPerNamespace).map {
-                Target(namespace: namespace, actorID: $0, shard: Cluster.shard(of: $0, in: namespace, shardCount: shardCount))
+                Target(
+                    namespace: namespace,
+                    actorID: $0,
+                    shard: Cluster.shard(of: $0, in: namespace, shardCount: shardCount)
+                )
             }
         }
         var last: [String: Event] = [:]
@@ -110,7 +114,11 @@ public final class DemoMember: Service, Sendable {
 
     private func key(_ target: Target) -> String { "\(target.namespace)/\(target.actorID)" }
 
-    private func write(_ target: Target, after cached: Event?, random: inout SystemRandomNumberGenerator) async throws
+    private func write(
+        _ target: Target,
+        after cached: Event?,
+        random: inout SystemRandomNumberGenerator
+    ) async throws
         -> Event
     {
         let store = stores[target.namespace]!

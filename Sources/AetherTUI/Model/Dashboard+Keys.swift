@@ -18,7 +18,9 @@ extension Dashboard {
         case .help: overlay = .help
         case .nextView: return switchView(to: ViewID(rawValue: (view.rawValue + 1) % ViewID.allCases.count)!)
         case .previousView:
-            return switchView(to: ViewID(rawValue: (view.rawValue + ViewID.allCases.count - 1) % ViewID.allCases.count)!)
+            return switchView(
+                to: ViewID(rawValue: (view.rawValue + ViewID.allCases.count - 1) % ViewID.allCases.count)!
+            )
         case .viewStreams: return switchView(to: .streams)
         case .viewActors: return switchView(to: .actors)
         case .viewCluster: return switchView(to: .cluster)
@@ -128,7 +130,9 @@ extension Dashboard {
     private mutating func openFilter() {
         switch view {
         case .actors where detail == nil:
-            overlay = .form(Form(title: "Filter actors", purpose: .filter, fields: [.init(label: "actor", text: actorFilter)]))
+            overlay = .form(
+                Form(title: "Filter actors", purpose: .filter, fields: [.init(label: "actor", text: actorFilter)])
+            )
         default:
             view = .streams
             overlay = .form(
@@ -353,7 +357,10 @@ extension Dashboard {
                 )
                 tailCursor = 0
                 if !filter.namespace.isEmpty, (try? TokenPattern(namespacePattern: filter.namespace)) == nil {
-                    say("namespace pattern \(Identifiers.quoted(filter.namespace)) is not valid: nothing will match", isError: true)
+                    say(
+                        "namespace pattern \(Identifiers.quoted(filter.namespace)) is not valid: nothing will match",
+                        isError: true
+                    )
                 }
             }
         case .jumpToVersion:
@@ -385,7 +392,8 @@ extension Dashboard {
             }
             let data = (try? JSONValue.parse(form.value("data")))?.objectValue ?? [:]
             var metadata: [String: String]?
-            if !form.value("metadata").isEmpty, let object = (try? JSONValue.parse(form.value("metadata")))?.objectValue {
+            if !form.value("metadata").isEmpty, let object = (try? JSONValue.parse(form.value("metadata")))?.objectValue
+            {
                 metadata = object.mapValues { $0.stringValue ?? $0.serialized() }
             }
             var event = Event(eventType: type, actorID: actor, version: version, data: data, timestamp: now)

@@ -230,7 +230,9 @@ public struct Dashboard: Sendable {
             drill?.steps.append(DrillState.Step(name: step, at: time))
         case .drillFinished(let report):
             drill?.report = report
-            say("drill finished: leaderless \(report.leaderlessMilliseconds) ms, writes unavailable \(report.writeUnavailableMilliseconds) ms")
+            say(
+                "drill finished: leaderless \(report.leaderlessMilliseconds) ms, writes unavailable \(report.writeUnavailableMilliseconds) ms"
+            )
         }
         return []
     }
@@ -353,7 +355,8 @@ public struct TailFilter: Sendable, Equatable {
         if !actor.isEmpty, !Self.glob(actor, entry.event.actorID) { return false }
         if !text.isEmpty {
             let needle = text.lowercased()
-            let haystack = "\(entry.event.eventType) \(entry.event.actorID) \(Summary.data(entry.event.data))".lowercased()
+            let haystack = "\(entry.event.eventType) \(entry.event.actorID) \(Summary.data(entry.event.data))"
+                .lowercased()
             if !haystack.contains(needle) { return false }
         }
         return true
@@ -397,7 +400,8 @@ public enum Summary {
     }
 
     public static func duration(_ duration: Duration) -> String {
-        let milliseconds = Int64(duration.components.seconds) * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            Int64(duration.components.seconds) * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if milliseconds < 1000 { return "\(milliseconds)ms" }
         if milliseconds < 60_000 {
             let tenths = milliseconds / 100

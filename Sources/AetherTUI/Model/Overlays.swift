@@ -21,21 +21,28 @@ public struct Form: Sendable, Equatable {
     public var fields: [Field]
     public var focus = 0
 
-    /// The first validation error: the field and a message with the position.
+    /// A field's validation error: a message and, for JSON, the 1-based column of the bad character.
+    public func error(of index: Int) -> (message: String, column: Int?)? {
+        let field = fields[index]
+        if field.text.isEmpty {
+            if field.optional || purpose == .filter { return nil }
+            return ("\(field.label) is required", nil)
+        }
+        guard field.isJSON else { return nil }
+        do {
+            let value = try JSONValue.parse(field.text)
+            if value.objectValue == nil { return ("\(field.label) must be a JSON object", 1) }
+        } catch {
+            return ("\(field.label): line \(error.line), column \(error.column): \(error.message)", error.column)
+        }
+        return nil
+    }
+
+    /// The error to show: the focused field's, else the first.
     public var error: (field: Int, message: String, column: Int?)? {
-        for (index, field) in fields.enumerated() {
-            if field.text.isEmpty {
-                if field.optional || purpose == .filter { continue }
-                return (index, "\(field.label) is required", nil)
-            }
-            if field.isJSON {
-                do {
-                    let value = try JSONValue.parse(field.text)
-                    if value.objectValue == nil { return (index, "\(field.label) must be a JSON object", 1) }
-                } catch {
-                    return (index, "\(field.label): line \(error.line), column \(error.column): \(error.message)", error.column)
-                }
-            }
+        if let focused = error(of: focus) { return (focus, focused.message, focused.column) }
+        for index in fields.indices {
+            if let found = error(of: index) { return (index, found.message, found.column) }
         }
         return nil
     }
@@ -79,7 +86,11 @@ public enum DrillMethod: Sendable, Equatable {
 public enum Overlay: Sendable, Equatable {
     case help
     case form(Form)
-    case confirm(text: String, action: PendingAction, alternative: (key: Character, text: String, action: PendingAction)?)
+    case confirm(
+        text: String,
+        action: PendingAction,
+        alternative: (key: Character, text: String, action: PendingAction)?
+    )
     case drill
 
     public static func == (lhs: Overlay, rhs: Overlay) -> Bool {
@@ -125,8 +136,8 @@ public struct DrillReport: Sendable, Equatable, Codable {
     public var termAfter: UInt64?
     public var startedAt: String
     public var steps: [Step]
-    /// From the first moment no leader was seen (or the request, when the lease moved directly)
-    /// to the new leader.
+    /// From the request (the old leader stops leading when asked, or killed) to the first
+    /// moment the new leader was seen.
     public var leaderlessMilliseconds: Int64
     /// From the last successful canary append before the leader was lost to the first one
     /// after; 0 when no canary append failed.

@@ -23,7 +23,8 @@ public enum StateDiff {
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private static func diff(_ before: JSONValue?, _ after: JSONValue?, path: String, into changes: inout [FieldChange]) {
+    private static func diff(_ before: JSONValue?, _ after: JSONValue?, path: String, into changes: inout [FieldChange])
+    {
         switch (before, after) {
         case (.object(let a)?, .object(let b)?):
             for key in Set(a.keys).union(b.keys) { diff(a[key], b[key], path: join(path, key), into: &changes) }

@@ -133,7 +133,13 @@ public struct Canvas: Sendable, Equatable {
     public mutating func put(_ text: String, in rect: Rect, row: Int = 0, offset: Int = 0, style: Style = .plain) {
         guard row < rect.height, offset < rect.width else { return }
         let room = rect.width - offset
-        put(Self.fit(text, room, ellipsis: glyphs.ellipsis), x: rect.x + offset, y: rect.y + row, style: style, limit: room)
+        put(
+            Self.fit(text, room, ellipsis: glyphs.ellipsis),
+            x: rect.x + offset,
+            y: rect.y + row,
+            style: style,
+            limit: room
+        )
     }
 
     /// Restyles cells without changing their characters.
@@ -166,7 +172,12 @@ public struct Canvas: Sendable, Equatable {
         self[rect.x, rect.maxY - 1] = Cell(g.bottomLeft, style)
         self[rect.maxX - 1, rect.maxY - 1] = Cell(g.bottomRight, style)
         if !title.isEmpty, rect.width > 4 {
-            put(" " + Self.fit(title, rect.width - 6, ellipsis: g.ellipsis) + " ", x: rect.x + 2, y: rect.y, style: titleStyle)
+            put(
+                " " + Self.fit(title, rect.width - 6, ellipsis: g.ellipsis) + " ",
+                x: rect.x + 2,
+                y: rect.y,
+                style: titleStyle
+            )
         }
     }
 
@@ -210,15 +221,33 @@ public struct Glyphs: Sendable, Equatable {
     public var pointer: Character
 
     public static let unicode = Glyphs(
-        horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        ellipsis: "…", sparks: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"], bullet: "●", snapshotMark: "◆",
-        arrow: "→", pointer: "▶"
+        horizontal: "─",
+        vertical: "│",
+        topLeft: "┌",
+        topRight: "┐",
+        bottomLeft: "└",
+        bottomRight: "┘",
+        ellipsis: "…",
+        sparks: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
+        bullet: "●",
+        snapshotMark: "◆",
+        arrow: "→",
+        pointer: "▶"
     )
 
     public static let ascii = Glyphs(
-        horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        ellipsis: "~", sparks: ["_", ".", ",", "-", "=", "+", "*", "#"], bullet: "*", snapshotMark: "S",
-        arrow: ">", pointer: ">"
+        horizontal: "-",
+        vertical: "|",
+        topLeft: "+",
+        topRight: "+",
+        bottomLeft: "+",
+        bottomRight: "+",
+        ellipsis: "~",
+        sparks: ["_", ".", ",", "-", "=", "+", "*", "#"],
+        bullet: "*",
+        snapshotMark: "S",
+        arrow: ">",
+        pointer: ">"
     )
 
     /// A sparkline of `values` scaled to their maximum, `width` columns (the latest on the right).

@@ -1,7 +1,8 @@
+import CNCurses
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNCurses
 
 /// The ncurses backend: the only file that touches ncurses.
 ///
@@ -37,7 +38,10 @@ public struct NCursesTerminal: TerminalBackend {
         keypad(aether_stdscr(), true)
         curs_set(0)
         set_escdelay(25)
-        mousemask(aether_button1_clicked() | aether_button1_pressed() | aether_button4_pressed() | aether_button5_pressed(), nil)
+        mousemask(
+            aether_button1_clicked() | aether_button1_pressed() | aether_button4_pressed() | aether_button5_pressed(),
+            nil
+        )
         mouseinterval(0)
         if color, has_colors() {
             start_color()
@@ -66,7 +70,9 @@ public struct NCursesTerminal: TerminalBackend {
                 var event = MEVENT()
                 guard getmouse(&event) == OK else { return nil }
                 if event.bstate & aether_button4_pressed() != 0 { return .key(.scrollUp) }
-                if aether_button5_pressed() != 0, event.bstate & aether_button5_pressed() != 0 { return .key(.scrollDown) }
+                if aether_button5_pressed() != 0, event.bstate & aether_button5_pressed() != 0 {
+                    return .key(.scrollDown)
+                }
                 return .key(.click(x: Int(event.x), y: Int(event.y)))
             }
             switch code {

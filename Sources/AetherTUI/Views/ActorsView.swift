@@ -27,9 +27,18 @@ enum ActorsView {
         let filter = dashboard.actorFilter.isEmpty ? "" : " \(canvas.glyphs.vertical) filter: \(dashboard.actorFilter)"
         canvas.box(right, title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(filter)")
         let inner = right.inner
-        canvas.put(" " + Canvas.pad("ACTOR", max(10, inner.width - 11)) + Canvas.pad("VERSION", 9, right: true), in: inner, style: .header)
+        canvas.put(
+            " " + Canvas.pad("ACTOR", max(10, inner.width - 11)) + Canvas.pad("VERSION", 9, right: true),
+            in: inner,
+            style: .header
+        )
         if list.isEmpty {
-            canvas.put(dashboard.actorNamespace == nil ? "no namespaces yet" : "no actors", in: inner, row: 1, style: .muted)
+            canvas.put(
+                dashboard.actorNamespace == nil ? "no namespaces yet" : "no actors",
+                in: inner,
+                row: 1,
+                style: .muted
+            )
             return
         }
         let rows = inner.height - 1
@@ -45,7 +54,9 @@ enum ActorsView {
                 row: row + 1,
                 style: selected ? .selected : .plain
             )
-            if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected) }
+            if selected {
+                canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
+            }
         }
     }
 
@@ -53,14 +64,20 @@ enum ActorsView {
         let historyWidth = max(34, min(area.width / 2, 60))
         let (left, right) = area.left(historyWidth)
         let info = detail.snapshotInfo(at: detail.latestVersion)
-        let sinceText = info.snapshot.map { "snapshot v\($0), \(info.since) since" } ?? "no snapshot"
+        let sinceText = info.snapshot.map { "snap v\($0) +\(info.since)" } ?? "no snapshot"
         canvas.box(
             left,
-            title: "\(detail.namespace)/\(detail.actorID) \(canvas.glyphs.vertical) \(detail.events.count) events \(canvas.glyphs.vertical) \(sinceText)",
+            title:
+                "\(detail.actorID) \(canvas.glyphs.vertical) \(detail.events.count) events \(canvas.glyphs.vertical) \(sinceText)",
             style: detail.fieldsFocused ? .muted : .init(.cyan)
         )
         let inner = left.inner
-        canvas.put(" " + Canvas.pad("VER", 5, right: true) + "  " + Canvas.pad("TYPE", 17) + " TIME", in: inner, style: .header)
+        let typeWidth = max(8, inner.width - 19)
+        canvas.put(
+            " " + Canvas.pad("VER", 5, right: true) + "   " + Canvas.pad("TYPE", typeWidth) + " TIME",
+            in: inner,
+            style: .header
+        )
         let rows = inner.height - 1
         // Newest first.
         let order = Array(detail.events.indices.reversed())
@@ -69,17 +86,28 @@ enum ActorsView {
         for row in 0..<max(0, min(rows, order.count - first)) {
             let index = order[first + row]
             let event = detail.events[index]
-            let mark = detail.isSnapshotted(event.version) ? " \(canvas.glyphs.snapshotMark) snap" : ""
+            let snapshotted = detail.isSnapshotted(event.version)
             let selected = index == detail.selected
+            let y = inner.y + row + 1
             let line =
-                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad("v\(event.version)", 5, right: true) + "  "
-                + Canvas.pad(event.eventType, 17, ellipsis: canvas.glyphs.ellipsis) + " " + Summary.clock(event.timestamp) + mark
+                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad("v\(event.version)", 5, right: true) + " "
+                + (snapshotted ? String(canvas.glyphs.snapshotMark) : " ") + " "
+                + Canvas.pad(event.eventType, typeWidth, ellipsis: canvas.glyphs.ellipsis) + " "
+                + Summary.clock(event.timestamp)
             canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
             if selected {
-                canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
-            } else if !mark.isEmpty {
-                canvas.put(mark, x: inner.x + line.count - mark.count, y: inner.y + row + 1, style: .init(.magenta, bold: true), limit: inner.maxX - (inner.x + line.count - mark.count))
+                canvas.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), .selected)
+            } else if snapshotted {
+                canvas.restyle(Rect(x: inner.x + 7, y: y, width: 1, height: 1), .init(.magenta, bold: true))
             }
+        }
+        if rows > order.count - first + 1 {
+            canvas.put(
+                "\(canvas.glyphs.snapshotMark) snapshot \(canvas.glyphs.vertical) v: jump to a version",
+                in: inner,
+                row: inner.height - 1,
+                style: .muted
+            )
         }
         drawState(detail, in: right, on: &canvas)
     }
@@ -92,7 +120,7 @@ enum ActorsView {
         }
         let replayed = detail.state(at: detail.selected)
         let origin =
-            replayed.snapshotVersion.map { "snapshot v\($0) + \(replayed.eventsApplied) events" }
+            replayed.snapshotVersion.map { "snap v\($0) + \(replayed.eventsApplied) events" }
             ?? "\(replayed.eventsApplied) events replayed"
         canvas.box(
             box,
@@ -103,7 +131,7 @@ enum ActorsView {
         let changes = detail.selectedChanges
         let changed = Dictionary(changes.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         canvas.put(
-            "\(event.eventType) changed \(changes.count) field\(changes.count == 1 ? "" : "s"): + added ~ changed - removed",
+            "v\(event.version) \(event.eventType): \(changes.count) change\(changes.count == 1 ? "" : "s") (+ added ~ changed - removed)",
             in: inner,
             style: .header
         )
@@ -133,8 +161,15 @@ enum ActorsView {
         for row in 0..<max(0, min(rows, lines.count - first)) {
             let (text, style, _) = lines[first + row]
             let isSelected = detail.fieldsFocused && first + row == selectedField
-            canvas.put(isSelected ? String(canvas.glyphs.pointer) + text.dropFirst() : text, in: inner, row: row + 1, style: isSelected ? .selected : style)
-            if isSelected { canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected) }
+            canvas.put(
+                isSelected ? String(canvas.glyphs.pointer) + text.dropFirst() : text,
+                in: inner,
+                row: row + 1,
+                style: isSelected ? .selected : style
+            )
+            if isSelected {
+                canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
+            }
         }
         if detail.fieldsFocused, leaves.indices.contains(selectedField) {
             let path = leaves[selectedField].path
@@ -144,7 +179,7 @@ enum ActorsView {
                 ?? "\(path): unchanged"
             canvas.put(text, in: inner, row: inner.height - 1, style: .init(.cyan, bold: true))
         } else {
-            canvas.put("→ or Enter: pick a field to see the event that last changed it", in: inner, row: inner.height - 1, style: .muted)
+            canvas.put("→: pick a field to see what last changed it", in: inner, row: inner.height - 1, style: .muted)
         }
     }
 }

@@ -8,7 +8,8 @@ enum BusView {
         let (top, bottom) = area.top(min(max(names.count, 1) + 4, area.height / 2 + 2))
         canvas.box(
             top,
-            title: "Bus \(canvas.glyphs.vertical) \(metrics.totalActiveSubscriptions) subscriptions \(canvas.glyphs.vertical) \(Summary.count(metrics.totalDropped)) dropped"
+            title:
+                "Bus \(canvas.glyphs.vertical) \(metrics.totalActiveSubscriptions) subscriptions \(canvas.glyphs.vertical) \(Summary.count(metrics.totalDropped)) dropped"
         )
         var inner = top.inner
         let nameWidth = max(10, min(24, inner.width - 60))
@@ -23,7 +24,8 @@ enum BusView {
             let figures = metrics[name]
             let errors = figures.decodeErrors + figures.publishErrors
             canvas.put(
-                Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis) + Canvas.pad("\(figures.published)", 11, right: true)
+                Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis)
+                    + Canvas.pad("\(figures.published)", 11, right: true)
                     + Canvas.pad("\(figures.received)", 11, right: true)
                     + Canvas.pad("\(figures.delivered)", 11, right: true)
                     + Canvas.pad(figures.dropped > 0 ? "\(figures.dropped) !" : "0", 9, right: true)
@@ -35,7 +37,12 @@ enum BusView {
         }
         let patterns = metrics.activeSubscriptions.sorted { $0.key < $1.key }
             .map { "\($0.key)\(canvas.glyphs.arrow)\($0.value)" }.joined(separator: "  ")
-        canvas.put("subscriptions by pattern: " + (patterns.isEmpty ? "none" : patterns), in: inner, row: inner.height - 1, style: .muted)
+        canvas.put(
+            "subscriptions by pattern: " + (patterns.isEmpty ? "none" : patterns),
+            in: inner,
+            row: inner.height - 1,
+            style: .muted
+        )
 
         canvas.box(bottom, title: "Store")
         inner = bottom.inner

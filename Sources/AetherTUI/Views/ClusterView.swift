@@ -28,13 +28,18 @@ enum ClusterView {
         let leaderText: String
         var leaderStyle = Style.title
         if let leader = view.leader, let term = view.term {
-            let lease = view.leaseRemaining.map { " \(canvas.glyphs.vertical) lease \(Summary.duration($0)) left" } ?? ""
+            let lease =
+                view.leaseRemaining.map { " \(canvas.glyphs.vertical) lease \(Summary.duration($0)) left" } ?? ""
             leaderText = "leader \(leader) \(canvas.glyphs.vertical) term \(term)\(lease)"
         } else {
             leaderText = "NO LEADER"
             leaderStyle = .bad
         }
-        canvas.box(box, title: "Members (\(view.members.count)) \(canvas.glyphs.vertical) \(leaderText)", titleStyle: leaderStyle)
+        canvas.box(
+            box,
+            title: "Members (\(view.members.count)) \(canvas.glyphs.vertical) \(leaderText)",
+            titleStyle: leaderStyle
+        )
         let inner = box.inner
         canvas.put(
             "   " + Canvas.pad("NODE", 16) + Canvas.pad("STATUS", 9) + Canvas.pad("HEARTBEAT", 10, right: true)
@@ -66,12 +71,24 @@ enum ClusterView {
                 y: y,
                 style: selected ? .selected : .title
             )
-            x += canvas.put(Canvas.pad(member.status.rawValue, 9), x: x, y: y, style: Renderer.style(forStatus: member.status))
+            x += canvas.put(
+                Canvas.pad(member.status.rawValue, 9),
+                x: x,
+                y: y,
+                style: Renderer.style(forStatus: member.status)
+            )
             let line =
                 Canvas.pad(Summary.duration(member.heartbeatAge), 10, right: true)
-                + Canvas.pad("\(owned[id] ?? 0)", 8, right: true) + Canvas.pad(Summary.rate(member.info.load), 8, right: true)
+                + Canvas.pad("\(owned[id] ?? 0)", 8, right: true)
+                + Canvas.pad(Summary.rate(member.info.load), 8, right: true)
                 + "  " + Canvas.pad(role, 11) + member.info.host
-            canvas.put(line, x: x, y: y, style: id == view.leader ? .init(.yellow, bold: true) : .plain, limit: inner.maxX - x)
+            canvas.put(
+                line,
+                x: x,
+                y: y,
+                style: id == view.leader ? .init(.yellow, bold: true) : .plain,
+                limit: inner.maxX - x
+            )
         }
         let handoffs = view.shardMap?.handoffs.count ?? 0
         let mapText =

@@ -12,7 +12,8 @@ enum OverlayView {
         switch overlay {
         case .help: drawHelp(dashboard, on: &canvas)
         case .form(let form): drawForm(form, on: &canvas)
-        case .confirm(let text, _, let alternative): drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
+        case .confirm(let text, _, let alternative):
+            drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
         case .drill: drawDrill(dashboard, on: &canvas)
         }
     }
@@ -117,7 +118,12 @@ enum OverlayView {
                 row: inner.height - 2,
                 style: .good
             )
-            canvas.put("report: \(report.savedTo ?? "not saved") \(canvas.glyphs.vertical) Esc closes", in: inner, row: inner.height - 1, style: .muted)
+            canvas.put(
+                "report: \(report.savedTo ?? "not saved") \(canvas.glyphs.vertical) Esc closes",
+                in: inner,
+                row: inner.height - 1,
+                style: .muted
+            )
         } else {
             canvas.put("running…  (Esc hides this; the drill goes on)", in: inner, row: inner.height - 1, style: .muted)
         }

@@ -16,7 +16,11 @@ public enum Renderer {
         var body = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
         if let banner = banner(dashboard) {
             canvas.fill(Rect(x: 0, y: 1, width: canvas.width, height: 1), style: .init(.red, bold: true, reverse: true))
-            canvas.put(banner, in: Rect(x: 1, y: 1, width: canvas.width - 2, height: 1), style: .init(.red, bold: true, reverse: true))
+            canvas.put(
+                banner,
+                in: Rect(x: 1, y: 1, width: canvas.width - 2, height: 1),
+                style: .init(.red, bold: true, reverse: true)
+            )
             body = body.top(1).1
         }
         switch dashboard.view {
@@ -72,7 +76,8 @@ public enum Renderer {
         let writes = dashboard.writable ? "writes on" : "READ-ONLY"
         // The writes state always shows; the label gives way first.
         let labelRoom = max(0, canvas.width / 2 - writes.count - 5)
-        let right = " \(Canvas.fit(dashboard.label, labelRoom, ellipsis: canvas.glyphs.ellipsis)) \(canvas.glyphs.vertical) \(writes) "
+        let right =
+            " \(Canvas.fit(dashboard.label, labelRoom, ellipsis: canvas.glyphs.ellipsis)) \(canvas.glyphs.vertical) \(writes) "
         let rightWidth = right.count
         let left: String
         var style = Style(reverse: true)

@@ -12,7 +12,10 @@ enum StreamsView {
 
     static func drawNamespaces(_ dashboard: Dashboard, names: [String], in box: Rect, on canvas: inout Canvas) {
         let total = dashboard.stats.values.reduce(0) { $0 + $1.total }
-        canvas.box(box, title: "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen")
+        canvas.box(
+            box,
+            title: "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
+        )
         let inner = box.inner
         let nameWidth = min(18, max(10, inner.width / 5))
         let fixed = nameWidth + 8 + 9 + 8 + 4
@@ -30,8 +33,18 @@ enum StreamsView {
             let drops = dashboard.busMetrics[name].dropped
             var x = inner.x
             let y = inner.y + 1 + index
-            x += canvas.put(Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis) + " ", x: x, y: y, limit: inner.maxX - x)
-            x += canvas.put(Canvas.pad(Summary.rate(stats.rate), 7, right: true) + " ", x: x, y: y, limit: inner.maxX - x)
+            x += canvas.put(
+                Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis) + " ",
+                x: x,
+                y: y,
+                limit: inner.maxX - x
+            )
+            x += canvas.put(
+                Canvas.pad(Summary.rate(stats.rate), 7, right: true) + " ",
+                x: x,
+                y: y,
+                limit: inner.maxX - x
+            )
             let color = Renderer.ownerColors[index % Renderer.ownerColors.count]
             x += canvas.put(
                 canvas.glyphs.sparkline(Array(stats.history), width: sparkWidth) + " ",
@@ -40,7 +53,12 @@ enum StreamsView {
                 style: Style(color),
                 limit: inner.maxX - x
             )
-            x += canvas.put(Canvas.pad(Summary.count(stats.total), 8, right: true) + " ", x: x, y: y, limit: inner.maxX - x)
+            x += canvas.put(
+                Canvas.pad(Summary.count(stats.total), 8, right: true) + " ",
+                x: x,
+                y: y,
+                limit: inner.maxX - x
+            )
             canvas.put(
                 Canvas.pad(drops > 0 ? "\(drops) !" : "0", 8, right: true),
                 x: x,
@@ -57,7 +75,8 @@ enum StreamsView {
             ? "PAUSED +\(dashboard.newWhilePaused) new (space resumes)" : "LIVE"
         canvas.box(
             box,
-            title: "Live tail \(canvas.glyphs.vertical) \(state) \(canvas.glyphs.vertical) filter: \(dashboard.filter.summary)",
+            title:
+                "Live tail \(canvas.glyphs.vertical) \(state) \(canvas.glyphs.vertical) filter: \(dashboard.filter.summary)",
             titleStyle: dashboard.paused ? .warn : .title
         )
         let inner = box.inner
@@ -86,7 +105,8 @@ enum StreamsView {
             let ellipsis = canvas.glyphs.ellipsis
             let selected = index == dashboard.tailCursor
             let line =
-                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(entry.event.timestamp) + " " + Canvas.pad(entry.namespace, widths.namespace, ellipsis: ellipsis)
+                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(entry.event.timestamp) + " "
+                + Canvas.pad(entry.namespace, widths.namespace, ellipsis: ellipsis)
                 + " " + Canvas.pad(entry.event.actorID, widths.actor, ellipsis: ellipsis) + " "
                 + Canvas.pad(entry.event.eventType, widths.type, ellipsis: ellipsis) + " "
                 + Canvas.pad("\(entry.event.version)", 5, right: true) + " " + Summary.data(entry.event.data)

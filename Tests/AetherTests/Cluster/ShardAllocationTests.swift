@@ -49,8 +49,10 @@ struct ShardAllocationTests {
         )
         #expect(done.isSettled)
         #expect(done.owners == Cluster.HashRing(nodes: ["a", "b", "c", "d"]).assign(shardCount: 1024))
-        #expect(done.changes(since: moving).filter { if case .handoffFinished = $0 { true } else { false } }.count
-            == moving.handoffs.count)
+        #expect(
+            done.changes(since: moving).filter { if case .handoffFinished = $0 { true } else { false } }.count
+                == moving.handoffs.count
+        )
     }
 
     @Test("a confirmation computed before the handoff started does not finish it")
@@ -59,10 +61,18 @@ struct ShardAllocationTests {
         let settled = try #require(
             allocator.next(from: .init(shardCount: 32), live: ["a", "b"], releases: [:], term: 1, now: at(0))
         )
-        let moving = try #require(allocator.next(from: settled, live: ["a", "b", "c"], releases: [:], term: 1, now: at(1)))
+        let moving = try #require(
+            allocator.next(from: settled, live: ["a", "b", "c"], releases: [:], term: 1, now: at(1))
+        )
         let handoff = try #require(moving.handoffs.values.first)
         let stale = Cluster.ReleaseConfirmation(mapVersion: moving.version - 1, shards: [handoff.shard])
-        let next = allocator.next(from: moving, live: ["a", "b", "c"], releases: [handoff.from: stale], term: 1, now: at(2))
+        let next = allocator.next(
+            from: moving,
+            live: ["a", "b", "c"],
+            releases: [handoff.from: stale],
+            term: 1,
+            now: at(2)
+        )
         #expect(next == nil)
     }
 
@@ -72,7 +82,9 @@ struct ShardAllocationTests {
         let settled = try #require(
             allocator.next(from: .init(shardCount: 64), live: ["a", "b", "c"], releases: [:], term: 1, now: at(0))
         )
-        let moving = try #require(allocator.next(from: settled, live: ["a", "b"], releases: [:], term: 1, now: at(100)))
+        let moving = try #require(
+            allocator.next(from: settled, live: ["a", "b"], releases: [:], term: 1, now: at(100))
+        )
         #expect(moving.handoffs.values.allSatisfy { $0.from == "c" })
         #expect(moving.handoffs.count == settled.owners.filter { $0 == "c" }.count)
         #expect(allocator.next(from: moving, live: ["a", "b"], releases: [:], term: 1, now: at(2099)) == nil)
@@ -94,7 +106,9 @@ struct ShardAllocationTests {
         let settled = try #require(
             allocator.next(from: .init(shardCount: 64), live: ["a", "b"], releases: [:], term: 1, now: at(0))
         )
-        let moving = try #require(allocator.next(from: settled, live: ["a", "b", "c"], releases: [:], term: 1, now: at(1)))
+        let moving = try #require(
+            allocator.next(from: settled, live: ["a", "b", "c"], releases: [:], term: 1, now: at(1))
+        )
         let back = try #require(allocator.next(from: moving, live: ["a", "b"], releases: [:], term: 1, now: at(2)))
         #expect(back.handoffs.isEmpty)
         #expect(back.owners == settled.owners)
@@ -110,7 +124,9 @@ struct ShardAllocationTests {
     @Test("a node that cannot read the map stops all work after staleAfter")
     func staleNodeStops() throws {
         let allocator = Allocating()
-        let map = try #require(allocator.next(from: .init(shardCount: 16), live: ["a"], releases: [:], term: 1, now: at(0)))
+        let map = try #require(
+            allocator.next(from: .init(shardCount: 16), live: ["a"], releases: [:], term: 1, now: at(0))
+        )
         let ownership = Owning(nodeID: "a", staleAfter: .seconds(1))
         #expect(ownership.onMapRead(map, now: at(0)) == [.acquired(Array(0..<16))])
         #expect(ownership.onTick(now: at(999)) == [])
@@ -222,7 +238,9 @@ final class Allocating {
 
 final class Owning {
     var machine: Cluster.ShardOwnership
-    init(nodeID: String, staleAfter: Duration) { machine = Cluster.ShardOwnership(nodeID: nodeID, staleAfter: staleAfter) }
+    init(nodeID: String, staleAfter: Duration) {
+        machine = Cluster.ShardOwnership(nodeID: nodeID, staleAfter: staleAfter)
+    }
     var acting: Set<Int> { machine.acting }
     func onMapRead(_ map: Cluster.ShardMap?, now: ContinuousClock.Instant) -> [Cluster.ShardOwnership.Directive] {
         machine.onMapRead(map, now: now)

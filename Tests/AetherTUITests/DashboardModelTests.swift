@@ -1,0 +1,346 @@
+import Aether
+import Testing
+
+@testable import AetherTUI
+
+@Suite("Dashboard reducer: keys in, state and effects out")
+struct DashboardModelTests {
+    @Test("number keys and Tab switch views; entering Actors loads the namespace's actors")
+    func views() {
+        var model = Fixture.dashboard()
+        #expect(model.view == .streams)
+        #expect(model.apply(.key(.tab)) == [.loadActors(namespace: "inventory")])
+        #expect(model.view == .actors)
+        #expect(model.apply(.key(.character("3"))) == [])
+        #expect(model.view == .cluster)
+        _ = model.apply(.key(.backTab))
+        #expect(model.view == .actors)
+        _ = model.apply(.key(.character("4")))
+        _ = model.apply(.key(.tab))
+        #expect(model.view == .streams)
+        #expect(model.apply(.key(.character("q"))) == [.quit])
+        #expect(model.apply(.key(.controlC)) == [.quit])
+    }
+
+    @Test("pause freezes the tail and counts matching arrivals; resume jumps back to live")
+    func pauseResume() {
+        var model = Fixture.dashboard()
+        let before = model.visibleTail
+        _ = model.apply(.key(.character(" ")))
+        #expect(model.paused)
+        let newer = (6...8).map {
+            DeliveredEvent(
+                namespace: "orders",
+                event: Fixture.event("OrderNoteAdded", "order-1001", Int64($0), [:], at: 10)
+            )
+        }
+        _ = model.apply(.events(newer, at: Fixture.at(10)))
+        #expect(model.newWhilePaused == 3)
+        #expect(model.visibleTail == before, "the frozen view does not move")
+        _ = model.apply(.key(.character(" ")))
+        #expect(!model.paused)
+        #expect(model.newWhilePaused == 0)
+        #expect(model.visibleTail.first?.event.version == 8)
+    }
+
+    @Test("the filter form narrows the tail by namespace pattern, type glob, actor glob and text; Esc clears")
+    func filter() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("/")))
+        for character in "orders" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.tab))
+        for character in "Item*" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.enter))
+        #expect(model.overlay == nil)
+        #expect(model.filter == TailFilter(namespace: "orders", eventType: "Item*"))
+        #expect(model.visibleTail.map(\.event.version) == [3, 2])
+        model.filter = TailFilter(text: "sku-1004")
+        #expect(model.visibleTail.map(\.event.version) == [3])
+        model.filter = TailFilter(actor: "payment-*")
+        #expect(model.visibleTail.count == 5)
+        _ = model.apply(.key(.escape))
+        #expect(model.filter.isEmpty)
+    }
+
+    @Test("Enter on a tail row opens that event's actor")
+    func openFromTail() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.down))
+        _ = model.apply(.key(.down))
+        #expect(
+            model.apply(.key(.enter)) == [
+                .loadActors(namespace: "orders"), .loadHistory(namespace: "orders", actorID: "order-1001"),
+            ]
+        )
+        #expect(model.view == .actors)
+    }
+
+    @Test("stepping back through history replays state from the snapshot and diffs against the previous event")
+    func history() throws {
+        var model = Fixture.dashboard()
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [
+                    ActorSnapshot(
+                        actorID: "order-1001",
+                        version: 2,
+                        state: replay(Array(Fixture.orderHistory.prefix(2)), using: DemoDomain.reducer(for: "orders"))
+                            .state
+                    )
+                ],
+                reducer: DemoDomain.reducer(for: "orders")
+            )
+        )
+        var detail = try #require(model.detail)
+        #expect(detail.selected == 4)
+        #expect(detail.state(at: 4).snapshotVersion == 2)
+        #expect(detail.state(at: 4).eventsApplied == 3)
+        #expect(detail.state(at: 4).state["status"] == "shipped")
+        _ = model.apply(.key(.down))
+        _ = model.apply(.key(.down))
+        detail = try #require(model.detail)
+        #expect(detail.selectedEvent?.version == 3)
+        #expect(detail.selectedChanges.map(\.path).contains("total"))
+        let total = try #require(detail.selectedChanges.first { $0.path == "total" })
+        #expect(total.kind == .changed)
+        #expect(total.before == .double(19.99))
+        #expect(total.after == .double(25.0))
+        // Older than the snapshot (the list's bottom): replayed from the beginning.
+        _ = model.apply(.key(.character("G")))
+        detail = try #require(model.detail)
+        #expect(detail.selectedEvent?.version == 1)
+        #expect(detail.state(at: detail.selected).snapshotVersion == nil)
+        // The field pane: which event last changed a field.
+        _ = model.apply(.key(.character("g")))
+        _ = model.apply(.key(.right))
+        detail = try #require(model.detail)
+        #expect(detail.fieldsFocused)
+        #expect(detail.lastChange(of: "carrier")?.version == 5)
+        #expect(detail.lastChange(of: "customer")?.version == 1)
+        #expect(detail.lastChange(of: "status")?.version == 5)
+        // Jump to a version.
+        _ = model.apply(.key(.escape))
+        _ = model.apply(.key(.character("v")))
+        _ = model.apply(.key(.character("2")))
+        _ = model.apply(.key(.enter))
+        #expect(model.detail?.selectedEvent?.version == 2)
+        _ = model.apply(.key(.escape))
+        #expect(model.detail == nil)
+    }
+
+    @Test("append: validated form, confirmation naming the target, then the effect")
+    func append() throws {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("2")))
+        _ = model.apply(.key(.character("a")))
+        guard case .form(let form) = model.overlay else {
+            Issue.record("no form")
+            return
+        }
+        #expect(form.value("namespace") == "inventory")
+        #expect(form.value("actor") == "sku-1001")
+        #expect(form.value("version") == "6", "pre-filled with the version looked at, plus one")
+        _ = model.apply(.key(.enter))
+        guard case .form(let refused) = model.overlay else {
+            Issue.record("the form closed with no type")
+            return
+        }
+        #expect(refused.focus == 2, "the focus moves to the field in error: type is required")
+        for character in "StockCounted" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.tab))
+        _ = model.apply(.key(.tab))
+        _ = model.apply(.key(.backspace))
+        _ = model.apply(.key(.backspace))
+        for character in #"{"qty": 12}"# { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.enter))
+        guard case .confirm(let text, let action, _) = model.overlay else {
+            Issue.record("no confirmation")
+            return
+        }
+        #expect(text == "Append StockCounted to inventory/sku-1001 at version v6?")
+        guard case .append(let namespace, let event) = action else {
+            Issue.record("wrong action")
+            return
+        }
+        #expect(namespace == "inventory")
+        #expect(event.version == 6)
+        #expect(event.data == ["qty": 12])
+        #expect(model.apply(.key(.character("y"))) == [.append(namespace: "inventory", event: event)])
+    }
+
+    @Test("a version conflict writes nothing, says what changed since, and reloads the history")
+    func conflict() throws {
+        var model = Fixture.dashboard()
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [],
+                reducer: .mergePatch
+            )
+        )
+        let effects = model.apply(
+            .appendConflict(
+                namespace: "orders",
+                actorID: "order-1001",
+                attempted: 4,
+                current: 5,
+                since: Array(Fixture.orderHistory.suffix(2))
+            )
+        )
+        #expect(effects == [.loadHistory(namespace: "orders", actorID: "order-1001")])
+        let message = try #require(model.message)
+        #expect(message.isError)
+        #expect(message.text.contains("nothing written"))
+        #expect(message.text.contains("v4 OrderPaid, v5 OrderShipped"))
+    }
+
+    @Test("snapshot and drill confirm naming their target; read-only refuses every action")
+    func confirmations() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("2")))
+        _ = model.apply(.key(.character("s")))
+        #expect(
+            model.overlay
+                == .confirm(
+                    text: "Snapshot inventory/sku-1001 at its latest version v5?",
+                    action: .snapshot(namespace: "inventory", actorID: "sku-1001", version: 5),
+                    alternative: nil
+                )
+        )
+        #expect(model.apply(.key(.character("y"))) == [.snapshot(namespace: "inventory", actorID: "sku-1001")])
+
+        model.killable = ["alpha", "bravo", "charlie"]
+        _ = model.apply(.key(.character("f")))
+        guard case .confirm(let text, let action, let alternative) = model.overlay else {
+            Issue.record("no confirmation")
+            return
+        }
+        #expect(text == "Failover drill: ask leader alpha (term 42) to resign?")
+        #expect(action == .drill(.resign(leader: "alpha", term: 42)))
+        #expect(alternative?.action == .drill(.kill(leader: "alpha", term: 42)))
+        #expect(model.apply(.key(.character("n"))) == [])
+        #expect(model.overlay == nil)
+
+        var readOnly = Fixture.dashboard(readOnly: true)
+        for key in ["a", "s", "f", "K"] {
+            #expect(readOnly.apply(.key(.character(Character(key)))) == [])
+            #expect(readOnly.overlay == nil)
+            #expect(readOnly.message?.text.contains("read-only") == true)
+        }
+    }
+
+    @Test("a drill's steps and report are shown as they come")
+    func drill() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("f")))
+        #expect(model.apply(.key(.character("y"))) == [.drill(.resign(leader: "alpha", term: 42))])
+        #expect(model.overlay == .drill)
+        _ = model.apply(.drillStep("resign request sent to alpha", at: Fixture.at(5)))
+        _ = model.apply(.drillStep("new leader bravo (term 43)", at: Fixture.at(6)))
+        #expect(model.drill?.steps.count == 2)
+        let report = DrillReport(
+            method: "resign",
+            leaderBefore: "alpha",
+            termBefore: 42,
+            leaderAfter: "bravo",
+            termAfter: 43,
+            startedAt: Fixture.at(0).rfc3339,
+            steps: [],
+            leaderlessMilliseconds: 140,
+            writeUnavailableMilliseconds: 0,
+            savedTo: "/tmp/r.json"
+        )
+        _ = model.apply(.drillFinished(report))
+        let text = Renderer.render(model).text
+        #expect(text.contains("leaderless 140 ms"))
+        #expect(text.contains("+1.0s  new leader bravo (term 43)"))
+    }
+
+    @Test("a lost connection shows a banner until it is back")
+    func banner() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.connection(.reconnecting(attempt: 3)))
+        #expect(Renderer.render(model).text.split(separator: "\n")[1].contains("NATS CONNECTION LOST"))
+        #expect(Renderer.render(model).text.split(separator: "\n")[0].contains("RECONNECTING"))
+        _ = model.apply(.connection(.connected(server: "nats://127.0.0.1:4222")))
+        #expect(!Renderer.render(model).text.contains("CONNECTION LOST"))
+    }
+
+    @Test("mouse: a click on a tab switches views; the wheel moves the selection")
+    func mouse() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.click(x: 40, y: 0)))
+        #expect(model.view == .cluster)
+        _ = model.apply(.key(.scrollDown))
+        #expect(model.memberSelection == 1)
+    }
+
+    @Test("hostile names are shown, never interpreted: control characters become ?")
+    func hostileNames() {
+        var model = Fixture.dashboard()
+        _ = model.apply(
+            .events(
+                [DeliveredEvent(namespace: "orders", event: Fixture.event("Evil\u{1B}[2J", "a\u{7}b", 1, [:], at: 20))],
+                at: Fixture.at(20)
+            )
+        )
+        let text = Renderer.render(model).text
+        #expect(!text.contains("\u{1B}"))
+        #expect(text.contains("Evil?[2J"))
+    }
+}
+
+@Suite("Key map")
+struct KeyMapTests {
+    @Test("every command has a key, and no key does two things")
+    func complete() {
+        let map = KeyMap.standard
+        #expect(Set(map.bindings.map(\.command)) == Set(Command.allCases))
+        let keys = map.bindings.flatMap(\.keys)
+        #expect(keys.count == Set(keys).count)
+    }
+
+    @Test("the help overlay lists every binding")
+    func help() {
+        let lines = KeyMap.standard.helpLines
+        #expect(lines.count == KeyMap.standard.bindings.count)
+        #expect(lines.contains { $0.keys == "q C-c" && $0.summary == "quit" })
+        #expect(lines.contains { $0.keys == "↑ k wheel↑" && $0.summary == "move up" })
+    }
+
+    @Test("arrows and hjkl move the same way")
+    func vim() {
+        let map = KeyMap.standard
+        #expect(map.command(for: .character("j")) == map.command(for: .down))
+        #expect(map.command(for: .character("k")) == map.command(for: .up))
+        #expect(map.command(for: .character("h")) == map.command(for: .left))
+        #expect(map.command(for: .character("l")) == map.command(for: .right))
+    }
+}
+
+@Suite("Checks for scripts")
+struct CheckTests {
+    @Test("check leader and check members judge a view")
+    func evaluate() {
+        let healthy = Fixture.clusterView
+        #expect(Checks.evaluate("leader", view: healthy, source: "x").healthy)
+        var leaderless = healthy
+        leaderless.leader = nil
+        leaderless.term = nil
+        #expect(!Checks.evaluate("leader", view: leaderless, source: "x").healthy)
+        let members = Checks.evaluate("members", view: healthy, source: "x")
+        #expect(!members.healthy, "charlie is suspect")
+        #expect(members.text.contains("CRITICAL: charlie suspect"))
+        var allUp = healthy
+        allUp.members[2].status = .up
+        #expect(Checks.evaluate("members", view: allUp, source: "x").healthy)
+        var silentOwner = allUp
+        silentOwner.members.removeLast()
+        #expect(!Checks.evaluate("members", view: silentOwner, source: "x").healthy)
+    }
+}
