@@ -162,6 +162,8 @@ extension Cluster {
                 knownLeader = nil
                 return [.leaderChanged(node: nil, term: nil)]
             }
+            // Another node leads: the round this node sat out is over, so its hold-off ends.
+            if holder != nodeID { holdOffUntil = nil }
             if let known = knownLeader, known.node == holder { return [] }
             knownLeader = (holder, revision)
             return [.leaderChanged(node: holder, term: revision)]

@@ -67,8 +67,9 @@ final class OwnershipLedger: Sendable {
 }
 
 func isSettled(_ views: [Cluster.View], live: Set<String>, shardCount: Int) -> Bool {
-    let leaders = Set(views.compactMap(\.leader))
-    guard leaders.count == 1, let leader = leaders.first, live.contains(leader),
+    // Every member sees the same leader (none still sees an empty lease).
+    let leaders = Set(views.map(\.leader))
+    guard leaders.count == 1, let leader = leaders.first ?? nil, live.contains(leader),
         views.filter(\.isLeader).count == 1
     else { return false }
     guard let map = views.compactMap(\.shardMap).max(by: { $0.version < $1.version }), map.isSettled,

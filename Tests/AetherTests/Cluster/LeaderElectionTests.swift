@@ -94,6 +94,19 @@ struct LeaderElectionTests {
         #expect(election.onTick(now: at(6000)) == [.tryAcquire])
     }
 
+    @Test("the hold-off covers one round: once another node leads, the resigned node may campaign again")
+    func holdOffEndsWithTheNextLeader() {
+        var election = Cluster.LeaderElection(nodeID: "a", settings: settings())
+        _ = election.onTick(now: at(0))
+        _ = election.onAcquired(revision: 5, now: at(0))
+        _ = election.onResign(now: at(1000))
+        #expect(election.onLeaseObserved(holder: nil, revision: nil, now: at(1100)) == [])
+        #expect(election.onTick(now: at(1200)) == [], "sits out the round it resigned from")
+        #expect(election.onLeaseObserved(holder: "b", revision: 9, now: at(1300)) == [.leaderChanged(node: "b", term: 9)])
+        #expect(election.onLeaseObserved(holder: nil, revision: nil, now: at(1400)) == [.leaderChanged(node: nil, term: nil)])
+        #expect(election.onTick(now: at(1500)) == [.tryAcquire], "b resigned too: a is a candidate again")
+    }
+
     @Test("an ineligible node never campaigns; a leader that sees the lease taken by another steps down")
     func ineligibleAndDeposed() {
         var settings = settings()
