@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AetherTUITests",
-            dependencies: ["AetherTUI"],
+            dependencies: ["AetherTUI", "Aether", "AetherNATS"],
             swiftSettings: strictSettings
         ),
     ],

@@ -33,6 +33,8 @@ fi
 echo "== nats-server: $(nats-server --version)"
 echo "== build"
 swift build --build-tests
+# The end-to-end and process tests run the built binary.
+export AETHER_TOP_BIN="$(swift build --show-bin-path)/aether-top"
 
 echo "== quick start example"
 expected=$'Status: shipped\nTotal: $99.99\nTracking: FS123456'

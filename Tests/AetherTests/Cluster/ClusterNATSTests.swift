@@ -105,9 +105,13 @@ struct ClusterNATSTests {
             }
             times.append(started.duration(to: .now))
             terms.append(try #require(views.first(where: \.isLeader)?.term))
-            views = try await cluster.waitUntil("settled again") { isSettled($0, live: ["a", "b", "c"], shardCount: 128) }
+            views = try await cluster.waitUntil("settled again") {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 128)
+            }
         }
-        print("resign → new leader on NATS: \(times.map { "\($0.components.attoseconds / 1_000_000_000_000_000 + $0.components.seconds * 1000) ms" })")
+        print(
+            "resign → new leader on NATS: \(times.map { "\($0.components.attoseconds / 1_000_000_000_000_000 + $0.components.seconds * 1000) ms" })"
+        )
         #expect(times.allSatisfy { $0 < .seconds(1) }, "resign failover times: \(times)")
         #expect(zip(terms, terms.dropFirst()).allSatisfy { $0 < $1 }, "terms strictly increase: \(terms)")
         for runner in runners { runner.cancel() }
@@ -177,7 +181,10 @@ struct ClusterNATSTests {
         let killedAt = ContinuousClock.now
         victim.kill9()
         // Settled again, with the lease being renewed again after the loss (the bucket is writable).
-        let views = try await withDeadline(30, "one leader, a settled map and a renewed lease after losing \(victim.name)") {
+        let views = try await withDeadline(
+            30,
+            "one leader, a settled map and a renewed lease after losing \(victim.name)"
+        ) {
             while true {
                 let views = await cluster.views()
                 if isSettled(views, live: ["a", "b", "c"], shardCount: 128),

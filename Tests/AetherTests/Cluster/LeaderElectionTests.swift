@@ -102,8 +102,14 @@ struct LeaderElectionTests {
         _ = election.onResign(now: at(1000))
         #expect(election.onLeaseObserved(holder: nil, revision: nil, now: at(1100)) == [])
         #expect(election.onTick(now: at(1200)) == [], "sits out the round it resigned from")
-        #expect(election.onLeaseObserved(holder: "b", revision: 9, now: at(1300)) == [.leaderChanged(node: "b", term: 9)])
-        #expect(election.onLeaseObserved(holder: nil, revision: nil, now: at(1400)) == [.leaderChanged(node: nil, term: nil)])
+        #expect(
+            election.onLeaseObserved(holder: "b", revision: 9, now: at(1300)) == [.leaderChanged(node: "b", term: 9)]
+        )
+        #expect(
+            election.onLeaseObserved(holder: nil, revision: nil, now: at(1400)) == [
+                .leaderChanged(node: nil, term: nil)
+            ]
+        )
         #expect(election.onTick(now: at(1500)) == [.tryAcquire], "b resigned too: a is a candidate again")
     }
 

@@ -1,0 +1,305 @@
+import AetherNATS
+import Foundation
+import Testing
+
+/// A tmux session running a command, read the way a user sees it.
+final class TmuxSession: Sendable {
+    let name: String
+
+    static var available: Bool { (try? run(["tmux", "-V"])) != nil }
+
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Starts a shell with a known prompt in a detached session of the given size.
+    init(width: Int = 100, height: Int = 30) throws {
+        name = "aether-e2e-\(UUID().uuidString.prefix(8))"
+        try Self.run([
+            "tmux", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
+            "env PS1='E2E$ ' bash --norc --noprofile",
+        ])
+    }
+
+    func type(_ text: String) throws { try Self.run(["tmux", "send-keys", "-t", name, "-l", text]) }
+    func press(_ keys: String...) throws { try Self.run(["tmux", "send-keys", "-t", name] + keys) }
+    func screen() throws -> String { try Self.run(["tmux", "capture-pane", "-p", "-t", name]) }
+    var alternateScreen: Bool {
+        ((try? Self.run(["tmux", "display", "-p", "-t", name, "#{alternate_on}"])) ?? "").hasPrefix("1")
+    }
+
+    /// Waits until the screen satisfies `condition`; returns that screen.
+    @discardableResult
+    func waitFor(
+        _ what: String,
+        within seconds: Double = 15,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: (String) -> Bool
+    ) async throws -> String {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what); the screen was:\n\(last)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    @discardableResult
+    func waitFor(
+        _ text: String,
+        within seconds: Double = 15,
+        sourceLocation: SourceLocation = #_sourceLocation
+    )
+        async throws -> String
+    {
+        try await waitFor("\"\(text)\"", within: seconds, sourceLocation: sourceLocation) { $0.contains(text) }
+    }
+
+    func kill() { _ = try? Self.run(["tmux", "kill-session", "-t", name]) }
+}
+
+enum Binary {
+    static var path: String? {
+        if let path = ProcessInfo.processInfo.environment["AETHER_TOP_BIN"],
+            FileManager.default.isExecutableFile(atPath: path)
+        {
+            return path
+        }
+        let local = FileManager.default.currentDirectoryPath + "/.build/debug/aether-top"
+        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
+    }
+
+    static var ready: Bool { path != nil && TmuxSession.available }
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+}
+
+@Suite("tmux and aether-top are there when CI runs")
+struct EndToEndPresenceTests {
+    @Test("with CI=true a missing tmux or binary is a failure, not a skip")
+    func presentInCI() {
+        if Binary.isCI {
+            #expect(TmuxSession.available, "CI=true but tmux is missing")
+            #expect(Binary.path != nil, "CI=true but the aether-top binary is missing (set AETHER_TOP_BIN)")
+        }
+    }
+}
+
+@Suite("aether-top end to end in tmux", .enabled(if: Binary.ready, "needs tmux and the built aether-top"), .serialized)
+struct EndToEndTests {
+    /// The line of the screen that contains `text`.
+    static func line(_ screen: String, containing text: String) -> String? {
+        screen.split(separator: "\n").first { $0.contains(text) }.map(String.init)
+    }
+
+    @Test("embedded default: views, filter, history replay, append, snapshot, failover drill, clean quit")
+    func embedded() async throws {
+        let session = try TmuxSession()
+        defer { session.kill() }
+        let report = NSTemporaryDirectory() + "aether-e2e-drill-\(UUID().uuidString).json"
+        try session.type("\(Binary.path!) --drill-report \(report)")
+        try session.press("Enter")
+        try await session.waitFor("starts live with events") { $0.contains("LIVE") && $0.contains("orders ") }
+        #expect(session.alternateScreen)
+
+        // Views.
+        try session.type("3")
+        try await session.waitFor("the cluster view with a leader") {
+            $0.contains("Members (3)") && $0.contains("│ leader ")
+        }
+        try session.type("4")
+        try await session.waitFor("subscriptions by pattern")
+        try session.type("2")
+        try await session.waitFor("Actors in")
+        try session.type("1")
+        try await session.waitFor("Live tail")
+
+        // Filter the tail to one namespace.
+        try session.type("/")
+        try await session.waitFor("Filter the live tail")
+        try session.type("orders")
+        try session.press("Enter")
+        let filtered = try await session.waitFor("filter: ns=orders")
+        // Tail rows: "│ hh:mm:ss namespace actor …"; every one is in orders.
+        let namespaces = filtered.split(separator: "\n").compactMap { line -> Substring? in
+            guard let match = line.firstMatch(of: /^│[ ▶]\d\d:\d\d:\d\d (\S+)/) else { return nil }
+            return match.1
+        }
+        #expect(!namespaces.isEmpty)
+        #expect(namespaces.allSatisfy { $0 == "orders" }, "tail namespaces: \(namespaces)")
+
+        // Open the actor of the selected event; step back and see the replayed state change.
+        try session.press("Enter")
+        let opened = try await session.waitFor("an actor's history") { $0.contains("State at v") }
+        let firstState = Self.line(opened, containing: "State at v") ?? ""
+        try session.press("Down")
+        let stepped = try await session.waitFor("an older state") { screen in
+            (Self.line(screen, containing: "State at v") ?? "") != firstState
+        }
+        #expect(Self.line(stepped, containing: "State at v") != firstState)
+
+        // Append an event to a new actor (the demo's workload never writes to it, so no race).
+        try session.type("a")
+        try await session.waitFor("Append an event")
+        try session.press("Tab")
+        for _ in 0..<40 { try session.press("BSpace") }
+        try session.type("e2e-1")
+        try session.press("Tab")
+        try session.type("OperatorNote")
+        try session.press("Tab")
+        for _ in 0..<8 { try session.press("BSpace") }
+        try session.type("1")
+        try session.press("Tab", "BSpace", "BSpace")
+        try session.type(#"{"note": "from the e2e test"}"#)
+        try session.press("Enter")
+        try await session.waitFor("Append OperatorNote to orders/e2e-1 at version v1?")
+        try session.type("y")
+        try await session.waitFor("appended OperatorNote to orders/e2e-1 at v1")
+
+        // It arrives in the tail; filter on its type and open it.
+        try session.press("Escape")
+        try session.type("1")
+        try session.type("/")
+        try await session.waitFor("Filter the live tail")
+        try session.press("Tab")
+        try session.type("OperatorNote")
+        try session.press("Enter")
+        try await session.waitFor("the appended event in the tail") {
+            $0.contains("e2e-1") && $0.contains("type=OperatorNote")
+        }
+        try session.press("Enter")
+        try await session.waitFor("its history") { $0.contains("e2e-1 │ 1 events") && $0.contains("State at v1") }
+
+        // Snapshot it; the snapshot shows in the history.
+        try session.type("s")
+        try await session.waitFor("Snapshot orders/e2e-1 at its latest version v1?")
+        try session.type("y")
+        try await session.waitFor("the snapshot in the history") {
+            $0.contains("saved at v1") && $0.contains("snap v1")
+        }
+
+        // Failover drill: resign the leader, see a new one.
+        try session.press("Escape")
+        try session.type("3")
+        try await session.waitFor("Members (3)")
+        try session.type("f")
+        try await session.waitFor("Failover drill: ask leader")
+        try session.type("y")
+        let drill = try await session.waitFor("a new leader in the drill", within: 20) { $0.contains("leaderless") }
+        #expect(drill.contains("new leader"))
+        #expect(FileManager.default.fileExists(atPath: report))
+
+        // Quit: the shell prompt is back and the alternate screen is gone.
+        try session.press("Escape")
+        try session.type("q")
+        try await session.waitFor("the shell prompt") { screen in
+            screen.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.hasPrefix("E2E$")
+                == true
+        }
+        #expect(!session.alternateScreen)
+    }
+
+    @Test("Ctrl-C and SIGTERM restore the terminal too")
+    func otherExits() async throws {
+        let session = try TmuxSession()
+        defer { session.kill() }
+        try session.type(Binary.path!)
+        try session.press("Enter")
+        try await session.waitFor("LIVE")
+        try session.press("C-c")
+        try await session.waitFor("the prompt after Ctrl-C") { !$0.contains("Live tail") && $0.contains("E2E$") }
+        #expect(!session.alternateScreen)
+
+        try session.type("\(Binary.path!) & sleep 2; kill -TERM %1; wait; echo done-$?")
+        try session.press("Enter")
+        try await session.waitFor("the prompt after SIGTERM") { $0.contains("done-") && !$0.contains("Live tail") }
+        #expect(!session.alternateScreen)
+    }
+
+    @Test("batch mode: --once prints a frame, --json the view's data, check exits 0 on a healthy demo")
+    func batch() throws {
+        let text = try TmuxSession.run([Binary.path!, "--once", "--view", "cluster"])
+        #expect(text.contains("Members (3)"))
+        #expect(!text.contains("\u{1B}"), "no escape sequences when piped")
+        let json = try TmuxSession.run([Binary.path!, "--once", "--view", "cluster", "--json"])
+        let value = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect((value?["members"] as? [Any])?.count == 3)
+        #expect(value?["leader"] is String)
+        #expect(try TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
+    }
+
+    @Test("attached to three node members on nats-server: members, leader, every shard; a drill moves the leader")
+    func nats() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        var members: [Process] = []
+        defer {
+            for member in members where member.isRunning {
+                member.terminate()
+                member.waitUntilExit()
+            }
+        }
+        for name in ["n1", "n2", "n3"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binary.path!)
+            process.arguments = ["node", "--server", server.url, "--name", name, "--rate", "10"]
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            members.append(process)
+        }
+        let session = try TmuxSession(width: 120, height: 40)
+        defer { session.kill() }
+        try session.type("\(Binary.path!) --server \(server.url) --view cluster --drill-report /dev/null")
+        try session.press("Enter")
+        let settled = try await session.waitFor("three members, a leader and a settled map", within: 30) { screen in
+            screen.contains("Members (3)") && screen.contains("│ leader n") && screen.contains("settled")
+                && screen.contains("● connected")
+        }
+        for name in ["n1", "n2", "n3"] { #expect(settled.contains(" \(name) ")) }
+        #expect(settled.contains("Shards (1024)"))
+        let leaderLine = Self.line(settled, containing: "│ leader n") ?? ""
+        let before = ["n1", "n2", "n3"].first { leaderLine.contains("leader \($0)") }
+        try session.type("f")
+        try await session.waitFor("Failover drill: ask leader")
+        try session.type("y")
+        let drill = try await session.waitFor("the drill's result", within: 30) { $0.contains("leaderless") }
+        let newLeader = Self.line(drill, containing: "new leader") ?? ""
+        #expect(!newLeader.isEmpty)
+        if let before { #expect(!newLeader.contains("new leader \(before)")) }
+        try session.press("Escape")
+        try session.type("q")
+        try await session.waitFor("the shell prompt") { !$0.contains("Members (3)") }
+
+        // Checks, as a script would run them.
+        #expect(try TmuxSession.run([Binary.path!, "check", "leader", "--server", server.url]).hasPrefix("OK: leader"))
+        #expect(try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url]).contains("OK: n1 up"))
+        members[0].terminate()
+        members[0].waitUntilExit()
+        // n1 left gracefully: still healthy. A killed member is not.
+        Foundation.kill(members[1].processIdentifier, SIGKILL)
+        members[1].waitUntilExit()
+        #expect(throws: (any Error).self) {
+            try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url])
+        }
+    }
+}
