@@ -17,6 +17,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Aether", package: "aether"),
                 .product(name: "AetherNATS", package: "aether"),
+                .product(name: "AetherTUI", package: "aether"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -9,12 +9,15 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, ping (PING/PONG only, for profiling). Default: all. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, replay, ping (PING/PONG only, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
     @Option(help: "Multiplies iteration counts.")
     var scale: Int = 1
+
+    @Option(help: "The aether-top binary for tui-process (a release build).")
+    var binary: String = "../.build/release/aether-top"
 
     func run() async throws {
         let selected = groups.isEmpty ? ["core", "nats", "store"] : groups
@@ -29,10 +32,14 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await StoreBenchmarks.replayOnly() { print(line) }
             case "ping":
                 for line in try await NATSBenchmarks.pingOnly(scale: scale) { print(line) }
+            case "tui":
+                for line in await TUIBenchmarks.frames(scale: scale) { print(line) }
+            case "tui-process":
+                for line in try await TUIBenchmarks.process(binary: binary) { print(line) }
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
-                throw ValidationError("unknown group \(group); known: core, nats, store, replay, ping")
+                throw ValidationError("unknown group \(group); known: core, nats, store, replay, ping, tui, tui-process")
             }
         }
     }

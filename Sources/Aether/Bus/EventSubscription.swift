@@ -206,6 +206,27 @@ public final class EventSubscription: AsyncSequence, Sendable {
         }
     }
 
+    /// The next event and every other one already buffered, up to `max`, in one wake-up;
+    /// empty once the subscription has ended. For readers that keep up with bursts.
+    public func nextBatch(max: Int) async -> [DeliveredEvent] {
+        guard let first = await next() else { return [] }
+        let (more, released) = state.withLock { state -> ([DeliveredEvent], [CheckedContinuation<Bool, Never>]) in
+            var items: [DeliveredEvent] = []
+            var released: [CheckedContinuation<Bool, Never>] = []
+            while items.count < max - 1, let item = state.buffer.popFirst() {
+                items.append(item)
+                if let waiter = state.waitingPublishers.popFirst() {
+                    state.buffer.append(waiter.item)
+                    state.delivered += 1
+                    released.append(waiter.resume)
+                }
+            }
+            return (items, released)
+        }
+        for waiter in released { waiter.resume(returning: true) }
+        return [first] + more
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         /// Ends the subscription when the last copy of the iterator goes away.
         final class Lifetime: Sendable {

@@ -129,6 +129,22 @@ extension Cluster {
             return stream
         }
 
+        /// This node's ownership changes only: the shards it owns now first (as `acquired`),
+        /// then every change, until the consuming task is cancelled.
+        public func ownershipChanges() -> AsyncStream<(acquired: [Int], released: [Int])> {
+            let events = events()
+            return AsyncStream { () async -> (acquired: [Int], released: [Int])? in
+                for await event in events {
+                    switch event {
+                    case .snapshot(let view): return (view.acting.sorted(), [])
+                    case .ownershipChanged(let acquired, let released): return (acquired, released)
+                    default: continue
+                    }
+                }
+                return nil
+            }
+        }
+
         /// What this node knows of the cluster now.
         public func view() -> View {
             let now = ContinuousClock.now

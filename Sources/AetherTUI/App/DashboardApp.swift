@@ -55,8 +55,8 @@ actor DashboardApp {
 
     // MARK: Feeds
 
-    nonisolated func enqueue(_ delivered: DeliveredEvent) {
-        incoming.withLock { $0.append(delivered) }
+    nonisolated func enqueue(_ delivered: [DeliveredEvent]) {
+        incoming.withLock { $0.append(contentsOf: delivered) }
     }
 
     private func drainIncoming() {
@@ -79,11 +79,15 @@ actor DashboardApp {
                     let subscription = try? await bus.subscribe(
                         ">",
                         filter: nil,
-                        options: SubscriptionOptions(bufferSize: 20_000, overflow: .dropOldest)
+                        options: SubscriptionOptions(bufferSize: 5_000, overflow: .dropOldest)
                     )
                 else { return }
                 await withTaskCancellationHandler {
-                    while let delivered = await subscription.next() { enqueue(delivered) }
+                    while true {
+                        let batch = await subscription.nextBatch(max: 1_000)
+                        if batch.isEmpty { break }
+                        enqueue(batch)
+                    }
                 } onCancel: {
                     subscription.cancel()
                 }
@@ -250,7 +254,9 @@ public enum DashboardRunner {
     }
 
     static func makeDeployment(options: NATSOptions?, timings: DemoTimings) async throws -> any Deployment {
-        if let options {
+        if var options {
+            // A dashboard that cannot keep up drops (and counts) rather than buffering without end.
+            options.subscriptionPendingLimit = min(options.subscriptionPendingLimit, 10_000)
             let deployment = try await NATSDeployment.connect(options: options, timings: timings)
             deployment.start()
             return deployment

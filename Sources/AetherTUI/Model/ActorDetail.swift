@@ -44,10 +44,20 @@ public struct ActorDetail: Sendable {
         let version = events[index].version
         let snapshot = snapshots.last { $0.version <= version }
         var state = snapshot?.state ?? [:]
+        // Events are in version order: start right after the snapshot (binary search).
+        let after = snapshot?.version ?? 0
+        var low = 0
+        var high = index + 1
+        while low < high {
+            let mid = (low + high) / 2
+            if events[mid].version <= after { low = mid + 1 } else { high = mid }
+        }
         var applied = 0
-        for event in events[...index] where event.version > (snapshot?.version ?? 0) {
-            state = reducer.apply(state, event)
+        var position = low
+        while position <= index {
+            state = reducer.apply(state, events[position])
             applied += 1
+            position += 1
         }
         return Replayed(state: state, version: version, snapshotVersion: snapshot?.version, eventsApplied: applied)
     }

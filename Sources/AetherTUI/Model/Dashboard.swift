@@ -295,8 +295,12 @@ public struct Dashboard: Sendable {
     }
 
     /// The tail entries the view shows: filtered, and frozen while paused.
-    public var visibleTail: [TailEntry] {
+    public var visibleTail: [TailEntry] { visibleTail(limit: 500) }
+
+    /// The newest `limit` entries the view shows.
+    public func visibleTail(limit: Int) -> [TailEntry] {
         var shown: [TailEntry] = []
+        shown.reserveCapacity(min(limit, tail.count))
         let skipNewest = paused ? newWhileHeld : 0
         var skipped = 0
         for entry in tail.reversed() {
@@ -306,7 +310,7 @@ public struct Dashboard: Sendable {
                 continue
             }
             shown.append(entry)
-            if shown.count >= 500 { break }
+            if shown.count >= limit { break }
         }
         return shown
     }

@@ -37,15 +37,23 @@ public struct Style: Sendable, Hashable {
     public static let key = Style(.yellow, bold: true)
 }
 
-/// One character cell.
+/// One character cell: a single Unicode scalar (one terminal column) and its style.
+/// Trivially copyable, so a 200×60 canvas is one flat buffer with nothing to retain.
 public struct Cell: Sendable, Hashable {
-    public var character: Character
+    public var scalar: Unicode.Scalar
     public var style: Style
 
     public init(_ character: Character = " ", _ style: Style = .plain) {
-        self.character = character
+        self.scalar = character.unicodeScalars.first ?? " "
         self.style = style
     }
+
+    public init(scalar: Unicode.Scalar, _ style: Style = .plain) {
+        self.scalar = scalar
+        self.style = style
+    }
+
+    public var character: Character { Character(scalar) }
 }
 
 /// A rectangle of cells.
@@ -117,12 +125,20 @@ public struct Canvas: Sendable, Equatable {
         guard y >= 0, y < height else { return 0 }
         let end = min(width, limit.map { x + max(0, $0) } ?? width)
         var column = x
-        for character in text {
+        let row = y * width
+        for scalar in text.unicodeScalars {
             guard column < end else { break }
+            let value = scalar.value
+            if value >= 0x300 {
+                // Combining marks and variation selectors join the previous cell's character.
+                switch scalar.properties.generalCategory {
+                case .nonspacingMark, .enclosingMark, .spacingMark, .format: continue
+                default: break
+                }
+            }
             if column >= 0 {
-                let scalar = character.unicodeScalars.first!.value
-                let shown: Character = scalar < 0x20 || (0x7F..<0xA0).contains(scalar) ? "?" : character
-                cells[y * width + column] = Cell(shown, style)
+                let shown: Unicode.Scalar = value < 0x20 || (0x7F..<0xA0).contains(value) ? "?" : scalar
+                cells[row + column] = Cell(scalar: shown, style)
             }
             column += 1
         }
@@ -184,7 +200,9 @@ public struct Canvas: Sendable, Equatable {
     /// The canvas as lines of text, trailing spaces removed (for golden tests and `--once`).
     public var text: String {
         (0..<height).map { y in
-            var line = String(cells[(y * width)..<((y + 1) * width)].map(\.character))
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: cells[(y * width)..<((y + 1) * width)].map(\.scalar))
+            var line = String(scalars)
             while line.last == " " { line.removeLast() }
             return line
         }.joined(separator: "\n")
@@ -193,14 +211,16 @@ public struct Canvas: Sendable, Equatable {
     /// `text` cut to `width` columns, ending in an ellipsis when cut.
     public static func fit(_ text: String, _ width: Int, ellipsis: Character = "…") -> String {
         guard width > 0 else { return "" }
-        guard text.count > width else { return text }
-        return String(text.prefix(width - 1)) + String(ellipsis)
+        // Fast path: ASCII text's length is its byte count.
+        if text.utf8.count <= width { return text }
+        guard text.unicodeScalars.count > width else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(width - 1))) + String(ellipsis)
     }
 
     /// `text` padded or cut to exactly `width` columns.
     public static func pad(_ text: String, _ width: Int, right: Bool = false, ellipsis: Character = "…") -> String {
         let cut = fit(text, width, ellipsis: ellipsis)
-        let padding = String(repeating: " ", count: max(0, width - cut.count))
+        let padding = String(repeating: " ", count: max(0, width - cut.unicodeScalars.count))
         return right ? padding + cut : cut + padding
     }
 }

@@ -114,7 +114,7 @@ public struct NCursesTerminal: TerminalBackend {
                 var run = ""
                 let start = x
                 while x < canvas.width, canvas[x, y].style == style {
-                    run.append(canvas[x, y].character)
+                    run.unicodeScalars.append(canvas[x, y].scalar)
                     x += 1
                 }
                 // The bottom-right cell cannot be written without scrolling.

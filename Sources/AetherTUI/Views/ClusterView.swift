@@ -118,25 +118,33 @@ enum ClusterView {
         let columns = max(1, min(inner.width, usedCells))
         let scale = perCell == 1 ? "1 cell = 1 shard" : "1 cell = \(perCell) shards"
         canvas.box(box, title: "Shards (\(map.shardCount)) \(canvas.glyphs.vertical) \(scale)")
+        let owners = map.owners
+        let handoffs = map.handoffs
         for cell in 0..<usedCells {
-            let range = (cell * perCell)..<min(map.shardCount, (cell + 1) * perCell)
-            let owners = Set(range.map { map.owners[$0] })
-            let moving = range.contains { map.handoffs[$0] != nil }
+            let lower = cell * perCell
+            let upper = min(map.shardCount, lower + perCell)
+            let first = owners[lower]
+            var same = true
+            var target: String?
+            for shard in lower..<upper {
+                if owners[shard] != first { same = false }
+                if target == nil, let handoff = handoffs.isEmpty ? nil : handoffs[shard] { target = handoff.to }
+            }
             var character: Character
             var style = Style.plain
-            if owners.count == 1, let owner = owners.first, !owner.isEmpty {
-                character = letters[owner] ?? "?"
+            if same, !first.isEmpty {
+                character = letters[first] ?? "?"
                 let index = Int(character.asciiValue.map { $0 - 65 } ?? 0)
                 style = Style(Renderer.ownerColors[index % Renderer.ownerColors.count], bold: true)
-            } else if owners == [""] {
+            } else if same {
                 character = "."
                 style = .bad
             } else {
                 character = "*"
             }
-            if moving {
-                let target = range.compactMap { map.handoffs[$0]?.to }.first
-                character = Character(String(target.flatMap { letters[$0] } ?? "~").lowercased())
+            if let target {
+                let letter = letters[target] ?? "~"
+                character = letter.isLetter ? Character(letter.lowercased()) : letter
                 style = Style(.yellow, bold: true, reverse: true)
             }
             let x = inner.x + cell % columns

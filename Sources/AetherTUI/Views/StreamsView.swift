@@ -87,7 +87,7 @@ enum StreamsView {
             + Canvas.pad("ACTOR", widths.actor) + " " + Canvas.pad("TYPE", widths.type) + " "
             + Canvas.pad("VER", 5, right: true) + " " + "DATA"
         canvas.put(header, in: inner, style: .header)
-        let shown = dashboard.visibleTail
+        let shown = dashboard.visibleTail(limit: max(dashboard.tailCursor + 1, inner.height))
         if shown.isEmpty {
             canvas.put(
                 dashboard.filter.isEmpty ? "no events yet" : "no events match the filter (Esc clears it)",

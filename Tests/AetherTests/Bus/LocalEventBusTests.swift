@@ -26,6 +26,19 @@ struct LocalEventBusTests {
         #expect(matchNamespacePattern(pattern, subject) == expected)
     }
 
+    @Test("nextBatch hands over what is buffered, in order, up to max; empty once cancelled")
+    func nextBatch() async throws {
+        let bus = LocalEventBus()
+        let subscription = try await bus.subscribe("orders", filter: nil, options: SubscriptionOptions(bufferSize: 100))
+        for version in 1...10 {
+            try await bus.publish(Event(eventType: "E", actorID: "a", version: Int64(version)), to: "orders")
+        }
+        #expect(await subscription.nextBatch(max: 4).map(\.event.version) == [1, 2, 3, 4])
+        #expect(await subscription.nextBatch(max: 100).map(\.event.version) == [5, 6, 7, 8, 9, 10])
+        subscription.cancel()
+        #expect(await subscription.nextBatch(max: 100).isEmpty)
+    }
+
     @Test("an in-token * is an error, not a prefix match (the original's doc claimed tenant-* matched tenant-a)")
     func inTokenStar() {
         #expect(throws: AetherError.self) { try TokenPattern(namespacePattern: "tenant-*") }
