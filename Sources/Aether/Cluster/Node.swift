@@ -86,6 +86,7 @@ extension Cluster {
         private var load: Double = 0
         private var frozen = false
         private var halted = false
+        private var lastMapRevision: UInt64?
 
         public init(
             configuration: Configuration,
@@ -318,7 +319,13 @@ extension Cluster {
         private func readShardMap() async {
             do {
                 let entry = try await coordination.get(ShardMap.key)
+                if let entry, entry.revision == lastMapRevision, let current = ownership.map {
+                    // Unchanged since the last read: only the read's freshness matters.
+                    await applyMap(current)
+                    return
+                }
                 let map = try entry.map { try JSONDecoder().decode(ShardMap.self, from: Data($0.value)) }
+                lastMapRevision = entry?.revision
                 await applyMap(map)
             } catch {
                 logger.debug("shard map not read", metadata: ["error": "\(error)"])

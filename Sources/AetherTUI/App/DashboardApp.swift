@@ -83,10 +83,13 @@ actor DashboardApp {
                     )
                 else { return }
                 await withTaskCancellationHandler {
+                    // Read at about the frame cadence: one wake-up per batch, not per event
+                    // (the subscription buffers up to 5,000 in between).
                     while true {
-                        let batch = await subscription.nextBatch(max: 1_000)
+                        let batch = await subscription.nextBatch(max: 5_000)
                         if batch.isEmpty { break }
                         enqueue(batch)
+                        try? await Task.sleep(for: .milliseconds(25))
                     }
                 } onCancel: {
                     subscription.cancel()
