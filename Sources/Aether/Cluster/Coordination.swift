@@ -18,6 +18,9 @@ extension Cluster {
         func delete(_ key: String, revision: UInt64) async throws
         /// The live value and revision of `key`, or nil.
         func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)?
+        /// Like `get`, but may be served by any replica and so be slightly stale: for
+        /// observers that only display, never for decisions.
+        func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)?
         /// Writes `value` unconditionally (no TTL); returns the new revision.
         func set(_ key: String, value: [UInt8]) async throws -> UInt64
         /// Writes `key` only while `fenceKey`'s latest revision is `fenceRevision` (fencing).
@@ -32,6 +35,8 @@ extension Cluster {
     /// In-memory coordination with the same semantics, for the embedded demo and unit tests.
     /// Time comes from `now`, so tests drive expiry with a manual clock.
     public final class InMemoryCoordination: CoordinationBackend {
+        public func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? { try await get(key) }
+
         private struct Entry {
             var value: [UInt8]
             var revision: UInt64
@@ -197,6 +202,16 @@ extension Cluster {
 
         public func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
             try await mapped(key, attempted: 0) { try await kv.put(key, value) }
+        }
+
+        /// A direct get (any replica may answer), without the JSON API's decoding.
+        public func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+            do {
+                guard let entry = try await kv.get(key) else { return nil }
+                return (entry.value, entry.revision)
+            } catch let error as NATSError {
+                throw JetStreamEventStore.mapError(error, context: "coordination key \(key)")
+            }
         }
 
         public func put(

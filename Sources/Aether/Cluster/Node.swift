@@ -303,7 +303,7 @@ extension Cluster {
 
         private func readLease() async {
             do {
-                let entry = try await coordination.get(Self.leaseKey)
+                let entry = try await read(Self.leaseKey)
                 let holder = entry.flatMap { try? JSONDecoder().decode(LeaseValue.self, from: Data($0.value)).nodeID }
                 if let entry, let holder {
                     if lease?.revision != entry.revision { lease = (holder, entry.revision, .now) }
@@ -316,9 +316,14 @@ extension Cluster {
             }
         }
 
+        /// Members read fresh (from the stream leader); observers may read any replica.
+        private func read(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+            configuration.observer ? try await coordination.peek(key) : try await coordination.get(key)
+        }
+
         private func readShardMap() async {
             do {
-                let entry = try await coordination.get(ShardMap.key)
+                let entry = try await read(ShardMap.key)
                 if let entry, entry.revision == lastMapRevision, let current = ownership.map {
                     // Unchanged since the last read: only the read's freshness matters.
                     await applyMap(current)

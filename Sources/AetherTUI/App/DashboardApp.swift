@@ -109,7 +109,7 @@ actor DashboardApp {
                 while !Task.isCancelled {
                     await send(.tick(.now()))
                     await send(.clusterView(await cluster.view()))
-                    if second % 4 == 0 { await refreshSlow() }
+                    if second % 4 == 0 { await refreshSlow(round: second / 4) }
                     second += 1
                     try? await Task.sleep(for: .milliseconds(250))
                 }
@@ -119,11 +119,13 @@ actor DashboardApp {
         }
     }
 
-    private func refreshSlow() async {
+    /// Every second: bus counters and members; every 2 s the namespace list; every 5 s the
+    /// store's figures (on NATS these are JetStream API calls).
+    private func refreshSlow(round: Int) async {
         await send(.busMetrics(deployment.bus.metrics()))
-        await send(.namespaces(await deployment.namespaces()))
         model.killable = await deployment.killableMembers()
-        await send(.storeFigures(await deployment.storeFigures()))
+        if round % 2 == 0 { await send(.namespaces(await deployment.namespaces())) }
+        if round % 5 == 0 { await send(.storeFigures(await deployment.storeFigures())) }
         if model.view == .actors, let namespace = model.actorNamespace {
             await perform(.loadActors(namespace: namespace))
         }

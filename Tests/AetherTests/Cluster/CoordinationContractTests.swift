@@ -49,10 +49,18 @@ enum CoordinationContract {
             _ = try await backend.put("shards", value: Array("stale".utf8), fencedBy: "leader", revision: first)
         }
         #expect(try await backend.get("shards")?.value == Array("v1".utf8))
+        // An unconditional set; a peek sees what get sees (one server, nothing stale).
+        let released = try await backend.set("release.a", value: Array("r1".utf8))
+        #expect(released > map)
+        #expect(try await backend.set("release.a", value: Array("r2".utf8)) > released)
+        #expect(try await backend.peek("release.a")?.value == Array("r2".utf8))
+        #expect(try await backend.peek("shards")?.revision == (try await backend.get("shards"))?.revision)
+        #expect(try await backend.peek("missing") == nil)
         // Delete with CAS, then create again over the deletion.
         await expectConflict { try await backend.delete("leader", revision: first) }
         try await backend.delete("leader", revision: second)
         #expect(try await backend.get("leader") == nil)
+        #expect(try await backend.peek("leader") == nil, "a deleted key peeks as absent")
         let third = try await backend.create("leader", value: Array("b".utf8), ttl: nil)
         #expect(third > map)
         // TTL: an expired key is absent and can be created again.
