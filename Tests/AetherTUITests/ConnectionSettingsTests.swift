@@ -9,7 +9,10 @@ import Testing
 struct ConnectionSettingsTests {
     func home() throws -> String {
         let home = NSTemporaryDirectory() + "aether-home-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: home + "/.config/nats/context", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: home + "/.config/nats/context",
+            withIntermediateDirectories: true
+        )
         return home
     }
 
@@ -21,7 +24,11 @@ struct ConnectionSettingsTests {
     @Test("--server beats NATS_URL, which beats the selected context")
     func precedence() throws {
         let home = try home()
-        try #"{"url":"nats://ctx:4222"}"#.write(toFile: home + "/.config/nats/context/prod.json", atomically: true, encoding: .utf8)
+        try #"{"url":"nats://ctx:4222"}"#.write(
+            toFile: home + "/.config/nats/context/prod.json",
+            atomically: true,
+            encoding: .utf8
+        )
         try "prod\n".write(toFile: home + "/.config/nats/context.txt", atomically: true, encoding: .utf8)
         #expect(try ConnectionSettings().options(environment: [:], home: home)?.servers == ["nats://ctx:4222"])
         #expect(
@@ -29,8 +36,11 @@ struct ConnectionSettingsTests {
                 == ["nats://env:4222"]
         )
         #expect(
-            try ConnectionSettings(server: "nats://flag:4222").options(environment: ["NATS_URL": "nats://env:4222"], home: home)?
-                .servers == ["nats://flag:4222"]
+            try ConnectionSettings(server: "nats://flag:4222").options(
+                environment: ["NATS_URL": "nats://env:4222"],
+                home: home
+            )?
+            .servers == ["nats://flag:4222"]
         )
     }
 
@@ -50,9 +60,15 @@ struct ConnectionSettingsTests {
     func badContexts() throws {
         let home = try home()
         try "{not json".write(toFile: home + "/.config/nats/context/broken.json", atomically: true, encoding: .utf8)
-        #expect(throws: AetherError.self) { try ConnectionSettings(context: "nope").options(environment: [:], home: home) }
-        #expect(throws: AetherError.self) { try ConnectionSettings(context: "broken").options(environment: [:], home: home) }
-        #expect(throws: AetherError.self) { try ConnectionSettings(context: "../../etc/passwd").options(environment: [:], home: home) }
+        #expect(throws: AetherError.self) {
+            try ConnectionSettings(context: "nope").options(environment: [:], home: home)
+        }
+        #expect(throws: AetherError.self) {
+            try ConnectionSettings(context: "broken").options(environment: [:], home: home)
+        }
+        #expect(throws: AetherError.self) {
+            try ConnectionSettings(context: "../../etc/passwd").options(environment: [:], home: home)
+        }
     }
 
     @Test("credentials in a URL never reach the status line's label")

@@ -10,15 +10,19 @@ final class TmuxSession: Sendable {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
+        // Output goes to a file, read after exit: a pipe read can be interrupted by signals
+        // (EINTR), which Foundation's readDataToEndOfFile turns into a crash.
+        let output = NSTemporaryDirectory() + "aether-e2e-out-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let data = FileManager.default.contents(atPath: output) ?? Data()
         guard process.terminationStatus == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
         }

@@ -39,7 +39,9 @@ struct AetherBench: AsyncParsableCommand {
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
-                throw ValidationError("unknown group \(group); known: core, nats, store, replay, ping, tui, tui-process")
+                throw ValidationError(
+                    "unknown group \(group); known: core, nats, store, replay, ping, tui, tui-process"
+                )
             }
         }
     }

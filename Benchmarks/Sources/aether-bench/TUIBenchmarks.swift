@@ -25,7 +25,10 @@ enum TUIBenchmarks {
                                 eventType: "ItemAdded",
                                 actorID: "order-\(n % 50)",
                                 version: Int64(second * 100 + n + 1),
-                                data: ["sku": "sku-1002", "qty": 3, "price": 19.99, "note": "a long-ish note to fill the data column"],
+                                data: [
+                                    "sku": "sku-1002", "qty": 3, "price": 19.99,
+                                    "note": "a long-ish note to fill the data column",
+                                ],
                                 timestamp: Timestamp(seconds: t0.seconds + Int64(second))
                             )
                         )
@@ -48,7 +51,11 @@ enum TUIBenchmarks {
                 Cluster.View(
                     nodeID: "aether-top",
                     members: names.map {
-                        .init(info: Cluster.NodeInfo(id: $0, host: "host-\($0)", load: 120), status: .up, heartbeatAge: .milliseconds(200))
+                        .init(
+                            info: Cluster.NodeInfo(id: $0, host: "host-\($0)", load: 120),
+                            status: .up,
+                            heartbeatAge: .milliseconds(200)
+                        )
                     },
                     leader: "alpha",
                     term: 4242,
@@ -71,17 +78,41 @@ enum TUIBenchmarks {
             metrics.namespaces[namespace] = figures
         }
         _ = model.apply(.busMetrics(metrics))
-        _ = model.apply(.storeFigures(namespaces.map { StoreFigures(namespace: $0, actors: 5000, events: 1_000_000, bytes: 400_000_000, stream: "\($0)_events") }))
+        _ = model.apply(
+            .storeFigures(
+                namespaces.map {
+                    StoreFigures(
+                        namespace: $0,
+                        actors: 5000,
+                        events: 1_000_000,
+                        bytes: 400_000_000,
+                        stream: "\($0)_events"
+                    )
+                }
+            )
+        )
         var history: [Event] = []
         for version in 1...2000 {
             let type = version % 7 == 0 ? "OrderPaid" : "ItemAdded"
-            let data: JSONObject = ["sku": .string("sku-\(version % 9)"), "qty": .integer(Int64(version % 5)), "price": 9.99]
-            history.append(Event(eventType: type, actorID: "order-7", version: Int64(version), data: data, timestamp: t0))
+            let data: JSONObject = [
+                "sku": .string("sku-\(version % 9)"), "qty": .integer(Int64(version % 5)), "price": 9.99,
+            ]
+            history.append(
+                Event(eventType: type, actorID: "order-7", version: Int64(version), data: data, timestamp: t0)
+            )
         }
         let snapshots = stride(from: 10, through: 2000, by: 10).map {
             ActorSnapshot(actorID: "order-7", version: Int64($0), state: ["lines": .integer(Int64($0))])
         }
-        _ = model.apply(.history(namespace: namespaces[0], actorID: "order-7", events: history, snapshots: snapshots, reducer: .mergePatch))
+        _ = model.apply(
+            .history(
+                namespace: namespaces[0],
+                actorID: "order-7",
+                events: history,
+                snapshots: snapshots,
+                reducer: .mergePatch
+            )
+        )
         return model
     }
 
@@ -91,7 +122,11 @@ enum TUIBenchmarks {
         for view in ViewID.allCases {
             var model = base
             model.view = view
-            let result = await measureLatency("frame build 200×60, \(view.title) (full)", iterations: 2000 * scale, warmup: 200) { _ in
+            let result = await measureLatency(
+                "frame build 200×60, \(view.title) (full)",
+                iterations: 2000 * scale,
+                warmup: 200
+            ) { _ in
                 let canvas = Renderer.render(model)
                 precondition(canvas.width == 200)
             }
@@ -99,14 +134,21 @@ enum TUIBenchmarks {
         }
         var model = base
         var version: Int64 = 1_000_000
-        let result = await measureLatency("100 events applied + Streams frame", iterations: 1000 * scale, warmup: 100) { _ in
+        let result = await measureLatency("100 events applied + Streams frame", iterations: 1000 * scale, warmup: 100) {
+            _ in
             var batch: [DeliveredEvent] = []
             for n in 0..<100 {
                 version += 1
                 batch.append(
                     DeliveredEvent(
                         namespace: "tenant-\(n % 12).orders",
-                        event: Event(eventType: "ItemAdded", actorID: "order-\(n)", version: version, data: ["qty": 1], timestamp: t0)
+                        event: Event(
+                            eventType: "ItemAdded",
+                            actorID: "order-\(n)",
+                            version: version,
+                            data: ["qty": 1],
+                            timestamp: t0
+                        )
                     )
                 )
             }
@@ -131,7 +173,8 @@ enum TUIBenchmarks {
         // Fields after the command name (which may contain spaces) start after ") ".
         let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
         let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
+        let rss =
+            status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
             .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
         return ProcessSample(cpuTicks: ticks, rssKiB: rss)
     }
@@ -159,8 +202,14 @@ enum TUIBenchmarks {
     static func publish(_ client: NATSClient, rate: Int, total: Int, namespaces: [String]) async throws {
         let payloads = namespaces.map { namespace in
             (0..<64).map { n -> [UInt8] in
-                let event = Event(eventType: "ItemAdded", actorID: "order-\(n)", version: Int64(n + 1), data: ["sku": "sku-1002", "qty": 2, "price": 19.99])
-                return Array(#"{"node_id":"bench","namespace_id":"\#(namespace)","event":"#.utf8) + event.jsonBytes() + [UInt8(ascii: "}")]
+                let event = Event(
+                    eventType: "ItemAdded",
+                    actorID: "order-\(n)",
+                    version: Int64(n + 1),
+                    data: ["sku": "sku-1002", "qty": 2, "price": 19.99]
+                )
+                return Array(#"{"node_id":"bench","namespace_id":"\#(namespace)","event":"#.utf8) + event.jsonBytes()
+                    + [UInt8(ascii: "}")]
             }
         }
         let perSlice = max(1, rate / 100)
@@ -181,7 +230,9 @@ enum TUIBenchmarks {
 
     static func process(binary: String) async throws -> [String] {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return ["aether-top binary not found at \(binary): build it with swift build -c release --product aether-top"]
+            return [
+                "aether-top binary not found at \(binary): build it with swift build -c release --product aether-top"
+            ]
         }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
@@ -189,7 +240,13 @@ enum TUIBenchmarks {
         _ = try tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "60", "\(binary) --server \(server.url)"])
         defer { _ = try? tmux(["kill-session", "-t", session]) }
         try await Task.sleep(for: .seconds(3))
-        guard let pid = Int32(try tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard
+            let pid = Int32(
+                try tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+            )
+        else {
             return ["could not find the aether-top process"]
         }
         var lines: [String] = []

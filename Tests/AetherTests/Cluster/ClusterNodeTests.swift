@@ -95,11 +95,16 @@ struct ClusterNodeTests {
                 isSettled($0, live: ["a", "b", "c"], shardCount: 64)
             }
             #expect(views.filter(\.isLeader).count == 1)
-            #expect(views.allSatisfy { $0.members.filter { $0.status == .up }.count == 3 })
+            #expect(
+                views.allSatisfy { $0.members.filter { $0.status == .up || $0.status == .suspect }.count == 3 },
+                "every node knows all three as live members"
+            )
 
             // Stop the node that is not the leader and owns shards.
-            let leader = views.first(where: \.isLeader)!.nodeID
-            let stopping = views.first { !$0.isLeader && !$0.acting.isEmpty }!.nodeID
+            let leaderView = views.first { $0.isLeader }
+            let stoppingView = views.first { !$0.isLeader && !$0.acting.isEmpty }
+            let leader = try #require(leaderView).nodeID
+            let stopping = try #require(stoppingView).nodeID
             let index = cluster.nodes.firstIndex { $0.id == stopping }!
             runners[index].cancel()
             _ = try await runners[index].value
