@@ -226,6 +226,16 @@ extension Cluster {
                         }
                     }
                 }
+                // Freshness is checked on its own schedule: a tick blocked on a slow read (a
+                // server failing over) must not keep this node working on shards past staleAfter.
+                group.addTask { [tick = configuration.tick] in
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            await self.checkFreshness()
+                            try? await Task.sleep(for: tick)
+                        }
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -301,6 +311,11 @@ extension Cluster {
             if election.isLeader { await allocate() }
         }
 
+        private func checkFreshness() async {
+            guard !halted, !frozen, !configuration.observer else { return }
+            await executeOwnership(ownership.onTick(now: .now))
+        }
+
         private func readLease() async {
             do {
                 let entry = try await read(Self.leaseKey)
@@ -323,24 +338,25 @@ extension Cluster {
 
         private func readShardMap() async {
             do {
+                let issued = ContinuousClock.now
                 let entry = try await read(ShardMap.key)
                 if let entry, entry.revision == lastMapRevision, let current = ownership.map {
                     // Unchanged since the last read: only the read's freshness matters.
-                    await applyMap(current)
+                    await applyMap(current, readAt: issued)
                     return
                 }
                 let map = try entry.map { try JSONDecoder().decode(ShardMap.self, from: Data($0.value)) }
                 lastMapRevision = entry?.revision
-                await applyMap(map)
+                await applyMap(map, readAt: issued)
             } catch {
                 logger.debug("shard map not read", metadata: ["error": "\(error)"])
                 await executeOwnership(ownership.onTick(now: .now))
             }
         }
 
-        private func applyMap(_ map: ShardMap?) async {
+        private func applyMap(_ map: ShardMap?, readAt: ContinuousClock.Instant = .now) async {
             let before = ownership.map
-            let directives = ownership.onMapRead(map, now: .now)
+            let directives = ownership.onMapRead(map, now: readAt)
             if let after = ownership.map { emit(after.changes(since: before)) }
             await executeOwnership(directives)
         }

@@ -247,9 +247,10 @@ extension Cluster {
             self.staleAfter = staleAfter
         }
 
-        /// A map was read (or nil: the key does not exist yet).
+        /// A map was read (or nil: the key does not exist yet). `now` SHOULD be when the read
+        /// was issued, not when it returned: the map is at least that fresh.
         public mutating func onMapRead(_ read: ShardMap?, now: ContinuousClock.Instant) -> [Directive] {
-            lastRead = now
+            lastRead = max(lastRead ?? now, now)
             if let read, read.version >= (map?.version ?? 0) { map = read }
             return settle()
         }

@@ -135,6 +135,19 @@ struct ShardAllocationTests {
         #expect(ownership.onMapRead(nil, now: at(1100)) == [.acquired(Array(0..<16))], "an older map is kept")
     }
 
+    @Test("freshness counts from when a read was issued, and a late answer never makes it older")
+    func freshnessFromIssue() throws {
+        let allocator = Allocating()
+        let map = try #require(
+            allocator.next(from: .init(shardCount: 4), live: ["a"], releases: [:], term: 1, now: at(0))
+        )
+        let ownership = Owning(nodeID: "a", staleAfter: .seconds(1))
+        _ = ownership.onMapRead(map, now: at(500))
+        _ = ownership.onMapRead(map, now: at(100))  // a slow read issued earlier, answered now
+        #expect(ownership.onTick(now: at(1499)) == [])
+        #expect(ownership.onTick(now: at(1500)) == [.released([0, 1, 2, 3])])
+    }
+
     @Test("random joins, leaves, partitions and lagging readers never give one shard two acting nodes")
     func neverTwoOwners() throws {
         var generator = SplitMix(seed: 42)
