@@ -429,12 +429,33 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
             return js.directGetAll(stream: streamName, subject: subject, batchSize: configuration.readBatchSize)
         }
         let source = js.orderedConsumer(stream: streamName, filterSubjects: [subject])
+        let js = self.js
+        let stream = streamName
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
+                    // The consumer may be placed on a replica that has not applied the latest
+                    // writes yet, and then reports itself caught up too early. The stream leader's
+                    // last sequence for the subject (MSG.GET, fresh) says how far to read.
+                    let last = try await js.lastMessage(stream: stream, subject: subject)?.sequence
+                    guard let last else {
+                        continuation.finish()
+                        return
+                    }
                     for try await event in source {
                         switch event {
                         case .caughtUp:
+                            continue
+                        case .message(let message) where message.streamSequence >= last:
+                            continuation.yield(
+                                StoredMessage(
+                                    subject: message.subject,
+                                    sequence: message.streamSequence,
+                                    headers: message.headers,
+                                    data: message.data,
+                                    time: nil
+                                )
+                            )
                             continuation.finish()
                             return
                         case .message(let message):
