@@ -46,6 +46,13 @@ extension Cluster {
         private struct State {
             var entries: [String: Entry] = [:]
             var revision: UInt64 = 0
+
+            /// Stores `value` under the next revision and returns it.
+            mutating func write(_ key: String, _ value: [UInt8], expiresAt: ContinuousClock.Instant?) -> UInt64 {
+                revision += 1
+                entries[key] = Entry(value: value, revision: revision, expiresAt: expiresAt)
+                return revision
+            }
         }
 
         private let state = Mutex(State())
@@ -75,13 +82,7 @@ extension Cluster {
                 if let existing = live(state, key, at: instant) {
                     throw conflict(key, current: existing.revision, attempted: 0)
                 }
-                state.revision += 1
-                state.entries[key] = Entry(
-                    value: value,
-                    revision: state.revision,
-                    expiresAt: ttl.map { instant.advanced(by: $0) }
-                )
-                return state.revision
+                return state.write(key, value, expiresAt: ttl.map { instant.advanced(by: $0) })
             }
         }
 
@@ -92,13 +93,7 @@ extension Cluster {
                 guard current == revision, current != 0 else {
                     throw conflict(key, current: current, attempted: revision)
                 }
-                state.revision += 1
-                state.entries[key] = Entry(
-                    value: value,
-                    revision: state.revision,
-                    expiresAt: ttl.map { instant.advanced(by: $0) }
-                )
-                return state.revision
+                return state.write(key, value, expiresAt: ttl.map { instant.advanced(by: $0) })
             }
         }
 
@@ -119,9 +114,7 @@ extension Cluster {
 
         public func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
             state.withLock { state in
-                state.revision += 1
-                state.entries[key] = Entry(value: value, revision: state.revision, expiresAt: nil)
-                return state.revision
+                state.write(key, value, expiresAt: nil)
             }
         }
 
@@ -135,9 +128,7 @@ extension Cluster {
             return try state.withLock { state throws(AetherError) -> UInt64 in
                 let fence = live(state, fenceKey, at: instant)?.revision ?? 0
                 guard fence == fenceRevision else { throw conflict(fenceKey, current: fence, attempted: fenceRevision) }
-                state.revision += 1
-                state.entries[key] = Entry(value: value, revision: state.revision, expiresAt: nil)
-                return state.revision
+                return state.write(key, value, expiresAt: nil)
             }
         }
     }

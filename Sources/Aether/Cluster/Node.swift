@@ -319,7 +319,7 @@ extension Cluster {
         private func readLease() async {
             do {
                 let entry = try await read(Self.leaseKey)
-                let holder = entry.flatMap { try? JSONDecoder().decode(LeaseValue.self, from: Data($0.value)).nodeID }
+                let holder = entry.flatMap { LeaseValue.holder(of: $0.value) }
                 if let entry, let holder {
                     if lease?.revision != entry.revision { lease = (holder, entry.revision, .now) }
                 } else {
@@ -415,9 +415,7 @@ extension Cluster {
                         await execute(election.onAcquired(revision: revision, now: .now))
                     } catch {
                         let entry = try? await coordination.get(Self.leaseKey)
-                        let holder = entry.flatMap {
-                            try? JSONDecoder().decode(LeaseValue.self, from: Data($0.value)).nodeID
-                        }
+                        let holder = entry.flatMap { LeaseValue.holder(of: $0.value) }
                         await execute(election.onAcquireFailed(holder: holder, revision: entry?.revision, now: .now))
                     }
                 case .renew(let revision):
@@ -518,6 +516,10 @@ extension Cluster {
         var nodeID: String
         enum CodingKeys: String, CodingKey { case nodeID = "node_id" }
         var bytes: [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
+        /// The node named by a lease value, or nil when it is not one.
+        static func holder(of value: [UInt8]) -> String? {
+            try? JSONDecoder().decode(LeaseValue.self, from: Data(value)).nodeID
+        }
     }
 
     /// This library's version, as carried in heartbeats.
