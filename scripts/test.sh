@@ -47,5 +47,6 @@ echo "quick start output matches the Go original"
 
 echo "== tests"
 # One test at a time: the cluster and dashboard tests measure failover times against real
-# processes, and the machine has two cores.
-swift test --skip-build --disable-xctest --no-parallel
+# processes, and the machine has two cores. Output is line-buffered, so a log shows the test that
+# is running; a hard limit ends a hung run with that log instead of running into CI's own limit.
+timeout --kill-after=30s 30m stdbuf -oL -eL swift test --skip-build --disable-xctest --no-parallel

@@ -50,19 +50,10 @@ struct TestCertificates {
     }
 
     private static func run(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NATSError(
-                code: .tls,
-                message: "openssl \(arguments.first ?? "") failed with \(process.terminationStatus)"
-            )
+        do {
+            try ChildProcess.run("/usr/bin/openssl", arguments, directory: directory)
+        } catch {
+            throw NATSError(code: .tls, message: "openssl \(arguments.first ?? "") failed: \(error)")
         }
     }
 }

@@ -8,25 +8,10 @@ final class TmuxSession: Sendable {
 
     static var available: Bool { (try? run(["tmux", "-V"])) != nil }
 
+    /// Runs a command to its end (at most 60 s) and returns what it printed.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        // Output goes to a file, read after exit: a pipe read can be interrupted by signals
-        // (EINTR), which Foundation's readDataToEndOfFile turns into a crash.
-        let output = NSTemporaryDirectory() + "aether-e2e-out-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        process.waitUntilExit()
-        let data = FileManager.default.contents(atPath: output) ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
-        }
-        return String(decoding: data, as: UTF8.self)
+        try ChildProcess.run(arguments[0], Array(arguments.dropFirst()))
     }
 
     /// Starts a shell with a known prompt in a detached session of the given size.
@@ -255,21 +240,12 @@ struct EndToEndTests {
         }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
-        var members: [Process] = []
-        defer {
-            for member in members where member.isRunning {
-                member.terminate()
-                member.waitUntilExit()
-            }
-        }
+        var members: [ChildProcess] = []
+        defer { for member in members { member.terminate() } }
         for name in ["n1", "n2", "n3"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Binary.path!)
-            process.arguments = ["node", "--server", server.url, "--name", name, "--rate", "10"]
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            members.append(process)
+            members.append(
+                try ChildProcess(Binary.path!, ["node", "--server", server.url, "--name", name, "--rate", "10"])
+            )
         }
         let session = try TmuxSession(width: 120, height: 40)
         defer { session.kill() }
@@ -298,10 +274,8 @@ struct EndToEndTests {
         #expect(try TmuxSession.run([Binary.path!, "check", "leader", "--server", server.url]).hasPrefix("OK: leader"))
         #expect(try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url]).contains("OK: n1 up"))
         members[0].terminate()
-        members[0].waitUntilExit()
         // n1 left gracefully: still healthy. A killed member is not.
-        Foundation.kill(members[1].processIdentifier, SIGKILL)
-        members[1].waitUntilExit()
+        members[1].kill()
         #expect(throws: (any Error).self) {
             try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url])
         }

@@ -187,15 +187,7 @@ enum TUIBenchmarks {
     }
 
     static func tmux(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try ChildProcess.run("tmux", arguments)
     }
 
     /// Publishes `total` events at `rate` per second over `namespaces`, in 10 ms slices.
@@ -257,18 +249,12 @@ enum TUIBenchmarks {
         let load = Task { try await publish(client, rate: 10_000, total: 10_000 * 14, namespaces: namespaces) }
         try await Task.sleep(for: .seconds(2))
         // With PERF_OUT set, profile aether-top during the load (perf record -g).
-        var profiler: Process?
-        if let output = ProcessInfo.processInfo.environment["PERF_OUT"] {
-            let perf = Process()
-            perf.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            perf.arguments = ["timeout", "-s", "INT", "8", "perf", "record", "-g", "-p", "\(pid)", "-o", output]
-            perf.standardOutput = FileHandle.nullDevice
-            perf.standardError = FileHandle.nullDevice
-            try perf.run()
-            profiler = perf
+        let profiler = try ProcessInfo.processInfo.environment["PERF_OUT"].map { output in
+            try ChildProcess("perf", ["record", "-g", "-p", "\(pid)", "-o", output])
         }
         let busy = try await cpuPercent(pid: pid, over: 10)
-        profiler?.waitUntilExit()
+        profiler?.signal(SIGINT)
+        _ = profiler?.wait(timeout: .seconds(30))
         _ = try await load.value
         lines.append("aether-top at 10,000 events/s arriving, 200×60               CPU \(format3(busy))% of one core")
         try await Task.sleep(for: .seconds(2))

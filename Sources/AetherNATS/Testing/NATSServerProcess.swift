@@ -20,11 +20,11 @@ public final class NATSServerProcess: @unchecked Sendable {
     public let storeDirectory: String
     let arguments: [String]
     let workDirectory: String
-    private var process: Process
+    private var process: ChildProcess
 
     /// `nats://127.0.0.1:<port>`.
     public var url: String { "nats://127.0.0.1:\(clientPort)" }
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
     public var isRunning: Bool { process.isRunning }
 
     /// Where the nats-server binary is, or nil.
@@ -81,32 +81,21 @@ public final class NATSServerProcess: @unchecked Sendable {
         self.process = try Self.launch(arguments: arguments, log: "\(work)/server.log")
     }
 
-    private static func launch(arguments: [String], log: String) throws -> Process {
+    private static func launch(arguments: [String], log: String) throws -> ChildProcess {
         guard let binary else {
             throw NATSError(
                 code: .connectionFailed,
                 message: "nats-server not found: set NATS_SERVER_BIN or put it on PATH"
             )
         }
-        if !FileManager.default.fileExists(atPath: log) {
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        return try ChildProcess(binary, arguments, stdout: .file(log), stderr: .file(log))
     }
 
     /// Waits for the ports file (random ports) and then for `/healthz` to answer 200.
     func waitUntilReady(timeout: Duration = .seconds(40)) async throws {
         let deadline = ContinuousClock.now + timeout
         if clientPort == 0 {
-            let portsFile = "\(workDirectory)/nats-server_\(process.processIdentifier).ports"
+            let portsFile = "\(workDirectory)/nats-server_\(process.pid).ports"
             while true {
                 if let data = FileManager.default.contents(atPath: portsFile),
                     let ports = try? JSONDecoder().decode(PortsFile.self, from: data),
@@ -129,7 +118,7 @@ public final class NATSServerProcess: @unchecked Sendable {
         if !process.isRunning {
             throw NATSError(
                 code: .connectionFailed,
-                message: "nats-server \(name) exited (status \(process.terminationStatus)); log: \(logTail())"
+                message: "nats-server \(name) exited (\(process.termination.map { "\($0)" } ?? "?")); log: \(logTail())"
             )
         }
         if ContinuousClock.now > deadline {
@@ -155,13 +144,12 @@ public final class NATSServerProcess: @unchecked Sendable {
 
     /// Sends a signal.
     public func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// SIGKILL, then waits for the process to end.
     public func kill9() {
-        signal(SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     /// SIGSTOP: the server freezes, sockets stay open.
@@ -172,11 +160,7 @@ public final class NATSServerProcess: @unchecked Sendable {
     /// Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it.
     public func stop() {
         guard process.isRunning else { return }
-        signal(SIGCONT)
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill9() }
+        process.terminate(grace: .seconds(10))
     }
 
     /// Starts the server again on the same ports and store; waits until it is ready.
@@ -193,12 +177,6 @@ public final class NATSServerProcess: @unchecked Sendable {
     public func shutdown() {
         if process.isRunning { kill9() }
         try? FileManager.default.removeItem(atPath: workDirectory)
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
     }
 
     // MARK: helpers

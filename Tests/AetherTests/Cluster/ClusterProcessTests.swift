@@ -30,30 +30,22 @@ func monotonicNanoseconds() -> Int64 {
 final class NodeProcess: Sendable {
     let name: String
     let log: String
-    private let process: Process
+    private let process: ChildProcess
 
     init(name: String, url: String, log: String) throws {
         self.name = name
         self.log = log
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: AetherTopBinary.path!)
-        process.arguments = ["node", "--server", url, "--name", name, "--rate", "20", "--events-json"]
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        self.process = process
+        process = try ChildProcess(
+            AetherTopBinary.path!,
+            ["node", "--server", url, "--name", name, "--rate", "20", "--events-json"],
+            stdout: .file(log)
+        )
     }
 
-    func kill9() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() { process.kill() }
 
-    func terminate() {
-        Foundation.kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-    }
+    func terminate() { process.terminate() }
 
     /// The intervals during which this process acted on each shard (open ones end at `end`).
     func actingIntervals(end: Int64) throws -> [Int: [Range<Int64>]] {

@@ -1,0 +1,185 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A child process started with `posix_spawn` and reaped with `waitpid`, for tests, benchmarks
+/// and the test servers.
+///
+/// Foundation's `Process.waitUntilExit()` on Linux waits for a SIGCHLD-driven notification on a
+/// run loop; we saw it hang for good after the child had exited (a zombie nobody reaped), which
+/// stalled a whole CI run. This type asks the kernel directly: `waitpid` on the child's own pid.
+public final class ChildProcess: Sendable {
+    /// Where a standard stream goes.
+    public enum Output: Sendable {
+        case null
+        /// Appended to the file at this path (created if missing).
+        case file(String)
+    }
+
+    public let pid: pid_t
+    /// The exit status once reaped: `exited(code)` or `signalled(signal)`.
+    private let status = Mutex<Termination?>(nil)
+
+    public enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+
+        /// True for exit code 0.
+        public var succeeded: Bool { self == .exited(0) }
+    }
+
+    /// Starts `executable` (a path, or a name looked up on `PATH`) with `arguments`.
+    public init(
+        _ executable: String,
+        _ arguments: [String] = [],
+        environment: [String: String]? = nil,
+        directory: String? = nil,
+        stdout: Output = .null,
+        stderr: Output = .null
+    ) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for (fd, output) in [(Int32(1), stdout), (Int32(2), stderr)] {
+            switch output {
+            case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+            case .file(let path):
+                posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            }
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with default signal handling and an empty mask, whatever ours are.
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        // Glibc's addchdir file action is not visible to Swift: a shell changes directory first.
+        let (program, argv) =
+            directory.map { ("/bin/sh", ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments) }
+            ?? (executable, [executable] + arguments)
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var child: pid_t = 0
+        let result = withCStrings(argv) { argvPointers in
+            withCStrings(env) { envPointers in
+                posix_spawnp(&child, program, &actions, &attributes, argvPointers, envPointers)
+            }
+        }
+        guard result == 0 else {
+            throw NATSError(
+                code: .connectionFailed,
+                message: "could not start \(executable): \(String(cString: strerror(result)))"
+            )
+        }
+        pid = child
+    }
+
+    /// Runs a command to its end (at most `timeout`, then SIGKILL) and returns its standard
+    /// output. Throws when it fails or times out.
+    @discardableResult
+    public static func run(
+        _ executable: String,
+        _ arguments: [String] = [],
+        directory: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) throws -> String {
+        let output = NSTemporaryDirectory() + "aether-child-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let child = try ChildProcess(executable, arguments, directory: directory, stdout: .file(output))
+        guard let termination = child.wait(timeout: timeout) else {
+            child.kill()
+            throw NATSError(
+                code: .timeout,
+                message: "\(executable) \(arguments.first ?? "") did not end within \(timeout)"
+            )
+        }
+        guard termination.succeeded else {
+            throw NATSError(
+                code: .connectionFailed,
+                message: "\(executable) \(arguments.first ?? "") failed: \(termination)"
+            )
+        }
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// How the process ended, or nil while it runs (never blocks).
+    public var termination: Termination? {
+        status.withLock { status in
+            if status == nil { status = Self.reap(pid, options: WNOHANG) }
+            return status
+        }
+    }
+
+    public var isRunning: Bool { termination == nil }
+
+    /// Sends a signal (nothing once it has been reaped).
+    public func signal(_ signal: Int32) {
+        status.withLock { status in
+            if status == nil { _ = Foundation.kill(pid, signal) }
+        }
+    }
+
+    /// SIGKILL, then reaps it.
+    public func kill() {
+        signal(SIGKILL)
+        _ = wait(timeout: .seconds(30))
+    }
+
+    /// SIGTERM; SIGKILL if it is still there after `grace`. Reaps it.
+    public func terminate(grace: Duration = .seconds(10)) {
+        signal(SIGCONT)
+        signal(SIGTERM)
+        if wait(timeout: grace) == nil { kill() }
+    }
+
+    /// Waits for the end, at most `timeout`; nil if it is still running then.
+    public func wait(timeout: Duration) -> Termination? {
+        let deadline = ContinuousClock.now + timeout
+        var pause = 1_000 as useconds_t
+        while true {
+            if let termination { return termination }
+            if ContinuousClock.now >= deadline { return nil }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
+        }
+    }
+
+    deinit {
+        if isRunning {
+            _ = Foundation.kill(pid, SIGKILL)
+            _ = Self.reap(pid, options: 0)
+        }
+    }
+
+    private static func reap(_ pid: pid_t, options: Int32) -> Termination? {
+        var raw: Int32 = 0
+        while true {
+            let result = waitpid(pid, &raw, options)
+            if result == pid { break }
+            if result == -1 && errno == EINTR { continue }
+            // 0: still running. -1 (ECHILD): reaped elsewhere; report it as gone.
+            return result == 0 ? nil : .exited(-1)
+        }
+        let low = raw & 0x7f
+        return low == 0 ? .exited((raw >> 8) & 0xff) : .signalled(low)
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { for pointer in pointers { free(pointer) } }
+    return body(pointers)
+}
