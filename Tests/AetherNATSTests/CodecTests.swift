@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOTestUtils
 import Testing
@@ -221,5 +222,75 @@ struct CodecTests {
         let parsed = try NATSCredentials.Creds(text: creds)
         #expect(parsed.jwt == "eyJhbGciOiJlZDI1NTE5In0.payload.sig")
         #expect(parsed.keyPair.publicKey == pair.publicKey)
+    }
+}
+
+@Suite("Publish acks and identifiers")
+struct AckAndNUIDTests {
+    @Test(
+        "a publish ack is read from its bytes exactly as JSONDecoder reads it",
+        arguments: [
+            #"{"stream":"orders_events","seq":42}"#,
+            #"{"stream":"orders_events", "seq":7, "duplicate":true}"#,
+            #"{ "stream" : "s" , "domain" : "hub" , "seq" : 18446744073709551615 , "duplicate" : false }"#,
+            #"{"stream":"s","seq":3,"batch":"b1","count":2,"val":null}"#,
+        ]
+    )
+    func fastAck(_ json: String) throws {
+        let fast = try #require(PubAck(flatJSON: Array(json.utf8)))
+        #expect(fast == (try JSONDecoder().decode(PubAck.self, from: Data(json.utf8))))
+    }
+
+    @Test(
+        "anything but a plain ack is left to the full decoder",
+        arguments: [
+            #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"}}"#,
+            #"{"stream":"a\"b","seq":1}"#,
+            #"{"stream":"s"}"#,
+            #"{"seq":1}"#,
+            #"{"stream":"s","seq":-1}"#,
+            #"{"stream":"s","seq":1.5}"#,
+            #"{"stream":"s","seq":18446744073709551616}"#,
+            #"{"stream":"s","seq":"1"}"#,
+            #"{"stream":"s","seq":1} trailing"#,
+            #"{"stream":"s","seq":1"#,
+            "",
+        ]
+    )
+    func notFast(_ json: String) {
+        #expect(PubAck(flatJSON: Array(json.utf8)) == nil)
+    }
+
+    @Test("an error reply still becomes the mapped error")
+    func errorReply() {
+        let reply = NATSMessage(
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
+            headers: nil,
+            payload: ByteBuffer(
+                string: #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"}}"#
+            )
+        )
+        #expect(throws: NATSError.self) { try JetStream.decodeAck(reply, subject: "a.b") }
+        do {
+            _ = try JetStream.decodeAck(reply, subject: "a.b")
+        } catch let error as NATSError {
+            #expect(error.code == .wrongLastSequence)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("identifiers are unique, base62, 22 characters; request tokens 10")
+    func nuid() {
+        let ids = (0..<20_000).map { _ in NUID.next() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 22 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        let tokens = (0..<20_000).map { _ in NUID.token() }
+        #expect(Set(tokens).count == tokens.count)
+        #expect(tokens.allSatisfy { $0.utf8.count == 10 })
+        // Two generators' prefixes differ: ids made now do not share the prefix of a random one.
+        #expect(NUID.random(length: 22) != NUID.next())
     }
 }

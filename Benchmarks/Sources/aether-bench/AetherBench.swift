@@ -9,7 +9,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, replay, ping (PING/PONG only, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -28,6 +28,10 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await CoreBenchmarks.run(scale: scale) { print(line) }
             case "store":
                 for line in try await StoreBenchmarks.run(scale: scale) { print(line) }
+            case "save-pipelined":
+                for line in try await StoreBenchmarks.savePipelinedOnly(scale: scale) { print(line) }
+            case "bus":
+                for line in try await StoreBenchmarks.busOnly(scale: scale) { print(line) }
             case "replay":
                 for line in try await StoreBenchmarks.replayOnly() { print(line) }
             case "ping":
@@ -40,7 +44,7 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, replay, ping, tui, tui-process"
+                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process"
                 )
             }
         }

@@ -147,33 +147,7 @@ enum StoreBenchmarks {
         )
 
         // Pipelined: 64 concurrent savers over 1,000 actors.
-        let perWorker = 1_000 * scale
-        lines.append(
-            try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker)
-            {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for worker in 0..<64 {
-                        group.addTask {
-                            var versions: [Int: Int64] = [:]
-                            for index in 0..<perWorker {
-                                let actor = worker + 64 * (index % 15)  // distinct actors per worker
-                                let version = (versions[actor] ?? 0) + 1
-                                versions[actor] = version
-                                try await store.save(
-                                    Event(
-                                        eventType: "Tick",
-                                        actorID: "p-\(actor)",
-                                        version: version,
-                                        data: ["n": .integer(version)]
-                                    )
-                                )
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
-        )
+        lines.append(try await savePipelined(store, perWorker: 1_000 * scale))
 
         // Replay of 100,000 events of one actor, decoded.
         lines.append(
@@ -184,33 +158,93 @@ enum StoreBenchmarks {
         )
 
         // NATS bus: publish on one connection, receive on another.
-        var receiverOptions = NATSOptions(url: server.url)
+        lines.append(try await busThroughput(url: server.url, client: client, count: 200_000 * scale))
+        await client.close()
+        return lines
+    }
+
+    /// 64 concurrent savers, each over its own 15 actors (1,000 actors in all), warm caches.
+    static func savePipelined(_ store: JetStreamEventStore, perWorker: Int) async throws -> String {
+        try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        var versions: [Int: Int64] = [:]
+                        for index in 0..<perWorker {
+                            let actor = worker + 64 * (index % 15)  // distinct actors per worker
+                            var version = versions[actor] ?? 0
+                            if version == 0 { version = try await store.latestVersion(of: "p-\(actor)") + 1 }
+                            versions[actor] = version + 1
+                            try await store.save(
+                                Event(
+                                    eventType: "Tick",
+                                    actorID: "p-\(actor)",
+                                    version: version,
+                                    data: ["n": .integer(version)]
+                                )
+                            )
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Only the pipelined save, `rounds` times (for profiling it).
+    static func savePipelinedOnly(scale: Int, rounds: Int = 3) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-save")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "bench"))
+        var lines: [String] = []
+        for _ in 0..<rounds { lines.append(try await savePipelined(store, perWorker: 1_000 * scale)) }
+        await client.close()
+        return lines
+    }
+
+    /// Publishes `count` events on `client` and receives them on a second connection.
+    static func busThroughput(url: String, client: NATSClient, count: Int) async throws -> String {
+        var receiverOptions = NATSOptions(url: url)
         receiverOptions.subscriptionPendingLimit = 1_000_000
         let other = try await NATSClient.connect(receiverOptions)
+        defer { Task { await other.close() } }
         let sender = NATSEventBus(client: client, nodeID: "sender")
         let receiver = NATSEventBus(client: other, nodeID: "receiver")
-        let count = 200_000 * scale
         let subscription = try await receiver.subscribe(
             "bench",
             filter: nil,
             options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
         )
         let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
-        lines.append(
-            try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
-                async let received: Int = {
-                    var seen = 0
-                    while seen < count, await subscription.next() != nil { seen += 1 }
-                    return seen
-                }()
-                for _ in 0..<count { try await sender.publish(event, to: "bench") }
-                try await client.flush(timeout: .seconds(60))
-                let seen = await received
-                precondition(seen == count, "received \(seen) of \(count)")
-            }
-        )
-        await other.close()
+        return try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
+            async let received: Int = {
+                var seen = 0
+                while seen < count {
+                    let batch = await subscription.nextBatch(max: 1_000)
+                    if batch.isEmpty { break }
+                    seen += batch.count
+                }
+                return seen
+            }()
+            for _ in 0..<count { try await sender.publish(event, to: "bench") }
+            try await client.flush(timeout: .seconds(60))
+            let seen = await received
+            precondition(seen == count, "received \(seen) of \(count)")
+        }
+    }
+
+    /// Only the bus, `rounds` times (for profiling it).
+    static func busOnly(scale: Int, rounds: Int = 3) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-bus")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        var lines: [String] = []
+        for _ in 0..<rounds {
+            lines.append(try await busThroughput(url: server.url, client: client, count: 200_000 * scale))
+        }
         await client.close()
         return lines
+
     }
 }

@@ -369,7 +369,7 @@ public final class NATSClient: Sendable {
         if let headers { try headers.validate() }
         let timeout = timeout ?? options.requestTimeout
         let prefix = try ensureMux()
-        let token = NUID.next(length: 10)
+        let token = NUID.token()
         let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
             self.failRequest(
                 token: token,

@@ -36,7 +36,7 @@ extension JetStream {
             )
         }
         for message in messages { try Subject.validatePublish(message.subject) }
-        let id = batchID ?? NUID.next(length: 22)
+        let id = batchID ?? NUID.next()
         let inbox = client.newInbox()
         let replies = try client.subscribeNoWait(to: inbox)
         defer { replies.unsubscribe() }

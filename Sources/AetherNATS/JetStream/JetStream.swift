@@ -202,6 +202,7 @@ public struct JetStream: Sendable {
     }
 
     static func decodeAck(_ reply: NATSMessage, subject: String) throws -> PubAck {
+        if let ack = PubAck(flatJSON: reply.payload.readableBytesView) { return ack }
         let data = Data(reply.payload.readableBytesView)
         if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data), let apiError = envelope.error {
             throw mapAPIError(apiError, context: "publish to \(Subject.describe(subject))")

@@ -139,6 +139,128 @@ public struct PubAck: Sendable, Equatable, Codable {
     }
 }
 
+extension PubAck {
+    /// Reads the ack the server sends on every publish, `{"stream":"S","seq":N}` with optional
+    /// `duplicate`, `batch`, `count` (and fields it does not need, like `domain`), straight from
+    /// the bytes: the hot path of every save. Returns nil for anything else, an error reply
+    /// included (a nested value, an escaped string, a missing field); the caller then decodes
+    /// the reply in full.
+    init?(flatJSON bytes: some Collection<UInt8>) {
+        var stream: String?
+        var sequence: UInt64?
+        var duplicate = false
+        var batch: String?
+        var count: Int?
+        var scanner = FlatJSONScanner(Array(bytes))
+        guard scanner.take(UInt8(ascii: "{")) else { return nil }
+        if !scanner.take(UInt8(ascii: "}")) {
+            repeat {
+                guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")), let value = scanner.scalar() else {
+                    return nil
+                }
+                switch (key, value) {
+                case ("stream", .string(let text)): stream = text
+                case ("seq", .integer(let number)): sequence = number
+                case ("duplicate", .bool(let flag)): duplicate = flag
+                case ("batch", .string(let text)): batch = text
+                case ("count", .integer(let number)): count = Int(exactly: number)
+                case ("stream", _), ("seq", _), ("duplicate", _), ("batch", _), ("count", _): return nil
+                default: break
+                }
+            } while scanner.take(UInt8(ascii: ","))
+            guard scanner.take(UInt8(ascii: "}")) else { return nil }
+        }
+        guard scanner.atEnd, let stream, let sequence else { return nil }
+        self.stream = stream
+        self.sequence = sequence
+        self.duplicate = duplicate
+        self.batch = batch
+        self.count = count
+    }
+}
+
+/// Scans one flat JSON object of strings without escapes, unsigned integers, booleans and null.
+struct FlatJSONScanner {
+    enum Scalar {
+        case string(String)
+        case integer(UInt64)
+        case bool(Bool)
+        case null
+    }
+
+    private let bytes: [UInt8]
+    private var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool {
+        mutating get {
+            skipSpace()
+            return index == bytes.count
+        }
+    }
+
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// A string without escapes, or nil.
+    mutating func string() -> String? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                defer { index += 1 }
+                return String(decoding: bytes[start..<index], as: UTF8.self)
+            case UInt8(ascii: "\\"), 0..<0x20: return nil
+            default: index += 1
+            }
+        }
+        return nil
+    }
+
+    mutating func scalar() -> Scalar? {
+        skipSpace()
+        guard index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return string().map(Scalar.string)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            var value: UInt64 = 0
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowB) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
+                if overflowA || overflowB { return nil }
+                value = sum
+                index += 1
+            }
+            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+                return nil
+            }
+            return .integer(value)
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
+        default: return nil
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = word.withUTF8Buffer { Array($0) == Array(bytes[index..<index + count]) }
+        if matches { index += count }
+        return matches
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+}
+
 /// A message read back from a stream.
 public struct StoredMessage: Sendable, Equatable {
     public var subject: String

@@ -141,7 +141,7 @@ extension JetStream {
                         let policy: DeliverPolicy = lastStreamSequence.map { .byStartSequence($0 + 1) } ?? deliverPolicy
                         let inbox = client.newInbox()
                         let subscription = try client.subscribeNoWait(to: inbox)
-                        let name = "oc_" + NUID.next(length: 16)
+                        let name = "oc_" + NUID.random(length: 16)
                         let created: ConsumerInfoReply
                         do {
                             created = try await createOrderedConsumer(
