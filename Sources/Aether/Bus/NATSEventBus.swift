@@ -178,11 +178,11 @@ public final class NATSEventBus: EventBus, EventStoredSink {
 
     private func receive(_ message: NATSMessage, into bus: LocalEventBus) async {
         let namespace = String(message.subject.dropFirst(subjectPrefix.count + 1))
-        guard let envelope = try? JSONValue.parse(message.payload.readableBytesView),
-            let node = envelope["node_id"]?.stringValue,
-            envelope["namespace_id"]?.stringValue == namespace,
-            let eventJSON = envelope["event"],
-            let event = try? Event(json: eventJSON)
+        guard let envelope = Self.envelope(message.payload.readableBytesView),
+            let node = envelope.node,
+            envelope.namespace == namespace,
+            let eventMembers = envelope.event,
+            let event = try? Event(members: eventMembers)
         else {
             state.withLock { $0.counters[namespace, default: NamespaceMetrics()].decodeErrors += 1 }
             exporter.count(.decodeErrors, namespace: namespace)
@@ -193,6 +193,39 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         state.withLock { $0.counters[namespace, default: NamespaceMetrics()].received += 1 }
         exporter.count(.received, namespace: namespace)
         await bus.deliver(event, to: namespace, countAs: .forwarded)
+    }
+
+    /// The envelope's fields, read in one pass without building dictionaries; nil when the
+    /// bytes are not a JSON object. A field of the wrong type is left nil.
+    static func envelope(
+        _ bytes: some Collection<UInt8>
+    ) -> (node: String?, namespace: String?, event: JSONParser.Members?)? {
+        func read(_ buffer: UnsafeBufferPointer<UInt8>) -> (String?, String?, JSONParser.Members?)? {
+            var parser = JSONParser(bytes: buffer)
+            guard parser.nextValueByte() == UInt8(ascii: "{") else { return nil }
+            var node: String?
+            var namespace: String?
+            var event: JSONParser.Members?
+            do {
+                try parser.visitMembers { (key, parser) throws(JSONParseError) in
+                    switch key {
+                    case "event" where parser.nextValueByte() == UInt8(ascii: "{"):
+                        event = try parser.parseMembers()
+                    case "node_id": node = try parser.parseNextValue().stringValue
+                    case "namespace_id": namespace = try parser.parseNextValue().stringValue
+                    default:
+                        if key == "event" { event = nil }
+                        _ = try parser.parseNextValue()
+                    }
+                }
+                try parser.finishDocument()
+            } catch {
+                return nil
+            }
+            return (node, namespace, event)
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(read) { return result }
+        return Array(bytes).withUnsafeBufferPointer(read)
     }
 
     // MARK: metrics

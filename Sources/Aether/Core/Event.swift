@@ -110,13 +110,42 @@ extension Event {
     /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
     ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
     public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
-        let value: JSONValue
+        let parsed: Result<JSONParser.Members?, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try Self.members(of: buffer) }
+        }
+        let members: JSONParser.Members?
         do {
-            value = try JSONValue.parse(bytes)
+            if let parsed {
+                members = try parsed.get()
+            } else {
+                members = try Array(bytes).withUnsafeBufferPointer { buffer in
+                    Result { () throws(JSONParseError) in try Self.members(of: buffer) }
+                }.get()
+            }
         } catch {
             throw AetherError.invalidJSON(error, what: "event")
         }
-        try self.init(json: value)
+        guard let members else {
+            // Not an object: let the general path name what it is.
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(bytes)
+            } catch {
+                throw AetherError.invalidJSON(error, what: "event")
+            }
+            try self.init(json: value)
+            return
+        }
+        try self.init(fields: FieldReader(members: members, what: "event"))
+    }
+
+    /// The members of a document that is one object, or nil when it is not an object.
+    private static func members(of buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONParser.Members? {
+        var parser = JSONParser(bytes: buffer)
+        guard parser.nextValueByte() == UInt8(ascii: "{") else { return nil }
+        let members = try parser.parseMembers()
+        try parser.finishDocument()
+        return members
     }
 
     /// Decodes an event from a parsed JSON value.
@@ -125,7 +154,16 @@ extension Event {
         guard let object = value.objectValue else {
             throw AetherError(code: .undecodable, message: "event JSON is \(value.typeName), expected an object")
         }
-        let fields = FieldReader(object: object, what: "event")
+        try self.init(fields: FieldReader(object: object, what: "event"))
+    }
+
+    /// Decodes an event from the members of its JSON object (as a bus envelope's `event`).
+    /// - Throws: `AetherError` with code `.undecodable` naming the missing or mistyped field.
+    init(members: JSONParser.Members) throws(AetherError) {
+        try self.init(fields: FieldReader(members: members, what: "event"))
+    }
+
+    private init(fields: FieldReader) throws(AetherError) {
         id = try fields.string("id")
         eventType = try fields.string("eventType")
         actorID = try fields.string("actorId")
@@ -162,8 +200,26 @@ extension Event: Codable {
 
 /// Reads typed fields out of a JSON object, naming the field in every error.
 struct FieldReader {
-    let object: JSONObject
+    private let members: JSONParser.Members
     let what: String
+
+    init(object: JSONObject, what: String) {
+        self.members = object.map { ($0.key, $0.value) }
+        self.what = what
+    }
+
+    /// Members in document order; for a repeated key the last one counts, as in a parsed object.
+    init(members: JSONParser.Members, what: String) {
+        self.members = members
+        self.what = what
+    }
+
+    private var object: Lookup { Lookup(members: members) }
+
+    struct Lookup {
+        let members: JSONParser.Members
+        subscript(key: String) -> JSONValue? { members.last { $0.key == key }?.value }
+    }
 
     func string(_ key: String) throws(AetherError) -> String {
         guard let value = object[key] else { throw missing(key) }

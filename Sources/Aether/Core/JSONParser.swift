@@ -385,3 +385,92 @@ extension JSONParseError {
         return JSONParseError(message: message, offset: offset, line: line, column: offset - lineStart + 1)
     }
 }
+
+// MARK: objects without a dictionary
+
+extension JSONParser {
+    /// The object's members in order (a repeated key appears twice, the last one counts), read
+    /// without building a dictionary: for the fixed-shape objects on hot paths (an event, a bus
+    /// envelope), where hashing every key cost more than reading the values.
+    typealias Members = [(key: String, value: JSONValue)]
+
+    /// The first byte of the next value after whitespace, or nil at the end.
+    mutating func nextValueByte() -> UInt8? {
+        skipWhitespace()
+        return peek()
+    }
+
+    /// Parses the value at the current position.
+    mutating func parseNextValue() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        return try parseValue()
+    }
+
+    /// Fails unless only whitespace is left.
+    mutating func finishDocument() throws(JSONParseError) {
+        skipWhitespace()
+        if index < bytes.count {
+            throw error("unexpected \(describe(bytes[index])) after the JSON value")
+        }
+    }
+
+    /// Parses the object at the current position (the caller checked for `{`), handing each key
+    /// to `visit` with the parser positioned at its value; `visit` must parse that value.
+    mutating func visitMembers(
+        _ visit: (String, inout JSONParser) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        skipWhitespace()
+        try enter()
+        index += 1  // {
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else {
+                throw error(
+                    index < bytes.count
+                        ? "expected a string key, found \(describe(bytes[index]))"
+                        : "unexpected end of input, expected a key"
+                )
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard peek() == UInt8(ascii: ":") else {
+                throw error(
+                    index < bytes.count
+                        ? "expected ':' after key \"\(key)\", found \(describe(bytes[index]))"
+                        : "unexpected end of input, expected ':'"
+                )
+            }
+            index += 1
+            skipWhitespace()
+            try visit(key, &self)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input, expected ',' or '}'") }
+            switch bytes[index] {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                depth -= 1
+                return
+            default:
+                throw error("expected ',' or '}' in object, found \(describe(bytes[index]))")
+            }
+        }
+    }
+
+    /// The members of the object at the current position (the caller checked for `{`).
+    mutating func parseMembers() throws(JSONParseError) -> Members {
+        var members: Members = []
+        members.reserveCapacity(8)
+        try visitMembers { (key, parser) throws(JSONParseError) in
+            members.append((key, try parser.parseValue()))
+        }
+        return members
+    }
+}

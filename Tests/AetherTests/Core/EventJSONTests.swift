@@ -96,4 +96,43 @@ struct EventJSONTests {
             "\(error)".contains(fragment)
         }
     }
+
+    @Test(
+        "reading an event's members directly agrees with reading a parsed object",
+        arguments: [
+            #"{"id":"x","eventType":"T","actorId":"a","version":1,"data":{"n":1,"nested":{"k":[1,2.5,null]}},"timestamp":"2026-01-08T18:31:00Z"}"#,
+            #"  { "timestamp" : "2026-01-08T18:31:00.123456789Z" , "version" : 7 , "actorId" : "a.b c" , "eventType" : "T" , "id" : "x" , "data" : null }  "#,
+            #"{"id":"x","id":"y","eventType":"T","actorId":"a","version":1,"version":2,"timestamp":"2026-01-08T18:31:00Z","extra":[{}]}"#,
+            #"{"id":"x","eventType":"T","actorId":"a","commandId":"c","version":1.0,"metadata":{"m":"v"},"timestamp":"2026-01-08T18:31:00Z"}"#,
+        ]
+    )
+    func directDecodeAgrees(_ text: String) throws {
+        let direct = try Event(jsonBytes: Array(text.utf8))
+        let general = try Event(json: JSONValue.parse(text))
+        #expect(direct == general)
+    }
+
+    @Test("a bus envelope is read in one pass; wrong shapes give nil, never a crash")
+    func envelope() throws {
+        let event = #"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"2026-01-08T18:31:00Z"}"#
+        let good = try #require(
+            NATSEventBus.envelope(Array(#"{"node_id":"n1","namespace_id":"orders","event":\#(event)}"#.utf8))
+        )
+        #expect(good.node == "n1")
+        #expect(good.namespace == "orders")
+        #expect(try Event(members: #require(good.event)) == Event(jsonBytes: Array(event.utf8)))
+
+        let mistyped = try #require(
+            NATSEventBus.envelope(Array(#"{"node_id":1,"namespace_id":null,"event":"x"}"#.utf8))
+        )
+        #expect(mistyped.node == nil && mistyped.namespace == nil && mistyped.event == nil)
+        // A later non-object "event" replaces an earlier object, as the last key wins.
+        let replaced = try #require(
+            NATSEventBus.envelope(Array(#"{"event":\#(event),"event":[1]}"#.utf8))
+        )
+        #expect(replaced.event == nil)
+        for bad in [#"[1]"#, #"{"node_id":"n1""#, #"{"node_id":"n1"} x"#, "", "\u{FF}\u{FE}"] {
+            #expect(NATSEventBus.envelope(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
 }
