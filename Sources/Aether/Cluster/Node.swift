@@ -203,6 +203,42 @@ extension Cluster {
             await execute(election.onResign(now: .now))
         }
 
+        /// How often an observer reads the lease and the shard map for now: the configured
+        /// `tick` unless `observe(every:)` set another. Members always use `tick`.
+        private var observationInterval: Duration?
+        private var tickInterval: Duration { observationInterval ?? configuration.tick }
+
+        /// For an observer: read the lease and the shard map every `interval` from now on, or
+        /// every configured `tick` again with nil. A dashboard watches slowly while idle and
+        /// closely during a failover drill. Ignored by members, whose timings are part of the
+        /// cluster's safety rules.
+        public func observe(every interval: Duration?) {
+            guard configuration.observer else { return }
+            observationInterval = interval
+            observerPause?.cancel()
+        }
+
+        /// An observer's pause between ticks, cut short when `observe(every:)` is called.
+        private var observerPause: Task<Void, Never>?
+
+        /// Sleeps one tick interval; an observer also wakes when `observe(every:)` is called,
+        /// so a drill's close watch starts at once, not after the idle interval.
+        private func pauseBetweenTicks() async {
+            let interval = tickInterval
+            guard configuration.observer else {
+                try? await Task.sleep(for: interval)
+                return
+            }
+            let pause = Task<Void, Never> { try? await Task.sleep(for: interval) }
+            observerPause = pause
+            await withTaskCancellationHandler {
+                await pause.value
+            } onCancel: {
+                pause.cancel()
+            }
+            observerPause = nil
+        }
+
         /// Asks `node` (over discovery) to resign; it does so if it leads.
         public func requestResign(of node: String) async throws {
             try await discovery.publish(.resign(node))
@@ -218,21 +254,24 @@ extension Cluster {
                         await self.receive(message)
                     }
                 }
-                group.addTask { [tick = configuration.tick] in
+                group.addTask {
                     await cancelWhenGracefulShutdown {
                         while !Task.isCancelled {
                             await self.tick()
-                            try? await Task.sleep(for: tick)
+                            await self.pauseBetweenTicks()
                         }
                     }
                 }
                 // Freshness is checked on its own schedule: a tick blocked on a slow read (a
                 // server failing over) must not keep this node working on shards past staleAfter.
-                group.addTask { [tick = configuration.tick] in
-                    await cancelWhenGracefulShutdown {
-                        while !Task.isCancelled {
-                            await self.checkFreshness()
-                            try? await Task.sleep(for: tick)
+                // An observer owns nothing, so it has nothing to check.
+                if !configuration.observer {
+                    group.addTask { [tick = configuration.tick] in
+                        await cancelWhenGracefulShutdown {
+                            while !Task.isCancelled {
+                                await self.checkFreshness()
+                                try? await Task.sleep(for: tick)
+                            }
                         }
                     }
                 }

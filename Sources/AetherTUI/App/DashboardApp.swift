@@ -16,6 +16,9 @@ actor DashboardApp {
     /// Frames built (for the benchmark and tests).
     private(set) var framesBuilt = 0
     private var present: @Sendable (Canvas) -> Void = { _ in }
+    /// Signalled when something changed: the frame loop sleeps until then, not on a timer.
+    nonisolated let changes: AsyncStream<Void>
+    private let changed: AsyncStream<Void>.Continuation
 
     init(deployment: any Deployment, settings: DashboardSettings, width: Int = 80, height: Int = 24) {
         self.deployment = deployment
@@ -23,6 +26,7 @@ actor DashboardApp {
         model.width = width
         model.height = height
         self.model = model
+        (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Applies an input and performs the effects it asks for.
@@ -30,6 +34,7 @@ actor DashboardApp {
         if case .tick = input { drainIncoming() }
         let effects = model.apply(input)
         dirty = true
+        changed.yield()
         for effect in effects { await perform(effect) }
     }
 
@@ -38,14 +43,19 @@ actor DashboardApp {
     func setPresenter(_ presenter: @escaping @Sendable (Canvas) -> Void) { present = presenter }
 
     /// Builds and presents a frame when something changed and the last one is ≥ 50 ms old.
-    func frameIfDue(force: Bool = false) {
+    /// Returns how long to wait before a frame is due when one is wanted but too early.
+    @discardableResult
+    func frameIfDue(force: Bool = false) -> Duration? {
         let now = ContinuousClock.now
-        guard force || (dirty && lastFrameAt.duration(to: now) >= .milliseconds(50)) else { return }
+        let since = lastFrameAt.duration(to: now)
+        if !force, dirty, since < .milliseconds(50) { return .milliseconds(50) - since }
+        guard force || dirty else { return nil }
         drainIncoming()
         dirty = false
         lastFrameAt = now
         framesBuilt += 1
         present(Renderer.render(model))
+        return nil
     }
 
     func render() -> Canvas {
@@ -293,10 +303,11 @@ public enum DashboardRunner {
                 }
             }
             group.addTask {
-                while !Task.isCancelled {
-                    await app.frameIfDue()
+                // Frames follow changes (feeds, keys), at most one per 50 ms; nothing wakes
+                // this loop while nothing changes.
+                for await _ in app.changes {
+                    while let wait = await app.frameIfDue() { try? await Task.sleep(for: wait) }
                     if await app.isQuitting { return }
-                    try? await Task.sleep(for: .milliseconds(50))
                 }
             }
             group.addTask {

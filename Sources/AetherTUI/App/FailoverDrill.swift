@@ -31,6 +31,7 @@ struct FailoverDrill: Sendable {
         switch method {
         case .resign(_, let term), .kill(_, let term): oldTerm = term
         }
+        await deployment.cluster.observe(every: DashboardObserver.drillTick)
         var lastCanaryBefore: ContinuousClock.Instant? = try? await canary() ? .now : nil
 
         let requestAt = ContinuousClock.now
@@ -99,6 +100,7 @@ struct FailoverDrill: Sendable {
             if allOwnedAt != nil, steps.contains(where: { $0.step.hasPrefix("first successful canary") }) { break }
             try? await Task.sleep(for: poll)
         }
+        await deployment.cluster.observe(every: nil)
         if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
         // The old leader stops leading when asked (or killed); the cluster has none until the next.
         let leaderless = newLeaderAt.map { milliseconds(requestAt.duration(to: $0)) } ?? milliseconds(timeout)

@@ -124,6 +124,39 @@ struct ClusterNodeTests {
         #expect(ledger.violations == [])
     }
 
+    @Test("an observer reads at its own interval; observe(every:) takes effect at once, even mid-pause")
+    func observerInterval() async throws {
+        let cluster = try InMemoryCluster()
+        var slow = Cluster.Node.Configuration.fast(nodeID: "watcher")
+        slow.observer = true
+        slow.shardCount = 64
+        slow.tick = .seconds(3600)  // one read at start, then (without observe(every:)) none for an hour
+        let observer = try Cluster.Node(
+            configuration: slow,
+            coordination: cluster.coordination,
+            discovery: cluster.discovery
+        )
+        let watcher = Task { try await observer.run() }
+        let runners = cluster.nodes.map { node in Task { try await node.run() } }
+        let views = try await cluster.waitUntil("one leader and a settled map") {
+            isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+        }
+        let leader = try #require(views.first { $0.isLeader }).nodeID
+        // Its only read came before any election (members wait two heartbeat rounds).
+        #expect(await observer.view().leader == nil)
+        await observer.observe(every: .milliseconds(20))
+        let seen = try await withDeadline(5, "the observer sees the leader after observe(every:)") {
+            while true {
+                let view = await observer.view()
+                if view.leader == leader, view.shardMap?.isSettled == true { return view }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        #expect(seen.isLeader == false && seen.acting.isEmpty, "an observer never leads or owns")
+        for runner in runners + [watcher] { runner.cancel() }
+        for runner in runners + [watcher] { _ = try? await runner.value }
+    }
+
     @Test("a resigned leader hands the lease on within a second and sits out the next round")
     func resign() async throws {
         let cluster = try InMemoryCluster()
