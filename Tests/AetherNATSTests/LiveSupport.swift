@@ -46,30 +46,6 @@ enum Live {
     }
 }
 
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "deadline exceeded waiting for \(what)" }
-}
-
-/// Runs `body`, failing with `DeadlineExceeded` if it takes longer than `seconds`. The deadline
-/// only bounds a failing test.
-func withDeadline<T: Sendable>(
-    _ seconds: Double = 10,
-    _ what: String,
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded(what: what) }
-        return value
-    }
-}
-
 /// Reads `count` messages (failing after a deadline).
 func take(_ count: Int, from subscription: NATSSubscription, within seconds: Double = 10) async throws -> [NATSMessage]
 {

@@ -259,6 +259,8 @@ struct DashboardModelTests {
         let text = Renderer.render(model).text
         #expect(text.contains("leaderless 140 ms"))
         #expect(text.contains("+1.0s  new leader bravo (term 43)"))
+        // Offsets count from the request, as the report's do, whatever the model's clock said.
+        #expect(text.contains("+0ms  resign request sent to alpha"))
     }
 
     @Test("a lost connection shows a banner until it is back")

@@ -90,49 +90,9 @@ struct JSONParser {
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
-        index += 1  // {
         var members = JSONObject()
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else {
-                throw error(
-                    index < bytes.count
-                        ? "expected a string key, found \(describe(bytes[index]))"
-                        : "unexpected end of input, expected a key"
-                )
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else {
-                throw error(
-                    index < bytes.count
-                        ? "expected ':' after key \"\(key)\", found \(describe(bytes[index]))"
-                        : "unexpected end of input, expected ':'"
-                )
-            }
-            index += 1
-            skipWhitespace()
-            members[key] = try parseValue()
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input, expected ',' or '}'") }
-            switch bytes[index] {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(members)
-            default:
-                throw error("expected ',' or '}' in object, found \(describe(bytes[index]))")
-            }
-        }
+        try visitMembers { (key, parser) throws(JSONParseError) in members[key] = try parser.parseValue() }
+        return .object(members)
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {

@@ -102,8 +102,10 @@ enum OverlayView {
         }
         canvas.box(box, title: "Failover drill: \(verb)", style: .warn)
         let inner = box.inner
+        // Offsets count from the first step (the request), as the JSON report's do.
+        let origin = drill.steps.first?.at ?? drill.startedAt
         for (row, step) in drill.steps.prefix(inner.height - 3).enumerated() {
-            let offset = drill.startedAt.duration(to: step.at)
+            let offset = origin.duration(to: step.at)
             canvas.put(
                 Canvas.pad("+" + Summary.duration(offset), 9, right: true) + "  " + step.name,
                 in: inner,

@@ -1,3 +1,4 @@
+import AetherNATS
 import Synchronization
 import Testing
 
