@@ -208,7 +208,6 @@ enum StoreBenchmarks {
         var receiverOptions = NATSOptions(url: url)
         receiverOptions.subscriptionPendingLimit = 1_000_000
         let other = try await NATSClient.connect(receiverOptions)
-        defer { Task { await other.close() } }
         let sender = NATSEventBus(client: client, nodeID: "sender")
         let receiver = NATSEventBus(client: other, nodeID: "receiver")
         let subscription = try await receiver.subscribe(
@@ -217,7 +216,7 @@ enum StoreBenchmarks {
             options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
         )
         let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
-        return try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
+        let line = try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
             async let received: Int = {
                 var seen = 0
                 while seen < count {
@@ -232,6 +231,8 @@ enum StoreBenchmarks {
             let seen = await received
             precondition(seen == count, "received \(seen) of \(count)")
         }
+        await other.close()
+        return line
     }
 
     /// Only the bus, `rounds` times (for profiling it).

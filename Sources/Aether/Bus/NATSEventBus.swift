@@ -200,32 +200,27 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     static func envelope(
         _ bytes: some Collection<UInt8>
     ) -> (node: String?, namespace: String?, event: JSONParser.Members?)? {
-        func read(_ buffer: UnsafeBufferPointer<UInt8>) -> (String?, String?, JSONParser.Members?)? {
-            var parser = JSONParser(bytes: buffer)
+        let envelope = try? JSONParser.parsing(bytes) {
+            parser throws(JSONParseError) -> (node: String?, namespace: String?, event: JSONParser.Members?)? in
             guard parser.nextValueByte() == UInt8(ascii: "{") else { return nil }
             var node: String?
             var namespace: String?
             var event: JSONParser.Members?
-            do {
-                try parser.visitMembers { (key, parser) throws(JSONParseError) in
-                    switch key {
-                    case "event" where parser.nextValueByte() == UInt8(ascii: "{"):
-                        event = try parser.parseMembers()
-                    case "node_id": node = try parser.parseNextValue().stringValue
-                    case "namespace_id": namespace = try parser.parseNextValue().stringValue
-                    default:
-                        if key == "event" { event = nil }
-                        _ = try parser.parseNextValue()
-                    }
+            try parser.visitMembers { (key, parser) throws(JSONParseError) in
+                switch key {
+                case "event" where parser.nextValueByte() == UInt8(ascii: "{"):
+                    event = try parser.parseMembers()
+                case "node_id": node = try parser.parseNextValue().stringValue
+                case "namespace_id": namespace = try parser.parseNextValue().stringValue
+                default:
+                    if key == "event" { event = nil }
+                    _ = try parser.parseNextValue()
                 }
-                try parser.finishDocument()
-            } catch {
-                return nil
             }
+            try parser.finishDocument()
             return (node, namespace, event)
         }
-        if let result = bytes.withContiguousStorageIfAvailable(read) { return result }
-        return Array(bytes).withUnsafeBufferPointer(read)
+        return envelope ?? nil
     }
 
     // MARK: metrics

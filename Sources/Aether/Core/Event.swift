@@ -110,42 +110,24 @@ extension Event {
     /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
     ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
     public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
-        let parsed: Result<JSONParser.Members?, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try Self.members(of: buffer) }
-        }
-        let members: JSONParser.Members?
+        // An object is read member by member, with no dictionary for the fixed keys; anything
+        // else is parsed whole so the error can name what it is.
+        let document: EventDocument
         do {
-            if let parsed {
-                members = try parsed.get()
-            } else {
-                members = try Array(bytes).withUnsafeBufferPointer { buffer in
-                    Result { () throws(JSONParseError) in try Self.members(of: buffer) }
-                }.get()
+            document = try JSONParser.parsing(bytes) { parser throws(JSONParseError) in
+                let document: EventDocument =
+                    parser.nextValueByte() == UInt8(ascii: "{")
+                    ? .object(try parser.parseMembers()) : .other(try parser.parseNextValue())
+                try parser.finishDocument()
+                return document
             }
         } catch {
             throw AetherError.invalidJSON(error, what: "event")
         }
-        guard let members else {
-            // Not an object: let the general path name what it is.
-            let value: JSONValue
-            do {
-                value = try JSONValue.parse(bytes)
-            } catch {
-                throw AetherError.invalidJSON(error, what: "event")
-            }
-            try self.init(json: value)
-            return
+        switch document {
+        case .object(let members): try self.init(members: members)
+        case .other(let value): try self.init(json: value)
         }
-        try self.init(fields: FieldReader(members: members, what: "event"))
-    }
-
-    /// The members of a document that is one object, or nil when it is not an object.
-    private static func members(of buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONParser.Members? {
-        var parser = JSONParser(bytes: buffer)
-        guard parser.nextValueByte() == UInt8(ascii: "{") else { return nil }
-        let members = try parser.parseMembers()
-        try parser.finishDocument()
-        return members
     }
 
     /// Decodes an event from a parsed JSON value.
@@ -214,27 +196,23 @@ struct FieldReader {
         self.what = what
     }
 
-    private var object: Lookup { Lookup(members: members) }
-
-    struct Lookup {
-        let members: JSONParser.Members
-        subscript(key: String) -> JSONValue? { members.last { $0.key == key }?.value }
-    }
+    /// The member named `key` (the last one, when the key repeats).
+    private func value(_ key: String) -> JSONValue? { members.last { $0.key == key }?.value }
 
     func string(_ key: String) throws(AetherError) -> String {
-        guard let value = object[key] else { throw missing(key) }
+        guard let value = value(key) else { throw missing(key) }
         guard let text = value.stringValue else { throw mistyped(key, value, "string") }
         return text
     }
 
     func optionalString(_ key: String) throws(AetherError) -> String? {
-        guard let value = object[key], value != .null else { return nil }
+        guard let value = value(key), value != .null else { return nil }
         guard let text = value.stringValue else { throw mistyped(key, value, "string") }
         return text
     }
 
     func integer(_ key: String) throws(AetherError) -> Int64 {
-        guard let value = object[key] else { throw missing(key) }
+        guard let value = value(key) else { throw missing(key) }
         if let number = value.integerValue { return number }
         // Go writes int64 as an integer; accept an integral double from other writers.
         if case .double(let number) = value, number.rounded() == number, abs(number) < 9.0e15 { return Int64(number) }
@@ -242,7 +220,7 @@ struct FieldReader {
     }
 
     func optionalObject(_ key: String) throws(AetherError) -> JSONObject? {
-        guard let value = object[key], value != .null else { return nil }
+        guard let value = value(key), value != .null else { return nil }
         guard let members = value.objectValue else { throw mistyped(key, value, "object") }
         return members
     }
@@ -275,4 +253,10 @@ struct FieldReader {
     private func mistyped(_ key: String, _ value: JSONValue, _ expected: String) -> AetherError {
         AetherError(code: .undecodable, message: "\(what) field \"\(key)\" is \(value.typeName), expected \(expected)")
     }
+}
+
+/// An event document: an object's members, or any other value (which is an error to report).
+private enum EventDocument {
+    case object(JSONParser.Members)
+    case other(JSONValue)
 }

@@ -34,13 +34,7 @@ extension JSONValue {
     /// Parses JSON bytes (UTF-8).
     /// - Throws: `JSONParseError` naming the position of the first bad character.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer) }
-        }
-        if let result { return try result.get() }
-        let copy = Array(bytes)
-        return try copy.withUnsafeBufferPointer { buffer in Result { () throws(JSONParseError) in try parse(buffer) } }
-            .get()
+        try JSONParser.parsing(bytes) { parser throws(JSONParseError) in try parser.parseDocument() }
     }
 }
 
@@ -353,6 +347,22 @@ extension JSONParser {
     /// without building a dictionary: for the fixed-shape objects on hot paths (an event, a bus
     /// envelope), where hashing every key cost more than reading the values.
     typealias Members = [(key: String, value: JSONValue)]
+
+    /// Runs `body` with a parser over `bytes`, copying them only when they are not contiguous.
+    static func parsing<R>(
+        _ bytes: some Collection<UInt8>,
+        _ body: (inout JSONParser) throws(JSONParseError) -> R
+    ) throws(JSONParseError) -> R {
+        let result: Result<R, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            var parser = JSONParser(bytes: buffer)
+            return Result { () throws(JSONParseError) in try body(&parser) }
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            return Result { () throws(JSONParseError) in try body(&parser) }
+        }.get()
+    }
 
     /// The first byte of the next value after whitespace, or nil at the end.
     mutating func nextValueByte() -> UInt8? {

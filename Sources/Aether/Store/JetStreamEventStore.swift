@@ -446,18 +446,6 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                         switch event {
                         case .caughtUp:
                             continue
-                        case .message(let message) where message.streamSequence >= last:
-                            continuation.yield(
-                                StoredMessage(
-                                    subject: message.subject,
-                                    sequence: message.streamSequence,
-                                    headers: message.headers,
-                                    data: message.data,
-                                    time: nil
-                                )
-                            )
-                            continuation.finish()
-                            return
                         case .message(let message):
                             continuation.yield(
                                 StoredMessage(
@@ -468,6 +456,10 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                                     time: nil
                                 )
                             )
+                            if message.streamSequence >= last {
+                                continuation.finish()
+                                return
+                            }
                         }
                     }
                     continuation.finish()
