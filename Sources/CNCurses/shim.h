@@ -30,11 +30,26 @@ static inline mmask_t aether_button5_pressed(void) { return 0; }
 #endif
 static inline int aether_color_black(void) { return COLOR_BLACK; }
 
+static inline int aether_key_max(void) { return KEY_MAX; }
+
+/* Bracketed paste (xterm's mode 2004): a paste arrives between ESC[200~ and ESC[201~. */
+static inline void aether_bracketed_paste(FILE *tty, int on) {
+    fputs(on ? "\033[?2004h" : "\033[?2004l", tty);
+    fflush(tty);
+}
+
 /* Restores the terminal at process exit if a screen is still active. */
 static SCREEN *aether_active_screen = 0;
+static FILE *aether_active_tty = 0;
 static inline void aether_atexit_restore(void) {
-    if (aether_active_screen != 0 && !isendwin()) { endwin(); }
+    if (aether_active_screen != 0 && !isendwin()) {
+        if (aether_active_tty != 0) { aether_bracketed_paste(aether_active_tty, 0); }
+        endwin();
+    }
 }
-static inline void aether_set_active_screen(SCREEN *screen) { aether_active_screen = screen; }
+static inline void aether_set_active_screen(SCREEN *screen, FILE *tty) {
+    aether_active_screen = screen;
+    aether_active_tty = tty;
+}
 
 #endif

@@ -282,7 +282,7 @@ struct DashboardModelTests {
         #expect(model.memberSelection == 1)
     }
 
-    @Test("hostile names are shown, never interpreted: control characters become ?")
+    @Test("hostile names are shown, never interpreted: control characters become visible escapes")
     func hostileNames() {
         var model = Fixture.dashboard()
         _ = model.apply(
@@ -293,7 +293,7 @@ struct DashboardModelTests {
         )
         let text = Renderer.render(model).text
         #expect(!text.contains("\u{1B}"))
-        #expect(text.contains("Evil?[2J"))
+        #expect(text.contains(#"Evil\u{1B}[2J"#))
     }
 }
 

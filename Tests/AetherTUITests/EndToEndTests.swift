@@ -24,7 +24,8 @@ final class TmuxSession: Sendable {
     }
 
     func type(_ text: String) throws { try Self.run(["tmux", "send-keys", "-t", name, "-l", text]) }
-    func press(_ keys: String...) throws { try Self.run(["tmux", "send-keys", "-t", name] + keys) }
+    func press(_ keys: String...) throws { try press(keys) }
+    func press(_ keys: [String]) throws { try Self.run(["tmux", "send-keys", "-t", name] + keys) }
     func screen() throws -> String { try Self.run(["tmux", "capture-pane", "-p", "-t", name]) }
     var alternateScreen: Bool {
         ((try? Self.run(["tmux", "display", "-p", "-t", name, "#{alternate_on}"])) ?? "").hasPrefix("1")

@@ -126,10 +126,34 @@ enum Fixture {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let text = Renderer.render(model).text
+        expectASCIIOnly(model, name, sourceLocation: sourceLocation)
+        let invisible = text.unicodeScalars.filter {
+            $0 != "\n"
+                && ($0.value < 0x20 || (0x7F..<0xA0).contains($0.value) || $0.properties.generalCategory == .format)
+        }
+        #expect(invisible.isEmpty, "frame \(name) has invisible characters: \(invisible.map(\.value))")
         if let directory = ProcessInfo.processInfo.environment["AETHER_WRITE_GOLDEN"] {
             try? text.write(toFile: "\(directory)/\(name).txt", atomically: true, encoding: .utf8)
             return
         }
         #expect(text == golden, "frame \(name) differs:\n\(text)", sourceLocation: sourceLocation)
+    }
+
+    /// Every golden frame is also drawn as `--ascii` draws it: no character above 0x7F may
+    /// reach the terminal, whatever the data holds.
+    static func expectASCIIOnly(_ model: Dashboard, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let canvas = Renderer.render(model, glyphs: .ascii)
+        var above: [UInt32] = []
+        for cell in canvas.cells where cell.scalar.value > 0x7F { above.append(cell.scalar.value) }
+        for y in 0..<canvas.height {
+            for run in canvas.runs(ofRow: y) {
+                above += run.text.utf8.filter { $0 > 0x7F }.map(UInt32.init)
+            }
+        }
+        #expect(
+            above.isEmpty,
+            "--ascii frame \(name) has bytes above 0x7F: \(above.prefix(8))",
+            sourceLocation: sourceLocation
+        )
     }
 }

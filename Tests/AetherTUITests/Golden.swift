@@ -226,4 +226,57 @@ enum Golden {
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
         """#
+
+    static let wideTail = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+        ┌─ Namespaces (3) │ 18 events seen ────────────────────────────────────────────┐
+        │NAMESPACE        RATE/s LAST 34s                              TOTAL    DROPS  │
+        │inventory           1.0                              █ █ █        3        0  │
+        │orders              1.0                              █████       10        0  │
+        │payments            1.0                              █████        5      3 !  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
+        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
+        │▶11:06:50 orders     café         Placed              7 k=値                  │
+        │ 11:06:50 orders     bidi…        Placed              7 k=値                  │
+        │ 11:06:50 orders     zero…        Placed              7 k=値                  │
+        │ 11:06:50 orders     🚀rocket     Launched🚀          7 k=値                  │
+        │ 11:06:50 orders     注文-1001    Placed              7 k=値                  │
+        │ 11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
+        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
+        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
+        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
+        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+        """#
+    static let wideActors = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+        ┌─ Namespaces ─────┐┌─ Actors in orders (5) ───────────────────────────────────┐
+        │ inventory        ││ ACTOR                                            VERSION │
+        │▶orders           ││▶bidi\u{202E}lilve                                     v7 │
+        │ payments         ││ café                                                  v7 │
+        │                  ││ zero\u{200B}width                                     v7 │
+        │                  ││ 注文-1001                                             v7 │
+        │                  ││ 🚀rocket                                              v7 │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        └──────────────────┘└──────────────────────────────────────────────────────────┘
+         ↵ open  [ ] namespace  / filter  a append  s snaps…  embedded demo │ writes on
+        """#
 }

@@ -76,7 +76,8 @@ public struct NamespaceMetrics: Sendable, Hashable {
     public var delivered: Int = 0
     /// Deliveries dropped because a subscriber's buffer was full.
     public var dropped: Int = 0
-    /// Messages from other clients that could not be decoded (NATS bus only).
+    /// Messages from other clients that could not be decoded or broke the naming and version
+    /// rules a save checks; never delivered (NATS bus only).
     public var decodeErrors: Int = 0
     /// Publishes that failed.
     public var publishErrors: Int = 0
@@ -95,6 +96,12 @@ public struct BusMetrics: Sendable, Hashable {
         self.namespaces = namespaces
         self.activeSubscriptions = activeSubscriptions
     }
+
+    /// The key under which messages on a subject whose namespace breaks the naming rules are
+    /// counted. It is not a valid namespace, so it never stands for a real one.
+    public static let invalidNamespace = "(invalid namespace)"
+
+    public var totalDecodeErrors: Int { namespaces.values.reduce(0) { $0 + $1.decodeErrors } }
 
     public subscript(namespace: String) -> NamespaceMetrics {
         namespaces[namespace] ?? NamespaceMetrics()

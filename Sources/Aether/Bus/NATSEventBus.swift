@@ -12,8 +12,11 @@ import Synchronization
 /// - Each distinct pattern is one NATS subscription (`aether.events.<pattern>`, wildcards done by
 ///   the server), shared by the local subscribers of that pattern and dropped with the last one.
 ///   Filters apply on receipt.
-/// - A message from another client that cannot be decoded, or whose `namespace_id` disagrees
-///   with its subject, is counted (`decodeErrors`) and skipped.
+/// - A message from another client that cannot be decoded, whose `namespace_id` disagrees
+///   with its subject, or whose event breaks the rules a save checks (namespace tokens, actor
+///   ID and event type without control characters, version > 0, a non-empty id) is counted
+///   (`decodeErrors`) and never delivered. A subject whose namespace breaks the naming rules is
+///   counted under `BusMetrics.invalidNamespace`.
 /// - Subscriptions survive reconnects (the NATS client makes them again).
 public final class NATSEventBus: EventBus, EventStoredSink {
     public let nodeID: String
@@ -177,16 +180,39 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     }
 
     private func receive(_ message: NATSMessage, into bus: LocalEventBus) async {
-        let namespace = String(message.subject.dropFirst(subjectPrefix.count + 1))
-        guard let envelope = Self.envelope(message.payload.readableBytesView),
+        let subjectNamespace = String(message.subject.dropFirst(subjectPrefix.count + 1))
+        // A namespace that breaks the naming rules is counted under one key of its own, so a
+        // hostile subject neither reaches a screen nor grows the counters without end.
+        // Aether's own `__internal__.<namespace>` notifications have valid tokens too.
+        let validNamespace: Bool
+        do {
+            try Identifiers.validateNamespaceTokens(
+                subjectNamespace,
+                allowWildcards: false,
+                code: .invalidNamespace,
+                kind: "namespace"
+            )
+            validNamespace = true
+        } catch {
+            validNamespace = false
+        }
+        let namespace = validNamespace ? subjectNamespace : BusMetrics.invalidNamespace
+        guard validNamespace,
+            let envelope = Self.envelope(message.payload.readableBytesView),
             let node = envelope.node,
             envelope.namespace == namespace,
             let eventMembers = envelope.event,
-            let event = try? Event(members: eventMembers)
+            let event = try? Event(members: eventMembers),
+            (try? event.validate()) != nil
         else {
+            // Undecodable, lying about its namespace, or breaking the rules a save checks
+            // (docs/WIRE-FORMAT.md): counted, never delivered.
             state.withLock { $0.counters[namespace, default: NamespaceMetrics()].decodeErrors += 1 }
             exporter.count(.decodeErrors, namespace: namespace)
-            logger.debug("undecodable bus message skipped", metadata: ["subject": "\(message.subject)"])
+            logger.debug(
+                "invalid bus message skipped",
+                metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
+            )
             return
         }
         if node == nodeID { return }  // our own, already delivered locally

@@ -297,6 +297,7 @@ public enum DashboardRunner {
                     switch input {
                     case .key(let key): await app.send(.key(key))
                     case .resize(let width, let height): await app.send(.resize(width: width, height: height))
+                    case .paste(let text): await app.send(.paste(text))
                     }
                     await app.frameIfDue()
                     if await app.isQuitting { return }

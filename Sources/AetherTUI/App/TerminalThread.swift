@@ -3,6 +3,10 @@ import Synchronization
 
 /// Runs a terminal backend on a thread of its own (ncurses is not thread-safe, and its reads
 /// block): it polls for input and presents the newest frame posted; nothing else crosses.
+///
+/// Inputs are never dropped: a dropped key can be a dropped `y` or Enter, a dropped character
+/// a corrupted paste. The queue is unbounded; it holds only what the operator's terminal sent
+/// (a paste arrives as one input), and the dashboard drains it as fast as it can apply it.
 final class TerminalThread: Sendable {
     let inputs: AsyncStream<TerminalInput>
     private let continuation: AsyncStream<TerminalInput>.Continuation
@@ -11,7 +15,7 @@ final class TerminalThread: Sendable {
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     init() {
-        (inputs, continuation) = AsyncStream.makeStream(of: TerminalInput.self, bufferingPolicy: .bufferingNewest(1024))
+        (inputs, continuation) = AsyncStream.makeStream(of: TerminalInput.self, bufferingPolicy: .unbounded)
     }
 
     /// Starts the thread with a backend made on it. The first input is the terminal's size

@@ -10,7 +10,7 @@ extension Dashboard {
     }
 
     mutating func handle(_ key: Key) -> [Effect] {
-        if let overlay { return handle(key, in: overlay) }
+        if overlay != nil { return handleInOverlay(key) }
         if case .click(let x, let y) = key { return click(x: x, y: y) }
         guard let command = keyMap.command(for: key) else { return [] }
         switch command {
@@ -290,7 +290,10 @@ extension Dashboard {
 
     // MARK: Overlays
 
-    private mutating func handle(_ key: Key, in current: Overlay) -> [Effect] {
+    private mutating func handleInOverlay(_ key: Key) -> [Effect] {
+        // A form is edited in place: no copy of it may be held here while it changes.
+        if case .form = overlay { return handleInForm(key) }
+        guard let current = overlay else { return [] }
         switch current {
         case .help:
             overlay = nil
@@ -310,29 +313,52 @@ extension Dashboard {
             default:
                 break
             }
-        case .form(var form):
-            switch key {
-            case .escape, .controlC:
-                overlay = nil
-            case .tab, .down:
-                form.focus = (form.focus + 1) % form.fields.count
-                overlay = .form(form)
-            case .backTab, .up:
-                form.focus = (form.focus + form.fields.count - 1) % form.fields.count
-                overlay = .form(form)
-            case .backspace, .delete:
-                form.backspace()
-                overlay = .form(form)
-            case .enter:
-                return submit(form)
-            case .character(let c):
-                form.type(c)
-                overlay = .form(form)
-            default:
-                break
-            }
+        case .form:
+            return handleInForm(key)
         }
         return []
+    }
+
+    private mutating func handleInForm(_ key: Key) -> [Effect] {
+        switch key {
+        case .escape, .controlC:
+            overlay = nil
+        case .tab, .down:
+            editForm { $0.focus = ($0.focus + 1) % $0.fields.count }
+        case .backTab, .up:
+            editForm { $0.focus = ($0.focus + $0.fields.count - 1) % $0.fields.count }
+        case .backspace, .delete:
+            editForm { $0.backspace() }
+        case .enter:
+            if case .form(let form) = overlay { return submit(form) }
+        case .character(let c):
+            editForm { $0.type(c) }
+        default:
+            break
+        }
+        return []
+    }
+
+    /// A paste: into the focused field of an open form, whole. Anywhere else it is refused, and
+    /// the status line says so: pasted text is never read as keys (a pasted `y` must not confirm).
+    mutating func paste(_ text: String) {
+        guard case .form = overlay else {
+            say(
+                "paste of \(text.count) characters ignored: no text field is open (press a to append, / to filter)",
+                isError: true
+            )
+            return
+        }
+        editForm { $0.paste(text) }
+    }
+
+    /// Edits the open form in place. The overlay lets go of the form first, so its text is not
+    /// copied on every keystroke (a 2 MB paste typed key by key would otherwise be quadratic).
+    private mutating func editForm(_ edit: (inout Form) -> Void) {
+        guard case .form(var form) = overlay else { return }
+        overlay = nil
+        edit(&form)
+        overlay = .form(form)
     }
 
     private mutating func submit(_ form: Form) -> [Effect] {

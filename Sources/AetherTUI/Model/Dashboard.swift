@@ -64,6 +64,8 @@ public struct LeaderChange: Sendable, Equatable {
 public struct Dashboard: Sendable {
     public enum Input: Sendable {
         case key(Key)
+        /// Text pasted in one piece (bracketed paste).
+        case paste(String)
         case resize(width: Int, height: Int)
         case tick(Timestamp)
         case events([DeliveredEvent], at: Timestamp)
@@ -152,6 +154,8 @@ public struct Dashboard: Sendable {
         switch input {
         case .key(let key):
             return handle(key)
+        case .paste(let text):
+            paste(text)
         case .resize(let width, let height):
             self.width = width
             self.height = height

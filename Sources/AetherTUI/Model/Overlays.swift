@@ -51,6 +51,11 @@ public struct Form: Sendable, Equatable {
         fields[focus].text.append(character)
     }
 
+    /// Appends pasted text to the focused field, exactly as pasted.
+    public mutating func paste(_ text: String) {
+        fields[focus].text.append(text)
+    }
+
     public mutating func backspace() {
         if !fields[focus].text.isEmpty { fields[focus].text.removeLast() }
     }

@@ -42,6 +42,8 @@ public struct Style: Sendable, Hashable {
 public struct Cell: Sendable, Hashable {
     public var scalar: Unicode.Scalar
     public var style: Style
+    /// A combining mark drawn on this cell's character (`e` + U+0301 is `é`).
+    public var mark: Unicode.Scalar?
 
     public init(_ character: Character = " ", _ style: Style = .plain) {
         self.scalar = character.unicodeScalars.first ?? " "
@@ -54,6 +56,9 @@ public struct Cell: Sendable, Hashable {
     }
 
     public var character: Character { Character(scalar) }
+
+    /// The second cell of a wide character.
+    public static let continuation: Unicode.Scalar = "\u{0}"
 }
 
 /// A rectangle of cells.
@@ -119,28 +124,62 @@ public struct Canvas: Sendable, Equatable {
     }
 
     /// Writes `text` from (x, y), clipped to `limit` columns (and the canvas). Returns the
-    /// number of columns written. Control characters are shown as `?`; one cell per character.
+    /// number of columns written. Each character takes its display width (``DisplayText``): wide
+    /// ones two cells, combining marks none; control, zero-width and bidirectional characters
+    /// are written as visible escapes, and in ASCII mode so is anything above 0x7F.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, limit: Int? = nil) -> Int {
         guard y >= 0, y < height else { return 0 }
         let end = min(width, limit.map { x + max(0, $0) } ?? width)
+        let ascii = glyphs.asciiOnly
         var column = x
         let row = y * width
-        for scalar in text.unicodeScalars {
+        // The cell of the character a combining mark belongs to, while it can take one.
+        var markable: Int?
+        scalars: for scalar in text.unicodeScalars {
             guard column < end else { break }
-            let value = scalar.value
-            if value >= 0x300 {
-                // Combining marks and variation selectors join the previous cell's character.
-                switch scalar.properties.generalCategory {
-                case .nonspacingMark, .enclosingMark, .spacingMark, .format: continue
-                default: break
+            var shown = DisplayText.shown(scalar, ascii: ascii)
+            if case .combining = shown {
+                if let index = markable {
+                    cells[index].mark = scalar
+                    markable = nil
+                    continue
+                }
+                // A second mark on one character, or one with no character: shown, not lost.
+                shown = .text(DisplayText.escape(scalar.value))
+            }
+            markable = nil
+            switch shown {
+            case .combining:
+                continue
+            case .scalar(let shown, let span):
+                if span == 2 {
+                    guard column + 1 < end else {
+                        // Half a wide character does not fit: the cell stays blank.
+                        if column >= 0 { cells[row + column] = Cell(scalar: " ", style) }
+                        column += 1
+                        break scalars
+                    }
+                    if column >= 0 {
+                        cells[row + column] = Cell(scalar: shown, style)
+                        markable = row + column
+                    }
+                    if column + 1 >= 0 { cells[row + column + 1] = Cell(scalar: Cell.continuation, style) }
+                    column += 2
+                } else {
+                    if column >= 0 {
+                        cells[row + column] = Cell(scalar: shown, style)
+                        markable = row + column
+                    }
+                    column += 1
+                }
+            case .text(let escape):
+                for character in escape.unicodeScalars {
+                    guard column < end else { break scalars }
+                    if column >= 0 { cells[row + column] = Cell(scalar: character, style) }
+                    column += 1
                 }
             }
-            if column >= 0 {
-                let shown: Unicode.Scalar = value < 0x20 || (0x7F..<0xA0).contains(value) ? "?" : scalar
-                cells[row + column] = Cell(scalar: shown, style)
-            }
-            column += 1
         }
         return max(0, column - x)
     }
@@ -150,7 +189,7 @@ public struct Canvas: Sendable, Equatable {
         guard row < rect.height, offset < rect.width else { return }
         let room = rect.width - offset
         put(
-            Self.fit(text, room, ellipsis: glyphs.ellipsis),
+            Self.fit(text, room, glyphs: glyphs),
             x: rect.x + offset,
             y: rect.y + row,
             style: style,
@@ -189,7 +228,7 @@ public struct Canvas: Sendable, Equatable {
         self[rect.maxX - 1, rect.maxY - 1] = Cell(g.bottomRight, style)
         if !title.isEmpty, rect.width > 4 {
             put(
-                " " + Self.fit(title, rect.width - 6, ellipsis: g.ellipsis) + " ",
+                " " + Self.fit(title, rect.width - 6, glyphs: g) + " ",
                 x: rect.x + 2,
                 y: rect.y,
                 style: titleStyle
@@ -197,30 +236,79 @@ public struct Canvas: Sendable, Equatable {
         }
     }
 
+    /// What the terminal shows of row `y`, as runs of one style from column `x` up to `end`: a
+    /// wide character once (its second cell is part of it), half a wide character (the other
+    /// half overwritten) as a space.
+    public func runs(ofRow y: Int) -> [(x: Int, end: Int, text: String, style: Style)] {
+        var runs: [(x: Int, end: Int, text: String, style: Style)] = []
+        var x = 0
+        let row = y * width
+        while x < width {
+            let style = cells[row + x].style
+            let start = x
+            var text = String.UnicodeScalarView()
+            while x < width, cells[row + x].style == style {
+                let scalar = cells[row + x].scalar
+                if scalar.value >= 0x1100, DisplayText.isWide(scalar), x + 1 < width,
+                    cells[row + x + 1].scalar == Cell.continuation
+                {
+                    // Both cells at once, whatever the second one's style.
+                    text.append(scalar)
+                    if let mark = cells[row + x].mark { text.append(mark) }
+                    x += 2
+                } else if scalar == Cell.continuation || (scalar.value >= 0x1100 && DisplayText.isWide(scalar)) {
+                    // Half of a wide character whose other half was overwritten.
+                    text.append(" ")
+                    x += 1
+                } else {
+                    text.append(scalar)
+                    if let mark = cells[row + x].mark { text.append(mark) }
+                    x += 1
+                }
+            }
+            runs.append((start, x, String(text), style))
+        }
+        return runs
+    }
+
     /// The canvas as lines of text, trailing spaces removed (for golden tests and `--once`).
+    /// A wide character appears once, as the terminal shows it.
     public var text: String {
         (0..<height).map { y in
-            var scalars = String.UnicodeScalarView()
-            scalars.append(contentsOf: cells[(y * width)..<((y + 1) * width)].map(\.scalar))
-            var line = String(scalars)
+            var line = runs(ofRow: y).map(\.text).joined()
             while line.last == " " { line.removeLast() }
             return line
         }.joined(separator: "\n")
     }
 
     /// `text` cut to `width` columns, ending in an ellipsis when cut.
-    public static func fit(_ text: String, _ width: Int, ellipsis: Character = "…") -> String {
+    public static func fit(_ text: String, _ width: Int, glyphs: Glyphs = .unicode) -> String {
         guard width > 0 else { return "" }
-        // Fast path: ASCII text's length is its byte count.
-        if text.utf8.count <= width { return text }
-        guard text.unicodeScalars.count > width else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(width - 1))) + String(ellipsis)
+        let ascii = glyphs.asciiOnly
+        // Fast path: printable ASCII text's width is its byte count.
+        if text.utf8.count <= width, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        if DisplayText.width(text, ascii: ascii) <= width { return text }
+        let room = width - DisplayText.width(String(glyphs.ellipsis), ascii: ascii)
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let cells: Int
+            switch DisplayText.shown(scalar, ascii: ascii) {
+            case .scalar(_, let width): cells = width
+            case .text(let escape): cells = escape.utf8.count
+            case .combining: cells = 0
+            }
+            if used + cells > room { break }
+            used += cells
+            kept.append(scalar)
+        }
+        return String(kept) + String(glyphs.ellipsis)
     }
 
     /// `text` padded or cut to exactly `width` columns.
-    public static func pad(_ text: String, _ width: Int, right: Bool = false, ellipsis: Character = "…") -> String {
-        let cut = fit(text, width, ellipsis: ellipsis)
-        let padding = String(repeating: " ", count: max(0, width - cut.unicodeScalars.count))
+    public static func pad(_ text: String, _ width: Int, right: Bool = false, glyphs: Glyphs = .unicode) -> String {
+        let cut = fit(text, width, glyphs: glyphs)
+        let padding = String(repeating: " ", count: max(0, width - DisplayText.width(cut, ascii: glyphs.asciiOnly)))
         return right ? padding + cut : cut + padding
     }
 }
@@ -239,6 +327,8 @@ public struct Glyphs: Sendable, Equatable {
     public var snapshotMark: Character
     public var arrow: Character
     public var pointer: Character
+    /// Nothing above 0x7F is drawn (`--ascii`): other characters are shown as escapes.
+    public var asciiOnly = false
 
     public static let unicode = Glyphs(
         horizontal: "─",
@@ -252,7 +342,8 @@ public struct Glyphs: Sendable, Equatable {
         bullet: "●",
         snapshotMark: "◆",
         arrow: "→",
-        pointer: "▶"
+        pointer: "▶",
+        asciiOnly: false
     )
 
     public static let ascii = Glyphs(
@@ -267,7 +358,8 @@ public struct Glyphs: Sendable, Equatable {
         bullet: "*",
         snapshotMark: "S",
         arrow: ">",
-        pointer: ">"
+        pointer: ">",
+        asciiOnly: true
     )
 
     /// A sparkline of `values` scaled to their maximum, `width` columns (the latest on the right).

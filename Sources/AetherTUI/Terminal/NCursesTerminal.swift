@@ -10,12 +10,22 @@ import Glibc
 /// key, the keypad and the mouse where the terminal has them, and 8 colours on the default
 /// background (or none: `color: false`). `stop()` runs `endwin`; an `atexit` hook does too if
 /// the process exits another way.
+///
+/// Bracketed paste is switched on: a paste reaches the dashboard whole, as one
+/// ``TerminalInput/paste(_:)``, and is never read as keys.
 public struct NCursesTerminal: TerminalBackend {
     public let color: Bool
     private var screen: OpaquePointer?
     private var tty: UnsafeMutablePointer<FILE>?
     private var colorsOn = false
     private var last: Canvas?
+    /// A resize that arrived in the middle of a paste, reported after it.
+    private var resizeAfterPaste = false
+    private static let pasteStart = aether_key_max() + 1
+    private static let pasteEnd = aether_key_max() + 2
+    /// How long a paste may pause before what arrived is taken as the whole paste (its end
+    /// marker lost): long enough for a slow link, short enough that the dashboard never hangs.
+    private static let pastePauseMilliseconds: Int32 = 3000
 
     public init(color: Bool) {
         self.color = color
@@ -30,7 +40,7 @@ public struct NCursesTerminal: TerminalBackend {
         self.screen = screen
         self.tty = tty
         set_term(screen)
-        aether_set_active_screen(screen)
+        aether_set_active_screen(screen, tty)
         atexit { aether_atexit_restore() }
         raw()
         noecho()
@@ -43,6 +53,9 @@ public struct NCursesTerminal: TerminalBackend {
             nil
         )
         mouseinterval(0)
+        define_key("\u{1B}[200~", Self.pasteStart)
+        define_key("\u{1B}[201~", Self.pasteEnd)
+        aether_bracketed_paste(tty, 1)
         if color, has_colors() {
             start_color()
             use_default_colors()
@@ -56,12 +69,19 @@ public struct NCursesTerminal: TerminalBackend {
     }
 
     public mutating func poll(timeoutMilliseconds: Int32) -> TerminalInput? {
+        if resizeAfterPaste {
+            resizeAfterPaste = false
+            last = nil
+            return .resize(width: Int(aether_cols()), height: Int(aether_lines()))
+        }
         wtimeout(aether_stdscr(), timeoutMilliseconds)
         var character: wint_t = 0
         let result = wget_wch(aether_stdscr(), &character)
         if result == aether_err() { return nil }
         if result == aether_key_code_yes() {
             let code = Int32(character)
+            if code == Self.pasteStart { return .paste(readPaste()) }
+            if code == Self.pasteEnd { return nil }
             if code == aether_key_resize() {
                 last = nil
                 return .resize(width: Int(aether_cols()), height: Int(aether_lines()))
@@ -103,24 +123,50 @@ public struct NCursesTerminal: TerminalBackend {
         }
     }
 
+    /// Reads a bracketed paste up to its end marker. Carriage returns (what terminals send for
+    /// a pasted line end) become `\n`, CR LF one `\n`; other characters are kept as they came.
+    private mutating func readPaste() -> String {
+        var text = String.UnicodeScalarView()
+        var afterCarriageReturn = false
+        wtimeout(aether_stdscr(), Self.pastePauseMilliseconds)
+        defer { wtimeout(aether_stdscr(), 0) }
+        while true {
+            var character: wint_t = 0
+            let result = wget_wch(aether_stdscr(), &character)
+            if result == aether_err() { break }
+            if result == aether_key_code_yes() {
+                let code = Int32(character)
+                if code == Self.pasteEnd { break }
+                if code == aether_key_resize() { resizeAfterPaste = true }
+                if code == KEY_ENTER { text.append("\n") }
+                continue
+            }
+            let value = UInt32(character)
+            if value == 13 {
+                text.append("\n")
+                afterCarriageReturn = true
+                continue
+            }
+            defer { afterCarriageReturn = false }
+            if value == 10, afterCarriageReturn { continue }
+            if let scalar = Unicode.Scalar(value) { text.append(scalar) }
+        }
+        return String(text)
+    }
+
     public mutating func present(_ canvas: Canvas) {
         guard canvas != last else { return }
         if last?.width != canvas.width || last?.height != canvas.height { werase(aether_stdscr()) }
         last = canvas
         for y in 0..<canvas.height {
-            var x = 0
-            while x < canvas.width {
-                let style = canvas[x, y].style
-                var run = ""
-                let start = x
-                while x < canvas.width, canvas[x, y].style == style {
-                    run.unicodeScalars.append(canvas[x, y].scalar)
-                    x += 1
-                }
+            for run in canvas.runs(ofRow: y) {
+                var text = run.text
                 // The bottom-right cell cannot be written without scrolling.
-                if y == canvas.height - 1, x == canvas.width, !run.isEmpty { run.removeLast() }
-                wattrset(aether_stdscr(), Int32(bitPattern: attributes(style)))
-                _ = mvwaddstr(aether_stdscr(), Int32(y), Int32(start), run)
+                if y == canvas.height - 1, run.end == canvas.width, !text.isEmpty {
+                    text.unicodeScalars.removeLast()
+                }
+                wattrset(aether_stdscr(), Int32(bitPattern: attributes(run.style)))
+                _ = mvwaddstr(aether_stdscr(), Int32(y), Int32(run.x), text)
             }
         }
         wattrset(aether_stdscr(), 0)
@@ -138,9 +184,10 @@ public struct NCursesTerminal: TerminalBackend {
 
     public mutating func stop() {
         guard let screen else { return }
+        if let tty { aether_bracketed_paste(tty, 0) }
         endwin()
         delscreen(screen)
-        aether_set_active_screen(nil)
+        aether_set_active_screen(nil, nil)
         self.screen = nil
         if let tty { fclose(tty) }
         tty = nil

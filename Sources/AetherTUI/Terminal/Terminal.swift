@@ -2,6 +2,9 @@
 public enum TerminalInput: Sendable, Hashable {
     case key(Key)
     case resize(width: Int, height: Int)
+    /// Text the terminal delivered as one paste (bracketed paste): never read as keys, so a
+    /// pasted `y` confirms nothing and a pasted newline submits nothing. Line ends are `\n`.
+    case paste(String)
 }
 
 /// A terminal the dashboard draws on and reads keys from.

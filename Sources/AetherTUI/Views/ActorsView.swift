@@ -48,7 +48,7 @@ enum ActorsView {
             let selected = first + row == dashboard.actorSelection
             canvas.put(
                 (selected ? String(canvas.glyphs.pointer) : " ")
-                    + Canvas.pad(actor.actorID, max(10, inner.width - 11), ellipsis: canvas.glyphs.ellipsis)
+                    + Canvas.pad(actor.actorID, max(10, inner.width - 11), glyphs: canvas.glyphs)
                     + Canvas.pad("v\(actor.version)", 9, right: true),
                 in: inner,
                 row: row + 1,
@@ -92,7 +92,7 @@ enum ActorsView {
             let line =
                 (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad("v\(event.version)", 5, right: true) + " "
                 + (snapshotted ? String(canvas.glyphs.snapshotMark) : " ") + " "
-                + Canvas.pad(event.eventType, typeWidth, ellipsis: canvas.glyphs.ellipsis) + " "
+                + Canvas.pad(event.eventType, typeWidth, glyphs: canvas.glyphs) + " "
                 + Summary.clock(event.timestamp)
             canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
             if selected {

@@ -24,7 +24,7 @@ enum BusView {
             let figures = metrics[name]
             let errors = figures.decodeErrors + figures.publishErrors
             canvas.put(
-                Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis)
+                Canvas.pad(name, nameWidth, glyphs: canvas.glyphs)
                     + Canvas.pad("\(figures.published)", 11, right: true)
                     + Canvas.pad("\(figures.received)", 11, right: true)
                     + Canvas.pad("\(figures.delivered)", 11, right: true)
@@ -57,8 +57,8 @@ enum BusView {
         }
         for (row, figures) in dashboard.storeFigures.prefix(inner.height - 1).enumerated() {
             canvas.put(
-                Canvas.pad(figures.namespace, nameWidth, ellipsis: canvas.glyphs.ellipsis)
-                    + Canvas.pad(figures.stream ?? "(in memory)", 22, ellipsis: canvas.glyphs.ellipsis)
+                Canvas.pad(figures.namespace, nameWidth, glyphs: canvas.glyphs)
+                    + Canvas.pad(figures.stream ?? "(in memory)", 22, glyphs: canvas.glyphs)
                     + Canvas.pad("\(figures.actors)", 8, right: true) + Canvas.pad("\(figures.events)", 10, right: true)
                     + Canvas.pad(figures.bytes.map(Summary.bytes) ?? "-", 10, right: true),
                 in: inner,

@@ -66,7 +66,7 @@ enum ClusterView {
                 style: Style(Renderer.ownerColors[colorIndex % Renderer.ownerColors.count], bold: true, reverse: true)
             )
             x += canvas.put(
-                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad(id, 15, ellipsis: canvas.glyphs.ellipsis),
+                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad(id, 15, glyphs: canvas.glyphs),
                 x: x,
                 y: y,
                 style: selected ? .selected : .title

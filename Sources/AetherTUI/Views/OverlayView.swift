@@ -32,7 +32,13 @@ enum OverlayView {
             let row = twoColumns ? index % perColumn : index
             guard row < inner.height - 1 else { continue }
             let x = inner.x + column * columnWidth
-            canvas.put(Canvas.pad(line.keys, 16), x: x + 1, y: inner.y + row, style: .key, limit: 16)
+            canvas.put(
+                Canvas.pad(line.keys, 16, glyphs: canvas.glyphs),
+                x: x + 1,
+                y: inner.y + row,
+                style: .key,
+                limit: 16
+            )
             canvas.put(line.summary, x: x + 18, y: inner.y + row, limit: columnWidth - 19)
         }
         let colour = dashboard.settings.color ? "colour" : "monochrome"
@@ -59,12 +65,20 @@ enum OverlayView {
                 row: row,
                 style: focused ? .key : .plain
             )
-            let textWidth = inner.width - 12
-            let shown = field.text.count > textWidth ? String(field.text.suffix(textWidth)) : field.text
-            canvas.put(shown + (focused ? "_" : ""), in: inner, row: row, offset: 12, style: focused ? .title : .plain)
+            // The end of the text, where typing happens, and the cursor after it; a cut start
+            // is marked with an ellipsis.
+            let room = inner.width - 12 - 1
+            let (shown, cut) = tail(field.text, columns: room, glyphs: canvas.glyphs)
+            canvas.put(
+                (cut ? String(canvas.glyphs.ellipsis) : "") + shown + (focused ? "_" : ""),
+                in: inner,
+                row: row,
+                offset: 12,
+                style: focused ? .title : .plain
+            )
             if let error, error.field == index, !field.text.isEmpty, let column = error.column {
                 let shift = field.text.count - shown.count
-                let caret = max(0, column - 1 - shift)
+                let caret = max(0, column - 1 - shift + (cut ? 1 : 0))
                 canvas.put(String(repeating: " ", count: caret) + "^", in: inner, row: row + 1, offset: 12, style: .bad)
             }
         }
@@ -78,6 +92,24 @@ enum OverlayView {
         if case .append(let version) = form.purpose, error == nil {
             canvas.put("expects the actor at v\(version - 1)", in: inner, row: inner.height - 2, style: .muted)
         }
+    }
+
+    /// The last characters of `text` that fit in `columns` cells (one kept free for an
+    /// ellipsis when it is cut), without measuring the whole text.
+    static func tail(_ text: String, columns: Int, glyphs: Glyphs) -> (String, cut: Bool) {
+        if text.utf8.count <= columns, DisplayText.width(text, ascii: glyphs.asciiOnly) <= columns {
+            return (text, false)
+        }
+        var used = 0
+        var start = text.unicodeScalars.endIndex
+        while start > text.unicodeScalars.startIndex {
+            let previous = text.unicodeScalars.index(before: start)
+            let cells = DisplayText.width(String(text.unicodeScalars[previous]), ascii: glyphs.asciiOnly)
+            if used + cells > columns - 1 { break }
+            used += cells
+            start = previous
+        }
+        return (String(text.unicodeScalars[start...]), true)
     }
 
     static func drawConfirm(_ text: String, alternative: String?, key: Character?, on canvas: inout Canvas) {

@@ -65,7 +65,7 @@ public enum Renderer {
         }
         let (state, style) = connectionText(dashboard.connection)
         let right = "\(canvas.glyphs.bullet) \(state) "
-        let start = canvas.width - right.count
+        let start = canvas.width - DisplayText.width(right, ascii: canvas.glyphs.asciiOnly)
         if start > x { canvas.put(right, x: start, y: 0, style: .init(style.color, bold: true, reverse: true)) }
     }
 
@@ -77,8 +77,8 @@ public enum Renderer {
         // The writes state always shows; the label gives way first.
         let labelRoom = max(0, canvas.width / 2 - writes.count - 5)
         let right =
-            " \(Canvas.fit(dashboard.label, labelRoom, ellipsis: canvas.glyphs.ellipsis)) \(canvas.glyphs.vertical) \(writes) "
-        let rightWidth = right.count
+            " \(Canvas.fit(dashboard.label, labelRoom, glyphs: canvas.glyphs)) \(canvas.glyphs.vertical) \(writes) "
+        let rightWidth = DisplayText.width(right, ascii: canvas.glyphs.asciiOnly)
         let left: String
         var style = Style(reverse: true)
         if let message = dashboard.message, message.at.duration(to: dashboard.now) < .seconds(10) {
@@ -89,7 +89,7 @@ public enum Renderer {
         }
         canvas.put(left, in: Rect(x: 0, y: y, width: canvas.width - rightWidth - 1, height: 1), style: style)
         canvas.put(
-            Canvas.fit(right, rightWidth, ellipsis: canvas.glyphs.ellipsis),
+            Canvas.fit(right, rightWidth, glyphs: canvas.glyphs),
             x: canvas.width - rightWidth,
             y: y,
             style: .init(dashboard.writable ? .normal : .yellow, bold: !dashboard.writable, reverse: true)

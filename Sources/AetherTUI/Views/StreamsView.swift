@@ -34,7 +34,7 @@ enum StreamsView {
             var x = inner.x
             let y = inner.y + 1 + index
             x += canvas.put(
-                Canvas.pad(name, nameWidth, ellipsis: canvas.glyphs.ellipsis) + " ",
+                Canvas.pad(name, nameWidth, glyphs: canvas.glyphs) + " ",
                 x: x,
                 y: y,
                 limit: inner.maxX - x
@@ -102,13 +102,13 @@ enum StreamsView {
         for row in 0..<min(rows, shown.count - first) {
             let index = first + row
             let entry = shown[index]
-            let ellipsis = canvas.glyphs.ellipsis
+            let glyphs = canvas.glyphs
             let selected = index == dashboard.tailCursor
             let line =
                 (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(entry.event.timestamp) + " "
-                + Canvas.pad(entry.namespace, widths.namespace, ellipsis: ellipsis)
-                + " " + Canvas.pad(entry.event.actorID, widths.actor, ellipsis: ellipsis) + " "
-                + Canvas.pad(entry.event.eventType, widths.type, ellipsis: ellipsis) + " "
+                + Canvas.pad(entry.namespace, widths.namespace, glyphs: glyphs)
+                + " " + Canvas.pad(entry.event.actorID, widths.actor, glyphs: glyphs) + " "
+                + Canvas.pad(entry.event.eventType, widths.type, glyphs: glyphs) + " "
                 + Canvas.pad("\(entry.event.version)", 5, right: true) + " " + Summary.data(entry.event.data)
             canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
             if selected {

@@ -4,6 +4,10 @@ import Testing
 /// Makes fresh buses that share one backend: `makeBus()` twice gives two nodes of one deployment.
 protocol BusEnvironment: Sendable {
     func makeBus() async throws -> any EventBus
+    /// Sends `event` to `namespace` the way another writer could, without this library's
+    /// checks: over NATS a raw envelope on the namespace's subject; in process the bus's own
+    /// publish, the only way in. Returns true when the bus refused it at once (it threw).
+    func sendUnchecked(_ event: Event, to namespace: String, via bus: any EventBus) async throws -> Bool
 }
 
 struct BusCheck: Sendable, CustomTestStringConvertible {
@@ -229,6 +233,30 @@ enum BusContract {
             first.cancel()
             second.cancel()
             #expect(bus.metrics().totalActiveSubscriptions == 0)
+        },
+        BusCheck(name: "events breaking the save rules never reach a subscriber: refused, or counted as errors") {
+            env in
+            let bus = try await env.makeBus()
+            let subscription = try await bus.subscribe(">")
+            let hostile: [(namespace: String, event: Event)] = [
+                ("E\u{1B}[31mR", event("a")),
+                ("orders", event("a\u{1B}[2J")),
+                ("orders", event("a", 1, "Type\u{1B}]0;x\u{7}")),
+                ("orders", event("a", -5)),
+                ("orders", event("a", 0)),
+                ("orders", Event(id: "", eventType: "T", actorID: "a", version: 1)),
+            ]
+            var refused = 0
+            for (namespace, probe) in hostile {
+                if try await env.sendUnchecked(probe, to: namespace, via: bus) { refused += 1 }
+            }
+            // A second node's valid event, sent after them, is the next one delivered.
+            let sentinel = Event(eventType: "Sentinel", actorID: "sentinel", version: 1)
+            try await env.makeBus().publish(sentinel, to: "orders")
+            let next = try await take(1, from: subscription)
+            #expect(next.first?.event.id == sentinel.id, "a hostile event was delivered: \(next)")
+            #expect(refused + bus.metrics().totalDecodeErrors == hostile.count)
+            subscription.cancel()
         },
         BusCheck(name: "bad namespaces, events and patterns are rejected, nothing published") { env in
             let bus = try await env.makeBus()

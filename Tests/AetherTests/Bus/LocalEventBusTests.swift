@@ -4,6 +4,14 @@ import Testing
 struct LocalBusEnvironment: BusEnvironment {
     let bus = LocalEventBus()
     func makeBus() async throws -> any EventBus { bus }
+    func sendUnchecked(_ event: Event, to namespace: String, via bus: any EventBus) async throws -> Bool {
+        do {
+            try await bus.publish(event, to: namespace)
+            return false
+        } catch is AetherError {
+            return true
+        }
+    }
 }
 
 @Suite("Local event bus")

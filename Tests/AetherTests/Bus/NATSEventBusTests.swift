@@ -6,6 +6,14 @@ import Testing
 struct NATSBusEnvironment: BusEnvironment {
     let client: NATSClient
     func makeBus() async throws -> any EventBus { NATSEventBus(client: client) }
+    func sendUnchecked(_ event: Event, to namespace: String, via bus: any EventBus) async throws -> Bool {
+        // A foreign writer's envelope, built by hand (docs/WIRE-FORMAT.md).
+        let envelope =
+            #"{"node_id":"foreign-node","namespace_id":"# + JSONValue.string(namespace).serialized()
+            + #","event":"# + String(decoding: event.jsonBytes(), as: UTF8.self) + "}"
+        try client.publish(envelope, to: "aether.events.\(namespace)")
+        return false
+    }
 }
 
 @Suite("NATS event bus against nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason))
