@@ -89,6 +89,7 @@ let package = Package(
                 "Aether",
                 "AetherNATS",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -145,9 +145,9 @@ enum Golden {
         │subscriptions by pattern: >→1  orders→1                                       │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Store ──────────────────────────────────────────────────────────────────────┐
-        │NAMESPACE         STREAM                  ACTORS    EVENTS     BYTES          │
-        │orders            orders_events                1         5      2KiB          │
-        │payments          (in memory)                  5         5         -          │
+        │NAMESPACE         STREAM              ACTORS   EVENTS  SNAPS   BAD    BYTES   │
+        │orders            orders_events            1        5      0     0     2KiB   │
+        │payments          (in memory)              5        5      0     0        -   │
         │                                                                              │
         │                                                                              │
         │                                                                              │
@@ -262,6 +262,59 @@ enum Golden {
         │                  ││ zero\u{200B}width                                     v7 │
         │                  ││ 注文-1001                                             v7 │
         │                  ││ 🚀rocket                                              v7 │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        └──────────────────┘└──────────────────────────────────────────────────────────┘
+         ↵ open  [ ] namespace  / filter  a append  s snaps…  embedded demo │ writes on
+        """#
+
+    static let badHistory = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+        ┌─ order-1001 │ 5 events │ ⚠ 2 bad │… ─┐┌─ State at v5 │ ⚠ skips 2 bad │ 5 e… ─┐
+        │   VER   TYPE                TIME     ││v5 OrderShipped: 3 changes (+ added ~…│
+        │▶   v5   OrderShipped        11:06:45 ││+ carrier = "dhl"                     │
+        │ ⚠ seq 6 70B: event "e3" has version …││  customer = "acme"                   │
+        │    v4   OrderPaid           11:06:44 ││  items[0].price = 19.99              │
+        │    v3   ItemAdded           11:06:43 ││  items[0].qty = 2                    │
+        │ ⚠ seq 3 15B: not JSON: unexpected 'n…││  items[0].sku = "sku-1002"           │
+        │    v2   ItemAdded           11:06:42 ││  items[1].price = 5.01               │
+        │    v1   OrderPlaced         11:06:41 ││  items[1].qty = 1                    │
+        │                                      ││  items[1].sku = "sku-1004"           │
+        │                                      ││  payment = "payment-1007"            │
+        │                                      ││~ status = "paid" → "shipped"         │
+        │                                      ││  total = 25.0                        │
+        │                                      ││+ tracking = "TRK123456"              │
+        │                                      ││                                      │
+        │                                      ││                                      │
+        │                                      ││                                      │
+        │                                      ││                                      │
+        │                                      ││                                      │
+        │                                      ││                                      │
+        │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
+        └──────────────────────────────────────┘└──────────────────────────────────────┘
+         ↑↓ step  ←→ panes  v version  s snapshot  a append…  embedded demo │ writes on
+        """#
+    static let badActors = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+        ┌─ Namespaces ─────┐┌─ Actors in orders (2) │ ⚠ 1 undecodable subject ─────────┐
+        │ inventory        ││ ACTOR                                            VERSION │
+        │▶orders           ││▶order-1001                                         ⚠2 v5 │
+        │ payments         ││ order-1002                                            v1 │
+        │                  ││ ⚠ ~ZZbad~              1 record; its actor token does no…│
+        │                  ││                                                          │
+        │                  ││                                                          │
         │                  ││                                                          │
         │                  ││                                                          │
         │                  ││                                                          │

@@ -39,6 +39,94 @@ public protocol EventStore: Sendable {
 
     /// Every actor with at least one event, with its latest version, sorted by actor ID.
     func actors() async throws -> [ActorVersion]
+
+    /// Like `actors()`, and also every stored subject whose actor token does not decode (written
+    /// by another client): nothing in the store is left out of the listing.
+    func actorListing() async throws -> ActorListing
+
+    /// What the store holds: actors, events and snapshots counted apart, undecodable subjects as such.
+    func figures() async throws -> StoreFigures
+}
+
+extension EventStore {
+    public func actorListing() async throws -> ActorListing {
+        ActorListing(actors: try await actors(), undecodable: [])
+    }
+
+    public func figures() async throws -> StoreFigures {
+        let actors = try await actors()
+        var events = 0
+        for actor in actors { events += try await self.events(of: actor.actorID, from: 0).count }
+        return StoreFigures(namespace: namespace, actors: actors.count, events: events)
+    }
+}
+
+/// The actors of a namespace, and the stored subjects that name no actor.
+public struct ActorListing: Sendable, Equatable {
+    public var actors: [ActorVersion]
+    public var undecodable: [UndecodableSubject]
+
+    public init(actors: [ActorVersion], undecodable: [UndecodableSubject] = []) {
+        self.actors = actors
+        self.undecodable = undecodable
+    }
+}
+
+/// A stored subject whose actor token does not decode (`docs/WIRE-FORMAT.md`): its records
+/// belong to no actor this library can name.
+public struct UndecodableSubject: Sendable, Hashable {
+    /// The subject's last token, as stored.
+    public var token: String
+    public var subject: String
+    /// How many records it holds.
+    public var records: UInt64
+    public var reason: String
+
+    public init(token: String, subject: String, records: UInt64, reason: String) {
+        self.token = token
+        self.subject = subject
+        self.records = records
+        self.reason = reason
+    }
+}
+
+/// What a store holds. Counted from the backend's own state where it has one (JetStream's
+/// per-subject counts), not by reading records.
+public struct StoreFigures: Sendable, Equatable {
+    public var namespace: String
+    /// Actors with at least one record.
+    public var actors: Int
+    /// Records on the actors' event subjects.
+    public var events: Int
+    /// Snapshot records.
+    public var snapshots: Int
+    /// Subjects whose actor token does not decode, and the records on them.
+    public var undecodableSubjects: Int
+    public var undecodableRecords: Int
+    /// Bytes on the server (nil in memory).
+    public var bytes: Int?
+    /// The JetStream stream (nil in memory).
+    public var stream: String?
+
+    public init(
+        namespace: String,
+        actors: Int,
+        events: Int,
+        snapshots: Int = 0,
+        undecodableSubjects: Int = 0,
+        undecodableRecords: Int = 0,
+        bytes: Int? = nil,
+        stream: String? = nil
+    ) {
+        self.namespace = namespace
+        self.actors = actors
+        self.events = events
+        self.snapshots = snapshots
+        self.undecodableSubjects = undecodableSubjects
+        self.undecodableRecords = undecodableRecords
+        self.bytes = bytes
+        self.stream = stream
+    }
 }
 
 extension EventStore {
@@ -72,17 +160,23 @@ public struct ReplayResult: Sendable {
     public var hasErrors: Bool { !errors.isEmpty }
 }
 
-/// One stored record that could not be decoded: where it is, its raw bytes, and why.
+/// One stored record that could not be used: where it is, its raw bytes, and why. Records that
+/// do not decode, events whose `actorId` is not their subject's actor, and events whose version
+/// does not rise above the one before are all reported, never replayed.
 public struct ReplayError: Error, Sendable, CustomStringConvertible {
     /// The record's position in the backend (the stream sequence for JetStream).
     public var sequence: UInt64
     public var rawData: [UInt8]
     public var cause: AetherError
+    /// The version of the last good event before it in the history (0: none), so it can be
+    /// shown where it lies.
+    public var afterVersion: Int64
 
-    public init(sequence: UInt64, rawData: [UInt8], cause: AetherError) {
+    public init(sequence: UInt64, rawData: [UInt8], cause: AetherError, afterVersion: Int64 = 0) {
         self.sequence = sequence
         self.rawData = rawData
         self.cause = cause
+        self.afterVersion = afterVersion
     }
 
     public var description: String {
@@ -101,11 +195,21 @@ public protocol SnapshotStore: Sendable {
 
     /// The actor's kept snapshots, oldest first (the default: only the latest).
     func snapshots(of actorID: String) async throws -> [ActorSnapshot]
+
+    /// Like `snapshots(of:)`, and also every kept snapshot that failed its checksum or did not
+    /// decode (it is never used, and never hidden).
+    func snapshotsWithErrors(of actorID: String) async throws -> (snapshots: [ActorSnapshot], errors: [ReplayError])
 }
 
 extension SnapshotStore {
     public func snapshots(of actorID: String) async throws -> [ActorSnapshot] {
         try await latestSnapshot(of: actorID).map { [$0] } ?? []
+    }
+
+    public func snapshotsWithErrors(
+        of actorID: String
+    ) async throws -> (snapshots: [ActorSnapshot], errors: [ReplayError]) {
+        (try await snapshots(of: actorID), [])
     }
 }
 

@@ -123,6 +123,18 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
         }.sorted { $0.actorID < $1.actorID }
     }
 
+    public func figures() async throws -> StoreFigures {
+        storage.state.withLock { state in
+            let logs = state.namespaces[namespace] ?? [:]
+            return StoreFigures(
+                namespace: namespace,
+                actors: logs.count,
+                events: logs.values.reduce(0) { $0 + $1.events.count },
+                snapshots: logs.values.reduce(0) { $0 + $1.snapshots.count }
+            )
+        }
+    }
+
     // MARK: snapshots
 
     public func latestSnapshot(of actorID: String) async throws -> ActorSnapshot? {

@@ -362,18 +362,51 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         try Identifiers.validateActorID(actorID)
         var events: [Event] = []
         var errors: [ReplayError] = []
+        // The last good version read, whether or not it is returned: a record whose version
+        // does not rise above it is out of order.
+        var lastVersion: Int64 = 0
         do {
             try await forEachMessage(eventSubject(actorID)) { message in
-                if let header = message.headers?[Self.versionHeader], let version = Int64(header), version < fromVersion
+                if let header = message.headers?[Self.versionHeader], let version = Int64(header),
+                    version < fromVersion,
+                    version > lastVersion
                 {
+                    lastVersion = version
                     return
                 }
+                let problem: AetherError
                 switch Result(catching: { () throws(AetherError) in try Event(jsonBytes: message.data) }) {
                 case .success(let event):
-                    if event.version >= fromVersion { events.append(event) }
+                    if event.actorID != actorID {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "event \(Identifiers.quoted(event.id)) names actor \(Identifiers.quoted(event.actorID)), not its subject's actor \(Identifiers.quoted(actorID))"
+                        )
+                    } else if event.version <= lastVersion {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "event \(Identifiers.quoted(event.id)) has version \(event.version) after version \(lastVersion); versions must rise"
+                        )
+                    } else {
+                        lastVersion = event.version
+                        if event.version >= fromVersion { events.append(event) }
+                        return
+                    }
                 case .failure(let error):
-                    counters.withLock { $0.undecodableEvents += 1 }
-                    errors.append(ReplayError(sequence: message.sequence, rawData: message.data, cause: error))
+                    problem = error
+                }
+                counters.withLock { $0.undecodableEvents += 1 }
+                if lastVersion + 1 >= fromVersion {
+                    errors.append(
+                        ReplayError(
+                            sequence: message.sequence,
+                            rawData: message.data,
+                            cause: problem,
+                            afterVersion: lastVersion
+                        )
+                    )
                 }
             }
         } catch let error as NATSError {
@@ -486,6 +519,10 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
     }
 
     public func actors() async throws -> [ActorVersion] {
+        try await actorListing().actors
+    }
+
+    public func actorListing() async throws -> ActorListing {
         let prefix = "aether.store.\(streamName).e."
         let subjects: [String: UInt64]
         do {
@@ -493,12 +530,61 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         } catch let error as NATSError {
             throw Self.mapError(error, context: "listing actors of \(namespace)")
         }
-        var result: [ActorVersion] = []
-        for subject in subjects.keys {
-            guard let actorID = ActorToken.decode(String(subject.dropFirst(prefix.count))) else { continue }
-            result.append(ActorVersion(actorID: actorID, version: try await latestVersion(of: actorID)))
+        var actors: [ActorVersion] = []
+        var undecodable: [UndecodableSubject] = []
+        for (subject, count) in subjects {
+            let token = String(subject.dropFirst(prefix.count))
+            guard let actorID = ActorToken.decode(token), (try? Identifiers.validateActorID(actorID)) != nil else {
+                undecodable.append(
+                    UndecodableSubject(
+                        token: token,
+                        subject: subject,
+                        records: count,
+                        reason: ActorToken.decode(token) == nil
+                            ? "its actor token does not decode (docs/WIRE-FORMAT.md: ~XX escapes, upper-case hex, valid UTF-8)"
+                            : "its actor ID breaks the naming rules"
+                    )
+                )
+                continue
+            }
+            actors.append(ActorVersion(actorID: actorID, version: try await latestVersion(of: actorID)))
         }
-        return result.sorted { $0.actorID < $1.actorID }
+        return ActorListing(
+            actors: actors.sorted { $0.actorID < $1.actorID },
+            undecodable: undecodable.sorted { $0.token < $1.token }
+        )
+    }
+
+    /// From the stream's state and its per-subject counts; no record is read.
+    public func figures() async throws -> StoreFigures {
+        let base = "aether.store.\(streamName)."
+        do {
+            let info = try await js.streamInfo(streamName)
+            let eventSubjects = try await js.streamSubjects(streamName, filter: base + "e.>")
+            let snapshotSubjects = try await js.streamSubjects(streamName, filter: base + "s.>")
+            var figures = StoreFigures(
+                namespace: namespace,
+                actors: 0,
+                events: 0,
+                snapshots: Int(snapshotSubjects.values.reduce(0, +)),
+                bytes: Int(info.state.bytes),
+                stream: streamName
+            )
+            for (subject, count) in eventSubjects {
+                if let actorID = ActorToken.decode(String(subject.dropFirst(base.count + 2))),
+                    (try? Identifiers.validateActorID(actorID)) != nil
+                {
+                    figures.actors += 1
+                    figures.events += Int(count)
+                } else {
+                    figures.undecodableSubjects += 1
+                    figures.undecodableRecords += Int(count)
+                }
+            }
+            return figures
+        } catch let error as NATSError {
+            throw Self.mapError(error, context: "reading the figures of stream \(streamName)")
+        }
     }
 
     // MARK: snapshots
@@ -528,31 +614,61 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
 
     /// Every kept snapshot of the actor that passes its checksum, oldest first.
     public func snapshots(of actorID: String) async throws -> [ActorSnapshot] {
+        try await snapshotsWithErrors(of: actorID).snapshots
+    }
+
+    /// Every kept snapshot of the actor, oldest first; the ones that fail their checksum, do not
+    /// decode or name another actor are counted, logged and returned as errors, never used.
+    public func snapshotsWithErrors(
+        of actorID: String
+    ) async throws -> (snapshots: [ActorSnapshot], errors: [ReplayError]) {
         try Identifiers.validateActorID(actorID)
         var valid: [ActorSnapshot] = []
+        var errors: [ReplayError] = []
         do {
             try await forEachMessage(snapshotSubject(actorID)) { message in
                 let checksum = SHA256.hash(data: message.data).map { String(format2: $0) }.joined()
-                guard message.headers?[Self.checksumHeader] == "sha256=\(checksum)",
-                    let snapshot = try? ActorSnapshot(jsonBytes: message.data),
-                    snapshot.actorID == actorID
-                else {
-                    counters.withLock { $0.corruptSnapshots += 1 }
-                    logger.warning(
-                        "corrupt snapshot skipped",
-                        metadata: [
-                            "actor": "\(Identifiers.quoted(actorID))", "namespace": "\(namespace)",
-                            "sequence": "\(message.sequence)",
-                        ]
-                    )
+                let problem: String
+                if message.headers?[Self.checksumHeader] != "sha256=\(checksum)" {
+                    problem = "its checksum does not match its bytes"
+                } else if let snapshot = try? ActorSnapshot(jsonBytes: message.data) {
+                    guard snapshot.actorID == actorID else {
+                        problem = "it names actor \(Identifiers.quoted(snapshot.actorID))"
+                        return record(problem, message)
+                    }
+                    valid.append(snapshot)
                     return
+                } else {
+                    problem = "it does not decode as a snapshot"
                 }
-                valid.append(snapshot)
+                record(problem, message)
             }
         } catch let error as NATSError {
             throw Self.mapError(error, context: "reading snapshots of actor \(Identifiers.quoted(actorID))")
         }
-        return valid
+        func record(_ problem: String, _ message: StoredMessage) {
+            counters.withLock { $0.corruptSnapshots += 1 }
+            logger.warning(
+                "corrupt snapshot skipped",
+                metadata: [
+                    "actor": "\(Identifiers.quoted(actorID))", "namespace": "\(namespace)",
+                    "sequence": "\(message.sequence)",
+                ]
+            )
+            let version = message.headers?[Self.versionHeader].flatMap { Int64($0) } ?? 0
+            errors.append(
+                ReplayError(
+                    sequence: message.sequence,
+                    rawData: message.data,
+                    cause: AetherError(
+                        code: .invalidEvent,
+                        message: "snapshot at sequence \(message.sequence): \(problem)"
+                    ),
+                    afterVersion: version
+                )
+            )
+        }
+        return (valid, errors)
     }
 
     /// Snapshots the actor at its latest version with the configured reducer.

@@ -71,6 +71,29 @@ enum Batch {
             object["actors"] = .array(
                 model.actors.map { .object(["actor": .string($0.actorID), "version": .integer($0.version)]) }
             )
+            object["undecodable_subjects"] = .array(
+                model.undecodableSubjects.map {
+                    .object([
+                        "subject": .string($0.subject), "records": .integer(Int64($0.records)),
+                        "reason": .string($0.reason),
+                    ])
+                }
+            )
+            if let detail = model.detail {
+                object["actor"] = .object([
+                    "actor": .string(detail.actorID),
+                    "events": .integer(Int64(detail.events.count)),
+                    "bad_records": .array(
+                        detail.errors.map {
+                            .object([
+                                "sequence": .integer(Int64($0.sequence)), "size": .integer(Int64($0.rawData.count)),
+                                "after_version": .integer($0.afterVersion), "reason": .string($0.cause.message),
+                                "first_bytes": .string(String(decoding: $0.rawData.prefix(64), as: UTF8.self)),
+                            ])
+                        }
+                    ),
+                ])
+            }
         case .cluster:
             let view = model.cluster
             object["leader"] = view?.leader.map(JSONValue.string) ?? .null

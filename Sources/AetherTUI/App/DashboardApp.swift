@@ -149,8 +149,8 @@ actor DashboardApp {
             quitting = true
         case .loadActors(let namespace):
             do {
-                let list = try await deployment.store(for: namespace).actors()
-                await send(.actors(namespace: namespace, list))
+                let listing = try await deployment.store(for: namespace).actorListing()
+                await send(.actors(namespace: namespace, listing.actors, undecodable: listing.undecodable))
             } catch {
                 await send(.actionFailed("cannot list actors of \(namespace): \(Self.describe(error))"))
             }
@@ -158,15 +158,16 @@ actor DashboardApp {
             do {
                 let store = try await deployment.store(for: namespace)
                 let latest = try await store.latestVersion(of: actorID)
-                let events = try await store.events(of: actorID, from: max(1, latest - 4999))
-                let snapshots = try await store.snapshots(of: actorID)
+                let read = try await store.eventsWithErrors(of: actorID, from: max(1, latest - 4999))
+                let snapshots = try await store.snapshotsWithErrors(of: actorID)
                 await send(
                     .history(
                         namespace: namespace,
                         actorID: actorID,
-                        events: events,
-                        snapshots: snapshots,
-                        reducer: deployment.reducer(for: namespace)
+                        events: read.events,
+                        snapshots: snapshots.snapshots,
+                        reducer: deployment.reducer(for: namespace),
+                        errors: read.errors + snapshots.errors
                     )
                 )
             } catch {

@@ -17,25 +17,6 @@ public enum ConnectionState: Sendable, Equatable {
     case closed
 }
 
-/// A namespace's stored figures.
-public struct StoreFigures: Sendable, Equatable {
-    public var namespace: String
-    public var actors: Int
-    public var events: Int
-    /// Bytes on the server (nil in memory).
-    public var bytes: Int?
-    /// The JetStream stream (nil in memory).
-    public var stream: String?
-
-    public init(namespace: String, actors: Int, events: Int, bytes: Int? = nil, stream: String? = nil) {
-        self.namespace = namespace
-        self.actors = actors
-        self.events = events
-        self.bytes = bytes
-        self.stream = stream
-    }
-}
-
 /// What the dashboard reads and steers: everything goes through Aether's public API.
 public protocol Deployment: Sendable {
     /// Shown in the status line: where the dashboard is attached (credentials never included).
@@ -142,15 +123,9 @@ public final class EmbeddedDeployment: Deployment {
         var figures: [StoreFigures] = []
         for namespace in storage.namespaces() {
             guard let store = try? InMemoryEventStore(namespace: namespace, storage: storage),
-                let actors = try? await store.actors()
+                let counted = try? await store.figures()
             else { continue }
-            figures.append(
-                StoreFigures(
-                    namespace: namespace,
-                    actors: actors.count,
-                    events: Int(actors.reduce(0) { $0 + $1.version })
-                )
-            )
+            figures.append(counted)
         }
         return figures
     }
@@ -330,21 +305,12 @@ public final class NATSDeployment: Deployment {
     }
 
     public func storeFigures() async -> [StoreFigures] {
-        let js = JetStream(client: client)
         var figures: [StoreFigures] = []
         for namespace in await namespaces() {
-            let name = JetStreamEventStore.streamName(namespace: namespace, stream: "events")
-            guard let info = try? await js.streamInfo(name) else { continue }
-            let actors = (try? await js.streamSubjects(name, filter: "aether.store.\(name).e.>").count) ?? 0
-            figures.append(
-                StoreFigures(
-                    namespace: namespace,
-                    actors: actors,
-                    events: Int(info.state.messages),
-                    bytes: Int(info.state.bytes),
-                    stream: name
-                )
-            )
+            guard let store = try? await jetStreamStore(for: namespace), let counted = try? await store.figures() else {
+                continue
+            }
+            figures.append(counted)
         }
         return figures
     }

@@ -8,6 +8,9 @@ public struct ActorDetail: Sendable {
     public var events: [Event]
     public var snapshots: [ActorSnapshot]
     public var reducer: Reducer
+    /// Stored records that could not be used, in stream order: each is shown in the history
+    /// after the event it follows (`afterVersion`), and the replayed state says it skipped them.
+    public var errors: [ReplayError]
     /// Index into `events` of the selected event.
     public var selected: Int
     /// Which pane has the focus: the history (false) or the state's fields (true).
@@ -15,13 +18,48 @@ public struct ActorDetail: Sendable {
     public var selectedField = 0
     public var scroll = 0
 
-    public init(namespace: String, actorID: String, events: [Event], snapshots: [ActorSnapshot], reducer: Reducer) {
+    public init(
+        namespace: String,
+        actorID: String,
+        events: [Event],
+        snapshots: [ActorSnapshot],
+        reducer: Reducer,
+        errors: [ReplayError] = []
+    ) {
         self.namespace = namespace
         self.actorID = actorID
         self.events = events
         self.snapshots = snapshots.sorted { $0.version < $1.version }
         self.reducer = reducer
+        self.errors = errors.sorted { $0.sequence < $1.sequence }
         self.selected = max(0, events.count - 1)
+    }
+
+    /// One row of the history, newest first: an event, or a bad record where it lies.
+    public enum HistoryRow: Sendable, Equatable {
+        case event(index: Int)
+        case bad(index: Int)
+    }
+
+    /// The history's rows, newest first; a bad record stands right above the event it follows.
+    public var historyRows: [HistoryRow] {
+        guard !errors.isEmpty else { return events.indices.reversed().map { .event(index: $0) } }
+        var rows: [HistoryRow] = []
+        var pending = errors.indices.reversed().map { $0 }[...]
+        for index in events.indices.reversed() {
+            while let bad = pending.first, errors[bad].afterVersion >= events[index].version {
+                rows.append(.bad(index: bad))
+                pending = pending.dropFirst()
+            }
+            rows.append(.event(index: index))
+        }
+        rows += pending.map { .bad(index: $0) }
+        return rows
+    }
+
+    /// Bad records at or before `version`: a state replayed to it skipped them.
+    public func badRecords(upTo version: Int64) -> Int {
+        errors.filter { $0.afterVersion < version }.count
     }
 
     public var latestVersion: Int64 { events.last?.version ?? 0 }

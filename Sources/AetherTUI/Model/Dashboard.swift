@@ -74,8 +74,17 @@ public struct Dashboard: Sendable {
         case busMetrics(BusMetrics)
         case storeFigures([StoreFigures])
         case namespaces([String])
-        case actors(namespace: String, [ActorVersion])
-        case history(namespace: String, actorID: String, events: [Event], snapshots: [ActorSnapshot], reducer: Reducer)
+        case actors(namespace: String, [ActorVersion], undecodable: [UndecodableSubject] = [])
+        /// An opened actor's history; `errors` are the stored records that could not be used
+        /// (undecodable, out of order, another actor's, corrupt snapshots), shown where they lie.
+        case history(
+            namespace: String,
+            actorID: String,
+            events: [Event],
+            snapshots: [ActorSnapshot],
+            reducer: Reducer,
+            errors: [ReplayError] = []
+        )
         case actionSucceeded(String)
         case actionFailed(String)
         case appendConflict(namespace: String, actorID: String, attempted: Int64, current: Int64, since: [Event])
@@ -120,6 +129,10 @@ public struct Dashboard: Sendable {
     public var namespaces: [String] = []
     public var actorNamespace: String?
     public var actors: [ActorVersion] = []
+    /// Stored subjects of the listed namespace that name no actor.
+    public var undecodableSubjects: [UndecodableSubject] = []
+    /// Bad records found in the histories read so far, by `namespace/actor`.
+    public var badRecords: [String: Int] = [:]
     public var actorSelection = 0
     public var actorFilter = ""
     public var detail: ActorDetail?
@@ -189,8 +202,9 @@ public struct Dashboard: Sendable {
                 actorNamespace = first
                 return [.loadActors(namespace: first)]
             }
-        case .actors(let namespace, let list):
+        case .actors(let namespace, let list, let undecodable):
             guard namespace == actorNamespace else { return [] }
+            undecodableSubjects = undecodable
             let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
             actors = list.sorted { $0.actorID < $1.actorID }
             if let selectedID, let index = actors.firstIndex(where: { $0.actorID == selectedID }) {
@@ -198,15 +212,17 @@ public struct Dashboard: Sendable {
             } else {
                 actorSelection = min(actorSelection, max(0, actors.count - 1))
             }
-        case .history(let namespace, let actorID, let events, let snapshots, let reducer):
+        case .history(let namespace, let actorID, let events, let snapshots, let reducer, let errors):
             let keep = detail.flatMap { $0.namespace == namespace && $0.actorID == actorID ? $0 : nil }
             var opened = ActorDetail(
                 namespace: namespace,
                 actorID: actorID,
                 events: events,
                 snapshots: snapshots,
-                reducer: reducer
+                reducer: reducer,
+                errors: errors
             )
+            badRecords["\(namespace)/\(actorID)"] = errors.isEmpty ? nil : errors.count
             if let keep, keep.selected < keep.events.count - 1 {
                 // Stay on the event the operator was looking at.
                 opened.selected = min(keep.selected, max(0, events.count - 1))

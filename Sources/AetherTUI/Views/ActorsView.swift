@@ -25,14 +25,23 @@ enum ActorsView {
         }
         let list = dashboard.visibleActors
         let filter = dashboard.actorFilter.isEmpty ? "" : " \(canvas.glyphs.vertical) filter: \(dashboard.actorFilter)"
-        canvas.box(right, title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(filter)")
+        let undecodable = dashboard.undecodableSubjects
+        let warning =
+            undecodable.isEmpty
+            ? ""
+            : " \(canvas.glyphs.vertical) ⚠ \(undecodable.count) undecodable subject\(undecodable.count == 1 ? "" : "s")"
+        canvas.box(
+            right,
+            title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(warning)\(filter)",
+            titleStyle: undecodable.isEmpty ? .title : .warn
+        )
         let inner = right.inner
         canvas.put(
             " " + Canvas.pad("ACTOR", max(10, inner.width - 11)) + Canvas.pad("VERSION", 9, right: true),
             in: inner,
             style: .header
         )
-        if list.isEmpty {
+        if list.isEmpty && undecodable.isEmpty {
             canvas.put(
                 dashboard.actorNamespace == nil ? "no namespaces yet" : "no actors",
                 in: inner,
@@ -42,17 +51,37 @@ enum ActorsView {
             return
         }
         let rows = inner.height - 1
-        let first = max(0, min(dashboard.actorSelection - rows + 1, list.count - rows))
-        for row in 0..<min(rows, list.count - first) {
-            let actor = list[first + row]
-            let selected = first + row == dashboard.actorSelection
+        // Actors, then the subjects that name no actor (they cannot be opened, but are listed).
+        let total = list.count + undecodable.count
+        let first = max(0, min(dashboard.actorSelection - rows + 1, total - rows))
+        for row in 0..<min(rows, total - first) {
+            let position = first + row
+            guard position < list.count else {
+                let subject = undecodable[position - list.count]
+                canvas.put(
+                    " ⚠ " + Canvas.pad(subject.token, 20, glyphs: canvas.glyphs)
+                        + " \(subject.records) record\(subject.records == 1 ? "" : "s"); \(subject.reason)",
+                    in: inner,
+                    row: row + 1,
+                    style: .bad
+                )
+                continue
+            }
+            let actor = list[position]
+            let selected = position == dashboard.actorSelection
+            let bad = dashboard.badRecords["\(dashboard.actorNamespace ?? "")/\(actor.actorID)"] ?? 0
             canvas.put(
                 (selected ? String(canvas.glyphs.pointer) : " ")
                     + Canvas.pad(actor.actorID, max(10, inner.width - 11), glyphs: canvas.glyphs)
-                    + Canvas.pad("v\(actor.version)", 9, right: true),
+                    + Canvas.pad(
+                        (bad > 0 ? "⚠\(bad) " : "") + "v\(actor.version)",
+                        9,
+                        right: true,
+                        glyphs: canvas.glyphs
+                    ),
                 in: inner,
                 row: row + 1,
-                style: selected ? .selected : .plain
+                style: selected ? .selected : bad > 0 ? .warn : .plain
             )
             if selected {
                 canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
@@ -65,11 +94,13 @@ enum ActorsView {
         let (left, right) = area.left(historyWidth)
         let info = detail.snapshotInfo(at: detail.latestVersion)
         let sinceText = info.snapshot.map { "snap v\($0) +\(info.since)" } ?? "no snapshot"
+        let bar = canvas.glyphs.vertical
+        let bad = detail.errors.isEmpty ? "" : " \(bar) ⚠ \(detail.errors.count) bad"
         canvas.box(
             left,
-            title:
-                "\(detail.actorID) \(canvas.glyphs.vertical) \(detail.events.count) events \(canvas.glyphs.vertical) \(sinceText)",
-            style: detail.fieldsFocused ? .muted : .init(.cyan)
+            title: "\(detail.actorID) \(bar) \(detail.events.count) events\(bad) \(bar) \(sinceText)",
+            style: detail.fieldsFocused ? .muted : .init(.cyan),
+            titleStyle: detail.errors.isEmpty ? .title : .warn
         )
         let inner = left.inner
         let typeWidth = max(8, inner.width - 19)
@@ -79,12 +110,17 @@ enum ActorsView {
             style: .header
         )
         let rows = inner.height - 1
-        // Newest first.
-        let order = Array(detail.events.indices.reversed())
-        let position = order.firstIndex(of: detail.selected) ?? 0
+        // Newest first, bad records where they lie.
+        let order = detail.historyRows
+        let position = order.firstIndex(of: .event(index: detail.selected)) ?? 0
         let first = max(0, min(position - rows / 2, order.count - rows))
         for row in 0..<max(0, min(rows, order.count - first)) {
-            let index = order[first + row]
+            guard case .event(let index) = order[first + row] else {
+                if case .bad(let bad) = order[first + row] {
+                    drawBadRecord(detail.errors[bad], row: row + 1, in: inner, on: &canvas)
+                }
+                continue
+            }
             let event = detail.events[index]
             let snapshotted = detail.isSnapshotted(event.version)
             let selected = index == detail.selected
@@ -112,6 +148,18 @@ enum ActorsView {
         drawState(detail, in: right, on: &canvas)
     }
 
+    /// A stored record that could not be used: its sequence, size, first bytes and reason.
+    static func drawBadRecord(_ error: ReplayError, row: Int, in inner: Rect, on canvas: inout Canvas) {
+        let head = String(decoding: error.rawData.prefix(32), as: UTF8.self)
+        canvas.put(
+            " ⚠ seq \(error.sequence) \(Summary.bytes(error.rawData.count)): \(error.cause.message) "
+                + "\(canvas.glyphs.vertical) \(head)\(error.rawData.count > 32 ? "…" : "")",
+            in: inner,
+            row: row,
+            style: .bad
+        )
+    }
+
     static func drawState(_ detail: ActorDetail, in box: Rect, on canvas: inout Canvas) {
         guard let event = detail.selectedEvent else {
             canvas.box(box, title: "State")
@@ -122,10 +170,13 @@ enum ActorsView {
         let origin =
             replayed.snapshotVersion.map { "snap v\($0) + \(replayed.eventsApplied) events" }
             ?? "\(replayed.eventsApplied) events replayed"
+        let skipped = detail.badRecords(upTo: event.version)
+        let skips = skipped == 0 ? "" : " \(canvas.glyphs.vertical) ⚠ skips \(skipped) bad"
         canvas.box(
             box,
-            title: "State at v\(event.version) \(canvas.glyphs.vertical) \(origin)",
-            style: detail.fieldsFocused ? .init(.cyan) : .muted
+            title: "State at v\(event.version)\(skips) \(canvas.glyphs.vertical) \(origin)",
+            style: detail.fieldsFocused ? .init(.cyan) : .muted,
+            titleStyle: skipped == 0 ? .title : .warn
         )
         let inner = box.inner
         let changes = detail.selectedChanges

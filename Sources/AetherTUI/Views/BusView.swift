@@ -47,8 +47,9 @@ enum BusView {
         canvas.box(bottom, title: "Store")
         inner = bottom.inner
         canvas.put(
-            Canvas.pad("NAMESPACE", nameWidth) + Canvas.pad("STREAM", 22) + Canvas.pad("ACTORS", 8, right: true)
-                + Canvas.pad("EVENTS", 10, right: true) + Canvas.pad("BYTES", 10, right: true),
+            Canvas.pad("NAMESPACE", nameWidth) + Canvas.pad("STREAM", 18) + Canvas.pad("ACTORS", 8, right: true)
+                + Canvas.pad("EVENTS", 9, right: true) + Canvas.pad("SNAPS", 7, right: true)
+                + Canvas.pad("BAD", 6, right: true) + Canvas.pad("BYTES", 9, right: true),
             in: inner,
             style: .header
         )
@@ -56,13 +57,18 @@ enum BusView {
             canvas.put("no stored events yet", in: inner, row: 1, style: .muted)
         }
         for (row, figures) in dashboard.storeFigures.prefix(inner.height - 1).enumerated() {
+            // BAD: subjects that name no actor (their records are not counted as events).
+            let bad = figures.undecodableSubjects
             canvas.put(
                 Canvas.pad(figures.namespace, nameWidth, glyphs: canvas.glyphs)
-                    + Canvas.pad(figures.stream ?? "(in memory)", 22, glyphs: canvas.glyphs)
-                    + Canvas.pad("\(figures.actors)", 8, right: true) + Canvas.pad("\(figures.events)", 10, right: true)
-                    + Canvas.pad(figures.bytes.map(Summary.bytes) ?? "-", 10, right: true),
+                    + Canvas.pad(figures.stream ?? "(in memory)", 18, glyphs: canvas.glyphs)
+                    + Canvas.pad("\(figures.actors)", 8, right: true) + Canvas.pad("\(figures.events)", 9, right: true)
+                    + Canvas.pad("\(figures.snapshots)", 7, right: true)
+                    + Canvas.pad(bad > 0 ? "\(bad) !" : "0", 6, right: true)
+                    + Canvas.pad(figures.bytes.map(Summary.bytes) ?? "-", 9, right: true),
                 in: inner,
-                row: row + 1
+                row: row + 1,
+                style: bad > 0 ? .warn : .plain
             )
         }
     }

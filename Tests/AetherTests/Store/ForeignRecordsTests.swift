@@ -1,0 +1,107 @@
+import Aether
+import AetherNATS
+import Crypto
+import NIOCore
+import Testing
+
+/// A stream written by another client (plain JetStream publishes that follow
+/// `docs/WIRE-FORMAT.md`, some of them wrongly): nothing in it is hidden from the reader.
+@Suite("Records written by others: every bad one reported", .enabled(if: Live.serverPresent, Live.skipReason))
+struct ForeignRecordsTests {
+    static let namespace = "foreign"
+    static let stream = "foreign_events"
+    static let base = "aether.store.foreign_events."
+
+    static func eventJSON(_ actor: String, _ version: Int64, id: String) -> String {
+        #"{"id":"\#(id)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{"v":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
+    }
+
+    /// Creates the stream and writes a history with bad records, as another writer could.
+    static func writeForeignStream(_ client: NATSClient) async throws {
+        let js = JetStream(client: client)
+        var config = StreamConfig(name: stream, subjects: [base + ">"])
+        config.storage = .file
+        config.allowDirect = true
+        config.allowAtomic = true
+        config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
+        try await js.createStream(config)
+        let actor = base + "e.a-1"
+        for record in [
+            eventJSON("a-1", 1, id: "e1"), eventJSON("a-1", 2, id: "e2"), "not json at all",
+            eventJSON("a-1", 4, id: "e4"), eventJSON("a-1", 3, id: "e3-backwards"),
+            eventJSON("other", 5, id: "e5-other-actor"), eventJSON("a-1", 6, id: "e6"),
+        ] {
+            _ = try await js.publish(Array(record.utf8), to: actor)
+        }
+        _ = try await js.publish(Array(eventJSON("x", 1, id: "bad-token").utf8), to: base + "e.~ZZbad~")
+        _ = try await js.publish(Array(eventJSON("y", 1, id: "cut-token").utf8), to: base + "e.~4")
+        // Two snapshots: one with the right checksum, one whose bytes were changed after.
+        let good = Array(#"{"actorId":"a-1","version":2,"state":{"v":2},"timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+        let checksum = SHA256.hash(data: good).map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+        var options = PublishOptions()
+        options.extraHeaders = ["Aether-Checksum": "sha256=\(checksum)", "Aether-Version": "2"]
+        _ = try await js.publish(good, to: base + "s.a-1", options: options)
+        var tampered = good
+        tampered[tampered.count - 5] = UInt8(ascii: "1")
+        options.extraHeaders = ["Aether-Checksum": "sha256=\(checksum)", "Aether-Version": "4"]
+        _ = try await js.publish(tampered, to: base + "s.a-1", options: options)
+    }
+
+    @Test(
+        "a history with a non-JSON record, a version going back and another actor's event: each is an error where it lies, none is replayed"
+    )
+    func history() async throws {
+        try await Live.withClient { client, _ in
+            try await Self.writeForeignStream(client)
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: Self.namespace)
+            )
+            let read = try await store.eventsWithErrors(of: "a-1", from: 0)
+            #expect(read.events.map(\.id) == ["e1", "e2", "e4", "e6"])
+            #expect(read.errors.map(\.sequence) == [3, 5, 6])
+            #expect(read.errors.map(\.afterVersion) == [2, 4, 4])
+            #expect(read.errors[0].rawData == Array("not json at all".utf8))
+            #expect(read.errors[1].cause.message.contains("version 3 after version 4"))
+            #expect(read.errors[2].cause.message.contains(#"names actor "other""#))
+            #expect(try await store.events(of: "a-1").map(\.version) == [1, 2, 4, 6])
+            // Reading from a later version keeps the errors after it, and their positions.
+            #expect(try await store.eventsWithErrors(of: "a-1", from: 5).errors.map(\.sequence) == [5, 6])
+
+            let snapshots = try await store.snapshotsWithErrors(of: "a-1")
+            #expect(snapshots.snapshots.map(\.version) == [2])
+            #expect(snapshots.errors.count == 1)
+            #expect(snapshots.errors.first?.cause.message.contains("checksum") == true)
+            #expect(snapshots.errors.first?.afterVersion == 4)
+        }
+    }
+
+    @Test(
+        "subjects whose actor token does not decode are listed as such; figures count events, snapshots and them apart"
+    )
+    func listingAndFigures() async throws {
+        try await Live.withClient { client, _ in
+            try await Self.writeForeignStream(client)
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: Self.namespace)
+            )
+            let listing = try await store.actorListing()
+            #expect(listing.actors == [ActorVersion(actorID: "a-1", version: 6)])
+            #expect(listing.undecodable.map(\.token) == ["~4", "~ZZbad~"])
+            #expect(listing.undecodable.allSatisfy { $0.records == 1 && $0.reason.contains("does not decode") })
+            #expect(try await store.actors() == listing.actors)
+
+            let figures = try await store.figures()
+            #expect(figures.actors == 1)
+            #expect(figures.events == 7)
+            #expect(figures.snapshots == 2)
+            #expect(figures.undecodableSubjects == 2)
+            #expect(figures.undecodableRecords == 2)
+            #expect(figures.stream == Self.stream)
+        }
+    }
+}
