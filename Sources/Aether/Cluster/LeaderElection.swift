@@ -99,14 +99,16 @@ extension Cluster {
             return [.becameLeader(term: revision), .leaderChanged(node: nodeID, term: revision)]
         }
 
-        /// The create failed: someone holds the lease (`holder` and its revision, when read).
+        /// The create failed: someone holds the lease (`holder` and its revision, when read; the
+        /// term its value records, when it records one).
         public mutating func onAcquireFailed(
             holder: String?,
             revision: UInt64?,
+            term: UInt64? = nil,
             now: ContinuousClock.Instant
         ) -> [Directive] {
             pending = false
-            return observe(holder: holder, revision: revision)
+            return observe(holder: holder, revision: revision, term: term)
         }
 
         /// The renewal succeeded; the lease now has `revision`.
@@ -132,18 +134,21 @@ extension Cluster {
             return [.release(revision: revision)] + stepDown(term: term, reason: "resigned")
         }
 
-        /// What a watch of the lease key shows: its holder and revision, or nil when it is gone.
+        /// What a read of the lease key shows: its holder and revision, or nil when it is gone,
+        /// and the term its value records (a leader writes its term into the lease when it
+        /// renews; before the first renewal the revision is still the term).
         public mutating func onLeaseObserved(
             holder: String?,
             revision: UInt64?,
+            term: UInt64? = nil,
             now: ContinuousClock.Instant
         ) -> [Directive] {
-            if case .leader(let term, _, _) = role, holder != nodeID {
-                return stepDown(term: term, reason: "the lease moved to \(holder ?? "nobody")")
-                    + observe(holder: holder, revision: revision)
+            if case .leader(let ownTerm, _, _) = role, holder != nodeID {
+                return stepDown(term: ownTerm, reason: "the lease moved to \(holder ?? "nobody")")
+                    + observe(holder: holder, revision: revision, term: term)
             }
             if holder == nil { lastAttempt = nil }  // the lease is free: campaign at the next tick
-            return observe(holder: holder, revision: revision)
+            return observe(holder: holder, revision: revision, term: term)
         }
 
         private mutating func stepDown(term: UInt64, reason: String) -> [Directive] {
@@ -156,7 +161,10 @@ extension Cluster {
             return [.lostLeadership(term: term, reason: reason)]
         }
 
-        private mutating func observe(holder: String?, revision: UInt64?) -> [Directive] {
+        /// The term is the lease's revision when it was won: the one its value records, else the
+        /// revision first seen for this holder (a lease not yet renewed is still at that revision).
+        /// A change of term is a change of leadership, even when the same node won again.
+        private mutating func observe(holder: String?, revision: UInt64?, term: UInt64?) -> [Directive] {
             guard let holder, let revision else {
                 if knownLeader == nil { return [] }
                 knownLeader = nil
@@ -164,9 +172,10 @@ extension Cluster {
             }
             // Another node leads: the round this node sat out is over, so its hold-off ends.
             if holder != nodeID { holdOffUntil = nil }
-            if let known = knownLeader, known.node == holder { return [] }
-            knownLeader = (holder, revision)
-            return [.leaderChanged(node: holder, term: revision)]
+            if let known = knownLeader, known.node == holder, term == nil || term == known.term { return [] }
+            let won = term ?? revision
+            knownLeader = (holder, won)
+            return [.leaderChanged(node: holder, term: won)]
         }
     }
 }

@@ -358,13 +358,16 @@ extension Cluster {
         private func readLease() async {
             do {
                 let entry = try await read(Self.leaseKey)
-                let holder = entry.flatMap { LeaseValue.holder(of: $0.value) }
+                let value = entry.flatMap { LeaseValue.decode($0.value) }
+                let holder = value?.nodeID
                 if let entry, let holder {
                     if lease?.revision != entry.revision { lease = (holder, entry.revision, .now) }
                 } else {
                     lease = nil
                 }
-                await execute(election.onLeaseObserved(holder: holder, revision: entry?.revision, now: .now))
+                await execute(
+                    election.onLeaseObserved(holder: holder, revision: entry?.revision, term: value?.term, now: .now)
+                )
             } catch {
                 logger.debug("lease not read", metadata: ["error": "\(error)"])
             }
@@ -454,14 +457,21 @@ extension Cluster {
                         await execute(election.onAcquired(revision: revision, now: .now))
                     } catch {
                         let entry = try? await coordination.get(Self.leaseKey)
-                        let holder = entry.flatMap { LeaseValue.holder(of: $0.value) }
-                        await execute(election.onAcquireFailed(holder: holder, revision: entry?.revision, now: .now))
+                        let value = entry.flatMap { LeaseValue.decode($0.value) }
+                        await execute(
+                            election.onAcquireFailed(
+                                holder: value?.nodeID,
+                                revision: entry?.revision,
+                                term: value?.term,
+                                now: .now
+                            )
+                        )
                     }
                 case .renew(let revision):
                     do {
                         let next = try await coordination.update(
                             Self.leaseKey,
-                            value: LeaseValue(nodeID: id).bytes,
+                            value: LeaseValue(nodeID: id, term: election.term).bytes,
                             revision: revision,
                             ttl: configuration.election.ttl
                         )
@@ -551,13 +561,20 @@ extension Cluster {
         func heldFencingToken() -> UInt64? { election.fencingToken ?? lease?.revision }
     }
 
+    /// The lease key's value: the holder, and from its first renewal on the term it won (the
+    /// lease's revision when created), so every reader sees the same term, however late it
+    /// starts reading. `docs/WIRE-FORMAT.md`.
     struct LeaseValue: Codable {
         var nodeID: String
-        enum CodingKeys: String, CodingKey { case nodeID = "node_id" }
+        var term: UInt64?
+        enum CodingKeys: String, CodingKey {
+            case nodeID = "node_id"
+            case term
+        }
         var bytes: [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
-        /// The node named by a lease value, or nil when it is not one.
-        static func holder(of value: [UInt8]) -> String? {
-            try? JSONDecoder().decode(LeaseValue.self, from: Data(value)).nodeID
+        /// The lease value in `value`, or nil when it is not one.
+        static func decode(_ value: [UInt8]) -> LeaseValue? {
+            try? JSONDecoder().decode(LeaseValue.self, from: Data(value))
         }
     }
 

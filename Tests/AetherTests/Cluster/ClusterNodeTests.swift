@@ -158,6 +158,45 @@ struct ClusterNodeTests {
         for runner in runners + [watcher] { _ = try? await runner.value }
     }
 
+    @Test("an observer started after many renewals reports the term the leader won, as the shard map does")
+    func lateObserverTerm() async throws {
+        let cluster = try InMemoryCluster()
+        let runners = cluster.nodes.map { node in Task { try await node.run() } }
+        let views = try await cluster.waitUntil("one leader and a settled map") {
+            isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+        }
+        let leaderView = try #require(views.first { $0.isLeader })
+        let term = try #require(leaderView.term)
+        // Wait until the lease has been renewed a few times: its revision has moved past the term.
+        try await withDeadline(10, "renewals") {
+            while (try await cluster.coordination.get("leader"))?.revision ?? 0 < term + 5 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        var configuration = Cluster.Node.Configuration.fast(nodeID: "late-watcher")
+        configuration.observer = true
+        configuration.shardCount = 64
+        let observer = try Cluster.Node(
+            configuration: configuration,
+            coordination: cluster.coordination,
+            discovery: cluster.discovery
+        )
+        let watcher = Task { try await observer.run() }
+        let seen = try await withDeadline(5, "the late observer sees the leader") {
+            while true {
+                let view = await observer.view()
+                if view.leader != nil, view.shardMap != nil { return view }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        #expect(seen.leader == leaderView.nodeID)
+        let revision = (try await cluster.coordination.get("leader"))?.revision ?? 0
+        #expect(seen.term == term, "the lease is at revision \(revision)")
+        #expect(seen.shardMap?.term == term)
+        for runner in runners + [watcher] { runner.cancel() }
+        for runner in runners + [watcher] { _ = try? await runner.value }
+    }
+
     @Test("a resigned leader hands the lease on within a second and sits out the next round")
     func resign() async throws {
         let cluster = try InMemoryCluster()

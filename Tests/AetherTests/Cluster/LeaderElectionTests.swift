@@ -60,6 +60,30 @@ struct LeaderElectionTests {
         )
     }
 
+    @Test("the term is the one the lease records: a late observer sees it, renewals keep it, a re-election changes it")
+    func termFromLeaseValue() {
+        // An observer that starts long after the leader won, at revision 118 of a lease won at 30.
+        var observer = Cluster.LeaderElection(nodeID: "top", settings: settings())
+        #expect(
+            observer.onLeaseObserved(holder: "a", revision: 118, term: 30, now: at(0))
+                == [.leaderChanged(node: "a", term: 30)]
+        )
+        #expect(observer.knownLeader?.term == 30)
+        #expect(observer.onLeaseObserved(holder: "a", revision: 125, term: 30, now: at(2500)) == [], "a renewal")
+        // The same node lost the lease and won it again: a new term, recorded.
+        #expect(
+            observer.onLeaseObserved(holder: "a", revision: 140, term: 140, now: at(5000))
+                == [.leaderChanged(node: "a", term: 140)]
+        )
+        // A lease not yet renewed records no term: its revision is the term.
+        var fresh = Cluster.LeaderElection(nodeID: "top", settings: settings())
+        #expect(
+            fresh.onLeaseObserved(holder: "b", revision: 7, term: nil, now: at(0)) == [.leaderChanged(node: "b", term: 7)]
+        )
+        #expect(fresh.onLeaseObserved(holder: "b", revision: 9, term: 7, now: at(500)) == [])
+        #expect(fresh.knownLeader?.term == 7)
+    }
+
     @Test("losing a campaign learns the leader once; a free lease triggers a campaign at the next tick")
     func follower() {
         var election = Cluster.LeaderElection(nodeID: "b", settings: settings())
