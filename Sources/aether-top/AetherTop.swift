@@ -1,3 +1,4 @@
+import Aether
 import AetherTUI
 import ArgumentParser
 import Foundation
@@ -83,7 +84,8 @@ struct Node: AsyncParsableCommand {
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exit non-zero when there is no leader (check leader) or a member is down (check members)."
+        abstract:
+            "Nagios-style checks: OK exits 0; CRITICAL (no leader, a member down, NATS unreachable) exits 2; UNKNOWN (the check could not run) exits 3."
     )
 
     enum What: String, ExpressibleByArgument, CaseIterable {
@@ -101,10 +103,15 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
-        let report = try await Checks.run(what.rawValue, options: options, timings: timings)
+        let report: Checks.Report
+        do {
+            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            report = await Checks.run(what.rawValue, options: options, timings: timings)
+        } catch let error as AetherError {
+            report = Checks.Report(text: "UNKNOWN: \(error.message)", status: .unknown)
+        }
         print(report.text)
-        if !report.healthy { throw ExitCode(1) }
+        if !report.healthy { throw ExitCode(report.exitCode) }
     }
 }
 

@@ -327,6 +327,23 @@ struct KeyMapTests {
 
 @Suite("Checks for scripts")
 struct CheckTests {
+    @Test("a member that is down shows no load, not its last figure")
+    func downMemberLoad() {
+        var model = Fixture.dashboard()
+        var view = Fixture.clusterView
+        view.members[1] = Fixture.member("bravo", .down, load: 8)
+        _ = model.apply(.clusterView(view))
+        _ = model.apply(.key(.character("3")))
+        let text = Renderer.render(model).text
+        let bravo = text.split(separator: "\n").first { $0.contains(" bravo ") }.map(String.init) ?? ""
+        #expect(bravo.contains("down"))
+        #expect(!bravo.contains("8.0"), "stale load shown: \(bravo)")
+        #expect(bravo.contains(" - "))
+        let alpha =
+            text.split(separator: "\n").first { $0.contains("alpha ") && $0.contains(" up ") }.map(String.init) ?? ""
+        #expect(alpha.contains("8.0"))
+    }
+
     @Test("check leader and check members judge a view")
     func evaluate() {
         let healthy = Fixture.clusterView

@@ -233,6 +233,31 @@ struct EndToEndTests {
         #expect(try TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
     }
 
+    /// Runs the binary to its end; its standard output and how it ended.
+    static func runBinary(_ arguments: [String]) throws -> (output: String, termination: ChildProcess.Termination?) {
+        let output = NSTemporaryDirectory() + "aether-check-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let child = try ChildProcess(Binary.path!, arguments, stdout: .file(output), stderr: .file(output))
+        let termination = child.wait(timeout: .seconds(60))
+        if termination == nil { child.kill() }
+        return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "", termination)
+    }
+
+    @Test(
+        "checks follow Nagios: an unreachable server is CRITICAL (exit 2) and says its cause once; a bad context is UNKNOWN (exit 3)"
+    )
+    func checkExitStatuses() throws {
+        let port = NATSServerProcess.freePort()
+        let unreachable = try Self.runBinary(["check", "leader", "--server", "nats://127.0.0.1:\(port)"])
+        #expect(unreachable.termination == .exited(2), "\(unreachable)")
+        #expect(unreachable.output.hasPrefix("CRITICAL: "), "\(unreachable.output)")
+        #expect(unreachable.output.components(separatedBy: "connection refused").count == 2, "\(unreachable.output)")
+        #expect(unreachable.output.components(separatedBy: "127.0.0.1:\(port)").count == 2, "\(unreachable.output)")
+        let unknown = try Self.runBinary(["check", "members", "--context", "no-such-context-\(port)"])
+        #expect(unknown.termination == .exited(3), "\(unknown)")
+        #expect(unknown.output.hasPrefix("UNKNOWN: "), "\(unknown.output)")
+    }
+
     @Test("attached to three node members on nats-server: members, leader, every shard; a drill moves the leader")
     func nats() async throws {
         guard NATSServerProcess.binary != nil else {

@@ -84,8 +84,12 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The code and message; the cause only when the message does not already say it.
     public var description: String {
-        if let cause { return "\(code): \(message) (cause: \(cause))" }
+        if let cause {
+            let causeMessage = (cause as? any MessageBearingError)?.message ?? "\(cause)"
+            if !message.contains(causeMessage) { return "\(code): \(message) (cause: \(cause))" }
+        }
         return "\(code): \(message)"
     }
 
@@ -122,3 +126,11 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
         )
     }
 }
+
+/// An error whose `message` is its text without its code: a wrapping error that already quotes
+/// it does not repeat it as its cause.
+public protocol MessageBearingError: Error {
+    var message: String { get }
+}
+
+extension AetherError: MessageBearingError {}

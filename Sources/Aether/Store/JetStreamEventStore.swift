@@ -752,3 +752,5 @@ public enum ActorToken {
         }
     }
 }
+
+extension NATSError: MessageBearingError {}

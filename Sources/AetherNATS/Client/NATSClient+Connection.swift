@@ -26,16 +26,19 @@ extension NATSClient {
                     throw error
                 }
                 lastError = error
-                failures.append("\(server): \(error.message)")
+                failures.append(error.message)
             }
         }
         state.withLock { state in
             state.closed = true
             state.status = .closed
         }
+        // Each failure names its server and its reason once; the last one's cause is kept for
+        // code that inspects it, not repeated in the text.
+        if failures.count == 1, let lastError { throw lastError }
         throw NATSError(
             code: .connectionFailed,
-            message: "could not connect to any server (\(failures.joined(separator: "; ")))",
+            message: "could not connect to any server: \(failures.joined(separator: "; "))",
             cause: lastError
         )
     }
@@ -73,7 +76,7 @@ extension NATSClient {
             readyPromise.fail(error)
             throw NATSError(
                 code: .connectionFailed,
-                message: "cannot reach \(server)",
+                message: "cannot reach \(server): \(Self.reason(error))",
                 cause: SendableDescription(error)
             )
         }
@@ -409,6 +412,24 @@ struct ConnectRequest: Encodable {
 }
 
 /// An error's description, as a `Sendable` cause.
+extension NATSClient {
+    /// A socket error in a few words: "connection refused", "timed out", the system's text.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if let resolution = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve: \(resolution)" }
+            return "no address to connect to"
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        if let error = error as? ChannelError, case .connectTimeout(let after) = error {
+            return "timed out after \(after.nanoseconds / 1_000_000) ms"
+        }
+        return "\(error)"
+    }
+}
+
 struct SendableDescription: Error, Sendable, CustomStringConvertible {
     var description: String
     init(_ error: any Error) { description = "\(error)" }

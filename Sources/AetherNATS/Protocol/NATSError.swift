@@ -80,10 +80,14 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The code and message; the cause only when the message does not already say it.
     public var description: String {
         var text = "\(code): \(message)"
         if let apiError { text += " (err_code \(apiError.errCode))" }
-        if let cause { text += " (cause: \(cause))" }
+        if let cause {
+            let causeMessage = (cause as? NATSError)?.message ?? "\(cause)"
+            if !message.contains(causeMessage) { text += " (cause: \(cause))" }
+        }
         return text
     }
 }

@@ -137,7 +137,9 @@ enum Batch {
                 model.storeFigures.map { figures in
                     .object([
                         "namespace": .string(figures.namespace), "actors": .integer(Int64(figures.actors)),
-                        "events": .integer(Int64(figures.events)),
+                        "events": .integer(Int64(figures.events)), "snapshots": .integer(Int64(figures.snapshots)),
+                        "undecodable_subjects": .integer(Int64(figures.undecodableSubjects)),
+                        "undecodable_records": .integer(Int64(figures.undecodableRecords)),
                         "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
                     ])
                 }
@@ -148,14 +150,45 @@ enum Batch {
 }
 
 /// `aether-top check leader|members`, for scripts, cron and drills.
+///
+/// Exit statuses follow the Nagios plugin convention: 0 OK, 2 CRITICAL (no leader, a member
+/// down, NATS unreachable), 3 UNKNOWN (the check itself could not run: bad options or files).
 public enum Checks {
     public struct Report: Sendable {
+        public enum Status: Int32, Sendable {
+            case ok = 0
+            case critical = 2
+            case unknown = 3
+        }
+
         public var text: String
-        public var healthy: Bool
+        public var status: Status
+
+        public init(text: String, healthy: Bool) {
+            self.text = text
+            self.status = healthy ? .ok : .critical
+        }
+
+        public init(text: String, status: Status) {
+            self.text = text
+            self.status = status
+        }
+
+        public var healthy: Bool { status == .ok }
+        public var exitCode: Int32 { status.rawValue }
     }
 
-    public static func run(_ what: String, options: NATSOptions?, timings: DemoTimings) async throws -> Report {
-        let deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
+    public static func run(_ what: String, options: NATSOptions?, timings: DemoTimings) async -> Report {
+        let deployment: any Deployment
+        do {
+            deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
+        } catch let error as AetherError where error.code == .unavailable {
+            return Report(text: "CRITICAL: \(error.message)", status: .critical)
+        } catch let error as AetherError {
+            return Report(text: "UNKNOWN: \(error.message)", status: .unknown)
+        } catch {
+            return Report(text: "UNKNOWN: \(error)", status: .unknown)
+        }
         let configuration = timings.configuration(nodeID: "check")
         // Listen long enough to hear every live member and to see a member go down.
         let listen = options == nil ? Duration.seconds(2) : configuration.downAfter + configuration.tick * 2

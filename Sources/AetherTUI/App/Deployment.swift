@@ -186,8 +186,7 @@ public final class NATSDeployment: Deployment {
         } catch let error as NATSError {
             throw AetherError(
                 code: .unavailable,
-                message:
-                    "cannot connect to \(options.servers.map { ServerURL.redact($0) }.joined(separator: ", ")): \(error.message)",
+                message: "cannot connect to NATS: \(error.message)",
                 cause: error
             )
         }

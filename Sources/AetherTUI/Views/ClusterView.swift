@@ -80,7 +80,12 @@ enum ClusterView {
             let line =
                 Canvas.pad(Summary.duration(member.heartbeatAge), 10, right: true)
                 + Canvas.pad("\(owned[id] ?? 0)", 8, right: true)
-                + Canvas.pad(Summary.rate(member.info.load), 8, right: true)
+                // A member that is gone reports no load: its last figure would be stale.
+                + Canvas.pad(
+                    member.status == .down || member.status == .left ? "-" : Summary.rate(member.info.load),
+                    8,
+                    right: true
+                )
                 + "  " + Canvas.pad(role, 11) + member.info.host
             canvas.put(
                 line,

@@ -78,7 +78,9 @@ struct LeaderElectionTests {
         // A lease not yet renewed records no term: its revision is the term.
         var fresh = Cluster.LeaderElection(nodeID: "top", settings: settings())
         #expect(
-            fresh.onLeaseObserved(holder: "b", revision: 7, term: nil, now: at(0)) == [.leaderChanged(node: "b", term: 7)]
+            fresh.onLeaseObserved(holder: "b", revision: 7, term: nil, now: at(0)) == [
+                .leaderChanged(node: "b", term: 7)
+            ]
         )
         #expect(fresh.onLeaseObserved(holder: "b", revision: 9, term: 7, now: at(500)) == [])
         #expect(fresh.knownLeader?.term == 7)
