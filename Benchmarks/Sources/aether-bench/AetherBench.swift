@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct AetherBench: AsyncParsableCommand {
@@ -9,20 +10,26 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
     @Option(help: "Multiplies iteration counts.")
     var scale: Int = 1
 
-    @Option(help: "The aether-top binary for tui-process (a release build).")
+    @Option(help: "The aether-top binary for tui-process and flood (a release build).")
     var binary: String = "../.build/release/aether-top"
+
+    @Option(help: "flood: how long the flood lasts, in seconds.")
+    var seconds: Int = 30
+
+    @Option(help: "flood-publish (run by flood as its second process): the server to flood.")
+    var url: String = "nats://127.0.0.1:4222"
 
     func run() async throws {
         let selected = groups.isEmpty ? ["core", "nats", "store"] : groups
         for group in selected {
-            print("== \(group)")
+            if group != "flood-publish" { print("== \(group)") }
             switch group {
             case "core":
                 for line in try await CoreBenchmarks.run(scale: scale) { print(line) }
@@ -42,9 +49,19 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await TUIBenchmarks.process(binary: binary) { print(line) }
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
+            case "flood":
+                let publisher =
+                    CommandLine.arguments[0].hasPrefix("/")
+                    ? CommandLine.arguments[0]
+                    : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+                for line in try await FloodBenchmark.run(binary: binary, publisher: publisher, seconds: seconds) {
+                    print(line)
+                }
+            case "flood-publish":
+                try await FloodBenchmark.publish(url: url, seconds: seconds)
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process"
+                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process, flood"
                 )
             }
         }

@@ -27,7 +27,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     private struct Remote {
         var bus: LocalEventBus
         var subscription: NATSSubscription
-        var reader: Task<Void, Never>
+        var reader: Task<Void, Never>?
         var references: Int
     }
 
@@ -125,16 +125,19 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         options: SubscriptionOptions
     ) async throws -> EventSubscription {
         _ = try TokenPattern(namespacePattern: pattern)
-        let (bus, isNew) = try state.withLock { state throws -> (LocalEventBus, Bool) in
+        let (bus, started) = try state.withLock { state throws -> (LocalEventBus, NATSSubscription?) in
             if state.closed { throw AetherError(code: .closed, message: "the bus is closed") }
             if var remote = state.patterns[pattern] {
                 remote.references += 1
                 state.patterns[pattern] = remote
-                return (remote.bus, false)
+                return (remote.bus, nil)
             }
             let subscription: NATSSubscription
             do {
-                subscription = try client.subscribeNoWait(to: "\(subjectPrefix).\(pattern)")
+                // Messages the client could not buffer are counted as drops of their namespace.
+                subscription = try client.subscribeNoWait(to: "\(subjectPrefix).\(pattern)") { [weak self] message in
+                    self?.countDrop(message)
+                }
             } catch let error as NATSError {
                 throw AetherError(
                     code: .unavailable,
@@ -143,17 +146,26 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 )
             }
             let bus = LocalEventBus()
+            state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: nil, references: 1)
+            return (bus, subscription)
+        }
+        if let started {
+            // The reader starts outside the lock; it ends when the NATS subscription does.
             let reader = Task { [weak self] in
                 while true {
-                    let burst = await subscription.nextBatch(max: 256)
+                    let burst = await started.nextBatch(max: 256)
                     if burst.isEmpty { return }
                     for message in burst { await self?.receive(message, into: bus) }
                 }
             }
-            state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: reader, references: 1)
-            return (bus, true)
+            let orphaned = state.withLock { state -> Bool in
+                guard state.patterns[pattern]?.subscription === started else { return true }
+                state.patterns[pattern]?.reader = reader
+                return false
+            }
+            if orphaned { reader.cancel() }
         }
-        if isNew {
+        if started != nil {
             // The server has the subscription once this round trip is back.
             try? await client.flush()
         }
@@ -175,28 +187,12 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         }
         if let ended {
             ended.subscription.unsubscribe()
-            ended.reader.cancel()
+            ended.reader?.cancel()
         }
     }
 
     private func receive(_ message: NATSMessage, into bus: LocalEventBus) async {
-        let subjectNamespace = String(message.subject.dropFirst(subjectPrefix.count + 1))
-        // A namespace that breaks the naming rules is counted under one key of its own, so a
-        // hostile subject neither reaches a screen nor grows the counters without end.
-        // Aether's own `__internal__.<namespace>` notifications have valid tokens too.
-        let validNamespace: Bool
-        do {
-            try Identifiers.validateNamespaceTokens(
-                subjectNamespace,
-                allowWildcards: false,
-                code: .invalidNamespace,
-                kind: "namespace"
-            )
-            validNamespace = true
-        } catch {
-            validNamespace = false
-        }
-        let namespace = validNamespace ? subjectNamespace : BusMetrics.invalidNamespace
+        let (namespace, validNamespace) = namespace(of: message.subject)
         guard validNamespace,
             let envelope = Self.envelope(message.payload.readableBytesView),
             let node = envelope.node,
@@ -219,6 +215,31 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         state.withLock { $0.counters[namespace, default: NamespaceMetrics()].received += 1 }
         exporter.count(.received, namespace: namespace)
         await bus.deliver(event, to: namespace, countAs: .forwarded)
+    }
+
+    /// The namespace a subject is for. One that breaks the naming rules is counted under one key
+    /// of its own, so a hostile subject neither reaches a screen nor grows the counters without
+    /// end. Aether's own `__internal__.<namespace>` notifications have valid tokens too.
+    private func namespace(of subject: String) -> (namespace: String, valid: Bool) {
+        let namespace = String(subject.dropFirst(subjectPrefix.count + 1))
+        do {
+            try Identifiers.validateNamespaceTokens(
+                namespace,
+                allowWildcards: false,
+                code: .invalidNamespace,
+                kind: "namespace"
+            )
+            return (namespace, true)
+        } catch {
+            return (BusMetrics.invalidNamespace, false)
+        }
+    }
+
+    /// A message the NATS client dropped (its buffer was full), counted under its namespace.
+    private func countDrop(_ message: NATSMessage) {
+        let namespace = namespace(of: message.subject).namespace
+        state.withLock { $0.counters[namespace, default: NamespaceMetrics()].dropped += 1 }
+        exporter.count(.dropped, namespace: namespace)
     }
 
     /// The envelope's fields, read in one pass without building dictionaries; nil when the

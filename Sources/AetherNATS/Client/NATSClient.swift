@@ -304,10 +304,14 @@ public final class NATSClient: Sendable {
     }
 
     /// Subscribes without waiting for the server to confirm.
+    ///
+    /// - Parameter onDrop: told of every message dropped because the subscription's buffer was
+    ///   full (on the client's event loop; keep it short).
     public func subscribeNoWait(
         to subject: String,
         queue: String? = nil,
-        max: Int? = nil
+        max: Int? = nil,
+        onDrop: (@Sendable (NATSMessage) -> Void)? = nil
     ) throws(NATSError) -> NATSSubscription {
         try Subject.validateSubscribe(subject)
         if let queue { try Subject.validateQueue(queue) }
@@ -325,7 +329,8 @@ public final class NATSClient: Sendable {
                 sid: sid,
                 pendingLimit: options.subscriptionPendingLimit,
                 unsubscribe: { [weak self] sid in self?.unsubscribe(sid: sid) },
-                drain: { [weak self] sid in await self?.drain(sid: sid) }
+                drain: { [weak self] sid in await self?.drain(sid: sid) },
+                onDrop: onDrop
             )
             state.subscriptions[sid] = SubscriptionEntry(subscription: subscription, max: max)
             state.pending.writeSubscribe(subject: subject, queue: queue, sid: sid)

@@ -18,6 +18,9 @@ public final class NATSSubscription: AsyncSequence, Sendable {
     private let state: Mutex<State>
     private let unsubscribeAction: @Sendable (_ sid: UInt64) -> Void
     private let drainAction: @Sendable (_ sid: UInt64) async -> Void
+    /// Told of every message dropped because the buffer was full (on the client's event loop,
+    /// outside any lock): a consumer can count drops by subject.
+    private let onDrop: (@Sendable (NATSMessage) -> Void)?
 
     private struct State {
         var buffer: Deque<NATSMessage> = []
@@ -35,8 +38,10 @@ public final class NATSSubscription: AsyncSequence, Sendable {
         sid: UInt64,
         pendingLimit: Int,
         unsubscribe: @escaping @Sendable (UInt64) -> Void,
-        drain: @escaping @Sendable (UInt64) async -> Void
+        drain: @escaping @Sendable (UInt64) async -> Void,
+        onDrop: (@Sendable (NATSMessage) -> Void)? = nil
     ) {
+        self.onDrop = onDrop
         self.subject = subject
         self.queue = queue
         self.sid = sid
@@ -56,26 +61,28 @@ public final class NATSSubscription: AsyncSequence, Sendable {
     /// Adds a message. Returns the number of drops to report when this message was dropped
     /// and a report is due, else 0.
     func deliver(_ message: NATSMessage) -> Int {
-        let (consumer, report) = state.withLock { state -> (CheckedContinuation<NATSMessage?, Never>?, Int) in
-            if state.ending { return (nil, 0) }
+        let (consumer, report, dropped) = state.withLock {
+            state -> (CheckedContinuation<NATSMessage?, Never>?, Int, Bool) in
+            if state.ending { return (nil, 0, false) }
             if let consumer = state.consumer {
                 state.consumer = nil
                 state.delivered += 1
-                return (consumer, 0)
+                return (consumer, 0, false)
             }
             if state.buffer.count >= pendingLimit {
                 state.dropped += 1
                 state.droppedSinceReport += 1
                 // Report the first drop of a burst; later drops are in the counter.
-                if state.droppedSinceReport == 1 { return (nil, 1) }
-                return (nil, 0)
+                if state.droppedSinceReport == 1 { return (nil, 1, true) }
+                return (nil, 0, true)
             }
             state.buffer.append(message)
             state.delivered += 1
             if state.buffer.count < pendingLimit / 2 { state.droppedSinceReport = 0 }
-            return (nil, 0)
+            return (nil, 0, false)
         }
         consumer?.resume(returning: message)
+        if dropped { onDrop?(message) }
         return report
     }
 

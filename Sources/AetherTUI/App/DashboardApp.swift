@@ -1,8 +1,13 @@
 import Aether
 import AetherNATS
+import DequeModule
 import Foundation
 import Synchronization
 import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The dashboard's shell: feeds the pure ``Dashboard`` model from the deployment, performs
 /// the effects it returns, and hands frames to the terminal — at most 20 per second.
@@ -12,7 +17,10 @@ actor DashboardApp {
     private var dirty = true
     private var quitting = false
     private var lastFrameAt = ContinuousClock.now.advanced(by: .seconds(-1))
-    private let incoming = Mutex<[DeliveredEvent]>([])
+    /// Arrivals not yet applied: the newest `incomingLimit` kept whole, older ones only counted
+    /// per namespace, so a flood costs bounded memory and every arrival is still counted.
+    private let incoming = Mutex<(events: Deque<DeliveredEvent>, counted: [String: Int])>(([], [:]))
+    static let incomingLimit = 10_000
     /// Frames built (for the benchmark and tests).
     private(set) var framesBuilt = 0
     private var present: @Sendable (Canvas) -> Void = { _ in }
@@ -66,16 +74,21 @@ actor DashboardApp {
     // MARK: Feeds
 
     nonisolated func enqueue(_ delivered: [DeliveredEvent]) {
-        incoming.withLock { $0.append(contentsOf: delivered) }
+        incoming.withLock { incoming in
+            incoming.events.append(contentsOf: delivered)
+            while incoming.events.count > Self.incomingLimit, let oldest = incoming.events.popFirst() {
+                incoming.counted[oldest.namespace, default: 0] += 1
+            }
+        }
     }
 
     private func drainIncoming() {
-        let batch = incoming.withLock { items -> [DeliveredEvent] in
-            defer { items = [] }
-            return items
+        let (batch, counted) = incoming.withLock { incoming -> ([DeliveredEvent], [String: Int]) in
+            defer { incoming = ([], [:]) }
+            return (Array(incoming.events), incoming.counted)
         }
-        guard !batch.isEmpty else { return }
-        _ = model.apply(.events(batch, at: .now()))
+        guard !batch.isEmpty || !counted.isEmpty else { return }
+        _ = model.apply(.events(batch, at: .now(), counted: counted))
         dirty = true
     }
 
@@ -131,7 +144,25 @@ actor DashboardApp {
 
     /// Every second: bus counters and members; every 2 s the namespace list; every 5 s the
     /// store's figures (on NATS these are JetStream API calls).
+    /// Arrivals seen at the last slow refresh, and how many seconds in a row were a flood.
+    private var seenAtLastRefresh = 0
+    private var floodSeconds = 0
+
+    /// When a flood ends, the memory it used goes back to the system (glibc keeps freed memory
+    /// in its arenas otherwise, and the process would stay at its peak).
+    private func releaseMemoryAfterFloods() {
+        let arrivals = model.seenTotal - seenAtLastRefresh
+        seenAtLastRefresh = model.seenTotal
+        if arrivals > 5_000 {
+            floodSeconds += 1
+        } else if floodSeconds > 0 {
+            floodSeconds = 0
+            ProcessMemory.returnFreedMemory()
+        }
+    }
+
     private func refreshSlow(round: Int) async {
+        releaseMemoryAfterFloods()
         await send(.busMetrics(deployment.bus.metrics()))
         model.killable = await deployment.killableMembers()
         if round % 2 == 0 { await send(.namespaces(await deployment.namespaces())) }
@@ -324,5 +355,24 @@ public enum DashboardRunner {
             throw AetherError(code: .invalidArgument, message: failure)
         }
         return 0
+    }
+}
+
+/// The process's heap.
+enum ProcessMemory {
+    /// glibc's `malloc_trim`, looked up at run time (its header is not part of the Glibc module);
+    /// nil on other C libraries.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
+
+    /// Gives freed heap memory back to the system.
+    static func returnFreedMemory() {
+        _ = mallocTrim?(0)
     }
 }

@@ -68,7 +68,9 @@ public struct Dashboard: Sendable {
         case paste(String)
         case resize(width: Int, height: Int)
         case tick(Timestamp)
-        case events([DeliveredEvent], at: Timestamp)
+        /// Arrivals; `counted` are further arrivals per namespace that the shell only counted
+        /// (under a flood it keeps the newest for the tail, and counts the rest).
+        case events([DeliveredEvent], at: Timestamp, counted: [String: Int] = [:])
         case clusterView(Cluster.View)
         case clusterEvent(Cluster.Event, at: Timestamp)
         case busMetrics(BusMetrics)
@@ -111,6 +113,10 @@ public struct Dashboard: Sendable {
     public var view: ViewID
     public var now = Timestamp(seconds: 0)
     public var connection: ConnectionState = .embedded
+    /// How often the connection was lost after it was up (a server's slow-consumer cut-off is
+    /// one): events published meanwhile never reached the dashboard, and no count of them exists.
+    public var connectionGaps = 0
+    public var lastGapReason = ""
 
     // Streams
     public var tail: Deque<TailEntry> = []
@@ -175,8 +181,9 @@ public struct Dashboard: Sendable {
         case .tick(let time):
             now = time
             rollBuckets(to: time)
-        case .events(let delivered, let time):
+        case .events(let delivered, let time, let counted):
             now = max(now, time)
+            count(counted, at: time)
             receive(delivered, at: time)
         case .clusterView(let view):
             cluster = view
@@ -245,6 +252,19 @@ public struct Dashboard: Sendable {
                 return [.loadHistory(namespace: namespace, actorID: actorID)]
             }
         case .connection(let state):
+            // A connection lost after it was up is a gap in what the dashboard saw.
+            if case .connected = connection {
+                switch state {
+                case .disconnected(let reason):
+                    connectionGaps += 1
+                    lastGapReason = reason
+                case .reconnecting:
+                    connectionGaps += 1
+                    lastGapReason = "reconnecting"
+                default:
+                    break
+                }
+            }
             connection = state
         case .drillStep(let step, let time):
             drill?.steps.append(DrillState.Step(name: step, at: time))
@@ -259,6 +279,22 @@ public struct Dashboard: Sendable {
 
     mutating func say(_ text: String, isError: Bool = false) {
         message = (text, isError, now)
+    }
+
+    /// Arrivals the shell counted but did not keep: they count as seen, as events that left the
+    /// tail do.
+    private mutating func count(_ counted: [String: Int], at time: Timestamp) {
+        for (namespace, count) in counted where !namespace.hasPrefix(Identifiers.internalNamespaceToken) {
+            seenTotal += count
+            var figures = stats[namespace] ?? NamespaceStats(lastSecond: time.seconds)
+            figures.total += count
+            figures.currentBucket += count
+            stats[namespace] = figures
+            if !namespaces.contains(namespace) {
+                namespaces.append(namespace)
+                namespaces.sort()
+            }
+        }
     }
 
     private mutating func receive(_ delivered: [DeliveredEvent], at time: Timestamp) {

@@ -15,6 +15,10 @@ enum StreamsView {
         canvas.box(
             box,
             title: "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
+                + (dashboard.connectionGaps == 0
+                    ? ""
+                    : " \(canvas.glyphs.vertical) ⚠ connection lost \(dashboard.connectionGaps)× (\(dashboard.lastGapReason)): events sent meanwhile are not counted"),
+            titleStyle: dashboard.connectionGaps == 0 ? .title : .bad
         )
         let inner = box.inner
         let nameWidth = min(18, max(10, inner.width / 5))
@@ -54,7 +58,9 @@ enum StreamsView {
                 limit: inner.maxX - x
             )
             x += canvas.put(
-                Canvas.pad(Summary.count(stats.total), 8, right: true) + " ",
+                // Exact up to 8 digits: drops are compared against it.
+                Canvas.pad(stats.total < 100_000_000 ? "\(stats.total)" : Summary.count(stats.total), 8, right: true)
+                    + " ",
                 x: x,
                 y: y,
                 limit: inner.maxX - x

@@ -104,6 +104,51 @@ struct NATSEventBusTests {
         }
     }
 
+    @Test("messages the NATS client could not buffer are counted as drops of their namespace")
+    func clientDropsCounted() async throws {
+        try await Live.withClient { publisher, server in
+            var options = NATSOptions(url: server.url)
+            options.subscriptionPendingLimit = 10
+            let client = try await NATSClient.connect(options)
+            defer { Task { await client.close() } }
+            let bus = NATSEventBus(client: client, nodeID: "slow-node")
+            // A subscriber that does not read, with a blocking buffer: the bus's reader stops,
+            // and the client's buffer of 10 overflows.
+            let subscription = try await bus.subscribe(
+                ">",
+                filter: nil,
+                options: SubscriptionOptions(bufferSize: 1, overflow: .block)
+            )
+            var sent: [String: Int] = ["flood-a": 0, "flood-b": 0]
+            for index in 0..<400 {
+                let namespace = index % 4 == 0 ? "flood-b" : "flood-a"
+                let event = Event(eventType: "T", actorID: "a", version: Int64(index + 1))
+                let envelope =
+                    #"{"node_id":"other","namespace_id":"\#(namespace)","event":"#
+                    + String(decoding: event.jsonBytes(), as: UTF8.self) + "}"
+                try publisher.publish(envelope, to: "aether.events.\(namespace)")
+                sent[namespace, default: 0] += 1
+            }
+            try await publisher.flush()
+            try await client.flush()  // everything sent has reached the client
+            // Read all that was kept; then every message is either received or dropped.
+            let expected = sent
+            let figures = try await withDeadline(10, "received + dropped = sent") {
+                while true {
+                    let metrics = bus.metrics()
+                    if expected.allSatisfy({ metrics[$0.key].received + metrics[$0.key].dropped == $0.value }) {
+                        return metrics
+                    }
+                    _ = await subscription.nextBatch(max: 1000)
+                }
+            }
+            #expect(figures["flood-a"].dropped > 0)
+            #expect(figures["flood-b"].dropped > 0)
+            #expect(figures["flood-a"].dropped + figures["flood-b"].dropped >= 400 - 20)
+            subscription.cancel()
+        }
+    }
+
     @Test("subscriptions survive a server restart")
     func survivesRestart() async throws {
         try await Live.withClient { client, server in
