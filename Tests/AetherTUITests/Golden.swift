@@ -4,10 +4,10 @@ enum Golden {
     static let streams = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
         ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
-        │NAMESPACE        RATE/s LAST 34s                              TOTAL    DROPS  │
-        │inventory           1.0                              █ █ █        3        0  │
-        │orders              1.0                              █████        5        0  │
-        │payments            1.0                              █████        5      3 !  │
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████        5          0  │
+        │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
         │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
@@ -31,10 +31,10 @@ enum Golden {
     static let paused = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
         ┌─ Namespaces (3) │ 14 events seen ────────────────────────────────────────────┐
-        │NAMESPACE        RATE/s LAST 34s                              TOTAL    DROPS  │
-        │inventory           1.0                              █ █ █        3        0  │
-        │orders              1.0                              █████        6        0  │
-        │payments            1.0                              █████        5      3 !  │
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████        6          0  │
+        │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ PAUSED +1 new (space resumes) │ filter: none ───────────────────┐
         │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
@@ -203,7 +203,7 @@ enum Golden {
     static let appendForm = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
         ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
-        │NAMESPACE        RATE/s LAST 34s                              TOTAL    DROPS  │
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
         │i┌─ Append an event ────────────────────────────────────────────────────────┐ │
         │o│ namespace  inventory                                                     │ │
         │p│                                                                          │ │
@@ -230,10 +230,10 @@ enum Golden {
     static let wideTail = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
         ┌─ Namespaces (3) │ 18 events seen ────────────────────────────────────────────┐
-        │NAMESPACE        RATE/s LAST 34s                              TOTAL    DROPS  │
-        │inventory           1.0                              █ █ █        3        0  │
-        │orders              1.0                              █████       10        0  │
-        │payments            1.0                              █████        5      3 !  │
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████       10          0  │
+        │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
         │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │

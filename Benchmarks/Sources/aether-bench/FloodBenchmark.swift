@@ -177,8 +177,9 @@ enum FloodBenchmark {
         }
         lines.append("dropped count vs sent − shown: worst \(format3(worst))% (target ≤ 1%)")
         lines.append("server slow-consumer cut-offs: \(slowConsumers)")
-        if let status = screen.split(separator: "\n").first(where: { $0.contains("events seen") }) {
-            lines.append("  dashboard header: \(status.trimmingCharacters(in: .whitespaces))")
+        for line in screen.split(separator: "\n") where line.contains("events seen") || line.contains("flood-") {
+            lines.append("  screen: \(line.trimmingCharacters(in: .whitespaces))")
+            if line.contains("Live tail") { break }
         }
         return lines
     }

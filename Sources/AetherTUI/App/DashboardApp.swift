@@ -17,10 +17,11 @@ actor DashboardApp {
     private var dirty = true
     private var quitting = false
     private var lastFrameAt = ContinuousClock.now.advanced(by: .seconds(-1))
-    /// Arrivals not yet applied: the newest `incomingLimit` kept whole, older ones only counted
-    /// per namespace, so a flood costs bounded memory and every arrival is still counted.
+    /// Arrivals not yet applied: the newest `incomingLimit` (the tail's capacity) kept whole,
+    /// older ones only counted per namespace, so a flood costs bounded memory and time per
+    /// frame, and every arrival is still counted.
     private let incoming = Mutex<(events: Deque<DeliveredEvent>, counted: [String: Int])>(([], [:]))
-    static let incomingLimit = 10_000
+    private let incomingLimit: Int
     /// Frames built (for the benchmark and tests).
     private(set) var framesBuilt = 0
     private var present: @Sendable (Canvas) -> Void = { _ in }
@@ -34,6 +35,7 @@ actor DashboardApp {
         model.width = width
         model.height = height
         self.model = model
+        self.incomingLimit = max(1, settings.tailCapacity)
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -76,7 +78,7 @@ actor DashboardApp {
     nonisolated func enqueue(_ delivered: [DeliveredEvent]) {
         incoming.withLock { incoming in
             incoming.events.append(contentsOf: delivered)
-            while incoming.events.count > Self.incomingLimit, let oldest = incoming.events.popFirst() {
+            while incoming.events.count > incomingLimit, let oldest = incoming.events.popFirst() {
                 incoming.counted[oldest.namespace, default: 0] += 1
             }
         }

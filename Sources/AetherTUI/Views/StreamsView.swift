@@ -22,11 +22,11 @@ enum StreamsView {
         )
         let inner = box.inner
         let nameWidth = min(18, max(10, inner.width / 5))
-        let fixed = nameWidth + 8 + 9 + 8 + 4
+        let fixed = nameWidth + 8 + 9 + 10 + 4
         let sparkWidth = max(0, inner.width - fixed)
         var header = Canvas.pad("NAMESPACE", nameWidth) + " " + Canvas.pad("RATE/s", 7, right: true) + " "
         header += Canvas.pad(sparkWidth >= 8 ? "LAST \(sparkWidth)s" : "", sparkWidth) + " "
-        header += Canvas.pad("TOTAL", 8, right: true) + " " + Canvas.pad("DROPS", 8, right: true)
+        header += Canvas.pad("TOTAL", 8, right: true) + " " + Canvas.pad("DROPS", 10, right: true)
         canvas.put(header, in: inner, style: .header)
         if names.isEmpty {
             canvas.put("waiting for events…", in: inner, row: 1, style: .muted)
@@ -66,7 +66,7 @@ enum StreamsView {
                 limit: inner.maxX - x
             )
             canvas.put(
-                Canvas.pad(drops > 0 ? "\(drops) !" : "0", 8, right: true),
+                Canvas.pad(drops > 0 ? "\(drops) !" : "0", 10, right: true),
                 x: x,
                 y: y,
                 style: drops > 0 ? .bad : .plain,
