@@ -26,7 +26,13 @@ struct ClusterLiveTests {
         let revision = try await kv.create("leader", Array("n1".utf8))
         _ = try await js.publish(Array("before".utf8), to: "r3.a")
         // The server this client is connected to (found from INFO) goes down hard.
-        #expect(client.serverInfo?.connectURLs?.count == 3, "the cluster advertises all three servers")
+        // The cluster advertises all three servers once its routes are up (an INFO update that
+        // may come after the stream was created).
+        let advertised = try await withDeadline(10, "all three servers advertised") {
+            while client.serverInfo?.connectURLs?.count ?? 0 < 3 { try await Task.sleep(for: .milliseconds(20)) }
+            return client.serverInfo?.connectURLs?.count
+        }
+        #expect(advertised == 3, "the cluster advertises all three servers")
         cluster.servers[0].kill9()
         try await waitFor("reconnected to another server", in: events, within: 20) { event in
             if case .reconnected(let server) = event { return !server.hasSuffix(":\(cluster.servers[0].clientPort)") }

@@ -21,6 +21,30 @@ struct ConnectionSettingsTests {
         #expect(try ConnectionSettings().options(environment: [:], home: try home()) == nil)
     }
 
+    @Test("a comma-separated seed list works in --server, NATS_URL and contexts")
+    func seedLists() throws {
+        let home = try home()
+        try #"{"url":"nats://c1:4222,nats://c2:4222"}"#.write(
+            toFile: home + "/.config/nats/context/cluster.json",
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(
+            try ConnectionSettings(server: "nats://127.0.0.1:16101, nats://127.0.0.1:16102").options(
+                environment: [:],
+                home: home
+            )?.servers == ["nats://127.0.0.1:16101", "nats://127.0.0.1:16102"]
+        )
+        #expect(
+            try ConnectionSettings().options(environment: ["NATS_URL": "nats://a:1,nats://b:2"], home: home)?.servers
+                == ["nats://a:1", "nats://b:2"]
+        )
+        #expect(
+            try ConnectionSettings(context: "cluster").options(environment: [:], home: home)?.servers
+                == ["nats://c1:4222", "nats://c2:4222"]
+        )
+    }
+
     @Test("--server beats NATS_URL, which beats the selected context")
     func precedence() throws {
         let home = try home()

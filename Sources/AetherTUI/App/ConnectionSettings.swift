@@ -75,7 +75,9 @@ public struct ConnectionSettings: Sendable, Equatable {
             }
         }
         guard let url = server ?? environment["NATS_URL"] ?? loaded?.url, !url.isEmpty else { return nil }
-        var options = NATSOptions(url: url)
+        // A comma-separated seed list, as the nats CLI and NATS_URL take it.
+        let seeds = url.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var options = NATSOptions(servers: seeds)
         options.name = "aether-top"
         if let loaded {
             if options.user == nil { options.user = loaded.user }
