@@ -30,6 +30,9 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_apt[@]}" >/dev/null
 fi
 
+echo "== lint (swift format lint --strict, the repo's .swift-format)"
+swift format lint --strict --recursive Sources Tests Benchmarks/Sources docs/examples
+
 echo "== nats-server: $(nats-server --version)"
 echo "== build"
 swift build --build-tests

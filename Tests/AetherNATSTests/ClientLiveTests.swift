@@ -137,7 +137,8 @@ struct ClientLiveTests {
 
     @Test("a slow consumer's drops are counted and reported")
     func slowConsumer() async throws {
-        try await Live.withClient(configure: { $0.subscriptionPendingLimit = 10 }) { client, _ in
+        let configure: (inout NATSOptions) -> Void = { $0.subscriptionPendingLimit = 10 }
+        try await Live.withClient(configure: configure) { client, _ in
             let events = client.events()
             let subscription = try await client.subscribe(to: "flood")
             for index in 0..<100 { try client.publish("\(index)", to: "flood") }
@@ -239,10 +240,11 @@ struct ClientLiveTests {
 
     @Test("a frozen server (SIGSTOP) is detected as stale; the client reconnects when it resumes")
     func staleConnection() async throws {
-        try await Live.withClient(configure: {
+        let configure: (inout NATSOptions) -> Void = {
             $0.pingInterval = .milliseconds(200)
             $0.maxPingsOut = 2
-        }) { client, server in
+        }
+        try await Live.withClient(configure: configure) { client, server in
             let events = client.events()
             let subscription = try await client.subscribe(to: "alive")
             server.pause()
@@ -260,7 +262,8 @@ struct ClientLiveTests {
 
     @Test("while disconnected, publishes fill a bounded buffer; past it a clear .bufferFull error")
     func reconnectBufferLimit() async throws {
-        try await Live.withClient(configure: { $0.reconnectBufferSize = 4096 }) { client, server in
+        let configure: (inout NATSOptions) -> Void = { $0.reconnectBufferSize = 4096 }
+        try await Live.withClient(configure: configure) { client, server in
             let events = client.events()
             server.kill9()
             try await waitFor("disconnected", in: events) {

@@ -79,7 +79,10 @@ public enum StateDiff {
         return result.filter { !$0.0.isEmpty }
     }
 
-    enum Part { case key(String), index(Int) }
+    enum Part {
+        case key(String)
+        case index(Int)
+    }
 
     static func split(_ path: String) -> [Part] {
         var parts: [Part] = []
