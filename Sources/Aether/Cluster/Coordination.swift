@@ -147,10 +147,46 @@ extension Cluster {
             config.allowPerKeyTTL = true
             config.markerTTL = .seconds(1)
             config.replicas = replicas
+            let js = JetStream(client: client)
+            // An existing bucket with other replicas is scaled to the figure asked for (a stream
+            // update); when the server refuses, the member does not start on a bucket it did not
+            // ask for, and says both figures.
+            let existing = try? await js.streamInfo("KV_\(bucket)").config.replicas
             do {
-                return NATSCoordination(kv: try await KeyValue.create(config, in: JetStream(client: client)))
+                let kv = try await KeyValue.create(config, in: js)
+                let actual = try await js.streamInfo("KV_\(bucket)").config.replicas
+                guard actual == replicas else {
+                    throw AetherError(
+                        code: .invalidArgument,
+                        message:
+                            "coordination bucket \(bucket) has \(actual) replicas; this member asked for \(replicas) and the server kept \(actual)"
+                    )
+                }
+                return NATSCoordination(kv: kv)
             } catch let error as NATSError {
+                if let existing, existing != replicas {
+                    throw AetherError(
+                        code: .invalidArgument,
+                        message:
+                            "coordination bucket \(bucket) has \(existing) replicas and this member asked for \(replicas); scaling it failed: \(error.message)",
+                        cause: error
+                    )
+                }
                 throw JetStreamEventStore.mapError(error, context: "opening coordination bucket \(bucket)")
+            }
+        }
+
+        /// Attaches to the bucket without creating it or asking the server anything: an observer
+        /// (the dashboard, a check) never creates what members would then inherit. Until members
+        /// create it, reads find nothing.
+        public static func attach(
+            client: NATSClient,
+            bucket: String = "aether-leader-election"
+        ) throws -> NATSCoordination {
+            do {
+                return NATSCoordination(kv: try KeyValue.attach(bucket, in: JetStream(client: client)))
+            } catch {
+                throw JetStreamEventStore.mapError(error, context: "attaching to coordination bucket \(bucket)")
             }
         }
 

@@ -78,6 +78,13 @@ public struct KeyValue: Sendable {
         return KeyValue(js: js, bucket: config.bucket)
     }
 
+    /// A handle on a bucket, with no API call: for observers that must never create one.
+    /// Reads of a bucket that does not exist fail with `.notFound` until it is created.
+    public static func attach(_ bucket: String, in js: JetStream) throws(NATSError) -> KeyValue {
+        try validateBucket(bucket)
+        return KeyValue(js: js, bucket: bucket)
+    }
+
     /// Binds to an existing bucket.
     /// - Throws: `.notFound` when it does not exist.
     public static func bind(_ bucket: String, in js: JetStream) async throws -> KeyValue {

@@ -191,7 +191,12 @@ public final class NATSDeployment: Deployment {
             )
         }
         let bus = NATSEventBus(client: client, nodeID: nodeID)
-        let coordination = try await Cluster.NATSCoordination.open(client: client, replicas: electionReplicas)
+        // An observer attaches and never creates the bucket (members would inherit its
+        // replicas), and so never refuses to start because the bucket is missing or has no leader.
+        let coordination =
+            observer
+            ? try Cluster.NATSCoordination.attach(client: client)
+            : try await Cluster.NATSCoordination.open(client: client, replicas: electionReplicas)
         let discovery = Cluster.NATSDiscovery(client: client)
         var configuration = timings.configuration(nodeID: nodeID)
         configuration.observer = observer
