@@ -62,8 +62,17 @@ struct Node: AsyncParsableCommand {
     @Option(name: .long, help: "Cluster timings: fast or standard (the original's).")
     var timings: DemoTimings = .fast
 
-    @Option(name: .customLong("election-replicas"), help: "Replicas of the election bucket (3 on a 3-server cluster).")
-    var electionReplicas: Int = 1
+    @Option(
+        name: .customLong("election-replicas"),
+        help: "Replicas of the election bucket (default: 3 when the server reports a cluster of 3 or more, else 1)."
+    )
+    var electionReplicas: Int?
+
+    @Option(
+        name: .long,
+        help: "Replicas of the event streams this member creates (default: as --election-replicas)."
+    )
+    var replicas: Int?
 
     @Flag(name: .customLong("events-json"), help: "Print every cluster event as a JSON line.")
     var eventsJSON = false
@@ -76,6 +85,7 @@ struct Node: AsyncParsableCommand {
         var settings = NodeRunner.Settings(name: name)
         settings.timings = timings
         settings.electionReplicas = electionReplicas
+        settings.streamReplicas = replicas
         settings.workload = DemoWorkload(eventsPerSecond: rate, snapshotEvery: snapshotEvery)
         settings.eventsJSON = eventsJSON
         try await NodeRunner.run(options: options, settings: settings)

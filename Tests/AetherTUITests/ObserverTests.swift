@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import Foundation
 import Testing
 
 @testable import AetherTUI
@@ -62,5 +63,59 @@ struct ObserverTests {
             error?.message.contains("has 1 replicas and this member asked for 3") == true,
             "\(String(describing: error))"
         )
+    }
+}
+
+@Suite("aether-top node chooses its replicas", .enabled(if: Binary.ready, "needs the built aether-top"), .serialized)
+struct NodeReplicasTests {
+    /// Starts `aether-top node` against `url` and waits until its streams and bucket exist;
+    /// returns their replicas and what it logged.
+    static func startNode(url: String, seed: String) async throws -> (streams: Int, bucket: Int, log: String) {
+        let log = NSTemporaryDirectory() + "aether-node-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let node = try ChildProcess(Binary.path!, ["node", "--server", url, "--name", "r1"], stderr: .file(log))
+        defer { node.terminate() }
+        let client = try await NATSClient.connect(url: seed)
+        defer { Task { await client.close() } }
+        let js = JetStream(client: client)
+        return try await withDeadline(60, "the member's streams") {
+            while true {
+                if let stream = try? await js.streamInfo("orders_events"),
+                    let bucket = try? await js.streamInfo("KV_aether-leader-election")
+                {
+                    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    return (stream.config.replicas, bucket.config.replicas, text)
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    @Test("on one server: R1, and it says so at start")
+    func single() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let started = try await Self.startNode(url: server.url, seed: server.url)
+        #expect(started.streams == 1)
+        #expect(started.bucket == 1)
+        #expect(started.log.contains("replicas: election bucket R1, event streams R1"), "\(started.log)")
+    }
+
+    @Test("on a 3-server cluster: R3 for the streams and the bucket, by default")
+    func cluster() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let cluster = try await NATSClusterProcess.start()
+        defer { cluster.shutdown() }
+        let started = try await Self.startNode(url: cluster.urls[0], seed: cluster.urls[1])
+        #expect(started.streams == 3)
+        #expect(started.bucket == 3)
+        #expect(started.log.contains("replicas: election bucket R3, event streams R3"), "\(started.log)")
     }
 }

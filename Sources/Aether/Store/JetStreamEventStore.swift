@@ -108,7 +108,10 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                         "stream \(name) already holds namespace \(Identifiers.quoted(String((existing.config.description ?? "?").dropFirst(namespaceMetadataPrefix.count)))); namespace \(Identifiers.quoted(configuration.namespace)) maps to the same stream name"
                 )
             }
-            if existing == nil {
+            if let existing {
+                // Read as the stream is: an R3 stream is read through its leader.
+                configuration.replicas = existing.config.replicas
+            } else {
                 try await js.createStream(stream)
             }
         } catch let error as NATSError {

@@ -167,6 +167,8 @@ public final class NATSDeployment: Deployment {
     public let coordination: Cluster.NATSCoordination
     public let discovery: Cluster.NATSDiscovery
     private let stores = Mutex<[String: JetStreamEventStore]>([:])
+    /// Replicas of streams this deployment creates (a write creates a missing stream).
+    public let streamReplicas: Int
     private let clusterTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects and prepares the coordination bucket.
@@ -178,6 +180,7 @@ public final class NATSDeployment: Deployment {
         timings: DemoTimings = .fast,
         shardCount: Int = 1024,
         electionReplicas: Int = 1,
+        streamReplicas: Int = 1,
         logger: Logger = Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> NATSDeployment {
         let client: NATSClient
@@ -216,7 +219,8 @@ public final class NATSDeployment: Deployment {
             bus: bus,
             cluster: node,
             coordination: coordination,
-            discovery: discovery
+            discovery: discovery,
+            streamReplicas: streamReplicas
         )
     }
 
@@ -226,8 +230,10 @@ public final class NATSDeployment: Deployment {
         bus: NATSEventBus,
         cluster: Cluster.Node,
         coordination: Cluster.NATSCoordination,
-        discovery: Cluster.NATSDiscovery
+        discovery: Cluster.NATSDiscovery,
+        streamReplicas: Int
     ) {
+        self.streamReplicas = streamReplicas
         self.label = label
         self.client = client
         self.bus = bus
@@ -265,11 +271,9 @@ public final class NATSDeployment: Deployment {
 
     public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
         if let existing = stores.withLock({ $0[namespace] }) { return existing }
-        let store = try await JetStreamEventStore.open(
-            client: client,
-            configuration: .init(namespace: namespace),
-            sink: natsBus
-        )
+        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        configuration.replicas = streamReplicas
+        let store = try await JetStreamEventStore.open(client: client, configuration: configuration, sink: natsBus)
         return stores.withLock { stores in
             if let existing = stores[namespace] { return existing }
             stores[namespace] = store
@@ -278,6 +282,34 @@ public final class NATSDeployment: Deployment {
     }
 
     public func reducer(for namespace: String) -> Reducer { DemoDomain.reducer(for: namespace) }
+
+    /// A member's check that an existing stream has the replicas it asked for: scaled when it
+    /// has not, or refused naming both figures.
+    public func ensureReplicas(of store: JetStreamEventStore, replicas: Int) async throws {
+        let js = JetStream(client: client)
+        do {
+            var config = try await js.streamInfo(store.streamName).config
+            guard config.replicas != replicas else { return }
+            let existing = config.replicas
+            config.replicas = replicas
+            do {
+                try await js.updateStream(config)
+            } catch let error as NATSError {
+                throw AetherError(
+                    code: .invalidArgument,
+                    message:
+                        "stream \(store.streamName) has \(existing) replicas and this member asked for \(replicas); scaling it failed: \(error.message)",
+                    cause: error
+                )
+            }
+        } catch let error as NATSError {
+            throw AetherError(
+                code: .unavailable,
+                message: "cannot read stream \(store.streamName): \(error.message)",
+                cause: error
+            )
+        }
+    }
 
     public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
 

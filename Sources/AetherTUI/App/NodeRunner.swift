@@ -15,7 +15,10 @@ public enum NodeRunner {
         public var name: String
         public var timings: DemoTimings = .fast
         public var shardCount = 1024
-        public var electionReplicas = 1
+        /// Replicas of the election bucket and of the event streams; nil: 3 when the server
+        /// reports a cluster of three or more, else 1.
+        public var electionReplicas: Int?
+        public var streamReplicas: Int?
         public var workload = DemoWorkload()
         /// Print every cluster event as a JSON line on standard output.
         public var eventsJSON = false
@@ -30,18 +33,33 @@ public enum NodeRunner {
         // Logs go to standard error; standard output carries --events-json lines only.
         var logger = Logger(label: "aether-top.node", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .info
+        let servers = try await clusterSize(options: options)
+        let automatic = servers >= 3 ? 3 : 1
+        let electionReplicas = settings.electionReplicas ?? automatic
+        let streamReplicas = settings.streamReplicas ?? automatic
+        logger.info(
+            "replicas: election bucket R\(electionReplicas), event streams R\(streamReplicas)",
+            metadata: [
+                "servers": "\(servers)",
+                "chosen":
+                    "\(settings.streamReplicas == nil || settings.electionReplicas == nil ? "by cluster size" : "given")",
+            ]
+        )
         let deployment = try await NATSDeployment.connect(
             options: options,
             nodeID: settings.name,
             observer: false,
             timings: settings.timings,
             shardCount: settings.shardCount,
-            electionReplicas: settings.electionReplicas,
+            electionReplicas: electionReplicas,
+            streamReplicas: streamReplicas,
             logger: logger
         )
         var stores: [String: any EventStore & SnapshotStore] = [:]
         for namespace in DemoDomain.namespaces {
-            stores[namespace] = try await deployment.jetStreamStore(for: namespace)
+            let store = try await deployment.jetStreamStore(for: namespace)
+            try await deployment.ensureReplicas(of: store, replicas: streamReplicas)
+            stores[namespace] = store
         }
         let member = DemoMember(
             node: deployment.cluster,
@@ -62,6 +80,20 @@ public enum NodeRunner {
         )
         try await group.run()
         await deployment.client.close()
+    }
+
+    /// How many servers the cluster has, as the server advertises them (`connect_urls`); a
+    /// server in a cluster may send the full list a moment after the handshake.
+    static func clusterSize(options: NATSOptions) async throws -> Int {
+        let client = try await NATSClient.connect(options)
+        let start = ContinuousClock.now
+        var count = client.serverInfo?.connectURLs?.count ?? 1
+        while client.serverInfo?.cluster != nil, count < 3, start.duration(to: .now) < .seconds(2) {
+            try? await Task.sleep(for: .milliseconds(50))
+            count = client.serverInfo?.connectURLs?.count ?? 1
+        }
+        await client.close()
+        return max(1, count)
     }
 
     /// The monotonic clock in nanoseconds (comparable across processes on one machine).
