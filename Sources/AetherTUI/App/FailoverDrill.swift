@@ -5,9 +5,12 @@ import Foundation
 /// then watch through the observer — lease gone, no leader, new leader, every shard owned
 /// again, first successful canary append — and write a JSON report.
 ///
-/// The canary is actor `canary` in namespace `aether-drill`; a canary append counts as
-/// possible only while its shard's acting owner is an `up` member, as an application that
-/// routes writes to the owner would see it.
+/// Write availability is measured for the shards the victim owned when the drill started: one
+/// canary actor in namespace `aether-drill` on each of up to eight of those shards, spread over
+/// them (`canary` alone when the victim owned none). A canary append counts as possible only while
+/// its shard's acting owner is an `up` member, as an application that routes writes to the owner
+/// would see it. From every shard map the observer reads, the drill also records how long each
+/// shard had no acting owner.
 struct FailoverDrill: Sendable {
     let deployment: any Deployment
     let method: DrillMethod
@@ -17,6 +20,28 @@ struct FailoverDrill: Sendable {
 
     static let canaryNamespace = "aether-drill"
     static let canaryActor = "canary"
+    static let maxCanaries = 8
+
+    /// Canary actors for `shards`: up to `maxCanaries` shards spread evenly over them, each with
+    /// the first `canary-N` actor that hashes to it.
+    static func canaries(on shards: [Int], shardCount: Int) -> [(shard: Int, actor: String)] {
+        guard !shards.isEmpty else {
+            return [(Cluster.shard(of: canaryActor, in: canaryNamespace, shardCount: shardCount), canaryActor)]
+        }
+        let sorted = shards.sorted()
+        let count = min(maxCanaries, sorted.count)
+        let picked = (0..<count).map { sorted[$0 * sorted.count / count] }
+        var wanted = Set(picked)
+        var found: [Int: String] = [:]
+        var n = 0
+        while !wanted.isEmpty, n < 1_000_000 {
+            let actor = "canary-\(n)"
+            let shard = Cluster.shard(of: actor, in: canaryNamespace, shardCount: shardCount)
+            if wanted.remove(shard) != nil { found[shard] = actor }
+            n += 1
+        }
+        return picked.compactMap { shard in found[shard].map { (shard, $0) } }
+    }
 
     func run(progress: @Sendable (String, Timestamp) async -> Void) async -> DrillReport {
         let started = Timestamp.now()
@@ -32,7 +57,20 @@ struct FailoverDrill: Sendable {
         case .resign(_, let term), .kill(_, let term): oldTerm = term
         }
         await deployment.cluster.observe(every: DashboardObserver.drillTick)
-        var lastCanaryBefore: ContinuousClock.Instant? = try? await canary() ? .now : nil
+        let before = await deployment.cluster.view()
+        let shardCount = before.shardMap?.shardCount ?? 1024
+        let victimShards =
+            before.shardMap.map { map in
+                (0..<map.shardCount).filter { map.owners[$0] == method.leader }
+            } ?? []
+        let canaries = Self.canaries(on: victimShards, shardCount: shardCount)
+        var ledgers = canaries.map { _ in CanaryLedger() }
+        var shards = DrillShardLedger()
+        var written = 0
+        for index in canaries.indices where (try? await canary(canaries[index].actor)) == true {
+            written += 1
+            ledgers[index].record(succeeded: true, now: .now)
+        }
 
         let requestAt = ContinuousClock.now
         do {
@@ -48,15 +86,18 @@ struct FailoverDrill: Sendable {
             await record("request failed: \(DashboardApp.describe(error))")
         }
 
+        let killed: Set<String> = { if case .kill(let leader, _) = method { [leader] } else { [] } }()
         var newLeaderAt: ContinuousClock.Instant?
         var newLeader: (String, UInt64)?
         var allOwnedAt: ContinuousClock.Instant?
-        var canaryGapEnd: ContinuousClock.Instant?
-        var canaryFailed = false
         var leaseGoneRecorded = false
+        var firstCanaryRecorded = false
         while clock.duration(to: .now) < timeout {
             let view = await deployment.cluster.view()
             let now = ContinuousClock.now
+            // A killed victim is gone from the kill on, whatever the members' view says yet.
+            let up = Set(view.members.filter { $0.status == .up }.map(\.info.id)).subtracting(killed)
+            shards.observe(view.shardMap, up: up, now: now)
             if newLeaderAt == nil {
                 if view.leader == nil, !leaseGoneRecorded {
                     leaseGoneRecorded = true
@@ -72,41 +113,32 @@ struct FailoverDrill: Sendable {
                 }
             }
             if newLeaderAt != nil, allOwnedAt == nil, let map = view.shardMap {
-                let up = Set(view.members.filter { $0.status == .up }.map(\.info.id))
                 if map.isSettled, Set(map.owners).isSubset(of: up) {
                     allOwnedAt = now
                     await record("every shard owned again (map v\(map.version))")
                 }
             }
-            // The canary: possible only through a live acting owner.
-            let possible: Bool
-            if let map = view.shardMap {
-                let shard = Cluster.shard(of: Self.canaryActor, in: Self.canaryNamespace, shardCount: map.shardCount)
-                let up = Set(view.members.filter { $0.status == .up }.map(\.info.id))
-                possible = map.actingOwner(of: shard).map { up.contains($0) } ?? false
-            } else {
-                possible = false
+            // The canaries: each possible only through a live acting owner of its shard.
+            for (index, canary) in canaries.enumerated() {
+                let possible = view.shardMap?.actingOwner(of: canary.shard).map { up.contains($0) } ?? false
+                let succeeded = possible ? ((try? await self.canary(canary.actor)) ?? false) : false
+                if succeeded { written += 1 }
+                ledgers[index].record(succeeded: succeeded, now: .now)
             }
-            let succeeded = possible ? ((try? await canary()) ?? false) : false
-            if !succeeded {
-                canaryFailed = true
-            } else {
-                if !canaryFailed { lastCanaryBefore = .now }
-                if canaryFailed, canaryGapEnd == nil { canaryGapEnd = .now }
-                if newLeaderAt != nil, steps.allSatisfy({ !$0.step.hasPrefix("first successful canary") }) {
-                    await record("first successful canary append")
-                }
+            if newLeaderAt != nil, !firstCanaryRecorded, ledgers.allSatisfy(\.isAvailable) {
+                firstCanaryRecorded = true
+                await record("first successful canary append on every victim shard")
             }
-            if allOwnedAt != nil, steps.contains(where: { $0.step.hasPrefix("first successful canary") }) { break }
+            if allOwnedAt != nil, firstCanaryRecorded { break }
             try? await Task.sleep(for: poll)
         }
         await deployment.cluster.observe(every: nil)
+        let end = ContinuousClock.now
+        shards.finish(now: end)
         if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
         // The old leader stops leading when asked (or killed); the cluster has none until the next.
         let leaderless = newLeaderAt.map { milliseconds(requestAt.duration(to: $0)) } ?? milliseconds(timeout)
-        let unavailable: Int64 =
-            canaryFailed
-            ? milliseconds((lastCanaryBefore ?? requestAt).duration(to: canaryGapEnd ?? .now)) : 0
+        let unavailable = ledgers.map { milliseconds($0.longestGap(from: requestAt, now: end)) }.max() ?? 0
         var report = DrillReport(
             method: { if case .resign = method { "resign" } else { "kill" } }(),
             leaderBefore: method.leader,
@@ -119,6 +151,16 @@ struct FailoverDrill: Sendable {
             writeUnavailableMilliseconds: unavailable,
             savedTo: nil
         )
+        report.victimShards = victimShards.count
+        report.canaryNamespace = Self.canaryNamespace
+        report.canaryActors = canaries.map(\.actor)
+        report.canaryEventsWritten = written
+        report.shardCount = shardCount
+        report.shardsAffected = shards.affected
+        report.shardsAffectedShare = shardCount == 0 ? 0 : Double(shards.affected) / Double(shardCount)
+        report.ownerlessWorstMilliseconds = milliseconds(shards.worst)
+        report.ownerlessMedianMilliseconds = milliseconds(shards.median)
+        report.ownerlessShardSeconds = shards.shardSeconds
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -130,15 +172,85 @@ struct FailoverDrill: Sendable {
         return report
     }
 
-    /// Appends one canary event at the next version; true when it was stored.
-    private func canary() async throws -> Bool {
+    /// Appends one canary event at the actor's next version; true when it was stored.
+    private func canary(_ actor: String) async throws -> Bool {
         let store = try await deployment.store(for: Self.canaryNamespace)
-        let version = try await store.latestVersion(of: Self.canaryActor) + 1
-        try await store.save(Event(eventType: "DrillCanary", actorID: Self.canaryActor, version: version))
+        let version = try await store.latestVersion(of: actor) + 1
+        try await store.save(Event(eventType: "DrillCanary", actorID: actor, version: version))
         return true
     }
 
     private func milliseconds(_ duration: Duration) -> Int64 {
         Int64(duration.components.seconds) * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// One canary's writes during a drill: the longest time from its last success before a failure
+/// to its first success after. Pure: times are inputs.
+struct CanaryLedger: Sendable {
+    private var lastSuccess: ContinuousClock.Instant?
+    private var failingSince: ContinuousClock.Instant?
+    private var longest: Duration = .zero
+    /// The last attempt succeeded.
+    private(set) var isAvailable = false
+
+    mutating func record(succeeded: Bool, now: ContinuousClock.Instant) {
+        if succeeded {
+            if let since = failingSince {
+                longest = max(longest, (lastSuccess ?? since).duration(to: now))
+                failingSince = nil
+            }
+            lastSuccess = now
+            isAvailable = true
+        } else {
+            if failingSince == nil { failingSince = now }
+            isAvailable = false
+        }
+    }
+
+    /// The longest gap; a gap still open at `now` counts up to `now`. A canary that never
+    /// succeeded before failing counts from `start`.
+    func longestGap(from start: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Duration {
+        guard let since = failingSince else { return longest }
+        return max(longest, (lastSuccess ?? min(start, since)).duration(to: now))
+    }
+}
+
+/// How long each shard had no acting owner that is an `up` member, from the maps an observer
+/// read. Pure: each observation comes with its time.
+struct DrillShardLedger: Sendable {
+    private var ownerlessSince: [Int: ContinuousClock.Instant] = [:]
+    private(set) var ownerless: [Int: Duration] = [:]
+
+    mutating func observe(_ map: Cluster.ShardMap?, up: Set<String>, now: ContinuousClock.Instant) {
+        guard let map else { return }
+        for shard in 0..<map.shardCount {
+            let owned = map.actingOwner(of: shard).map { up.contains($0) } ?? false
+            if owned {
+                if let since = ownerlessSince.removeValue(forKey: shard) {
+                    ownerless[shard, default: .zero] += since.duration(to: now)
+                }
+            } else if ownerlessSince[shard] == nil {
+                ownerlessSince[shard] = now
+            }
+        }
+    }
+
+    /// Closes the intervals still open.
+    mutating func finish(now: ContinuousClock.Instant) {
+        for (shard, since) in ownerlessSince { ownerless[shard, default: .zero] += since.duration(to: now) }
+        ownerlessSince = [:]
+    }
+
+    var affected: Int { ownerless.count }
+    var worst: Duration { ownerless.values.max() ?? .zero }
+    var median: Duration {
+        let sorted = ownerless.values.sorted()
+        return sorted.isEmpty ? .zero : sorted[sorted.count / 2]
+    }
+    var shardSeconds: Double {
+        ownerless.values.reduce(0) { total, duration in
+            total + Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
     }
 }

@@ -271,7 +271,7 @@ public struct Dashboard: Sendable {
         case .drillFinished(let report):
             drill?.report = report
             say(
-                "drill finished: leaderless \(report.leaderlessMilliseconds) ms, writes unavailable \(report.writeUnavailableMilliseconds) ms"
+                "drill finished: leaderless \(report.leaderlessMilliseconds) ms, the victim's \(report.victimShards) shards unwritable \(report.writeUnavailableMilliseconds) ms, \(report.shardsAffected) shards without an owner (worst \(report.ownerlessWorstMilliseconds) ms)"
             )
         }
         return []

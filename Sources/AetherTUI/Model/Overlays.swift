@@ -144,10 +144,26 @@ public struct DrillReport: Sendable, Equatable, Codable {
     /// From the request (the old leader stops leading when asked, or killed) to the first
     /// moment the new leader was seen.
     public var leaderlessMilliseconds: Int64
-    /// From the last successful canary append before the leader was lost to the first one
-    /// after; 0 when no canary append failed.
+    /// For the shards the victim owned when the drill started: the longest time one of their
+    /// canaries could not be written, from its last successful append before to its first after;
+    /// 0 when none failed.
     public var writeUnavailableMilliseconds: Int64
     public var savedTo: String?
+    /// Shards the victim owned when the drill started.
+    public var victimShards = 0
+    /// Where the canary events were written, and how many.
+    public var canaryNamespace = ""
+    public var canaryActors: [String] = []
+    public var canaryEventsWritten = 0
+    /// From the shard maps the observer read: shards that had no acting owner at some point,
+    /// the longest and median such time, and their sum.
+    public var shardCount = 0
+    public var shardsAffected = 0
+    public var ownerlessWorstMilliseconds: Int64 = 0
+    public var ownerlessMedianMilliseconds: Int64 = 0
+    public var ownerlessShardSeconds: Double = 0
+    /// The share of all shards that had no acting owner at some point (0…1).
+    public var shardsAffectedShare: Double = 0
 
     enum CodingKeys: String, CodingKey {
         case method
@@ -160,5 +176,15 @@ public struct DrillReport: Sendable, Equatable, Codable {
         case leaderlessMilliseconds = "leaderless_ms"
         case writeUnavailableMilliseconds = "write_unavailable_ms"
         case savedTo = "saved_to"
+        case victimShards = "victim_shards"
+        case canaryNamespace = "canary_namespace"
+        case canaryActors = "canary_actors"
+        case canaryEventsWritten = "canary_events_written"
+        case shardCount = "shard_count"
+        case shardsAffected = "shards_affected"
+        case ownerlessWorstMilliseconds = "ownerless_worst_ms"
+        case ownerlessMedianMilliseconds = "ownerless_median_ms"
+        case ownerlessShardSeconds = "ownerless_shard_seconds"
+        case shardsAffectedShare = "shards_affected_share"
     }
 }

@@ -125,7 +125,7 @@ enum OverlayView {
 
     static func drawDrill(_ dashboard: Dashboard, on canvas: inout Canvas) {
         guard let drill = dashboard.drill else { return }
-        let box = centered(72, max(10, drill.steps.count + 7), in: canvas)
+        let box = centered(90, max(11, drill.steps.count + 8), in: canvas)
         canvas.fill(box)
         let verb: String
         switch drill.method {
@@ -146,8 +146,16 @@ enum OverlayView {
             )
         }
         if let report = drill.report {
+            let bar = canvas.glyphs.vertical
             canvas.put(
-                "leaderless \(report.leaderlessMilliseconds) ms \(canvas.glyphs.vertical) writes unavailable \(report.writeUnavailableMilliseconds) ms",
+                "leaderless \(report.leaderlessMilliseconds) ms \(bar) victim's \(report.victimShards) shards unwritable \(report.writeUnavailableMilliseconds) ms",
+                in: inner,
+                row: inner.height - 3,
+                style: .good
+            )
+            let share = Int((report.shardsAffectedShare * 100).rounded())
+            canvas.put(
+                "ownerless: \(report.shardsAffected)/\(report.shardCount) shards (\(share)%), worst \(report.ownerlessWorstMilliseconds) ms, median \(report.ownerlessMedianMilliseconds) ms \(bar) \(report.canaryEventsWritten) canary events in \(report.canaryNamespace)",
                 in: inner,
                 row: inner.height - 2,
                 style: .good
