@@ -158,6 +158,13 @@ struct Dashboard: AsyncParsableCommand {
     @Option(name: .customLong("drill-report"), help: "Where failover drill reports are written.")
     var drillReport: String = "aether-drill.json"
 
+    @Option(
+        name: .long,
+        help:
+            "Reducers to replay state with: demo (the demo workload's, for aether-top node members). Default: the demo's in the embedded demo; on NATS none, so states are a generic merge-patch of the events' data, and labelled so."
+    )
+    var reducers: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
@@ -169,6 +176,12 @@ struct Dashboard: AsyncParsableCommand {
         settings.json = json
         settings.timings = timings
         settings.drillReportPath = drillReport
+        switch reducers {
+        case nil: break
+        case "demo": settings.reducers = .demo
+        case "none", "generic": settings.reducers = .generic
+        case let other?: throw ValidationError("unknown reducers \(other): use demo or none")
+        }
         if let view {
             guard let chosen = ViewID(name: view) else {
                 throw ValidationError("unknown view \(view): use streams, actors, cluster or bus")

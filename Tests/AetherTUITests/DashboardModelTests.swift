@@ -327,6 +327,32 @@ struct KeyMapTests {
 
 @Suite("Checks for scripts")
 struct CheckTests {
+    @Test("a replayed state says how it was made: the snapshot's own, or events through the reducer named")
+    func stateProvenance() {
+        var model = Fixture.dashboard(width: 160)
+        let snapshot = ActorSnapshot(
+            actorID: "order-1001",
+            version: 2,
+            state: ["customer": "acme"],
+            timestamp: Fixture.at(2)
+        )
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [snapshot],
+                reducer: .mergePatch,
+                reducerLabel: "generic merge-patch"
+            )
+        )
+        #expect(Renderer.render(model).text.contains("State at v5 │ snap v2 + 3 events (generic merge-patch)"))
+        for _ in 0..<3 { _ = model.apply(.key(.down)) }  // v2, the snapshot's version
+        #expect(Renderer.render(model).text.contains("State at v2 │ the snapshot's state at v2"))
+        _ = model.apply(.key(.down))  // v1: before the snapshot
+        #expect(Renderer.render(model).text.contains("State at v1 │ 1 events replayed (generic merge-patch)"))
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

@@ -199,8 +199,9 @@ actor DashboardApp {
                         actorID: actorID,
                         events: read.events,
                         snapshots: snapshots.snapshots,
-                        reducer: deployment.reducer(for: namespace),
-                        errors: read.errors + snapshots.errors
+                        reducer: deployment.reducers.reducer(for: namespace).reducer,
+                        errors: read.errors + snapshots.errors,
+                        reducerLabel: deployment.reducers.reducer(for: namespace).label
                     )
                 )
             } catch {
@@ -211,7 +212,7 @@ actor DashboardApp {
         case .snapshot(let namespace, let actorID):
             do {
                 let store = try await deployment.store(for: namespace)
-                let state = try await store.load(actorID, using: deployment.reducer(for: namespace))
+                let state = try await store.load(actorID, using: deployment.reducers.reducer(for: namespace).reducer)
                 guard state.version > 0 else {
                     await send(.actionFailed("\(namespace)/\(actorID) has no events to snapshot"))
                     return
@@ -286,7 +287,11 @@ actor DashboardApp {
 /// Starts the dashboard: the embedded demo or an attached deployment, interactive or batch.
 public enum DashboardRunner {
     public static func run(options: NATSOptions?, settings: DashboardSettings) async throws -> Int32 {
-        let deployment = try await makeDeployment(options: options, timings: settings.timings)
+        let deployment = try await makeDeployment(
+            options: options,
+            timings: settings.timings,
+            reducers: settings.reducers
+        )
         let code: Int32
         do {
             if settings.once {
@@ -302,15 +307,24 @@ public enum DashboardRunner {
         return code
     }
 
-    static func makeDeployment(options: NATSOptions?, timings: DemoTimings) async throws -> any Deployment {
+    /// - Parameter reducers: nil for the default: the demo's in the embedded demo, none on NATS.
+    static func makeDeployment(
+        options: NATSOptions?,
+        timings: DemoTimings,
+        reducers: ReducerCatalog? = nil
+    ) async throws -> any Deployment {
         if var options {
             // A dashboard that cannot keep up drops (and counts) rather than buffering without end.
             options.subscriptionPendingLimit = min(options.subscriptionPendingLimit, 10_000)
-            let deployment = try await NATSDeployment.connect(options: options, timings: timings)
+            let deployment = try await NATSDeployment.connect(
+                options: options,
+                timings: timings,
+                reducers: reducers ?? .generic
+            )
             deployment.start()
             return deployment
         }
-        let deployment = try EmbeddedDeployment()
+        let deployment = try EmbeddedDeployment(reducers: reducers ?? .demo)
         deployment.start()
         return deployment
     }

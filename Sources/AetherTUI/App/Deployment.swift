@@ -27,7 +27,8 @@ public protocol Deployment: Sendable {
     /// Namespaces that hold events, sorted.
     func namespaces() async -> [String]
     func store(for namespace: String) async throws -> any EventStore & SnapshotStore
-    func reducer(for namespace: String) -> Reducer
+    /// The reducers states are replayed with.
+    var reducers: ReducerCatalog { get }
     /// Asks a member to resign leadership.
     func requestResign(of node: String) async throws
     /// Members this dashboard can kill (the embedded demo's); empty when attached to servers.
@@ -54,8 +55,10 @@ public final class EmbeddedDeployment: Deployment {
     ///   - workload: what each member writes.
     public init(
         memberNames: [String] = ["alpha", "bravo", "charlie"],
-        workload: DemoWorkload = DemoWorkload(eventsPerSecond: 8, snapshotEvery: 10, actorsPerNamespace: 12)
+        workload: DemoWorkload = DemoWorkload(eventsPerSecond: 8, snapshotEvery: 10, actorsPerNamespace: 12),
+        reducers: ReducerCatalog = .demo
     ) throws {
+        self.reducers = reducers
         let bus = LocalEventBus()
         self.localBus = bus
         self.bus = bus
@@ -95,7 +98,7 @@ public final class EmbeddedDeployment: Deployment {
         try InMemoryEventStore(namespace: namespace, storage: storage, sink: localBus)
     }
 
-    public func reducer(for namespace: String) -> Reducer { DemoDomain.reducer(for: namespace) }
+    public let reducers: ReducerCatalog
 
     public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
 
@@ -181,6 +184,7 @@ public final class NATSDeployment: Deployment {
         shardCount: Int = 1024,
         electionReplicas: Int = 1,
         streamReplicas: Int = 1,
+        reducers: ReducerCatalog = .generic,
         logger: Logger = Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> NATSDeployment {
         let client: NATSClient
@@ -220,7 +224,8 @@ public final class NATSDeployment: Deployment {
             cluster: node,
             coordination: coordination,
             discovery: discovery,
-            streamReplicas: streamReplicas
+            streamReplicas: streamReplicas,
+            reducers: reducers
         )
     }
 
@@ -231,9 +236,11 @@ public final class NATSDeployment: Deployment {
         cluster: Cluster.Node,
         coordination: Cluster.NATSCoordination,
         discovery: Cluster.NATSDiscovery,
-        streamReplicas: Int
+        streamReplicas: Int,
+        reducers: ReducerCatalog
     ) {
         self.streamReplicas = streamReplicas
+        self.reducers = reducers
         self.label = label
         self.client = client
         self.bus = bus
@@ -281,7 +288,8 @@ public final class NATSDeployment: Deployment {
         }
     }
 
-    public func reducer(for namespace: String) -> Reducer { DemoDomain.reducer(for: namespace) }
+    /// Generic unless the application brought its own (or `--reducers demo`).
+    public let reducers: ReducerCatalog
 
     /// A member's check that an existing stream has the replicas it asked for: scaled when it
     /// has not, or refused naming both figures.

@@ -8,6 +8,8 @@ public struct ActorDetail: Sendable {
     public var events: [Event]
     public var snapshots: [ActorSnapshot]
     public var reducer: Reducer
+    /// How a replayed state is made, for its label ("demo reducer", "generic merge-patch").
+    public var reducerLabel = ""
     /// Stored records that could not be used, in stream order: each is shown in the history
     /// after the event it follows (`afterVersion`), and the replayed state says it skipped them.
     public var errors: [ReplayError]

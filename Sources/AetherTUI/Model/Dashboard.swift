@@ -31,6 +31,8 @@ public struct DashboardSettings: Sendable {
     public var drillReportPath = "aether-drill.json"
     public var startView: ViewID = .streams
     public var tailCapacity = 5000
+    /// The reducers states are replayed with; nil: the demo's in the embedded demo, none on NATS.
+    public var reducers: ReducerCatalog?
 
     public init() {}
 }
@@ -85,7 +87,8 @@ public struct Dashboard: Sendable {
             events: [Event],
             snapshots: [ActorSnapshot],
             reducer: Reducer,
-            errors: [ReplayError] = []
+            errors: [ReplayError] = [],
+            reducerLabel: String = ""
         )
         case actionSucceeded(String)
         case actionFailed(String)
@@ -219,7 +222,7 @@ public struct Dashboard: Sendable {
             } else {
                 actorSelection = min(actorSelection, max(0, actors.count - 1))
             }
-        case .history(let namespace, let actorID, let events, let snapshots, let reducer, let errors):
+        case .history(let namespace, let actorID, let events, let snapshots, let reducer, let errors, let label):
             let keep = detail.flatMap { $0.namespace == namespace && $0.actorID == actorID ? $0 : nil }
             var opened = ActorDetail(
                 namespace: namespace,
@@ -229,6 +232,7 @@ public struct Dashboard: Sendable {
                 reducer: reducer,
                 errors: errors
             )
+            opened.reducerLabel = label
             badRecords["\(namespace)/\(actorID)"] = errors.isEmpty ? nil : errors.count
             if let keep, keep.selected < keep.events.count - 1 {
                 // Stay on the event the operator was looking at.

@@ -167,9 +167,16 @@ enum ActorsView {
             return
         }
         let replayed = detail.state(at: detail.selected)
-        let origin =
-            replayed.snapshotVersion.map { "snap v\($0) + \(replayed.eventsApplied) events" }
-            ?? "\(replayed.eventsApplied) events replayed"
+        // How the state was made: the snapshot's own, or events replayed with the reducer named.
+        let how = detail.reducerLabel.isEmpty ? "" : " (\(detail.reducerLabel))"
+        let origin: String
+        if let snapshot = replayed.snapshotVersion, replayed.eventsApplied == 0 {
+            origin = "the snapshot's state at v\(snapshot)"
+        } else if let snapshot = replayed.snapshotVersion {
+            origin = "snap v\(snapshot) + \(replayed.eventsApplied) events\(how)"
+        } else {
+            origin = "\(replayed.eventsApplied) events replayed\(how)"
+        }
         let skipped = detail.badRecords(upTo: event.version)
         let skips = skipped == 0 ? "" : " \(canvas.glyphs.vertical) ⚠ skips \(skipped) bad"
         canvas.box(
