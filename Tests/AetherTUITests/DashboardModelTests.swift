@@ -353,6 +353,56 @@ struct CheckTests {
         #expect(Renderer.render(model).text.contains("State at v1 │ 1 events replayed (generic merge-patch)"))
     }
 
+    @Test(
+        "drift check: a snapshot equal to the replay says so; one written with a wrong state shows DRIFT and its fields"
+    )
+    func driftCheck() {
+        let reducer = DemoDomain.reducer(for: "orders")
+        let history = Fixture.orderHistory
+        let right = replay(Array(history.prefix(3)), using: reducer).state
+        var wrong = right
+        wrong["total"] = 1_000_000.0
+        wrong["status"] = nil
+        let checks = SnapshotCheck.check(
+            [
+                ActorSnapshot(actorID: "order-1001", version: 3, state: right),
+                ActorSnapshot(actorID: "order-1001", version: 5, state: wrong),
+            ],
+            events: history,
+            reducer: reducer
+        )
+        #expect(checks[3] == .matches(version: 3))
+        guard case .drift(5, let changes) = checks[5] else {
+            Issue.record("no drift at v5: \(String(describing: checks[5]))")
+            return
+        }
+        #expect(Set(changes.map(\.path)).isSuperset(of: ["total", "status"]))
+        // A history that does not start at v1 cannot be checked, and says so.
+        let partial = SnapshotCheck.check(
+            [ActorSnapshot(actorID: "order-1001", version: 5, state: right)],
+            events: Array(history.dropFirst(2)),
+            reducer: reducer
+        )
+        #expect(partial[5] == .unknown(version: 5, reason: "the history read starts at v3, not v1"))
+
+        var model = Fixture.dashboard(width: 160)
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: history,
+                snapshots: [
+                    ActorSnapshot(actorID: "order-1001", version: 3, state: right),
+                    ActorSnapshot(actorID: "order-1001", version: 5, state: wrong),
+                ],
+                reducer: reducer
+            )
+        )
+        #expect(Renderer.render(model).text.contains("⚠ DRIFT at v5, replay ≠ snapshot:"))
+        _ = model.apply(.key(.down))  // v4: the latest snapshot at or before it is v3's
+        #expect(Renderer.render(model).text.contains("✓ replay = snapshot v3"))
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

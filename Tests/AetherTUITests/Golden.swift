@@ -103,7 +103,7 @@ enum Golden {
         │                                      ││                                      │
         │                                      ││                                      │
         │                                      ││                                      │
-        │                                      ││                                      │
+        │                                      ││⚠ DRIFT at v2, replay ≠ snapshot: +it…│
         │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
         └──────────────────────────────────────┘└──────────────────────────────────────┘
          ↑↓ step  ←→ panes  v version  s snapshot  a append…  embedded demo │ writes on

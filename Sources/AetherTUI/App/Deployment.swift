@@ -74,7 +74,7 @@ public final class EmbeddedDeployment: Deployment {
                 coordination: coordination,
                 discovery: discovery
             )
-            return DemoMember(node: node, stores: stores, bus: bus, workload: workload)
+            return DemoMember(node: node, stores: stores, bus: bus, workload: workload, reducers: reducers)
         }
         var observer = Cluster.Node.Configuration.fast(nodeID: "aether-top")
         observer.observer = true

@@ -20,12 +20,13 @@ public struct DemoWorkload: Sendable {
 
 /// A cluster member that writes the demo workload for the actors in the shards it owns: it
 /// saves each event (the store's version check guards it), publishes it on the bus, and
-/// snapshots every N versions with the domain reducer.
+/// snapshots every N versions with the reducers it is given (the demo domain's by default).
 public final class DemoMember: Service, Sendable {
     public let node: Cluster.Node
     let stores: [String: any EventStore & SnapshotStore]
     let bus: any EventBus
     let workload: DemoWorkload
+    let reducers: ReducerCatalog
     let logger: Logger
     private let counters = Mutex(Counters())
 
@@ -41,8 +42,10 @@ public final class DemoMember: Service, Sendable {
         stores: [String: any EventStore & SnapshotStore],
         bus: any EventBus,
         workload: DemoWorkload = DemoWorkload(),
+        reducers: ReducerCatalog = .demo,
         logger: Logger = Logger(label: "aether.demo", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.reducers = reducers
         self.node = node
         self.stores = stores
         self.bus = bus
@@ -137,7 +140,7 @@ public final class DemoMember: Service, Sendable {
         counters.withLock { $0.saved += 1 }
         try? await bus.publish(event, to: target.namespace)
         if workload.snapshotEvery > 0, event.version % Int64(workload.snapshotEvery) == 0 {
-            let state = try await store.load(target.actorID, using: DemoDomain.reducer(for: target.namespace))
+            let state = try await store.load(target.actorID, using: reducers.reducer(for: target.namespace).reducer)
             if state.version == event.version {
                 try await store.save(ActorSnapshot(actorID: target.actorID, version: state.version, state: state.state))
                 counters.withLock { $0.snapshots += 1 }

@@ -13,6 +13,8 @@ public struct ActorDetail: Sendable {
     /// Stored records that could not be used, in stream order: each is shown in the history
     /// after the event it follows (`afterVersion`), and the replayed state says it skipped them.
     public var errors: [ReplayError]
+    /// Each snapshot checked against a replay of the events up to its version.
+    public var snapshotChecks: [Int64: SnapshotCheck] = [:]
     /// Index into `events` of the selected event.
     public var selected: Int
     /// Which pane has the focus: the history (false) or the state's fields (true).
@@ -35,6 +37,12 @@ public struct ActorDetail: Sendable {
         self.reducer = reducer
         self.errors = errors.sorted { $0.sequence < $1.sequence }
         self.selected = max(0, events.count - 1)
+        self.snapshotChecks = SnapshotCheck.check(snapshots, events: events, reducer: reducer)
+    }
+
+    /// The check of the latest snapshot at or before `version`, if there is one.
+    public func snapshotCheck(at version: Int64) -> SnapshotCheck? {
+        snapshots.last { $0.version <= version }.flatMap { snapshotChecks[$0.version] }
     }
 
     /// One row of the history, newest first: an event, or a bad record where it lies.

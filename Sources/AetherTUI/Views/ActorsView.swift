@@ -148,6 +148,28 @@ enum ActorsView {
         drawState(detail, in: right, on: &canvas)
     }
 
+    /// Drift check: the latest snapshot at or before the selected version against a replay of
+    /// the events up to it with the reducer in use.
+    static func drawCheck(_ check: SnapshotCheck, row: Int, in inner: Rect, on canvas: inout Canvas) {
+        switch check {
+        case .matches(let version):
+            canvas.put("✓ replay = snapshot v\(version)", in: inner, row: row, style: .good)
+        case .drift(let version, let changes):
+            let fields = changes.prefix(6).map {
+                "\($0.kind == .added ? "+" : $0.kind == .removed ? "-" : "~")\($0.path)"
+            }
+            canvas.put(
+                "⚠ DRIFT at v\(version), replay ≠ snapshot: " + fields.joined(separator: " ")
+                    + (changes.count > 6 ? " (+\(changes.count - 6))" : ""),
+                in: inner,
+                row: row,
+                style: .bad
+            )
+        case .unknown(let version, let reason):
+            canvas.put("? snapshot v\(version) not checked: \(reason)", in: inner, row: row, style: .muted)
+        }
+    }
+
     /// A stored record that could not be used: its sequence, size, first bytes and reason.
     static func drawBadRecord(_ error: ReplayError, row: Int, in inner: Rect, on canvas: inout Canvas) {
         let head = String(decoding: error.rawData.prefix(32), as: UTF8.self)
@@ -212,8 +234,10 @@ enum ActorsView {
         for change in changes where change.kind == .removed {
             lines.append(("- \(change.path) (was \(change.before?.serialized() ?? "null"))", .bad, change.path))
         }
-        let footerRows = detail.fieldsFocused ? 2 : 1
+        let check = detail.snapshotCheck(at: event.version)
+        let footerRows = (detail.fieldsFocused ? 2 : 1) + (check == nil ? 0 : 1)
         let rows = max(0, inner.height - 1 - footerRows)
+        if let check { drawCheck(check, row: inner.height - footerRows, in: inner, on: &canvas) }
         let selectedField = min(detail.selectedField, max(0, leaves.count - 1))
         let first = detail.fieldsFocused ? max(0, min(selectedField - rows / 2, lines.count - rows)) : 0
         for row in 0..<max(0, min(rows, lines.count - first)) {
