@@ -65,16 +65,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "aether-top",
-            dependencies: [
-                "Aether",
-                "AetherTUI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["AetherTUI"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "OrdersDashboard",
+            dependencies: ["Aether", "AetherTUI"],
+            path: "docs/examples/OrdersDashboard",
             swiftSettings: strictSettings
         ),
         .executableTarget(

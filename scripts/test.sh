@@ -48,6 +48,14 @@ if [ "$actual" != "$expected" ]; then
 fi
 echo "quick start output matches the Go original"
 
+echo "== embedded-application example (docs/examples/OrdersDashboard): its drift check passes"
+example="$(swift run --skip-build OrdersDashboard verify --namespace orders)"
+printf '%s\n' "$example"
+if ! printf '%s' "$example" | grep -q "with the application reducer"; then
+    echo "the example did not replay with its own reducer" >&2
+    exit 1
+fi
+
 echo "== tests"
 # One test at a time: the cluster and dashboard tests measure failover times against real
 # processes, and the machine has two cores. Output is line-buffered, so a log shows the test that

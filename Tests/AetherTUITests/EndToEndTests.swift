@@ -233,6 +233,31 @@ struct EndToEndTests {
         #expect(try TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
     }
 
+    @Test("an application's own dashboard (docs/examples/OrdersDashboard) replays with its own reducer, and says so")
+    func embeddedApplication() async throws {
+        let example = (Binary.path! as NSString).deletingLastPathComponent + "/OrdersDashboard"
+        guard FileManager.default.isExecutableFile(atPath: example) else {
+            #expect(!Binary.isCI, "CI=true but the example binary is missing at \(example)")
+            return
+        }
+        let session = try TmuxSession(width: 140, height: 36)
+        defer { session.kill() }
+        try session.type(example)
+        try session.press("Enter")
+        try await session.waitFor("LIVE")
+        try session.type("2")
+        // Namespaces are listed in order: inventory, orders, payments.
+        try await session.waitFor("Actors in inventory")
+        try session.type("]")
+        try await session.waitFor("Actors in orders")
+        try session.press("Enter")
+        let opened = try await session.waitFor("the application reducer's state", within: 20) {
+            $0.contains("application reducer") && $0.contains("lines = ")
+        }
+        #expect(!opened.contains("generic merge-patch"))
+        try session.type("q")
+    }
+
     /// Runs the binary to its end; its standard output and how it ended.
     static func runBinary(_ arguments: [String]) throws -> (output: String, termination: ChildProcess.Termination?) {
         let output = NSTemporaryDirectory() + "aether-check-\(UUID().uuidString)"

@@ -119,3 +119,55 @@ struct NodeReplicasTests {
         #expect(started.log.contains("replicas: election bucket R3, event streams R3"), "\(started.log)")
     }
 }
+
+@Suite("aether-top verify: the drift check for scripts", .enabled(if: Binary.ready, "needs the built aether-top"))
+struct VerifyTests {
+    @Test("a snapshot written with a wrong state is reported as DRIFT with its fields, exit 1; right ones exit 0")
+    func drift() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { Task { await client.close() } }
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
+        let history = [
+            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"]),
+            Event(
+                eventType: "ItemAdded",
+                actorID: "order-1",
+                version: 2,
+                data: ["sku": "s-1", "qty": 2, "price": 5.0]
+            ),
+            Event(eventType: "OrderPaid", actorID: "order-1", version: 3, data: ["payment": "p-1"]),
+        ]
+        try await store.save(history)
+        let reducer = DemoDomain.reducer(for: "orders")
+        try await store.save(
+            ActorSnapshot(actorID: "order-1", version: 2, state: replay(Array(history.prefix(2)), using: reducer).state)
+        )
+        let clean = try EndToEndTests.runBinary([
+            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+        ])
+        #expect(clean.termination == .exited(0), "\(clean.output)")
+        #expect(clean.output.contains("with the demo reducer"), "\(clean.output)")
+        #expect(clean.output.contains("checked 1 actors, 1 snapshots: 0 drifting"), "\(clean.output)")
+
+        var wrong = replay(history, using: reducer).state
+        wrong["status"] = "cancelled"
+        try await store.save(ActorSnapshot(actorID: "order-1", version: 3, state: wrong))
+        let drifted = try EndToEndTests.runBinary([
+            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+        ])
+        #expect(drifted.termination == .exited(1), "\(drifted.output)")
+        #expect(
+            drifted.output.contains("DRIFT orders/order-1 at v3: status: snapshot \"cancelled\", replay \"paid\""),
+            "\(drifted.output)"
+        )
+        // The stock binary on NATS replays generically, and says drift is then expected.
+        let generic = try EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+        #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
+    }
+}

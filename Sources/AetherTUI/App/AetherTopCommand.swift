@@ -1,16 +1,48 @@
 import Aether
-import AetherTUI
 import ArgumentParser
 import Foundation
+import Synchronization
 
-@main
-struct AetherTop: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// aether-top's command line: the dashboard, `node`, `check` and `verify`.
+///
+/// An application embeds it to get its own dashboard, with the same command line, keys,
+/// deployments, batch mode and checks, replaying state with its own reducers:
+///
+/// ```swift
+/// await AetherTop.main(reducers: ["orders": Orders.reducer])
+/// ```
+public struct AetherTop: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "aether-top",
         abstract: "Watch and steer an Aether deployment.",
-        subcommands: [Dashboard.self, Node.self, Check.self],
-        defaultSubcommand: Dashboard.self
+        subcommands: [DashboardCommand.self, NodeCommand.self, CheckCommand.self, VerifyCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
+
+    public init() {}
+
+    /// The application's reducers, set by `main(reducers:)` before the command runs.
+    static let applicationReducers = Mutex<ReducerCatalog?>(nil)
+
+    /// Runs the command line with the application's reducers (by namespace). With none, the
+    /// stock binary's behaviour: the demo's reducers in the embedded demo, a generic merge-patch
+    /// on NATS (labelled so).
+    public static func main(reducers: [String: Reducer]) async {
+        if !reducers.isEmpty {
+            applicationReducers.withLock { $0 = ReducerCatalog(reducers: reducers, origin: "application") }
+        }
+        await main()
+    }
+
+    /// `--reducers`, else the application's, else nil (the deployment's default).
+    static func reducers(named name: String?) throws -> ReducerCatalog? {
+        switch name {
+        case nil: return applicationReducers.withLock { $0 }
+        case "demo": return .demo
+        case "none", "generic": return .generic
+        case let other?: throw ValidationError("unknown reducers \(other): use demo or none")
+        }
+    }
 }
 
 /// Where to connect; shared by every subcommand.
@@ -43,8 +75,9 @@ struct ConnectionOptions: ParsableArguments {
 
 extension DemoTimings: ExpressibleByArgument {}
 
-struct Node: AsyncParsableCommand {
+struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "node",
         abstract: "Run a demo cluster member on NATS that also writes a workload."
     )
 
@@ -92,8 +125,9 @@ struct Node: AsyncParsableCommand {
     }
 }
 
-struct Check: AsyncParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract:
             "Nagios-style checks: OK exits 0; CRITICAL (no leader, a member down, NATS unreachable) exits 2; UNKNOWN (the check could not run) exits 3."
     )
@@ -125,7 +159,7 @@ struct Check: AsyncParsableCommand {
     }
 }
 
-struct Dashboard: AsyncParsableCommand {
+struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "The dashboard (the default). With no server, the embedded demo.",
@@ -176,12 +210,7 @@ struct Dashboard: AsyncParsableCommand {
         settings.json = json
         settings.timings = timings
         settings.drillReportPath = drillReport
-        switch reducers {
-        case nil: break
-        case "demo": settings.reducers = .demo
-        case "none", "generic": settings.reducers = .generic
-        case let other?: throw ValidationError("unknown reducers \(other): use demo or none")
-        }
+        settings.reducers = try AetherTop.reducers(named: reducers)
         if let view {
             guard let chosen = ViewID(name: view) else {
                 throw ValidationError("unknown view \(view): use streams, actors, cluster or bus")
@@ -189,6 +218,61 @@ struct Dashboard: AsyncParsableCommand {
             settings.startView = chosen
         }
         let code = try await DashboardRunner.run(options: options, settings: settings)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Drift check: replays each actor's events up to each snapshot and compares.",
+        discussion: """
+            For every snapshot of the namespace's actors (or of --actor), replays the events up to its \
+            version with the reducer in use and compares the result with the snapshot's stored state. \
+            Prints each drifting actor with the fields that differ; exits 1 when any drift is found, 0 \
+            when none, 3 when the check cannot run.
+
+            The stock aether-top has no application reducers: on NATS it replays with a generic merge-patch \
+            of the events' data, so drift is expected for any domain whose reducer is not that. For a \
+            meaningful check, run verify from your application's own dashboard \
+            (AetherTop.main(reducers:)), or with --reducers demo for aether-top node members.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "The namespace to check.")
+    var namespace: String
+
+    @Option(name: .long, help: "Check only this actor.")
+    var actor: String?
+
+    @Option(name: .long, help: "Reducers: demo, or none (a generic merge-patch).")
+    var reducers: String?
+
+    @Option(name: .long, help: "Cluster timings of the deployment: fast or standard.")
+    var timings: DemoTimings = .fast
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let code: Int32
+        do {
+            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            try Identifiers.validateNamespace(namespace)
+            if let actor { try Identifiers.validateActorID(actor) }
+            let report = try await DriftVerifier.run(
+                options: options,
+                namespace: namespace,
+                actor: actor,
+                reducers: try AetherTop.reducers(named: reducers),
+                timings: timings
+            )
+            print(report.lines.joined(separator: "\n"))
+            code = report.drifting > 0 ? 1 : 0
+        } catch let error as AetherError {
+            print("UNKNOWN: \(error.message)")
+            code = 3
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,0 +1,102 @@
+import Aether
+import AetherNATS
+
+/// `aether-top verify`: the drift check for scripts. Every snapshot of a namespace's actors (or
+/// of one actor) against a replay of the events up to its version with the reducer in use.
+enum DriftVerifier {
+    struct Report: Sendable {
+        var lines: [String]
+        var drifting: Int
+    }
+
+    static func run(
+        options: NATSOptions?,
+        namespace: String,
+        actor: String?,
+        reducers: ReducerCatalog?,
+        timings: DemoTimings
+    ) async throws -> Report {
+        let deployment = try await DashboardRunner.makeDeployment(
+            options: options,
+            timings: timings,
+            reducers: reducers
+        )
+        do {
+            let report = try await check(deployment, namespace: namespace, actor: actor, embedded: options == nil)
+            await deployment.shutdown()
+            return report
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
+    }
+
+    private static func check(
+        _ deployment: any Deployment,
+        namespace: String,
+        actor: String?,
+        embedded: Bool
+    ) async throws -> Report {
+        let store = try await deployment.store(for: namespace)
+        if embedded {
+            // The embedded demo starts empty: let it write until it has snapshots (as --once
+            // lets it run before printing).
+            let start = ContinuousClock.now
+            while start.duration(to: .now) < .seconds(20) {
+                var found = false
+                for listed in try await store.actors().prefix(8)
+                where try await store.latestSnapshot(of: listed.actorID) != nil {
+                    found = true
+                }
+                if found { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let (reducer, label, generic) = deployment.reducers.reducer(for: namespace)
+        var lines = [
+            "verify \(namespace) on \(deployment.label) with the \(label)"
+                + (generic ? " (drift is expected unless the domain's state is a merge-patch of its events' data)" : "")
+        ]
+        let actors: [String]
+        if let actor {
+            actors = [actor]
+        } else {
+            actors = try await store.actors().map(\.actorID)
+        }
+        var drifting = 0
+        var snapshots = 0
+        var unknown = 0
+        for id in actors {
+            let events = try await store.events(of: id, from: 0)
+            let kept = try await store.snapshots(of: id)
+            snapshots += kept.count
+            var drifted = false
+            for check in SnapshotCheck.check(kept, events: events, reducer: reducer).values.sorted(by: {
+                $0.version < $1.version
+            }) {
+                switch check {
+                case .matches:
+                    break
+                case .drift(let version, let changes):
+                    drifted = true
+                    let fields = changes.prefix(8).map { change in
+                        "\(change.path): snapshot \(change.before?.serialized() ?? "absent"), replay \(change.after?.serialized() ?? "absent")"
+                    }
+                    lines.append(
+                        "DRIFT \(namespace)/\(DisplayText.visible(id)) at v\(version): "
+                            + fields.joined(separator: "; ")
+                            + (changes.count > 8 ? "; … \(changes.count - 8) more" : "")
+                    )
+                case .unknown(let version, let reason):
+                    unknown += 1
+                    lines.append("UNCHECKED \(namespace)/\(DisplayText.visible(id)) at v\(version): \(reason)")
+                }
+            }
+            if drifted { drifting += 1 }
+        }
+        lines.append(
+            "checked \(actors.count) actors, \(snapshots) snapshots: \(drifting) drifting, \(unknown) snapshots not checkable"
+        )
+        return Report(lines: lines, drifting: drifting)
+    }
+}
