@@ -403,6 +403,37 @@ struct CheckTests {
         #expect(Renderer.render(model).text.contains("✓ replay = snapshot v3"))
     }
 
+    @Test("a flood of new namespaces: figures for the first 1,000, the rest counted together; every arrival counted")
+    func namespaceFlood() {
+        var model = Fixture.dashboard()
+        let before = model.seenTotal
+        let batch = (0..<20_000).map { index in
+            DeliveredEvent(namespace: "nsf\(index)", event: Fixture.event("T", "a", 1, [:], at: 30))
+        }
+        _ = model.apply(.events(batch, at: Fixture.at(30), counted: ["nsf-extra": 5]))
+        #expect(model.namespaces.count == Dashboard.maxNamespaces)
+        #expect(model.namespaces == model.namespaces.sorted())
+        #expect(model.seenTotal == before + 20_005)
+        let kept = model.namespaces.reduce(0) { $0 + (model.stats[$1]?.total ?? 0) }
+        #expect(kept + (model.stats[Dashboard.moreNamespaces]?.total ?? 0) == model.seenTotal)
+        #expect(Renderer.render(model).text.contains(Dashboard.moreNamespaces))
+    }
+
+    @Test("namespaces seen only on the bus stay listed next to the store's")
+    func busOnlyNamespaces() {
+        var model = Fixture.dashboard()
+        _ = model.apply(
+            .events(
+                [DeliveredEvent(namespace: "busonly", event: Fixture.event("T", "a", 1, [:], at: 30))],
+                at: Fixture.at(30)
+            )
+        )
+        _ = model.apply(.namespaces(["orders"]))
+        #expect(model.namespaces.contains("busonly"))
+        #expect(model.namespaces.contains("orders"))
+        #expect(model.storeNamespaces == ["orders"])
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

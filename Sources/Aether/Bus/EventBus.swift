@@ -101,6 +101,17 @@ public struct BusMetrics: Sendable, Hashable {
     /// counted. It is not a valid namespace, so it never stands for a real one.
     public static let invalidNamespace = "(invalid namespace)"
 
+    /// The most namespaces a bus keeps counters for; more are counted under
+    /// ``otherNamespaces``, so a flood of new names cannot grow memory without end.
+    public static let maxNamespaces = 10_000
+    /// Where namespaces past ``maxNamespaces`` are counted.
+    public static let otherNamespaces = "(other namespaces)"
+
+    /// The key `namespace` is counted under in `counters`.
+    public static func key(for namespace: String, in counters: [String: NamespaceMetrics]) -> String {
+        counters[namespace] != nil || counters.count < maxNamespaces ? namespace : otherNamespaces
+    }
+
     public var totalDecodeErrors: Int { namespaces.values.reduce(0) { $0 + $1.decodeErrors } }
 
     public subscript(namespace: String) -> NamespaceMetrics {

@@ -11,6 +11,12 @@ public final class LocalEventBus: EventBus {
         var exact: [String: [EventSubscription]] = [:]
         var wildcard: [EventSubscription] = []
         var metrics = BusMetrics()
+
+        /// Counts for `namespace`, or for ``BusMetrics/otherNamespaces`` past the cap.
+        mutating func count(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
+            let key = BusMetrics.key(for: namespace, in: metrics.namespaces)
+            change(&metrics.namespaces[key, default: NamespaceMetrics()])
+        }
     }
 
     private let state = Mutex(State())
@@ -37,8 +43,8 @@ public final class LocalEventBus: EventBus {
     package func deliver(_ event: Event, to namespace: String, countAs origin: Origin) async {
         let subscribers = state.withLock { state -> [EventSubscription] in
             switch origin {
-            case .published: state.metrics.namespaces[namespace, default: NamespaceMetrics()].published += 1
-            case .received: state.metrics.namespaces[namespace, default: NamespaceMetrics()].received += 1
+            case .published: state.count(namespace) { $0.published += 1 }
+            case .received: state.count(namespace) { $0.received += 1 }
             case .forwarded: break
             }
             var matching: [EventSubscription] = []
@@ -74,9 +80,9 @@ public final class LocalEventBus: EventBus {
             }
         }
         state.withLock { state in
-            state.metrics.namespaces[namespace, default: NamespaceMetrics()].delivered += delivered
+            state.count(namespace) { $0.delivered += delivered }
             for (droppedNamespace, count) in drops {
-                state.metrics.namespaces[droppedNamespace, default: NamespaceMetrics()].dropped += count
+                state.count(droppedNamespace) { $0.dropped += count }
             }
         }
         exporter.count(.delivered, namespace: namespace, by: delivered)

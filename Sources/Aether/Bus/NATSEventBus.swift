@@ -35,6 +35,11 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var patterns: [String: Remote] = [:]
         var counters: [String: NamespaceMetrics] = [:]
         var closed = false
+
+        /// Counts for `namespace`, or for ``BusMetrics/otherNamespaces`` past the cap.
+        mutating func count(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
+            change(&counters[BusMetrics.key(for: namespace, in: counters), default: NamespaceMetrics()])
+        }
     }
 
     private let state = Mutex(State())
@@ -203,7 +208,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         else {
             // Undecodable, lying about its namespace, or breaking the rules a save checks
             // (docs/WIRE-FORMAT.md): counted, never delivered.
-            state.withLock { $0.counters[namespace, default: NamespaceMetrics()].decodeErrors += 1 }
+            state.withLock { $0.count(namespace) { $0.decodeErrors += 1 } }
             exporter.count(.decodeErrors, namespace: namespace)
             logger.debug(
                 "invalid bus message skipped",
@@ -212,7 +217,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             return
         }
         if node == nodeID { return }  // our own, already delivered locally
-        state.withLock { $0.counters[namespace, default: NamespaceMetrics()].received += 1 }
+        state.withLock { $0.count(namespace) { $0.received += 1 } }
         exporter.count(.received, namespace: namespace)
         await bus.deliver(event, to: namespace, countAs: .forwarded)
     }
@@ -238,7 +243,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     /// A message the NATS client dropped (its buffer was full), counted under its namespace.
     private func countDrop(_ message: NATSMessage) {
         let namespace = namespace(of: message.subject).namespace
-        state.withLock { $0.counters[namespace, default: NamespaceMetrics()].dropped += 1 }
+        state.withLock { $0.count(namespace) { $0.dropped += 1 } }
         exporter.count(.dropped, namespace: namespace)
     }
 

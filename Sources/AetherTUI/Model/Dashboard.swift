@@ -135,7 +135,11 @@ public struct Dashboard: Sendable {
     public var tailCursor = 0
 
     // Actors
+    /// Every namespace known, from the store or the bus, sorted.
     public var namespaces: [String] = []
+    var knownNamespaces: Set<String> = []
+    /// The namespaces that have a stream (the store's list); the others were seen only on the bus.
+    public var storeNamespaces: Set<String> = []
     public var actorNamespace: String?
     public var actors: [ActorVersion] = []
     /// Stored subjects of the listed namespace that name no actor.
@@ -206,8 +210,10 @@ public struct Dashboard: Sendable {
         case .storeFigures(let figures):
             storeFigures = figures
         case .namespaces(let names):
+            // The store's namespaces, and those seen only on the bus: neither hides the other.
             let visible = names.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }
-            namespaces = visible
+            storeNamespaces = Set(visible)
+            for name in visible { _ = note(name) }
             if actorNamespace == nil, let first = visible.first {
                 actorNamespace = first
                 return [.loadActors(namespace: first)]
@@ -290,28 +296,44 @@ public struct Dashboard: Sendable {
     private mutating func count(_ counted: [String: Int], at time: Timestamp) {
         for (namespace, count) in counted where !namespace.hasPrefix(Identifiers.internalNamespaceToken) {
             seenTotal += count
-            var figures = stats[namespace] ?? NamespaceStats(lastSecond: time.seconds)
+            let key = note(namespace)
+            var figures = stats[key] ?? NamespaceStats(lastSecond: time.seconds)
             figures.total += count
             figures.currentBucket += count
-            stats[namespace] = figures
-            if !namespaces.contains(namespace) {
-                namespaces.append(namespace)
-                namespaces.sort()
-            }
+            stats[key] = figures
         }
+    }
+
+    /// The most namespaces the dashboard keeps figures for; arrivals of more are counted under
+    /// ``Dashboard/moreNamespaces``, so a flood of new names costs bounded memory and time.
+    public static let maxNamespaces = 1000
+    /// Where arrivals of namespaces past ``maxNamespaces`` are counted.
+    public static let moreNamespaces = "(others)"
+
+    /// Makes `namespace` known (kept sorted; a set answers membership), or, past the cap, returns
+    /// the key its figures are counted under.
+    private mutating func note(_ namespace: String) -> String {
+        if knownNamespaces.contains(namespace) { return namespace }
+        guard knownNamespaces.count < Self.maxNamespaces else { return Self.moreNamespaces }
+        knownNamespaces.insert(namespace)
+        var low = 0
+        var high = namespaces.count
+        while low < high {
+            let mid = (low + high) / 2
+            if namespaces[mid] < namespace { low = mid + 1 } else { high = mid }
+        }
+        namespaces.insert(namespace, at: low)
+        return namespace
     }
 
     private mutating func receive(_ delivered: [DeliveredEvent], at time: Timestamp) {
         for item in delivered where !item.namespace.hasPrefix(Identifiers.internalNamespaceToken) {
             seenTotal += 1
-            var figures = stats[item.namespace] ?? NamespaceStats(lastSecond: time.seconds)
+            let key = note(item.namespace)
+            var figures = stats[key] ?? NamespaceStats(lastSecond: time.seconds)
             figures.total += 1
             figures.currentBucket += 1
-            stats[item.namespace] = figures
-            if !namespaces.contains(item.namespace) {
-                namespaces.append(item.namespace)
-                namespaces.sort()
-            }
+            stats[key] = figures
             let entry = TailEntry(namespace: item.namespace, event: item.event, receivedAt: time)
             if paused {
                 if filter.matches(entry) { newWhilePaused += 1 }

@@ -3,7 +3,10 @@ import Aether
 /// Namespaces with live rates, and the live tail.
 enum StreamsView {
     static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
-        let names = dashboard.namespaces.isEmpty ? Array(dashboard.stats.keys).sorted() : dashboard.namespaces
+        // Every known namespace; first, the bucket of those past the dashboard's cap.
+        let names =
+            (dashboard.stats[Dashboard.moreNamespaces] == nil ? [] : [Dashboard.moreNamespaces])
+            + dashboard.namespaces
         let rows = min(max(names.count, 1), max(1, area.height / 3))
         let (top, bottom) = area.top(rows + 3)
         drawNamespaces(dashboard, names: names, in: top, on: &canvas)

@@ -34,6 +34,18 @@ struct LocalEventBusTests {
         #expect(matchNamespacePattern(pattern, subject) == expected)
     }
 
+    @Test("counters are kept for at most 10,000 namespaces; the rest are counted together")
+    func namespaceCap() async throws {
+        let bus = LocalEventBus()
+        for index in 0..<(BusMetrics.maxNamespaces + 50) {
+            try await bus.publish(Event(eventType: "T", actorID: "a", version: 1), to: "ns\(index)")
+        }
+        let metrics = bus.metrics()
+        #expect(metrics.namespaces.count == BusMetrics.maxNamespaces + 1)
+        #expect(metrics[BusMetrics.otherNamespaces].published == 50)
+        #expect(metrics.totalPublished == BusMetrics.maxNamespaces + 50)
+    }
+
     @Test("nextBatch hands over what is buffered, in order, up to max; empty once cancelled")
     func nextBatch() async throws {
         let bus = LocalEventBus()
