@@ -46,6 +46,7 @@ final class TmuxSession: Sendable {
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(50))
         }
+        FileHandle.standardError.write(Data("timed out waiting for \(what)\n".utf8))
         Issue.record("timed out waiting for \(what); the screen was:\n\(last)", sourceLocation: sourceLocation)
         throw CancellationError()
     }

@@ -55,7 +55,7 @@ struct PasteEndToEndTests {
     }
 
     @Test(
-        "bracketed and plain pastes of 3 KB and 33 KB are stored exactly; a pasted y confirms nothing; a 2 MB paste is refused with its size"
+        "bracketed and plain pastes of 3 KB and 33 KB are stored exactly; a pasted y confirms nothing; a paste cannot smuggle keys out; a 2 MB paste is refused with its size"
     )
     func pastes() async throws {
         guard NATSServerProcess.binary != nil else {
@@ -77,6 +77,8 @@ struct PasteEndToEndTests {
         let small = Self.json(bytes: 3000, multiline: true)
         try await Self.openForm(session, actor: "p-1")
         try Self.paste(small, into: session, bracketed: true)
+        // Keys that follow a paste within 15 ms are taken as part of it: wait for the paste first.
+        try await session.waitFor("the whole paste in the field") { $0.contains("}_") }
         try session.press("Enter")
         try await session.waitFor("Append Pasted to default/p-1 at version v1?")
         // A paste while the confirmation is open is refused, and confirms nothing.
@@ -107,10 +109,20 @@ struct PasteEndToEndTests {
         let storedItems = second.first?.data["items"]?.arrayValue?.count ?? 0
         #expect(storedItems == (try JSONValue.parse(large)).objectValue?["items"]?.arrayValue?.count)
 
-        // 3. A 2 MB paste arrives whole, and is refused before anything is written, with sizes.
+        // 3. A paste that carries its own end marker cannot smuggle Enter and y out of it.
+        try await Self.openForm(session, actor: "p-4")
+        try Self.paste("{\"inj\":2}\u{1B}[201~\ry", into: session, bracketed: true)
+        try await session.waitFor("the smuggled keys stay in the field") { $0.contains("data       {\"inj\":2}") }
+        let held = try await session.waitFor("the form, still open") { $0.contains("Append an event") }
+        #expect(!held.contains("Append Pasted to default/p-4"), "a smuggled Enter submitted the form")
+        #expect(try await store.latestVersion(of: "p-4") == 0)
+        try session.press("Escape")
+
+        // 4. A 2 MB paste arrives whole, and is refused before anything is written, with sizes.
         let huge = Self.json(bytes: 2_097_152, multiline: true)
         try await Self.openForm(session, actor: "p-3")
         try Self.paste(huge, into: session, bracketed: true)
+        try await session.waitFor("the whole 2 MB paste in the field", within: 60) { $0.contains("}_") }
         try session.press("Enter")
         try await session.waitFor("Append Pasted to default/p-3 at version v1?", within: 60)
         try session.type("y")

@@ -26,6 +26,7 @@ public struct NCursesTerminal: TerminalBackend {
     /// How long a paste may pause before what arrived is taken as the whole paste (its end
     /// marker lost): long enough for a slow link, short enough that the dashboard never hangs.
     private static let pastePauseMilliseconds: Int32 = 3000
+    private static let pasteTrailMilliseconds: Int32 = 15
 
     public init(color: Bool) {
         self.color = color
@@ -125,18 +126,26 @@ public struct NCursesTerminal: TerminalBackend {
 
     /// Reads a bracketed paste up to its end marker. Carriage returns (what terminals send for
     /// a pasted line end) become `\n`, CR LF one `\n`; other characters are kept as they came.
+    ///
+    /// Input that arrives right behind the end marker (within `pasteTrailMilliseconds`, faster
+    /// than anyone types) is part of the paste too: a pasted text that carries its own end
+    /// marker (`ESC[201~`, passed through by some terminals) cannot smuggle keys — an Enter or
+    /// a `y` — out of the paste.
     private mutating func readPaste() -> String {
         var text = String.UnicodeScalarView()
         var afterCarriageReturn = false
         wtimeout(aether_stdscr(), Self.pastePauseMilliseconds)
-        defer { wtimeout(aether_stdscr(), 0) }
         while true {
             var character: wint_t = 0
             let result = wget_wch(aether_stdscr(), &character)
             if result == aether_err() { break }
             if result == aether_key_code_yes() {
                 let code = Int32(character)
-                if code == Self.pasteEnd { break }
+                if code == Self.pasteEnd {
+                    wtimeout(aether_stdscr(), Self.pasteTrailMilliseconds)
+                    continue
+                }
+                if code == Self.pasteStart { continue }
                 if code == aether_key_resize() { resizeAfterPaste = true }
                 if code == KEY_ENTER { text.append("\n") }
                 continue
