@@ -103,6 +103,10 @@ public struct StoreFigures: Sendable, Equatable {
     /// Subjects whose actor token does not decode, and the records on them.
     public var undecodableSubjects: Int
     public var undecodableRecords: Int
+    /// Records on subjects outside the event and snapshot layout (`docs/WIRE-FORMAT.md`).
+    public var otherRecords: Int = 0
+    /// Records that belong to no actor: on undecodable subjects, or outside the layout.
+    public var recordsOutsideActors: Int { undecodableRecords + otherRecords }
     /// Bytes on the server (nil in memory).
     public var bytes: Int?
     /// The JetStream stream (nil in memory).

@@ -380,17 +380,25 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 let problem: AetherError
                 switch Result(catching: { () throws(AetherError) in try Event(jsonBytes: message.data) }) {
                 case .success(let event):
-                    if event.actorID != actorID {
+                    if let header = message.headers?[Self.versionHeader], let stated = Int64(header),
+                        stated != event.version
+                    {
                         problem = AetherError(
                             code: .invalidEvent,
                             message:
-                                "event \(Identifiers.quoted(event.id)) names actor \(Identifiers.quoted(event.actorID)), not its subject's actor \(Identifiers.quoted(actorID))"
+                                "its \(Self.versionHeader) header says version \(stated), its payload \(event.version); event \(Identifiers.quoted(event.id))"
+                        )
+                    } else if event.actorID != actorID {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "names actor \(Identifiers.quoted(event.actorID)), not its subject's actor \(Identifiers.quoted(actorID)); event \(Identifiers.quoted(event.id))"
                         )
                     } else if event.version <= lastVersion {
                         problem = AetherError(
                             code: .invalidEvent,
                             message:
-                                "event \(Identifiers.quoted(event.id)) has version \(event.version) after version \(lastVersion); versions must rise"
+                                "version \(event.version) after version \(lastVersion): versions must rise; event \(Identifiers.quoted(event.id))"
                         )
                     } else {
                         lastVersion = event.version
@@ -573,6 +581,11 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 bytes: Int(info.state.bytes),
                 stream: streamName
             )
+            // Records on subjects outside the event and snapshot layout (another writer's).
+            figures.otherRecords = max(
+                0,
+                Int(info.state.messages) - eventSubjects.values.reduce(0) { $0 + Int($1) } - figures.snapshots
+            )
             for (subject, count) in eventSubjects {
                 if let actorID = ActorToken.decode(String(subject.dropFirst(base.count + 2))),
                     (try? Identifiers.validateActorID(actorID)) != nil
@@ -730,8 +743,15 @@ public enum ActorToken {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// The actor ID of a token; nil when the token is not one `encode` makes.
+    /// The actor ID of a token; nil when the token is not one `encode` makes. A token that
+    /// decodes but is not the canonical one (`~61` for `a`) is not one `encode` makes either: its
+    /// records would sit beside the actor's real subject, unseen, so it is refused.
     public static func decode(_ token: String) -> String? {
+        guard let decoded = decodeLoosely(token), encode(decoded) == token else { return nil }
+        return decoded
+    }
+
+    private static func decodeLoosely(_ token: String) -> String? {
         var output: [UInt8] = []
         var iterator = token.utf8.makeIterator()
         while let byte = iterator.next() {

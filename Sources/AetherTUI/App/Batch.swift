@@ -140,6 +140,7 @@ enum Batch {
                         "events": .integer(Int64(figures.events)), "snapshots": .integer(Int64(figures.snapshots)),
                         "undecodable_subjects": .integer(Int64(figures.undecodableSubjects)),
                         "undecodable_records": .integer(Int64(figures.undecodableRecords)),
+                        "other_records": .integer(Int64(figures.otherRecords)),
                         "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
                     ])
                 }

@@ -57,8 +57,9 @@ enum BusView {
             canvas.put("no stored events yet", in: inner, row: 1, style: .muted)
         }
         for (row, figures) in dashboard.storeFigures.prefix(inner.height - 1).enumerated() {
-            // BAD: subjects that name no actor (their records are not counted as events).
-            let bad = figures.undecodableSubjects
+            // BAD: records that belong to no actor (on subjects whose token does not decode, or
+            // outside the layout); they are not counted as events.
+            let bad = figures.recordsOutsideActors
             canvas.put(
                 Canvas.pad(figures.namespace, nameWidth, glyphs: canvas.glyphs)
                     + Canvas.pad(figures.stream ?? "(in memory)", 18, glyphs: canvas.glyphs)

@@ -35,6 +35,15 @@ struct ForeignRecordsTests {
         }
         _ = try await js.publish(Array(eventJSON("x", 1, id: "bad-token").utf8), to: base + "e.~ZZbad~")
         _ = try await js.publish(Array(eventJSON("y", 1, id: "cut-token").utf8), to: base + "e.~4")
+        // `~61` decodes to `a`, but `a`'s subject is `e.a`: not a token the layout makes.
+        _ = try await js.publish(Array(eventJSON("a", 1, id: "non-canonical").utf8), to: base + "e.~61")
+        // A version header that disagrees with the payload.
+        _ = try await js.publish(Array(eventJSON("h-1", 1, id: "h1").utf8), to: base + "e.h-1")
+        var lying = PublishOptions()
+        lying.extraHeaders = ["Aether-Version": "9"]
+        _ = try await js.publish(Array(eventJSON("h-1", 5, id: "h5").utf8), to: base + "e.h-1", options: lying)
+        // A record outside the event and snapshot layout.
+        _ = try await js.publish(Array("stray".utf8), to: base + "x.stray")
         // Two snapshots: one with the right checksum, one whose bytes were changed after.
         let good = Array(#"{"actorId":"a-1","version":2,"state":{"v":2},"timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
         let checksum = SHA256.hash(data: good).map { byte in
@@ -51,7 +60,7 @@ struct ForeignRecordsTests {
     }
 
     @Test(
-        "a history with a non-JSON record, a version going back and another actor's event: each is an error where it lies, none is replayed"
+        "a history with a non-JSON record, a version going back, another actor's event and a lying version header: each is an error where it lies, none is replayed"
     )
     func history() async throws {
         try await Live.withClient { client, _ in
@@ -76,6 +85,10 @@ struct ForeignRecordsTests {
             #expect(snapshots.errors.count == 1)
             #expect(snapshots.errors.first?.cause.message.contains("checksum") == true)
             #expect(snapshots.errors.first?.afterVersion == 4)
+
+            let lied = try await store.eventsWithErrors(of: "h-1", from: 0)
+            #expect(lied.events.map(\.id) == ["h1"])
+            #expect(lied.errors.first?.cause.message.contains("header says version 9, its payload 5") == true)
         }
     }
 
@@ -90,17 +103,20 @@ struct ForeignRecordsTests {
                 configuration: .init(namespace: Self.namespace)
             )
             let listing = try await store.actorListing()
-            #expect(listing.actors == [ActorVersion(actorID: "a-1", version: 6)])
-            #expect(listing.undecodable.map(\.token) == ["~4", "~ZZbad~"])
+            #expect(listing.actors.map(\.actorID) == ["a-1", "h-1"])
+            #expect(listing.actors.first == ActorVersion(actorID: "a-1", version: 6))
+            #expect(listing.undecodable.map(\.token) == ["~4", "~61", "~ZZbad~"])
             #expect(listing.undecodable.allSatisfy { $0.records == 1 && $0.reason.contains("does not decode") })
             #expect(try await store.actors() == listing.actors)
 
             let figures = try await store.figures()
-            #expect(figures.actors == 1)
-            #expect(figures.events == 7)
+            #expect(figures.actors == 2)
+            #expect(figures.events == 9)
             #expect(figures.snapshots == 2)
-            #expect(figures.undecodableSubjects == 2)
-            #expect(figures.undecodableRecords == 2)
+            #expect(figures.undecodableSubjects == 3)
+            #expect(figures.undecodableRecords == 3)
+            #expect(figures.otherRecords == 1)
+            #expect(figures.recordsOutsideActors == 4)
             #expect(figures.stream == Self.stream)
         }
     }
