@@ -83,7 +83,7 @@ struct PasteEndToEndTests {
         try await session.waitFor("Append Pasted to default/p-1 at version v1?")
         // A paste while the confirmation is open is refused, and confirms nothing.
         try Self.paste("y", into: session, bracketed: true)
-        let refused = try await session.waitFor("paste of 1 characters ignored")
+        let refused = try await session.waitFor("paste of 1 character ignored")
         #expect(refused.contains("Append Pasted to default/p-1 at version v1?"))
         try session.type("y")
         try await session.waitFor("appended Pasted to default/p-1 at v1")
@@ -124,11 +124,12 @@ struct PasteEndToEndTests {
         try Self.paste(huge, into: session, bracketed: true)
         try await session.waitFor("the whole 2 MB paste in the field", within: 60) { $0.contains("}_") }
         try session.press("Enter")
-        try await session.waitFor("Append Pasted to default/p-3 at version v1?", within: 60)
-        try session.type("y")
-        let screen = try await session.waitFor("the oversize refusal", within: 30) { $0.contains("nothing written") }
-        let line = EndToEndTests.line(screen, containing: "nothing written") ?? ""
-        let size = line.firstMatch(of: /is (\d+) bytes; the server takes at most (\d+)/)
+        // Refused before asking, with both sizes; the form keeps what was pasted.
+        let screen = try await session.waitFor("the oversize refusal", within: 30) { $0.contains("append refused") }
+        #expect(screen.contains("Append an event"), "the form closed")
+        #expect(screen.contains("too large: "))
+        let line = EndToEndTests.line(screen, containing: "append refused") ?? ""
+        let size = line.firstMatch(of: /the event is (\d+) bytes, more than the (\d+) the server takes/)
         #expect(size != nil, "no sizes in: \(line)")
         if let size, let bytes = Int(size.1) {
             // The whole paste reached the event: its JSON is at least as long as the paste.

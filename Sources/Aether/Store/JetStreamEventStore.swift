@@ -171,7 +171,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
             throw AetherError(
                 code: .payloadTooLarge,
                 message:
-                    "event \(event.id) of actor \(Identifiers.quoted(actorID)) is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event"
+                    "the event is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event (actor \(Identifiers.quoted(actorID)), event \(event.id))"
             )
         }
         var head = try await readHead(of: actorID, fresh: false)

@@ -32,6 +32,7 @@ actor DashboardApp {
     init(deployment: any Deployment, settings: DashboardSettings, width: Int = 80, height: Int = 24) {
         self.deployment = deployment
         var model = Dashboard(settings: settings, label: deployment.label)
+        model.maxEventBytes = deployment.maxEventBytes
         model.width = width
         model.height = height
         self.model = model

@@ -29,6 +29,9 @@ public protocol Deployment: Sendable {
     func store(for namespace: String) async throws -> any EventStore & SnapshotStore
     /// The reducers states are replayed with.
     var reducers: ReducerCatalog { get }
+    /// The largest event a save takes (the server's max_payload, less room for headers); nil
+    /// when there is no such limit.
+    var maxEventBytes: Int? { get }
     /// Asks a member to resign leadership.
     func requestResign(of node: String) async throws
     /// Members this dashboard can kill (the embedded demo's); empty when attached to servers.
@@ -99,6 +102,7 @@ public final class EmbeddedDeployment: Deployment {
     }
 
     public let reducers: ReducerCatalog
+    public var maxEventBytes: Int? { nil }
 
     public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
 
@@ -290,6 +294,8 @@ public final class NATSDeployment: Deployment {
 
     /// Generic unless the application brought its own (or `--reducers demo`).
     public let reducers: ReducerCatalog
+    /// As `JetStreamEventStore` checks it before writing.
+    public var maxEventBytes: Int? { client.maxPayload - 512 }
 
     /// A member's check that an existing stream has the replicas it asked for: scaled when it
     /// has not, or refused naming both figures.

@@ -344,7 +344,10 @@ extension Dashboard {
     mutating func paste(_ text: String) {
         guard case .form = overlay else {
             say(
-                "paste of \(text.count) characters ignored: no text field is open (press a to append, / to filter)",
+                "paste of \(text.count) character\(text.count == 1 ? "" : "s") ignored: "
+                    + (overlay == nil
+                        ? "no text field is open (press a to append, / to filter)"
+                        : "pasted text is never read as keys"),
                 isError: true
             )
             return
@@ -358,6 +361,7 @@ extension Dashboard {
         guard case .form(var form) = overlay else { return }
         overlay = nil
         edit(&form)
+        form.submitError = nil
         overlay = .form(form)
     }
 
@@ -424,6 +428,21 @@ extension Dashboard {
             }
             var event = Event(eventType: type, actorID: actor, version: version, data: data, timestamp: now)
             event.metadata = metadata
+            if let limit = maxEventBytes {
+                let size = event.jsonBytes().count
+                if size > limit {
+                    // Refused before asking, the form kept as typed: nothing is written.
+                    var kept = form
+                    kept.submitError =
+                        "too large: \(size) bytes, the server takes \(limit); nothing written"
+                    overlay = .form(kept)
+                    say(
+                        "append refused: the event is \(size) bytes, more than the \(limit) the server takes",
+                        isError: true
+                    )
+                    return []
+                }
+            }
             overlay = .confirm(
                 text: "Append \(type) to \(namespace)/\(actor) at version v\(version)?",
                 action: .append(namespace: namespace, event: event),

@@ -116,6 +116,8 @@ public struct Dashboard: Sendable {
     public var view: ViewID
     public var now = Timestamp(seconds: 0)
     public var connection: ConnectionState = .embedded
+    /// The largest event the deployment takes; the append form refuses larger ones before asking.
+    public var maxEventBytes: Int?
     /// How often the connection was lost after it was up (a server's slow-consumer cut-off is
     /// one): events published meanwhile never reached the dashboard, and no count of them exists.
     public var connectionGaps = 0

@@ -20,6 +20,8 @@ public struct Form: Sendable, Equatable {
     public var purpose: Purpose
     public var fields: [Field]
     public var focus = 0
+    /// Why the last submit was refused (cleared by the next edit); the form stays filled.
+    public var submitError: String?
 
     /// A field's validation error: a message and, for JSON, the 1-based column of the bad character.
     public func error(of index: Int) -> (message: String, column: Int?)? {
@@ -64,6 +66,7 @@ public struct Form: Sendable, Equatable {
 
     public static func == (lhs: Form, rhs: Form) -> Bool {
         lhs.title == rhs.title && lhs.purpose == rhs.purpose && lhs.fields == rhs.fields && lhs.focus == rhs.focus
+            && lhs.submitError == rhs.submitError
     }
 }
 

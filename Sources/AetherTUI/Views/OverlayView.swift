@@ -85,6 +85,8 @@ enum OverlayView {
         let footer: (String, Style)
         if let error {
             footer = (error.message, .bad)
+        } else if let refused = form.submitError {
+            footer = (refused, .bad)
         } else {
             footer = ("Enter submit  Tab next field  Esc cancel", .muted)
         }
