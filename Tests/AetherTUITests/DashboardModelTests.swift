@@ -293,7 +293,7 @@ struct DashboardModelTests {
         )
         let text = Renderer.render(model).text
         #expect(!text.contains("\u{1B}"))
-        #expect(text.contains(#"Evil\u{1B}[2J"#))
+        #expect(text.contains(#"Evil\u{001B}[2J"#))
     }
 }
 
@@ -432,6 +432,22 @@ struct CheckTests {
         #expect(model.namespaces.contains("busonly"))
         #expect(model.namespaces.contains("orders"))
         #expect(model.storeNamespaces == ["orders"])
+    }
+
+    @Test("a connection lost after it was up is a counted gap, shown first in the Streams view and in --once --json")
+    func connectionGaps() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.connection(.connected(server: "nats://a:4222")))
+        _ = model.apply(
+            .connection(.disconnected(reason: "Slow Consumer (cause: Connection reset by peer) (errno: 104))"))
+        )
+        _ = model.apply(.connection(.reconnecting(attempt: 1)))
+        _ = model.apply(.connection(.connected(server: "nats://a:4222")))
+        #expect(model.connectionGaps == 1)
+        #expect(model.lastGapReason == "Slow Consumer")
+        let text = Renderer.render(model).text
+        #expect(text.contains("⚠ connection lost 1×, events sent meanwhile not counted"), "\(text)")
+        #expect(Batch.data(of: model)["connection_gaps"] == .integer(1))
     }
 
     @Test("a member that is down shows no load, not its last figure")

@@ -35,7 +35,10 @@ struct DisplayWidthTests {
         #expect(DisplayText.width("cafe\u{301}") == 4)
         #expect(DisplayText.visible("a\u{200B}b") == #"a\u{200B}b"#)
         #expect(DisplayText.visible("x\u{202E}y\u{2066}z\u{FEFF}") == #"x\u{202E}y\u{2066}z\u{FEFF}"#)
-        #expect(DisplayText.visible("\u{1B}[31m\u{7}") == #"\u{1B}[31m\u{07}"#)
+        #expect(DisplayText.visible("\u{1B}[31m\u{7}") == #"\u{001B}[31m\u{0007}"#)
+        #expect(DisplayText.visible("no\u{A0}break") == #"no\u{00A0}break"#)
+        #expect(DisplayText.width("flag🇯🇵x") == 7, "a regional indicator is one cell")
+        #expect(DisplayText.width("\u{1100}\u{1161}") == 2, "a conjoining vowel takes no cell")
         #expect(DisplayText.width("a\u{200B}b") == 10)
         #expect(DisplayText.visible("注→", ascii: true) == #"\u{6CE8}>"#)
     }

@@ -45,7 +45,10 @@ enum Batch {
 
     /// The current view's data.
     static func data(of model: Dashboard) -> JSONObject {
-        var object: JSONObject = ["view": .string(model.view.title.lowercased()), "source": .string(model.label)]
+        var object: JSONObject = [
+            "view": .string(model.view.title.lowercased()), "source": .string(model.label),
+            "connection_gaps": .integer(Int64(model.connectionGaps)),
+        ]
         switch model.view {
         case .streams:
             object["namespaces"] = .array(

@@ -269,7 +269,10 @@ public struct Dashboard: Sendable {
                 switch state {
                 case .disconnected(let reason):
                     connectionGaps += 1
-                    lastGapReason = reason
+                    // The reason's first words: the socket's detail stays in the log.
+                    var short = reason.split(separator: "(").first.map(String.init) ?? reason
+                    while short.last == " " { short.removeLast() }
+                    lastGapReason = String(short.prefix(48))
                 case .reconnecting:
                     connectionGaps += 1
                     lastGapReason = "reconnecting"

@@ -24,8 +24,13 @@ public enum DisplayText {
     public static func shown(_ scalar: Unicode.Scalar, ascii: Bool = false) -> Shown {
         let value = scalar.value
         if value >= 0x20 && value < 0x7F { return .scalar(scalar, width: 1) }
-        if value < 0x20 || (0x7F..<0xA0).contains(value) || value == 0x2028 || value == 0x2029 {
+        // Controls, and a no-break space (it would pass for a plain one).
+        if value < 0x20 || (0x7F...0xA0).contains(value) || value == 0x2028 || value == 0x2029 {
             return .text(escape(value))
+        }
+        // Hangul conjoining vowels and finals join the leading consonant, as wcwidth has them.
+        if (0x1160...0x11FF).contains(value) || (0xD7B0...0xD7FF).contains(value) {
+            return ascii ? .text(escape(value)) : .combining
         }
         switch scalar.properties.generalCategory {
         case .format, .unassigned, .privateUse, .surrogate, .lineSeparator, .paragraphSeparator:
@@ -76,9 +81,10 @@ public enum DisplayText {
         return String(result)
     }
 
+    /// `\u{001B}`: at least four hex digits, as `Identifiers.quoted` writes them in messages.
     static func escape(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
-        return "\\u{" + String(repeating: "0", count: max(0, 2 - digits.count)) + digits + "}"
+        return "\\u{" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "}"
     }
 
     /// ASCII for the marks the dashboard itself draws and the punctuation it writes.
@@ -98,7 +104,6 @@ public enum DisplayText {
         case 0x2713: "ok"  // ✓
         case 0x2717, 0x00D7: "x"  // ✗ ×
         case 0x26A0: "!"  // ⚠
-        case 0x00A0: " "
         default: nil
         }
     }
@@ -121,6 +126,9 @@ public enum DisplayText {
             0x1F300...0x1F64F, 0x1F680...0x1F6FF, 0x1F7E0...0x1F7EB, 0x1F90C...0x1F9FF,
             0x1FA70...0x1FAFF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
             return true
+        case 0x1F1E6...0x1F1FF:
+            // Regional indicators: one cell each, as wcwidth has them (a flag is two of them).
+            return false
         default:
             return scalar.properties.isEmojiPresentation
         }

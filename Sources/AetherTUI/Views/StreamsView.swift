@@ -17,10 +17,11 @@ enum StreamsView {
         let total = dashboard.stats.values.reduce(0) { $0 + $1.total }
         canvas.box(
             box,
-            title: "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
-                + (dashboard.connectionGaps == 0
-                    ? ""
-                    : " \(canvas.glyphs.vertical) ⚠ connection lost \(dashboard.connectionGaps)× (\(dashboard.lastGapReason)): events sent meanwhile are not counted"),
+            // A lost connection comes first: what was sent meanwhile is in no figure below.
+            title: (dashboard.connectionGaps == 0
+                ? ""
+                : "⚠ connection lost \(dashboard.connectionGaps)×, events sent meanwhile not counted (\(dashboard.lastGapReason)) \(canvas.glyphs.vertical) ")
+                + "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen",
             titleStyle: dashboard.connectionGaps == 0 ? .title : .bad
         )
         let inner = box.inner
