@@ -57,7 +57,7 @@ enum Golden {
 
     static let actors = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
-        ┌─ Namespaces ─────┐┌─ Actors in inventory (1) ────────────────────────────────┐
+        ┌─ Namespaces ─────┐┌─ Actors in inventory (1) │ bad records: opened only ─────┐
         │▶inventory        ││ ACTOR                                            VERSION │
         │ orders           ││▶sku-1001                                              v5 │
         │ payments         ││                                                          │
@@ -255,7 +255,7 @@ enum Golden {
         """#
     static let wideActors = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
-        ┌─ Namespaces ─────┐┌─ Actors in orders (5) ───────────────────────────────────┐
+        ┌─ Namespaces ─────┐┌─ Actors in orders (5) │ bad records: opened only ────────┐
         │ inventory        ││ ACTOR                                            VERSION │
         │▶orders           ││▶bidi\u{202E}lilve                                     v7 │
         │ payments         ││ café                                                  v7 │
@@ -308,7 +308,7 @@ enum Golden {
         """#
     static let badActors = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
-        ┌─ Namespaces ─────┐┌─ Actors in orders (2) │ ⚠ 1 undecodable subject ─────────┐
+        ┌─ Namespaces ─────┐┌─ Actors in orders (2) │ ⚠ 1 undecodable subject │ bad … ─┐
         │ inventory        ││ ACTOR                                            VERSION │
         │▶orders           ││▶order-1001                                         ⚠2 v5 │
         │ payments         ││ order-1002                                            v1 │

@@ -171,3 +171,47 @@ struct VerifyTests {
         #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
     }
 }
+
+@Suite("Bad records on a deployment, end to end", .enabled(if: Binary.ready, "needs tmux and the built aether-top"))
+struct BadRecordsEndToEndTests {
+    @Test("records another client wrote wrongly are counted in the Actors list before any actor is opened")
+    func actorsListCountsBadRecords() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { Task { await client.close() } }
+        // A plain JetStream writer following docs/WIRE-FORMAT.md, and getting it wrong once.
+        let js = JetStream(client: client)
+        let stream = "foreign_events"
+        var config = StreamConfig(name: stream, subjects: ["aether.store.\(stream).>"])
+        config.allowDirect = true
+        config.description = JetStreamEventStore.namespaceMetadataPrefix + "foreign"
+        try await js.createStream(config)
+        func event(_ actor: String, _ version: Int) -> [UInt8] {
+            Array(
+                #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
+                    .utf8
+            )
+        }
+        _ = try await js.publish(event("good-1", 1), to: "aether.store.\(stream).e.good-1")
+        _ = try await js.publish(event("bad-1", 1), to: "aether.store.\(stream).e.bad-1")
+        _ = try await js.publish(Array("not json".utf8), to: "aether.store.\(stream).e.bad-1")
+
+        let session = try TmuxSession(width: 120, height: 30)
+        defer { session.kill() }
+        try session.type("\(Binary.path!) --server \(server.url)")
+        try session.press("Enter")
+        try await session.waitFor("● connected")
+        try session.type("2")
+        let screen = try await session.waitFor("the bad actor marked", within: 20) { screen in
+            (EndToEndTests.line(screen, containing: "bad-1") ?? "").contains("⚠1")
+        }
+        #expect(!(EndToEndTests.line(screen, containing: "good-1") ?? "⚠").contains("⚠"))
+        #expect(!screen.contains("bad records: opened only"), "a small namespace is scanned")
+        try session.type("q")
+    }
+}

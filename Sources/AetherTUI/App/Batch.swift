@@ -72,7 +72,15 @@ enum Batch {
         case .actors:
             object["namespace"] = model.actorNamespace.map(JSONValue.string) ?? .null
             object["actors"] = .array(
-                model.actors.map { .object(["actor": .string($0.actorID), "version": .integer($0.version)]) }
+                model.actors.map { actor in
+                    var row: JSONObject = ["actor": .string(actor.actorID), "version": .integer(actor.version)]
+                    if let namespace = model.actorNamespace {
+                        let bad = model.badRecords["\(namespace)/\(actor.actorID)"] ?? 0
+                        row["bad_records"] =
+                            model.scannedNamespaces.contains(namespace) || bad > 0 ? .integer(Int64(bad)) : .null
+                    }
+                    return .object(row)
+                }
             )
             object["undecodable_subjects"] = .array(
                 model.undecodableSubjects.map {

@@ -149,6 +149,8 @@ actor DashboardApp {
     /// store's figures (on NATS these are JetStream API calls).
     /// Arrivals seen at the last slow refresh, and how many seconds in a row were a flood.
     private var seenAtLastRefresh = 0
+    /// Namespaces whose bad-record scan is under way.
+    private var scanning: Set<String> = []
     private var floodSeconds = 0
 
     /// When a flood ends, the memory it used goes back to the system (glibc keeps freed memory
@@ -183,8 +185,10 @@ actor DashboardApp {
             quitting = true
         case .loadActors(let namespace):
             do {
-                let listing = try await deployment.store(for: namespace).actorListing()
+                let store = try await deployment.store(for: namespace)
+                let listing = try await store.actorListing()
                 await send(.actors(namespace: namespace, listing.actors, undecodable: listing.undecodable))
+                await scanForBadRecords(namespace, listing: listing, store: store)
             } catch {
                 await send(.actionFailed("cannot list actors of \(namespace): \(Self.describe(error))"))
             }
@@ -242,6 +246,31 @@ actor DashboardApp {
                 await send(.actionFailed(Self.describe(error)))
             }
         }
+    }
+
+    /// Namespaces of at most this many actors have every history read once, so the Actors list
+    /// counts bad records on actors not opened yet; larger ones count them as actors are opened.
+    static let badRecordScanLimit = 500
+
+    /// Reads every history of a small namespace once per session for its bad records.
+    private func scanForBadRecords(
+        _ namespace: String,
+        listing: ActorListing,
+        store: any EventStore & SnapshotStore
+    ) async {
+        guard !model.scannedNamespaces.contains(namespace), !scanning.contains(namespace),
+            listing.actors.count <= Self.badRecordScanLimit
+        else { return }
+        scanning.insert(namespace)
+        defer { scanning.remove(namespace) }
+        var counts: [String: Int] = [:]
+        for actor in listing.actors {
+            guard let events = try? await store.eventsWithErrors(of: actor.actorID, from: 0),
+                let snapshots = try? await store.snapshotsWithErrors(of: actor.actorID)
+            else { return }
+            counts[actor.actorID] = events.errors.count + snapshots.errors.count
+        }
+        await send(.badRecordCounts(namespace: namespace, counts))
     }
 
     private func append(_ event: Event, to namespace: String) async {

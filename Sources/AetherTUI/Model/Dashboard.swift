@@ -79,6 +79,8 @@ public struct Dashboard: Sendable {
         case storeFigures([StoreFigures])
         case namespaces([String])
         case actors(namespace: String, [ActorVersion], undecodable: [UndecodableSubject] = [])
+        /// Bad records per actor, from a scan of every history of a namespace.
+        case badRecordCounts(namespace: String, [String: Int])
         /// An opened actor's history; `errors` are the stored records that could not be used
         /// (undecodable, out of order, another actor's, corrupt snapshots), shown where they lie.
         case history(
@@ -148,6 +150,8 @@ public struct Dashboard: Sendable {
     public var undecodableSubjects: [UndecodableSubject] = []
     /// Bad records found in the histories read so far, by `namespace/actor`.
     public var badRecords: [String: Int] = [:]
+    /// Namespaces whose every history was scanned for bad records (small enough to scan).
+    public var scannedNamespaces: Set<String> = []
     public var actorSelection = 0
     public var actorFilter = ""
     public var detail: ActorDetail?
@@ -220,6 +224,9 @@ public struct Dashboard: Sendable {
                 actorNamespace = first
                 return [.loadActors(namespace: first)]
             }
+        case .badRecordCounts(let namespace, let counts):
+            scannedNamespaces.insert(namespace)
+            for (actor, count) in counts { badRecords["\(namespace)/\(actor)"] = count > 0 ? count : nil }
         case .actors(let namespace, let list, let undecodable):
             guard namespace == actorNamespace else { return [] }
             undecodableSubjects = undecodable

@@ -26,13 +26,16 @@ enum ActorsView {
         let list = dashboard.visibleActors
         let filter = dashboard.actorFilter.isEmpty ? "" : " \(canvas.glyphs.vertical) filter: \(dashboard.actorFilter)"
         let undecodable = dashboard.undecodableSubjects
+        let counted =
+            dashboard.actorNamespace.map { dashboard.scannedNamespaces.contains($0) } ?? true
+            ? "" : " \(canvas.glyphs.vertical) bad records: opened only"
         let warning =
             undecodable.isEmpty
             ? ""
             : " \(canvas.glyphs.vertical) ⚠ \(undecodable.count) undecodable subject\(undecodable.count == 1 ? "" : "s")"
         canvas.box(
             right,
-            title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(warning)\(filter)",
+            title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(warning)\(filter)\(counted)",
             titleStyle: undecodable.isEmpty ? .title : .warn
         )
         let inner = right.inner
@@ -90,7 +93,8 @@ enum ActorsView {
     }
 
     static func drawDetail(_ detail: ActorDetail, _ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
-        let historyWidth = max(34, min(area.width / 2, 60))
+        // Bad records need room for their reason: the history may then take half the width.
+        let historyWidth = max(34, detail.errors.isEmpty ? min(area.width / 2, 60) : area.width / 2)
         let (left, right) = area.left(historyWidth)
         let info = detail.snapshotInfo(at: detail.latestVersion)
         let sinceText = info.snapshot.map { "snap v\($0) +\(info.since)" } ?? "no snapshot"
