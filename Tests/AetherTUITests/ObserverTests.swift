@@ -44,6 +44,31 @@ struct ObserverTests {
         await dashboard.shutdown()
     }
 
+    @Test("a stream whose description claims an invalid namespace is no namespace, but its records are counted")
+    func invalidNamespaceStream() async throws {
+        guard NATSServerProcess.binary != nil else {
+            #expect(!Binary.isCI, "CI=true but nats-server is missing")
+            return
+        }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { Task { await client.close() } }
+        let js = JetStream(client: client)
+        var config = StreamConfig(name: "aaa_events", subjects: ["aether.store.aaa_events.>"])
+        config.description = JetStreamEventStore.namespaceMetadataPrefix + "a\u{1B}]0;pwn\u{07}"
+        try await js.createStream(config)
+        _ = try await js.publish(Array("x".utf8), to: "aether.store.aaa_events.e.x")
+        let dashboard = try await NATSDeployment.connect(options: NATSOptions(url: server.url), observer: true)
+        #expect(await dashboard.namespaces() == [])
+        let figures = await dashboard.storeFigures()
+        #expect(figures.count == 1)
+        #expect(figures.first?.stream == "aaa_events")
+        #expect(figures.first?.namespace == #"(invalid) "a\u{001B}]0;pwn\u{0007}""#)
+        #expect(figures.first?.recordsOutsideActors == 1)
+        await dashboard.shutdown()
+    }
+
     @Test("a member asking for other replicas than the bucket has: scaled, or refused naming both figures")
     func replicasMismatch() async throws {
         guard NATSServerProcess.binary != nil else {

@@ -263,17 +263,29 @@ public final class NATSDeployment: Deployment {
     }
 
     public func namespaces() async -> [String] {
+        await listStreams().valid
+    }
+
+    /// The streams that say they hold an Aether namespace: those whose namespace is valid, and
+    /// those whose description names an invalid one (another writer's), by stream name.
+    private func listStreams() async -> (valid: [String], invalid: [(stream: String, claimed: String)]) {
         let js = JetStream(client: client)
-        guard let names = try? await js.streamNames() else { return [] }
+        guard let names = try? await js.streamNames() else { return ([], []) }
         var namespaces: [String] = []
+        var invalid: [(String, String)] = []
         for name in names {
             guard let info = try? await js.streamInfo(name),
                 let description = info.config.description,
                 description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
             else { continue }
-            namespaces.append(String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count)))
+            let namespace = String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count))
+            if (try? Identifiers.validateNamespace(namespace)) != nil {
+                namespaces.append(namespace)
+            } else {
+                invalid.append((name, namespace))
+            }
         }
-        return namespaces.sorted()
+        return (namespaces.sorted(), invalid)
     }
 
     public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
@@ -356,11 +368,27 @@ public final class NATSDeployment: Deployment {
 
     public func storeFigures() async -> [StoreFigures] {
         var figures: [StoreFigures] = []
-        for namespace in await namespaces() {
+        let streams = await listStreams()
+        for namespace in streams.valid {
             guard let store = try? await jetStreamStore(for: namespace), let counted = try? await store.figures() else {
                 continue
             }
             figures.append(counted)
+        }
+        // A stream whose description claims an invalid namespace is no namespace, but its
+        // records are shown, all of them counted as belonging to no actor.
+        let js = JetStream(client: client)
+        for (stream, claimed) in streams.invalid {
+            guard let info = try? await js.streamInfo(stream) else { continue }
+            var row = StoreFigures(
+                namespace: "(invalid) " + Identifiers.quoted(claimed),
+                actors: 0,
+                events: 0,
+                bytes: Int(info.state.bytes),
+                stream: stream
+            )
+            row.otherRecords = Int(info.state.messages)
+            figures.append(row)
         }
         return figures
     }
