@@ -450,6 +450,19 @@ struct CheckTests {
         #expect(Batch.data(of: model)["connection_gaps"] == .integer(1))
     }
 
+    @Test("in the Actors view, an exact actor ID typed in the filter opens that actor, listed or not")
+    func openExactActor() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("2")))
+        _ = model.apply(.key(.character("/")))
+        for character in "sku-9999" { _ = model.apply(.key(.character(character))) }
+        #expect(model.apply(.key(.enter)) == [.openExact(namespace: "inventory", actorID: "sku-9999")])
+        // A pattern with a control character is no actor ID: it only filters.
+        _ = model.apply(.key(.character("/")))
+        _ = model.apply(.paste("\u{7}"))
+        #expect(model.apply(.key(.enter)) == [])
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

@@ -237,6 +237,15 @@ struct BadRecordsEndToEndTests {
         }
         #expect(!(EndToEndTests.line(screen, containing: "good-1") ?? "⚠").contains("⚠"))
         #expect(!screen.contains("bad records: opened only"), "a small namespace is scanned")
+
+        // An actor written after the list was read opens by its exact ID.
+        _ = try await js.publish(event("late-1", 1), to: "aether.store.\(stream).e.late-1")
+        try session.type("/")
+        try await session.waitFor("an exact ID opens it")
+        try session.press(["BSpace", "BSpace", "BSpace", "BSpace"])
+        try session.type("late-1")
+        try session.press("Enter")
+        try await session.waitFor("the late actor's history") { $0.contains("late-1 │ 1 events") }
         try session.type("q")
     }
 }

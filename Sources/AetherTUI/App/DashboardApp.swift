@@ -212,6 +212,24 @@ actor DashboardApp {
             } catch {
                 await send(.actionFailed("cannot read \(namespace)/\(actorID): \(Self.describe(error))"))
             }
+        case .openExact(let namespace, let actorID):
+            do {
+                let store = try await deployment.store(for: namespace)
+                if try await store.latestVersion(of: actorID) > 0 {
+                    await perform(.loadHistory(namespace: namespace, actorID: actorID))
+                    await send(.actionSucceeded("opened \(namespace)/\(Identifiers.quoted(actorID))"))
+                } else {
+                    await send(
+                        .actionSucceeded(
+                            "no actor \(Identifiers.quoted(actorID)) in \(namespace): listing the actors that contain it"
+                        )
+                    )
+                }
+            } catch {
+                await send(
+                    .actionFailed("cannot read \(namespace)/\(Identifiers.quoted(actorID)): \(Self.describe(error))")
+                )
+            }
         case .append(let namespace, let event):
             await append(event, to: namespace)
         case .snapshot(let namespace, let actorID):

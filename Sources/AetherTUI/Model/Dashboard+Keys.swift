@@ -131,7 +131,11 @@ extension Dashboard {
         switch view {
         case .actors where detail == nil:
             overlay = .form(
-                Form(title: "Filter actors", purpose: .filter, fields: [.init(label: "actor", text: actorFilter)])
+                Form(
+                    title: "Filter actors (an exact ID opens it)",
+                    purpose: .filter,
+                    fields: [.init(label: "actor", text: actorFilter)]
+                )
             )
         default:
             view = .streams
@@ -378,6 +382,13 @@ extension Dashboard {
             if form.fields.count == 1 {
                 actorFilter = form.value("actor")
                 actorSelection = 0
+                // An exact actor ID opens that actor at once, whether or not it is listed: one
+                // direct get of its last event, whatever the namespace's size.
+                if let namespace = actorNamespace, !actorFilter.isEmpty,
+                    (try? Identifiers.validateActorID(actorFilter)) != nil
+                {
+                    return [.openExact(namespace: namespace, actorID: actorFilter)]
+                }
             } else {
                 filter = TailFilter(
                     namespace: form.value("namespace"),

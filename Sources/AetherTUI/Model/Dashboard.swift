@@ -104,6 +104,8 @@ public struct Dashboard: Sendable {
         case quit
         case loadActors(namespace: String)
         case loadHistory(namespace: String, actorID: String)
+        /// Opens an actor named exactly, if it has events (one read of its last event).
+        case openExact(namespace: String, actorID: String)
         case append(namespace: String, event: Event)
         case snapshot(namespace: String, actorID: String)
         case drill(DrillMethod)
