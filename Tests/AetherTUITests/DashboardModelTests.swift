@@ -463,6 +463,36 @@ struct CheckTests {
         #expect(model.apply(.key(.enter)) == [])
     }
 
+    @Test(
+        "a partial history says so; a state it cannot replay whole is labelled incomplete, never shown as the actor's"
+    )
+    func partialHistory() {
+        var model = Fixture.dashboard(width: 180)
+        // Versions 6001…6005 were read; 1…6000 were not. A snapshot at v6002.
+        let events = (6001...6005).map {
+            Fixture.event("ItemAdded", "order-7", Int64($0), ["qty": .integer(Int64($0))], at: 1)
+        }
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-7",
+                events: events,
+                snapshots: [ActorSnapshot(actorID: "order-7", version: 6002, state: ["qty": 6002])],
+                reducer: .mergePatch,
+                readFrom: 6001
+            )
+        )
+        let newest = Renderer.render(model).text
+        #expect(newest.contains("newest 5 events, from v6001 (partial)"))
+        #expect(newest.contains("State at v6005 │ snap v6002 + 3 events"), "from a snapshot, the state is whole")
+        for _ in 0..<4 { _ = model.apply(.key(.down)) }  // v6001: before the snapshot, after unread events
+        #expect(Renderer.render(model).text.contains("State at v6001 │ ⚠ incomplete: events before v6001 not read"))
+        #expect(
+            model.detail?.snapshotCheck(at: 6005)
+                == .unknown(version: 6002, reason: "the history read starts at v6001, not v1")
+        )
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

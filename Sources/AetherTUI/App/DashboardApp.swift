@@ -196,7 +196,9 @@ actor DashboardApp {
             do {
                 let store = try await deployment.store(for: namespace)
                 let latest = try await store.latestVersion(of: actorID)
-                let read = try await store.eventsWithErrors(of: actorID, from: max(1, latest - 4999))
+                // The newest 5,000 versions; an older start is said on screen (partial history).
+                let readFrom = max(1, latest - 4999)
+                let read = try await store.eventsWithErrors(of: actorID, from: readFrom)
                 let snapshots = try await store.snapshotsWithErrors(of: actorID)
                 await send(
                     .history(
@@ -206,7 +208,8 @@ actor DashboardApp {
                         snapshots: snapshots.snapshots,
                         reducer: deployment.reducers.reducer(for: namespace).reducer,
                         errors: read.errors + snapshots.errors,
-                        reducerLabel: deployment.reducers.reducer(for: namespace).label
+                        reducerLabel: deployment.reducers.reducer(for: namespace).label,
+                        readFrom: readFrom
                     )
                 )
             } catch {

@@ -10,6 +10,9 @@ public struct ActorDetail: Sendable {
     public var reducer: Reducer
     /// How a replayed state is made, for its label ("demo reducer", "generic merge-patch").
     public var reducerLabel = ""
+    /// The version the history was read from: above 1, older events were not read (partial).
+    public var readFrom: Int64 = 1
+    public var isPartial: Bool { readFrom > 1 }
     /// Stored records that could not be used, in stream order: each is shown in the history
     /// after the event it follows (`afterVersion`), and the replayed state says it skipped them.
     public var errors: [ReplayError]
@@ -82,6 +85,9 @@ public struct ActorDetail: Sendable {
         /// The snapshot it started from, if any.
         public var snapshotVersion: Int64?
         public var eventsApplied: Int
+        /// False when events it needed were not read (a partial history with no snapshot to
+        /// start from): the state is shown, labelled as incomplete, never as the actor's.
+        public var complete = true
     }
 
     /// The state after the event at `index` (the empty state before the first event).
@@ -107,7 +113,14 @@ public struct ActorDetail: Sendable {
             applied += 1
             position += 1
         }
-        return Replayed(state: state, version: version, snapshotVersion: snapshot?.version, eventsApplied: applied)
+        let complete = !isPartial || (snapshot.map { $0.version >= readFrom - 1 } ?? false)
+        return Replayed(
+            state: state,
+            version: version,
+            snapshotVersion: snapshot?.version,
+            eventsApplied: applied,
+            complete: complete
+        )
     }
 
     /// What the selected event changed.

@@ -90,7 +90,8 @@ public struct Dashboard: Sendable {
             snapshots: [ActorSnapshot],
             reducer: Reducer,
             errors: [ReplayError] = [],
-            reducerLabel: String = ""
+            reducerLabel: String = "",
+            readFrom: Int64 = 1
         )
         case actionSucceeded(String)
         case actionFailed(String)
@@ -239,7 +240,16 @@ public struct Dashboard: Sendable {
             } else {
                 actorSelection = min(actorSelection, max(0, actors.count - 1))
             }
-        case .history(let namespace, let actorID, let events, let snapshots, let reducer, let errors, let label):
+        case .history(
+            let namespace,
+            let actorID,
+            let events,
+            let snapshots,
+            let reducer,
+            let errors,
+            let label,
+            let from
+        ):
             let keep = detail.flatMap { $0.namespace == namespace && $0.actorID == actorID ? $0 : nil }
             var opened = ActorDetail(
                 namespace: namespace,
@@ -250,6 +260,7 @@ public struct Dashboard: Sendable {
                 errors: errors
             )
             opened.reducerLabel = label
+            opened.readFrom = from
             badRecords["\(namespace)/\(actorID)"] = errors.isEmpty ? nil : errors.count
             if let keep, keep.selected < keep.events.count - 1 {
                 // Stay on the event the operator was looking at.

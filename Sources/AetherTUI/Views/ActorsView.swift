@@ -102,7 +102,10 @@ enum ActorsView {
         let bad = detail.errors.isEmpty ? "" : " \(bar) ⚠ \(detail.errors.count) bad"
         canvas.box(
             left,
-            title: "\(detail.actorID) \(bar) \(detail.events.count) events\(bad) \(bar) \(sinceText)",
+            title: "\(detail.actorID) \(bar) "
+                + (detail.isPartial
+                    ? "newest \(detail.events.count) events, from v\(detail.readFrom) (partial)"
+                    : "\(detail.events.count) events") + "\(bad) \(bar) \(sinceText)",
             style: detail.fieldsFocused ? .muted : .init(.cyan),
             titleStyle: detail.errors.isEmpty ? .title : .warn
         )
@@ -203,13 +206,14 @@ enum ActorsView {
         } else {
             origin = "\(replayed.eventsApplied) events replayed\(how)"
         }
+        let shownOrigin = replayed.complete ? origin : "⚠ incomplete: events before v\(detail.readFrom) not read"
         let skipped = detail.badRecords(upTo: event.version)
         let skips = skipped == 0 ? "" : " \(canvas.glyphs.vertical) ⚠ skips \(skipped) bad"
         canvas.box(
             box,
-            title: "State at v\(event.version)\(skips) \(canvas.glyphs.vertical) \(origin)",
+            title: "State at v\(event.version)\(skips) \(canvas.glyphs.vertical) \(shownOrigin)",
             style: detail.fieldsFocused ? .init(.cyan) : .muted,
-            titleStyle: skipped == 0 ? .title : .warn
+            titleStyle: skipped == 0 && replayed.complete ? .title : .warn
         )
         let inner = box.inner
         let changes = detail.selectedChanges
