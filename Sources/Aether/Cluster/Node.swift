@@ -70,7 +70,9 @@ extension Cluster {
         private let discovery: any DiscoveryTransport
         private let logger: Logger
         private let startedAt = Timestamp.now()
-        private let startedInstant = ContinuousClock.now
+        private let startedInstant: ContinuousClock.Instant
+        /// The time this shell reads and sleeps on (the state machines get it as `now`).
+        private let clock: NodeClock
 
         private var membership: Membership
         private var election: LeaderElection
@@ -92,9 +94,12 @@ extension Cluster {
             configuration: Configuration,
             coordination: any CoordinationBackend,
             discovery: any DiscoveryTransport,
+            clock: NodeClock = .continuous,
             logger: Logger = Logger(label: "aether.cluster", factory: { _ in SwiftLogNoOpLogHandler() })
         ) throws {
             try Cluster.validateNodeID(configuration.nodeID)
+            self.clock = clock
+            self.startedInstant = clock.now()
             precondition(configuration.shardCount > 0, "shardCount must be positive")
             self.configuration = configuration
             self.coordination = coordination
@@ -148,7 +153,7 @@ extension Cluster {
 
         /// What this node knows of the cluster now.
         public func view() -> View {
-            let now = ContinuousClock.now
+            let now = clock.now()
             let members = membership.members.values.sorted { $0.info.id < $1.info.id }.map {
                 View.MemberView(info: $0.info, status: $0.status, heartbeatAge: $0.lastHeartbeat.duration(to: now))
             }
@@ -176,20 +181,28 @@ extension Cluster {
         }
 
         /// Claims permission to work on `shard`: true while this node acts as its owner. Every
-        /// `true` MUST be paired with ``endWork(on:)``; a release waits for work in flight.
+        /// `true` MUST be paired with ``endWork(on:)``; a release is confirmed only once the work
+        /// in flight on the shard has ended (or the handoff timeout has passed), and the node's
+        /// tick never waits for it.
         public func beginWork(on shard: Int) -> Bool {
             guard ownership.acting.contains(shard) else { return false }
             inFlight[shard, default: 0] += 1
             return true
         }
 
-        public func endWork(on shard: Int) {
+        /// Ends work claimed by ``beginWork(on:)``. When it was the last work on a shard this
+        /// node has released, the release is confirmed now (the caller waits for that write).
+        public func endWork(on shard: Int) async {
             guard let count = inFlight[shard] else { return }
             inFlight[shard] = count > 1 ? count - 1 : nil
             if inFlight.isEmpty {
                 let waiters = idleWaiters
                 idleWaiters = []
                 for waiter in waiters { waiter.resume() }
+            }
+            if inFlight[shard] == nil, pendingReleases.removeValue(forKey: shard) != nil {
+                emit([.ownershipChanged(acquired: [], released: [shard])])
+                if let held = heldConfirmation { await confirm(held) }
             }
         }
 
@@ -200,7 +213,7 @@ extension Cluster {
         /// out of the next election for the configured hold-off. No-op on a follower except the
         /// hold-off.
         public func resign() async {
-            await execute(election.onResign(now: .now))
+            await execute(election.onResign(now: clock.now()))
         }
 
         /// How often an observer reads the lease and the shard map for now: the configured
@@ -226,10 +239,10 @@ extension Cluster {
         private func pauseBetweenTicks() async {
             let interval = tickInterval
             guard configuration.observer else {
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(interval)
                 return
             }
-            let pause = Task<Void, Never> { try? await Task.sleep(for: interval) }
+            let pause = Task<Void, Never> { [clock] in try? await clock.sleep(interval) }
             observerPause = pause
             await withTaskCancellationHandler {
                 await pause.value
@@ -266,11 +279,11 @@ extension Cluster {
                 // server failing over) must not keep this node working on shards past staleAfter.
                 // An observer owns nothing, so it has nothing to check.
                 if !configuration.observer {
-                    group.addTask { [tick = configuration.tick] in
+                    group.addTask { [tick = configuration.tick, clock] in
                         await cancelWhenGracefulShutdown {
                             while !Task.isCancelled {
                                 await self.checkFreshness()
-                                try? await Task.sleep(for: tick)
+                                try? await clock.sleep(tick)
                             }
                         }
                     }
@@ -296,7 +309,7 @@ extension Cluster {
         }
 
         private func receive(_ message: DiscoveryMessage) async {
-            let now = ContinuousClock.now
+            let now = clock.now()
             switch message {
             case .heartbeat(let info): emit(membership.onHeartbeat(info, now: now).map(Event.init))
             case .leave(let id): emit(membership.onLeave(id, now: now).map(Event.init))
@@ -324,7 +337,7 @@ extension Cluster {
 
         private func tick() async {
             guard !frozen, !halted else { return }
-            let now = ContinuousClock.now
+            let now = clock.now()
             if configuration.observer {
                 emit(membership.onTick(now: now).map(Event.init))
                 await readLease()
@@ -344,7 +357,7 @@ extension Cluster {
             await readLease()
             // Listen for one heartbeat round before campaigning, so a new leader knows the members.
             if startedInstant.duration(to: now) >= configuration.heartbeatEvery * 2 {
-                await execute(election.onTick(now: .now))
+                await execute(election.onTick(now: clock.now()))
             }
             await readShardMap()
             if election.isLeader { await allocate() }
@@ -352,7 +365,8 @@ extension Cluster {
 
         private func checkFreshness() async {
             guard !halted, !frozen, !configuration.observer else { return }
-            await executeOwnership(ownership.onTick(now: .now))
+            await executeOwnership(ownership.onTick(now: clock.now()))
+            await confirmOverdueReleases(now: clock.now())
         }
 
         private func readLease() async {
@@ -361,12 +375,17 @@ extension Cluster {
                 let value = entry.flatMap { LeaseValue.decode($0.value) }
                 let holder = value?.nodeID
                 if let entry, let holder {
-                    if lease?.revision != entry.revision { lease = (holder, entry.revision, .now) }
+                    if lease?.revision != entry.revision { lease = (holder, entry.revision, clock.now()) }
                 } else {
                     lease = nil
                 }
                 await execute(
-                    election.onLeaseObserved(holder: holder, revision: entry?.revision, term: value?.term, now: .now)
+                    election.onLeaseObserved(
+                        holder: holder,
+                        revision: entry?.revision,
+                        term: value?.term,
+                        now: clock.now()
+                    )
                 )
             } catch {
                 logger.debug("lease not read", metadata: ["error": "\(error)"])
@@ -380,7 +399,7 @@ extension Cluster {
 
         private func readShardMap() async {
             do {
-                let issued = ContinuousClock.now
+                let issued = clock.now()
                 let entry = try await read(ShardMap.key)
                 if let entry, entry.revision == lastMapRevision, let current = ownership.map {
                     // Unchanged since the last read: only the read's freshness matters.
@@ -392,11 +411,11 @@ extension Cluster {
                 await applyMap(map, readAt: issued)
             } catch {
                 logger.debug("shard map not read", metadata: ["error": "\(error)"])
-                await executeOwnership(ownership.onTick(now: .now))
+                await executeOwnership(ownership.onTick(now: clock.now()))
             }
         }
 
-        private func applyMap(_ map: ShardMap?, readAt: ContinuousClock.Instant = .now) async {
+        private func applyMap(_ map: ShardMap?, readAt: ContinuousClock.Instant) async {
             let before = ownership.map
             let directives = ownership.onMapRead(map, now: readAt)
             if let after = ownership.map { emit(after.changes(since: before)) }
@@ -424,15 +443,15 @@ extension Cluster {
                     stopped: gone,
                     releases: releases,
                     term: term,
-                    now: .now
+                    now: clock.now()
                 )
             else { return }
             do {
                 try await writeShardMap(next, fencingToken: token)
-                await applyMap(next)
+                await applyMap(next, readAt: clock.now())
             } catch let error as AetherError where error.code == .versionConflict {
                 logger.warning("shard map write rejected: the lease moved on", metadata: ["term": "\(term)"])
-                await execute(election.onRenewFailed(reason: "shard map write rejected by the fence", now: .now))
+                await execute(election.onRenewFailed(reason: "shard map write rejected by the fence", now: clock.now()))
             } catch {
                 logger.debug("shard map not written", metadata: ["error": "\(error)"])
             }
@@ -453,8 +472,8 @@ extension Cluster {
                             value: LeaseValue(nodeID: id).bytes,
                             ttl: configuration.election.ttl
                         )
-                        lease = (id, revision, .now)
-                        await execute(election.onAcquired(revision: revision, now: .now))
+                        lease = (id, revision, clock.now())
+                        await execute(election.onAcquired(revision: revision, now: clock.now()))
                     } catch {
                         let entry = try? await coordination.get(Self.leaseKey)
                         let value = entry.flatMap { LeaseValue.decode($0.value) }
@@ -463,7 +482,7 @@ extension Cluster {
                                 holder: value?.nodeID,
                                 revision: entry?.revision,
                                 term: value?.term,
-                                now: .now
+                                now: clock.now()
                             )
                         )
                     }
@@ -475,10 +494,10 @@ extension Cluster {
                             revision: revision,
                             ttl: configuration.election.ttl
                         )
-                        lease = (id, next, .now)
-                        await execute(election.onRenewed(revision: next, now: .now))
+                        lease = (id, next, clock.now())
+                        await execute(election.onRenewed(revision: next, now: clock.now()))
                     } catch {
-                        await execute(election.onRenewFailed(reason: "renew failed: \(error)", now: .now))
+                        await execute(election.onRenewFailed(reason: "renew failed: \(error)", now: clock.now()))
                     }
                 case .release(let revision):
                     do {
@@ -501,25 +520,64 @@ extension Cluster {
             }
         }
 
+        /// Carries out ownership directives without ever waiting for work to drain: a shard
+        /// released while work on it is in flight is only recorded, and its release is confirmed
+        /// when that work ends (``endWork(on:)``) or when the handoff timeout passes
+        /// (``confirmOverdueReleases``). Heartbeats, renewals and map reads go on meanwhile.
         private func executeOwnership(_ directives: [ShardOwnership.Directive]) async {
             for directive in directives {
                 switch directive {
                 case .acquired(let shards):
                     emit([.ownershipChanged(acquired: shards, released: [])])
                 case .released(let shards):
-                    await waitForIdle(shards)
-                    emit([.ownershipChanged(acquired: [], released: shards)])
-                case .confirmRelease(let confirmation):
-                    do {
-                        _ = try await coordination.set(
-                            ReleaseConfirmation.key(for: id),
-                            value: Array(try JSONEncoder().encode(confirmation))
-                        )
-                    } catch {
-                        logger.debug("release not confirmed", metadata: ["error": "\(error)"])
+                    let now = clock.now()
+                    let idle = shards.filter { inFlight[$0] == nil }
+                    for shard in shards where inFlight[shard] != nil {
+                        pendingReleases[shard] = pendingReleases[shard] ?? now
                     }
+                    if !idle.isEmpty { emit([.ownershipChanged(acquired: [], released: idle)]) }
+                case .confirmRelease(let confirmation):
+                    await confirm(confirmation)
                 }
             }
+        }
+
+        /// Shards released while work on them was in flight, with when they were released.
+        private var pendingReleases: [Int: ContinuousClock.Instant] = [:]
+        /// The latest confirmation asked for while some of its shards still had work in flight.
+        private var heldConfirmation: ReleaseConfirmation?
+
+        /// Writes `confirmation` for the shards whose work has ended; holds it for the rest.
+        private func confirm(_ confirmation: ReleaseConfirmation) async {
+            let ready = confirmation.shards.filter { pendingReleases[$0] == nil }
+            heldConfirmation = ready.count == confirmation.shards.count ? nil : confirmation
+            guard !ready.isEmpty || confirmation.shards.isEmpty else { return }
+            do {
+                _ = try await coordination.set(
+                    ReleaseConfirmation.key(for: id),
+                    value: Array(
+                        try JSONEncoder().encode(
+                            ReleaseConfirmation(mapVersion: confirmation.mapVersion, shards: ready)
+                        )
+                    )
+                )
+            } catch {
+                logger.debug("release not confirmed", metadata: ["error": "\(error)"])
+            }
+        }
+
+        /// Releases whose work outlived the handoff timeout are confirmed anyway: the cluster
+        /// waits no longer for them.
+        private func confirmOverdueReleases(now: ContinuousClock.Instant) async {
+            let overdue = pendingReleases.filter { $0.value.duration(to: now) >= configuration.handoffTimeout }
+            guard !overdue.isEmpty else { return }
+            logger.warning(
+                "work still in flight past the handoff timeout; confirming the release anyway",
+                metadata: ["shards": "\(overdue.keys.sorted())"]
+            )
+            for shard in overdue.keys { pendingReleases[shard] = nil }
+            emit([.ownershipChanged(acquired: [], released: overdue.keys.sorted())])
+            if let held = heldConfirmation { await confirm(held) }
         }
 
         private func waitForIdle(_ shards: [Int]) async {
@@ -529,13 +587,15 @@ extension Cluster {
         }
 
         private func stop() async {
-            let now = ContinuousClock.now
+            let now = clock.now()
             if configuration.observer || halted {
                 for continuation in subscribers.values { continuation.finish() }
                 subscribers = [:]
                 return
             }
             await executeOwnership(ownership.onStop())
+            // A graceful stop lets work in flight end before it says goodbye.
+            await waitForIdle(Array(pendingReleases.keys))
             if election.isLeader { await execute(election.onResign(now: now)) }
             do { try await discovery.publish(.leave(id)) } catch {
                 logger.debug("leave not announced", metadata: ["error": "\(error)"])

@@ -158,6 +158,85 @@ struct ClusterNodeTests {
         for runner in runners + [watcher] { _ = try? await runner.value }
     }
 
+    /// Moves the manual clock in steps of `step` once `sleepers` loops wait on it, until
+    /// `condition` holds (or `total` has passed when given); fails after 20 s of real time.
+    private func run(
+        _ clock: ManualClock,
+        sleepers: Int,
+        step: Duration = .milliseconds(50),
+        total: Duration? = nil,
+        until condition: @escaping @Sendable () async -> Bool = { false }
+    ) async throws {
+        try await withDeadline(20, "the nodes on the manual clock") {
+            var moved = Duration.zero
+            while true {
+                while clock.sleeping < sleepers {
+                    try Task.checkCancellation()
+                    await Task.yield()
+                }
+                if await condition() { return }
+                if let total, moved >= total { return }
+                clock.advance(by: step)
+                moved += step
+            }
+        }
+    }
+
+    @Test(
+        "a tick never waits for work to drain: work held on a released shard past downAfter + the lease TTL; the node stays up, keeps leading, and confirms when the work ends"
+    )
+    func releaseNeverBlocksTheTick() async throws {
+        let clock = ManualClock()
+        let coordination = Cluster.InMemoryCoordination(now: { clock.now })
+        let discovery = Cluster.InMemoryDiscovery()
+        func node(_ name: String) throws -> Cluster.Node {
+            var configuration = Cluster.Node.Configuration.fast(nodeID: name)
+            configuration.shardCount = 16
+            // Longer than the test holds work, so the release waits for the work, not the timeout.
+            configuration.handoffTimeout = .seconds(60)
+            return try Cluster.Node(
+                configuration: configuration,
+                coordination: coordination,
+                discovery: discovery,
+                clock: clock.nodeClock
+            )
+        }
+        let a = try node("a")
+        let b = try node("b")
+        let runA = Task { try await a.run() }
+        try await run(clock, sleepers: 2) {
+            let view = await a.view()
+            return view.isLeader && view.acting.count == 16
+        }
+        // Work on every shard is held open; then b joins and the leader hands half of them on.
+        for shard in 0..<16 { #expect(await a.beginWork(on: shard)) }
+        let runB = Task { try await b.run() }
+        let held = Cluster.Node.Configuration.fast(nodeID: "x")
+        try await run(clock, sleepers: 4, total: (held.downAfter + held.election.ttl) * 2)
+        let viewA = await a.view()
+        let viewB = await b.view()
+        #expect(viewA.isLeader, "the leader lost its lease while work was held")
+        #expect(viewB.leader == "a")
+        #expect(viewB.members.first { $0.info.id == "a" }?.status == .up, "a went \(String(describing: viewB.members))")
+        let moving = Set(viewA.shardMap?.handoffs.values.filter { $0.from == "a" && $0.to == "b" }.map(\.shard) ?? [])
+        #expect(!moving.isEmpty, "no handoff to b started")
+        #expect(viewB.acting.isDisjoint(with: moving), "b started on a shard a still works on")
+        #expect(try await coordination.get(Cluster.ReleaseConfirmation.key(for: "a")).map { _ in true } != true)
+
+        for shard in 0..<16 { await a.endWork(on: shard) }
+        try await run(clock, sleepers: 4) {
+            let map = await b.view().shardMap
+            return await b.view().acting.isSuperset(of: moving) && map?.handoffs.isEmpty == true
+        }
+        let confirmation = try await coordination.get(Cluster.ReleaseConfirmation.key(for: "a"))
+        #expect(confirmation != nil, "the release was never confirmed")
+        runA.cancel()
+        runB.cancel()
+        clock.advance(by: .seconds(1))
+        _ = try? await runA.value
+        _ = try? await runB.value
+    }
+
     @Test("an observer started after many renewals reports the term the leader won, as the shard map does")
     func lateObserverTerm() async throws {
         let cluster = try InMemoryCluster()

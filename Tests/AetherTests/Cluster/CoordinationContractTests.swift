@@ -3,13 +3,6 @@ import AetherNATS
 import Synchronization
 import Testing
 
-/// A manual clock for the in-memory backend.
-final class ManualClock: Sendable {
-    private let current = Mutex(ContinuousClock.now)
-    var now: ContinuousClock.Instant { current.withLock { $0 } }
-    func advance(by duration: Duration) { current.withLock { $0 = $0.advanced(by: duration) } }
-}
-
 /// A backend plus a way to let a TTL run out (a manual clock, or waiting on the server).
 struct CoordinationSubject: Sendable {
     var backend: any Cluster.CoordinationBackend
