@@ -88,15 +88,14 @@ enum FloodBenchmark {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-flood-\(getpid())"
-        _ = try TUIBenchmarks.tmux([
-            "new-session", "-d", "-s", session, "-x", "200", "-y", "50", "\(binary) --server \(server.url)",
-        ])
         defer { _ = try? TUIBenchmarks.tmux(["kill-session", "-t", session]) }
-        try await Task.sleep(for: .seconds(4))
         guard
-            let pid = Int32(
-                try TUIBenchmarks.tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"])
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            let pid = try await TUIBenchmarks.startDashboard(
+                binary,
+                server: server,
+                session: session,
+                height: 50,
+                settle: 4
             )
         else { return ["could not find the aether-top process"] }
         let idle = TUIBenchmarks.sample(pid: pid)!.rssKiB

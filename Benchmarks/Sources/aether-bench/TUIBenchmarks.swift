@@ -190,6 +190,24 @@ enum TUIBenchmarks {
         try ChildProcess.run("tmux", arguments)
     }
 
+    /// Starts the dashboard attached to `server` in a 200-column tmux session, lets it settle
+    /// for `settle` seconds, and returns its process id.
+    static func startDashboard(
+        _ binary: String,
+        server: NATSServerProcess,
+        session: String,
+        height: Int,
+        settle: Int
+    ) async throws -> Int32? {
+        _ = try tmux([
+            "new-session", "-d", "-s", session, "-x", "200", "-y", "\(height)", "\(binary) --server \(server.url)",
+        ])
+        try await Task.sleep(for: .seconds(settle))
+        return Int32(
+            try tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
+    }
+
     /// Publishes `total` events at `rate` per second over `namespaces`, in 10 ms slices.
     static func publish(_ client: NATSClient, rate: Int, total: Int, namespaces: [String]) async throws {
         let payloads = namespaces.map { namespace in
@@ -229,16 +247,8 @@ enum TUIBenchmarks {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-bench-\(getpid())"
-        _ = try tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "60", "\(binary) --server \(server.url)"])
         defer { _ = try? tmux(["kill-session", "-t", session]) }
-        try await Task.sleep(for: .seconds(3))
-        guard
-            let pid = Int32(
-                try tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(
-                    in: .whitespacesAndNewlines
-                )
-            )
-        else {
+        guard let pid = try await startDashboard(binary, server: server, session: session, height: 60, settle: 3) else {
             return ["could not find the aether-top process"]
         }
         var lines: [String] = []

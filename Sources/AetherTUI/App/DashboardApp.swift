@@ -51,15 +51,26 @@ actor DashboardApp {
 
     var isQuitting: Bool { quitting }
 
+    /// After a key: a frame at once (at most one per 10 ms) so the key's effect shows without
+    /// waiting for the frame cadence, except while typing into a form, where keys may come as
+    /// fast as a terminal sends a paste and frames stay at the usual cadence.
+    func frameAfterKey() {
+        if case .form = model.overlay {
+            frameIfDue()
+        } else {
+            frameIfDue(minimumGap: .milliseconds(10))
+        }
+    }
+
     func setPresenter(_ presenter: @escaping @Sendable (Canvas) -> Void) { present = presenter }
 
     /// Builds and presents a frame when something changed and the last one is ≥ 50 ms old.
     /// Returns how long to wait before a frame is due when one is wanted but too early.
     @discardableResult
-    func frameIfDue(force: Bool = false) -> Duration? {
+    func frameIfDue(force: Bool = false, minimumGap: Duration = .milliseconds(50)) -> Duration? {
         let now = ContinuousClock.now
         let since = lastFrameAt.duration(to: now)
-        if !force, dirty, since < .milliseconds(50) { return .milliseconds(50) - since }
+        if !force, dirty, since < minimumGap { return minimumGap - since }
         guard force || dirty else { return nil }
         drainIncoming()
         dirty = false
@@ -398,7 +409,7 @@ public enum DashboardRunner {
                     case .resize(let width, let height): await app.send(.resize(width: width, height: height))
                     case .paste(let text): await app.send(.paste(text))
                     }
-                    await app.frameIfDue()
+                    if case .key = input { await app.frameAfterKey() } else { await app.frameIfDue() }
                     if await app.isQuitting { return }
                 }
             }

@@ -29,8 +29,16 @@ final class TerminalThread: Sendable {
             do {
                 let size = try backend.start()
                 continuation.yield(.resize(width: size.width, height: size.height))
+                // After an input the frame that answers it is due soon: poll with a 1 ms timeout
+                // for about 100 ms so it is shown as soon as it is posted, not after a 25 ms poll.
+                var eagerPolls = 0
                 while !stopping.load(ordering: .acquiring) {
-                    if let input = backend.poll(timeoutMilliseconds: 25) { continuation.yield(input) }
+                    if let input = backend.poll(timeoutMilliseconds: eagerPolls > 0 ? 1 : 25) {
+                        continuation.yield(input)
+                        eagerPolls = 100
+                    } else if eagerPolls > 0 {
+                        eagerPolls -= 1
+                    }
                     if let canvas = pending.withLock({ value -> Canvas? in
                         defer { value = nil }
                         return value
