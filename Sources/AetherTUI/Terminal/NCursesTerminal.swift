@@ -145,7 +145,11 @@ public struct NCursesTerminal: TerminalBackend {
                     wtimeout(aether_stdscr(), Self.pasteTrailMilliseconds)
                     continue
                 }
-                if code == Self.pasteStart { continue }
+                if code == Self.pasteStart {
+                    // Another paste right behind: its pauses are a paste's again.
+                    wtimeout(aether_stdscr(), Self.pastePauseMilliseconds)
+                    continue
+                }
                 if code == aether_key_resize() { resizeAfterPaste = true }
                 if code == KEY_ENTER { text.append("\n") }
                 continue
