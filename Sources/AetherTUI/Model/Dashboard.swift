@@ -222,7 +222,7 @@ public struct Dashboard: Sendable {
             // The store's namespaces, and those seen only on the bus: neither hides the other.
             let visible = names.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }
             storeNamespaces = Set(visible)
-            for name in visible { _ = note(name) }
+            for name in visible { _ = note(name, fromStore: true) }
             if actorNamespace == nil, let first = visible.first {
                 actorNamespace = first
                 return [.loadActors(namespace: first)]
@@ -337,9 +337,11 @@ public struct Dashboard: Sendable {
 
     /// Makes `namespace` known (kept sorted; a set answers membership), or, past the cap, returns
     /// the key its figures are counted under.
-    private mutating func note(_ namespace: String) -> String {
+    private mutating func note(_ namespace: String, fromStore: Bool = false) -> String {
         if knownNamespaces.contains(namespace) { return namespace }
-        guard knownNamespaces.count < Self.maxNamespaces else { return Self.moreNamespaces }
+        // The store's namespaces are always listed (streams are few and bounded by the server);
+        // the cap is for names arriving on the bus.
+        guard fromStore || knownNamespaces.count < Self.maxNamespaces else { return Self.moreNamespaces }
         knownNamespaces.insert(namespace)
         var low = 0
         var high = namespaces.count
