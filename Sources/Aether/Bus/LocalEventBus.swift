@@ -24,6 +24,9 @@ public final class LocalEventBus: EventBus {
 
     public init() {}
 
+    /// How many namespaces the exported metrics cover (for tests of the cap).
+    package var exportedNamespaces: Int { exporter.exportedNamespaces }
+
     public func publish(_ event: Event, to namespace: String) async throws {
         try Identifiers.validateNamespace(namespace)
         try event.validate()
@@ -175,20 +178,32 @@ final class MetricsExporter: Sendable {
         var namespace: String
     }
 
-    private let counters = Mutex<[Key: Counter]>([:])
+    /// Counters by kind and namespace, and the namespaces they cover.
+    private let counters = Mutex<(byKey: [Key: Counter], namespaces: Set<String>)>(([:], []))
     private let gauges = Mutex<[String: Gauge]>([:])
 
+    /// Counts under `namespace`, or under `BusMetrics.otherNamespaces` once counters exist for
+    /// `BusMetrics.maxNamespaces` namespaces: a flood of new names cannot grow memory (or a
+    /// metrics backend's series) without end.
     func count(_ kind: Kind, namespace: String, by amount: Int = 1) {
         guard amount > 0 else { return }
-        let key = Key(kind: kind.rawValue, namespace: namespace)
         let counter = counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let made = Counter(label: kind.rawValue, dimensions: [("namespace", namespace)])
-            counters[key] = made
+            var key = Key(kind: kind.rawValue, namespace: namespace)
+            if let existing = counters.byKey[key] { return existing }
+            if counters.namespaces.count >= BusMetrics.maxNamespaces, !counters.namespaces.contains(namespace) {
+                key.namespace = BusMetrics.otherNamespaces
+                if let existing = counters.byKey[key] { return existing }
+            }
+            counters.namespaces.insert(key.namespace)
+            let made = Counter(label: kind.rawValue, dimensions: [("namespace", key.namespace)])
+            counters.byKey[key] = made
             return made
         }
         counter.increment(by: amount)
     }
+
+    /// How many namespaces have counters (for tests of the cap).
+    package var exportedNamespaces: Int { counters.withLock { $0.namespaces.count } }
 
     func setActive(_ count: Int, pattern: String) {
         let gauge = gauges.withLock { gauges in

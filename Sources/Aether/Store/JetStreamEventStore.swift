@@ -645,7 +645,9 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
             try await forEachMessage(snapshotSubject(actorID)) { message in
                 let checksum = SHA256.hash(data: message.data).map { String(format2: $0) }.joined()
                 let problem: String
-                if message.headers?[Self.checksumHeader] != "sha256=\(checksum)" {
+                if message.headers?[Self.checksumHeader] == nil {
+                    problem = "it has no \(Self.checksumHeader) header"
+                } else if message.headers?[Self.checksumHeader] != "sha256=\(checksum)" {
                     problem = "its checksum does not match its bytes"
                 } else if let snapshot = try? ActorSnapshot(jsonBytes: message.data) {
                     guard snapshot.actorID == actorID else {

@@ -44,6 +44,8 @@ struct LocalEventBusTests {
         #expect(metrics.namespaces.count == BusMetrics.maxNamespaces + 1)
         #expect(metrics[BusMetrics.otherNamespaces].published == 50)
         #expect(metrics.totalPublished == BusMetrics.maxNamespaces + 50)
+        // The exported metrics are capped the same way (one series per namespace otherwise).
+        #expect(bus.exportedNamespaces == BusMetrics.maxNamespaces + 1)
     }
 
     @Test("nextBatch hands over what is buffered, in order, up to max; empty once cancelled")

@@ -144,7 +144,9 @@ struct NATSEventBusTests {
             }
             #expect(figures["flood-a"].dropped > 0)
             #expect(figures["flood-b"].dropped > 0)
-            #expect(figures["flood-a"].dropped + figures["flood-b"].dropped >= 400 - 20)
+            // Kept at most: the client's 10, a burst of up to 10 the reader took before it
+            // blocked, the one it blocks on, and the subscriber's 1.
+            #expect(figures["flood-a"].dropped + figures["flood-b"].dropped >= 400 - 22)
             subscription.cancel()
         }
     }
