@@ -11,10 +11,7 @@ struct ObserverTests {
         "a dashboard attached before any member creates no bucket, starts anyway, and sees the leader once members run"
     )
     func observerCreatesNothing() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
@@ -46,10 +43,7 @@ struct ObserverTests {
 
     @Test("a stream whose description claims an invalid namespace is no namespace, but its records are counted")
     func invalidNamespaceStream() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
@@ -71,10 +65,7 @@ struct ObserverTests {
 
     @Test("a member asking for other replicas than the bucket has: scaled, or refused naming both figures")
     func replicasMismatch() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
@@ -118,10 +109,7 @@ struct NodeReplicasTests {
 
     @Test("on one server: R1, and it says so at start")
     func single() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let started = try await Self.startNode(url: server.url, seed: server.url)
@@ -132,10 +120,7 @@ struct NodeReplicasTests {
 
     @Test("on a 3-server cluster: R3 for the streams and the bucket, by default")
     func cluster() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let cluster = try await NATSClusterProcess.start()
         defer { cluster.shutdown() }
         let started = try await Self.startNode(url: cluster.urls[0], seed: cluster.urls[1])
@@ -149,10 +134,7 @@ struct NodeReplicasTests {
 struct VerifyTests {
     @Test("a snapshot written with a wrong state is reported as DRIFT with its fields, exit 1; right ones exit 0")
     func drift() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
@@ -201,10 +183,7 @@ struct VerifyTests {
 struct BadRecordsEndToEndTests {
     @Test("records another client wrote wrongly are counted in the Actors list before any actor is opened")
     func actorsListCountsBadRecords() async throws {
-        guard NATSServerProcess.binary != nil else {
-            #expect(!Binary.isCI, "CI=true but nats-server is missing")
-            return
-        }
+        guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)

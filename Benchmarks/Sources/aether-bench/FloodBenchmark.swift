@@ -80,11 +80,7 @@ enum FloodBenchmark {
     }
 
     static func run(binary: String, publisher: String, seconds: Int) async throws -> [String] {
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return [
-                "aether-top binary not found at \(binary): build it with swift build -c release --product aether-top"
-            ]
-        }
+        if let missing = TUIBenchmarks.missing(binary) { return missing }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-flood-\(getpid())"

@@ -238,12 +238,18 @@ enum TUIBenchmarks {
         try await client.flush()
     }
 
-    static func process(binary: String) async throws -> [String] {
+    /// The line to print when the release binary a process benchmark runs is not there.
+    static func missing(_ binary: String) -> [String]? {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             return [
                 "aether-top binary not found at \(binary): build it with swift build -c release --product aether-top"
             ]
         }
+        return nil
+    }
+
+    static func process(binary: String) async throws -> [String] {
+        if let missing = missing(binary) { return missing }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-bench-\(getpid())"

@@ -581,11 +581,6 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 bytes: Int(info.state.bytes),
                 stream: streamName
             )
-            // Records on subjects outside the event and snapshot layout (another writer's).
-            figures.otherRecords = max(
-                0,
-                Int(info.state.messages) - eventSubjects.values.reduce(0) { $0 + Int($1) } - figures.snapshots
-            )
             for (subject, count) in eventSubjects {
                 if let actorID = ActorToken.decode(String(subject.dropFirst(base.count + 2))),
                     (try? Identifiers.validateActorID(actorID)) != nil
@@ -597,6 +592,9 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                     figures.undecodableRecords += Int(count)
                 }
             }
+            // Records on subjects outside the event and snapshot layout (another writer's).
+            let counted = figures.events + figures.undecodableRecords + figures.snapshots
+            figures.otherRecords = max(0, Int(info.state.messages) - counted)
             return figures
         } catch let error as NATSError {
             throw Self.mapError(error, context: "reading the figures of stream \(streamName)")

@@ -211,15 +211,16 @@ actor DashboardApp {
                 let readFrom = max(1, latest - 4999)
                 let read = try await store.eventsWithErrors(of: actorID, from: readFrom)
                 let snapshots = try await store.snapshotsWithErrors(of: actorID)
+                let replay = deployment.reducers.reducer(for: namespace)
                 await send(
                     .history(
                         namespace: namespace,
                         actorID: actorID,
                         events: read.events,
                         snapshots: snapshots.snapshots,
-                        reducer: deployment.reducers.reducer(for: namespace).reducer,
+                        reducer: replay.reducer,
                         errors: read.errors + snapshots.errors,
-                        reducerLabel: deployment.reducers.reducer(for: namespace).label,
+                        reducerLabel: replay.label,
                         readFrom: readFrom
                     )
                 )

@@ -320,13 +320,18 @@ public struct Dashboard: Sendable {
     /// tail do.
     private mutating func count(_ counted: [String: Int], at time: Timestamp) {
         for (namespace, count) in counted where !namespace.hasPrefix(Identifiers.internalNamespaceToken) {
-            seenTotal += count
-            let key = note(namespace)
-            var figures = stats[key] ?? NamespaceStats(lastSecond: time.seconds)
-            figures.total += count
-            figures.currentBucket += count
-            stats[key] = figures
+            countArrivals(count, in: namespace, at: time)
         }
+    }
+
+    /// Counts arrivals in a namespace's figures (or in ``moreNamespaces`` past the cap).
+    private mutating func countArrivals(_ count: Int, in namespace: String, at time: Timestamp) {
+        seenTotal += count
+        let key = note(namespace)
+        var figures = stats[key] ?? NamespaceStats(lastSecond: time.seconds)
+        figures.total += count
+        figures.currentBucket += count
+        stats[key] = figures
     }
 
     /// The most namespaces the dashboard keeps figures for; arrivals of more are counted under
@@ -355,12 +360,7 @@ public struct Dashboard: Sendable {
 
     private mutating func receive(_ delivered: [DeliveredEvent], at time: Timestamp) {
         for item in delivered where !item.namespace.hasPrefix(Identifiers.internalNamespaceToken) {
-            seenTotal += 1
-            let key = note(item.namespace)
-            var figures = stats[key] ?? NamespaceStats(lastSecond: time.seconds)
-            figures.total += 1
-            figures.currentBucket += 1
-            stats[key] = figures
+            countArrivals(1, in: item.namespace, at: time)
             let entry = TailEntry(namespace: item.namespace, event: item.event, receivedAt: time)
             if paused {
                 if filter.matches(entry) { newWhilePaused += 1 }
