@@ -46,6 +46,8 @@ public struct ReplayedState: Sendable, Equatable {
     public var version: Int64
     /// How many events were applied on top of the snapshot.
     public var eventsApplied: Int
+    /// The version of the snapshot it started from; nil when it started from the first event.
+    public var snapshotVersion: Int64?
 
     public init(state: JSONObject, version: Int64, eventsApplied: Int) {
         self.state = state
@@ -71,5 +73,7 @@ public func replay(
         version = event.version
         applied += 1
     }
-    return ReplayedState(state: state, version: version, eventsApplied: applied)
+    var replayed = ReplayedState(state: state, version: version, eventsApplied: applied)
+    replayed.snapshotVersion = snapshot?.version
+    return replayed
 }

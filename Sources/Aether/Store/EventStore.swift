@@ -46,6 +46,137 @@ public protocol EventStore: Sendable {
 
     /// What the store holds: actors, events and snapshots counted apart, undecodable subjects as such.
     func figures() async throws -> StoreFigures
+
+    /// One page of the listing: actors and undecodable subjects in the order of their actor
+    /// tokens (`docs/WIRE-FORMAT.md`; actor-ID order for IDs made of letters, digits, `_` and
+    /// `-`), after `cursor` (nil: from the start), at most `limit` rows, each actor with its
+    /// latest version. With `matching`, only rows whose actor ID (or token) contains it, case
+    /// insensitively; such a page may hold fewer rows than `limit` while `next` is still set, as
+    /// a search is done a bounded part of the namespace per call.
+    ///
+    /// JetStream reads the page's names from the stream's sorted subject index and the page's
+    /// versions in one batched direct get (`multi_last`); a page costs the same whatever the
+    /// namespace's size, once the index's part holding it has been read. A first page (no
+    /// cursor) sees the namespace as it is; later pages may come from the index as the first
+    /// read it (JetStream: for up to 30 s), so their `total` may lag, and an actor created in
+    /// between may be missed, never repeated.
+    func actorPage(after cursor: ActorCursor?, limit: Int, matching: String?) async throws -> ActorPage
+
+    /// The actor's events with `fromVersion <= version <= throughVersion`, and the records
+    /// that could not be used among them. JetStream finds where `fromVersion` starts by a binary
+    /// search over stream sequences (a few direct gets), not by reading from the first event.
+    func eventsWithErrors(
+        of actorID: String,
+        from fromVersion: Int64,
+        through throughVersion: Int64
+    ) async throws
+        -> ReplayResult
+}
+
+/// Where the next page of an actor listing starts: after the row with `token`; `position` is
+/// where the next row lies among all rows of the listing (a hint; rows may come and go).
+public struct ActorCursor: Sendable, Hashable {
+    public var token: String
+    public var position: Int
+
+    public init(token: String, position: Int) {
+        self.token = token
+        self.position = position
+    }
+}
+
+/// A page of an actor listing (see `EventStore.actorPage`).
+public struct ActorPage: Sendable, Equatable {
+    public var actors: [ActorVersion]
+    /// Subjects on the page whose actor token does not decode, in order among the actors.
+    public var undecodable: [UndecodableSubject]
+    /// Rows in the whole listing (actors and undecodable subjects), whatever `matching` is.
+    public var total: Int
+    /// How many rows of the whole listing come before the next page (all of them: no next page).
+    public var examined: Int
+    /// Where the next page starts; nil at the end.
+    public var next: ActorCursor?
+
+    public init(
+        actors: [ActorVersion],
+        undecodable: [UndecodableSubject] = [],
+        total: Int,
+        examined: Int,
+        next: ActorCursor?
+    ) {
+        self.actors = actors
+        self.undecodable = undecodable
+        self.total = total
+        self.examined = examined
+        self.next = next
+    }
+}
+
+extension EventStore {
+    /// From the whole listing (`actorListing()`): for stores that hold their index in memory.
+    public func actorPage(after cursor: ActorCursor?, limit: Int, matching: String?) async throws -> ActorPage {
+        let listing = try await actorListing()
+        let rows =
+            (listing.actors.map { (ActorToken.encode($0.actorID), ListingRow.actor($0)) }
+            + listing.undecodable.map { ($0.token, ListingRow.undecodable($0)) })
+            .sorted { $0.0 < $1.0 }
+        var start = 0
+        if let cursor {
+            var low = 0
+            var high = rows.count
+            while low < high {
+                let mid = (low + high) / 2
+                if rows[mid].0 <= cursor.token { low = mid + 1 } else { high = mid }
+            }
+            start = low
+        }
+        var page = ActorPage(actors: [], total: rows.count, examined: rows.count, next: nil)
+        var position = start
+        while position < rows.count, page.actors.count + page.undecodable.count < max(1, limit) {
+            let (token, row) = rows[position]
+            position += 1
+            switch row {
+            case .actor(let actor):
+                if ActorListingMatch.matches(matching, id: actor.actorID, token: token) { page.actors.append(actor) }
+            case .undecodable(let subject):
+                if ActorListingMatch.matches(matching, id: nil, token: token) { page.undecodable.append(subject) }
+            }
+        }
+        if position < rows.count {
+            page.examined = position
+            page.next = ActorCursor(token: rows[position - 1].0, position: position)
+        }
+        return page
+    }
+
+    /// From `eventsWithErrors(of:from:)`, cut at `throughVersion`.
+    public func eventsWithErrors(
+        of actorID: String,
+        from fromVersion: Int64,
+        through throughVersion: Int64
+    ) async throws -> ReplayResult {
+        let read = try await eventsWithErrors(of: actorID, from: fromVersion)
+        return ReplayResult(
+            events: read.events.filter { $0.version <= throughVersion },
+            errors: read.errors.filter { $0.afterVersion < throughVersion }
+        )
+    }
+}
+
+private enum ListingRow {
+    case actor(ActorVersion)
+    case undecodable(UndecodableSubject)
+}
+
+/// How a listing's `matching` text is matched: a case-insensitive substring of the actor ID or
+/// of its token.
+public enum ActorListingMatch {
+    public static func matches(_ text: String?, id: String?, token: String) -> Bool {
+        guard let text, !text.isEmpty else { return true }
+        let needle = text.lowercased()
+        if let id, id.lowercased().contains(needle) { return true }
+        return token.lowercased().contains(needle)
+    }
 }
 
 extension EventStore {
@@ -107,6 +238,14 @@ public struct StoreFigures: Sendable, Equatable {
     public var otherRecords: Int = 0
     /// Records that belong to no actor: on undecodable subjects, or outside the layout.
     public var recordsOutsideActors: Int { undecodableRecords + otherRecords }
+    /// Every record the backend holds for the namespace.
+    public var records: Int = 0
+    /// Distinct subjects (JetStream's `num_subjects`; nil in memory).
+    public var subjects: Int?
+    /// False when only the backend's state was read (a namespace too large to count its
+    /// subjects at every refresh): `actors`, `events`, `snapshots` and the undecodable and other
+    /// figures are then unknown, and shown as such.
+    public var counted = true
     /// Bytes on the server (nil in memory).
     public var bytes: Int?
     /// The JetStream stream (nil in memory).
@@ -223,5 +362,30 @@ extension EventStore where Self: SnapshotStore {
         let snapshot = try await latestSnapshot(of: actorID)
         let events = try await events(of: actorID, from: (snapshot?.version ?? 0) + 1)
         return replay(events, from: snapshot, using: reducer)
+    }
+}
+
+extension EventStore where Self: SnapshotStore {
+    /// The actor's state right after `version`: from the newest valid kept snapshot at or below
+    /// it, plus the events after that snapshot up to `version`, streamed (never all held at
+    /// once). `progress` hears how many events were applied, every 10,000.
+    public func state(
+        of actorID: String,
+        at version: Int64,
+        using reducer: Reducer = .mergePatch,
+        progress: @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> ReplayedState {
+        let snapshot = try await snapshotsWithErrors(of: actorID).snapshots.last { $0.version <= version }
+        var replayed = ReplayedState(state: snapshot?.state ?? [:], version: snapshot?.version ?? 0, eventsApplied: 0)
+        replayed.snapshotVersion = snapshot?.version
+        guard replayed.version < version else { return replayed }
+        for try await event in eventStream(of: actorID, from: replayed.version + 1) {
+            if event.version > version { break }
+            replayed.state = reducer.apply(replayed.state, event)
+            replayed.version = event.version
+            replayed.eventsApplied += 1
+            if replayed.eventsApplied % 10_000 == 0 { await progress(replayed.eventsApplied) }
+        }
+        return replayed
     }
 }

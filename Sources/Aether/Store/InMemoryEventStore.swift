@@ -126,12 +126,14 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
     public func figures() async throws -> StoreFigures {
         storage.state.withLock { state in
             let logs = state.namespaces[namespace] ?? [:]
-            return StoreFigures(
+            var figures = StoreFigures(
                 namespace: namespace,
                 actors: logs.count,
                 events: logs.values.reduce(0) { $0 + $1.events.count },
                 snapshots: logs.values.reduce(0) { $0 + $1.snapshots.count }
             )
+            figures.records = figures.events + figures.snapshots
+            return figures
         }
     }
 

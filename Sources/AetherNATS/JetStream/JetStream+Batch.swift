@@ -166,6 +166,68 @@ extension JetStream {
         }
     }
 
+    /// Like `directGetEach`, stopping as soon as `body` returns false (the rest of the batch
+    /// is dropped).
+    public func directGetEach(
+        stream: String,
+        subject: String,
+        from sequence: UInt64 = 1,
+        batchSize: Int = 1024,
+        _ body: (StoredMessage) throws -> Bool
+    ) async throws {
+        var next = sequence
+        var stopped = false
+        while !stopped {
+            var last: UInt64?
+            let pending = try await directGetBatch(stream: stream, subject: subject, from: next, count: batchSize) {
+                message in
+                guard !stopped else { return }
+                last = message.sequence
+                if try !body(message) { stopped = true }
+            }
+            guard let last, pending > 0 else { return }
+            next = last + 1
+        }
+    }
+
+    private struct MultiLastRequest: Encodable {
+        var multiLast: [String]
+        var batch: Int
+        enum CodingKeys: String, CodingKey {
+            case multiLast = "multi_last"
+            case batch
+        }
+    }
+
+    /// The most subjects one `multi_last` request may name (the server answers 413 past it).
+    public static let maxMultiLastSubjects = 1024
+
+    /// The last message of each of `subjects`, in one batched direct get (`multi_last`, server
+    /// 2.11+), keyed by subject; subjects with no message are absent. At most
+    /// ``maxMultiLastSubjects`` subjects.
+    public func directGetLast(stream: String, subjects: [String]) async throws -> [String: StoredMessage] {
+        guard !subjects.isEmpty else { return [:] }
+        guard subjects.count <= Self.maxMultiLastSubjects else {
+            throw NATSError(
+                code: .jetStream,
+                message:
+                    "a multi_last direct get names at most \(Self.maxMultiLastSubjects) subjects, not \(subjects.count)"
+            )
+        }
+        let request = try JSONEncoder().encode(MultiLastRequest(multiLast: subjects, batch: subjects.count))
+        var found: [String: StoredMessage] = [:]
+        _ = try await directBatch(stream: stream, request: request) { found[$0.subject] = $0 }
+        return found
+    }
+
+    /// The first message on `subject` (wildcards allowed) at or after stream sequence `from`;
+    /// nil when there is none.
+    public func directGetNext(stream: String, subject: String, from: UInt64) async throws -> StoredMessage? {
+        var found: StoredMessage?
+        _ = try await directGetBatch(stream: stream, subject: subject, from: from, count: 1) { found = $0 }
+        return found
+    }
+
     private func directGetBatch(
         stream: String,
         subject: String,
@@ -173,10 +235,20 @@ extension JetStream {
         count: Int,
         _ body: (StoredMessage) throws -> Void
     ) async throws -> UInt64 {
+        let request = try JSONEncoder().encode(DirectBatchRequest(batch: count, seq: from, nextBySubject: subject))
+        return try await directBatch(stream: stream, request: request, body)
+    }
+
+    /// Sends one batched direct get and hands each message to `body` until the end-of-batch
+    /// marker; returns how many more match after the batch.
+    private func directBatch(
+        stream: String,
+        request: Data,
+        _ body: (StoredMessage) throws -> Void
+    ) async throws -> UInt64 {
         let inbox = client.newInbox()
         let replies = try client.subscribeNoWait(to: inbox)
         defer { replies.unsubscribe() }
-        let request = try JSONEncoder().encode(DirectBatchRequest(batch: count, seq: from, nextBySubject: subject))
         try client.enqueuePublish(
             ByteBuffer(bytes: request),
             to: "\(apiPrefix).DIRECT.GET.\(stream)",
@@ -198,6 +270,8 @@ extension JetStream {
                     return reply.headers?["Nats-Num-Pending"].flatMap(UInt64.init) ?? 0
                 case 404:
                     return 0
+                case 413:
+                    throw NATSError(code: .jetStream, message: "direct get on \(stream): too many results (413)")
                 case 503:
                     throw NATSError(
                         code: .noResponders,

@@ -142,7 +142,10 @@ public struct JetStream: Sendable {
         var filter: String?
         var keep: UInt64?
     }
-    private struct NamesReply: Decodable { var streams: [String]? }
+    private struct NamesReply: Decodable {
+        var streams: [String]?
+        var total: Int?
+    }
 
     public func deleteStream(_ name: String) async throws {
         _ = try await api("STREAM.DELETE.\(name)", body: Optional<Empty>.none, as: SuccessReply.self)
@@ -155,9 +158,74 @@ public struct JetStream: Sendable {
             .purged ?? 0
     }
 
-    /// The names of all streams.
+    private struct OffsetRequest: Encodable { var offset: Int }
+
+    /// The names of all streams (every page: the server sends up to 1,024 per reply).
     public func streamNames() async throws -> [String] {
-        try await api("STREAM.NAMES", body: Optional<Empty>.none, as: NamesReply.self).streams ?? []
+        var names: [String] = []
+        while true {
+            let reply = try await api("STREAM.NAMES", body: OffsetRequest(offset: names.count), as: NamesReply.self)
+            let page = reply.streams ?? []
+            names += page
+            guard let total = reply.total, !page.isEmpty, names.count < total else { return names }
+        }
+    }
+
+    private struct ListReply: Decodable {
+        var streams: [StreamInfo]?
+        var total: Int?
+    }
+
+    /// Every stream's config, state and cluster placement: one request per 256 streams
+    /// (`STREAM.LIST`), instead of one `STREAM.INFO` per stream.
+    public func streams() async throws -> [StreamInfo] {
+        var infos: [StreamInfo] = []
+        while true {
+            let reply = try await api("STREAM.LIST", body: OffsetRequest(offset: infos.count), as: ListReply.self)
+            let page = reply.streams ?? []
+            infos += page
+            guard let total = reply.total, !page.isEmpty, infos.count < total else { return infos }
+        }
+    }
+
+    private struct SubjectsPageReply: Decodable {
+        struct State: Decodable { var subjects: [String: UInt64]? }
+        var state: State?
+        var total: Int?
+        var limit: Int?
+        var error: NATSError.APIError?
+    }
+
+    /// One page of the stream's subjects matching `filter`, sorted, from `offset` (the server
+    /// sends at most `limit`, 100,000 on nats-server 2.15, per page), and how many match in all.
+    /// Decoded once: a page of 100,000 subjects is a 4 MB reply.
+    public func streamSubjectsPage(
+        _ name: String,
+        filter: String,
+        offset: Int
+    ) async throws -> (subjects: [(subject: String, messages: UInt64)], total: Int, limit: Int) {
+        let subject = "\(apiPrefix).STREAM.INFO.\(name)"
+        let body = ByteBuffer(bytes: try JSONEncoder().encode(SubjectsRequest(subjectsFilter: filter, offset: offset)))
+        let reply: NATSMessage
+        do {
+            reply = try await client.request(body, to: subject, timeout: timeout)
+        } catch let error as NATSError where error.code == .noResponders {
+            throw NATSError(code: .noResponders, message: "JetStream is not enabled or has no leader (\(subject))")
+        }
+        let decoded: SubjectsPageReply
+        do {
+            decoded = try JSONDecoder().decode(SubjectsPageReply.self, from: Data(reply.payload.readableBytesView))
+        } catch {
+            throw NATSError(
+                code: .jetStream,
+                message: "cannot decode the reply to \(subject)",
+                cause: SendableDescription(error)
+            )
+        }
+        if let apiError = decoded.error { throw Self.mapAPIError(apiError, context: "STREAM.INFO.\(name)") }
+        let page = (decoded.state?.subjects ?? [:]).map { (subject: $0.key, messages: $0.value) }
+            .sorted { $0.subject < $1.subject }
+        return (page, decoded.total ?? page.count, decoded.limit ?? page.count)
     }
 
     // MARK: publishing

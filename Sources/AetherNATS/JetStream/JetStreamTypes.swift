@@ -109,7 +109,20 @@ public struct StreamInfo: Sendable, Equatable, Codable {
 
     public struct ClusterInfo: Sendable, Equatable, Codable {
         public var name: String?
+        /// The server leading the stream; nil while it has no leader.
         public var leader: String?
+        /// The other replicas: whether each is current, and how far behind.
+        public var replicas: [Replica]?
+
+        public struct Replica: Sendable, Equatable, Codable {
+            public var name: String
+            public var current: Bool
+            /// Set when the server holding it is gone.
+            public var offline: Bool?
+            /// Nanoseconds since it was last heard from.
+            public var active: Int64?
+            public var lag: UInt64?
+        }
     }
 }
 

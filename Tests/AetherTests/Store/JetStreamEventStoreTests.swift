@@ -129,7 +129,9 @@ struct JetStreamEventStoreTests {
             #expect(latest?.version == 2)
             #expect(store.counts.corruptSnapshots == 1)
             let loaded = try await store.load("a")
-            #expect(loaded == ReplayedState(state: ["n": 4, "snap": true], version: 4, eventsApplied: 2))
+            var expected = ReplayedState(state: ["n": 4, "snap": true], version: 4, eventsApplied: 2)
+            expected.snapshotVersion = 2
+            #expect(loaded == expected)
         }
     }
 
