@@ -5,11 +5,15 @@ import Testing
 
 @Suite("Dashboard reducer: keys in, state and effects out")
 struct DashboardModelTests {
-    @Test("number keys and Tab switch views; entering Actors loads the namespace's actors")
+    @Test("number keys and Tab switch views; the Actors listing is read once per namespace, not at every visit")
     func views() {
+        var fresh = Dashboard(settings: DashboardSettings(), label: "test")
+        #expect(fresh.apply(.namespaces(["inventory"])) == [.loadActors(namespace: "inventory")])
+        #expect(fresh.actorsLoading)
         var model = Fixture.dashboard()
         #expect(model.view == .streams)
-        #expect(model.apply(.key(.tab)) == [.loadActors(namespace: "inventory")])
+        // The fixture's listing of inventory is loaded: entering the view does not read it again.
+        #expect(model.apply(.key(.tab)) == [])
         #expect(model.view == .actors)
         #expect(model.apply(.key(.character("3"))) == [])
         #expect(model.view == .cluster)
@@ -456,11 +460,16 @@ struct CheckTests {
         _ = model.apply(.key(.character("2")))
         _ = model.apply(.key(.character("/")))
         for character in "sku-9999" { _ = model.apply(.key(.character(character))) }
-        #expect(model.apply(.key(.enter)) == [.openExact(namespace: "inventory", actorID: "sku-9999")])
-        // A pattern with a control character is no actor ID: it only filters.
+        #expect(
+            model.apply(.key(.enter)) == [
+                .openExact(namespace: "inventory", actorID: "sku-9999"),
+                .loadActors(namespace: "inventory", matching: "sku-9999"),
+            ]
+        )
+        // A pattern with a control character is no actor ID: it only filters (a search).
         _ = model.apply(.key(.character("/")))
         _ = model.apply(.paste("\u{7}"))
-        #expect(model.apply(.key(.enter)) == [])
+        #expect(model.apply(.key(.enter)) == [.loadActors(namespace: "inventory", matching: "sku-9999\u{7}")])
     }
 
     @Test(
@@ -486,7 +495,36 @@ struct CheckTests {
         #expect(newest.contains("newest 5 events, from v6001 (partial)"))
         #expect(newest.contains("State at v6005 │ snap v6002 + 3 events"), "from a snapshot, the state is whole")
         for _ in 0..<4 { _ = model.apply(.key(.down)) }  // v6001: before the snapshot, after unread events
-        #expect(Renderer.render(model).text.contains("State at v6001 │ ⚠ incomplete: events before v6001 not read"))
+        // Until the state before the window arrives, the state says it is being replayed.
+        #expect(Renderer.render(model).text.contains("replaying to v6000… 0 events"))
+        _ = model.apply(
+            .historyBase(namespace: "orders", actorID: "order-7", readFrom: 6001, nil, applied: 0, failure: "timed out")
+        )
+        #expect(
+            Renderer.render(model).text.contains(
+                "State at v6001 │ ⚠ incomplete: the state before v6001 could not be replayed: timed out"
+            )
+        )
+        // With the state before the window (6,000 events replayed from v1), the state is whole.
+        _ = model.apply(
+            .historyBase(
+                namespace: "orders",
+                actorID: "order-7",
+                readFrom: 6001,
+                ReplayedState(state: ["qty": 6000, "from": "base"], version: 6000, eventsApplied: 6000),
+                applied: 6000,
+                failure: nil
+            )
+        )
+        #expect(model.detail?.state(at: 0).state == ["qty": 6001, "from": "base"])
+        #expect(model.detail?.state(at: 0).complete == true)
+        #expect(Renderer.render(model).text.contains("State at v6001 │ 6001 events replayed"))
+        // Down from the oldest event read asks for the page before it.
+        #expect(
+            model.apply(.key(.down)) == [
+                .loadHistoryWindow(namespace: "orders", actorID: "order-7", from: 1001, through: nil, select: 6000)
+            ]
+        )
         #expect(
             model.detail?.snapshotCheck(at: 6005)
                 == .unknown(version: 6002, reason: "the history read starts at v6001, not v1")

@@ -368,12 +368,13 @@ extension EventStore where Self: SnapshotStore {
 extension EventStore where Self: SnapshotStore {
     /// The actor's state right after `version`: from the newest valid kept snapshot at or below
     /// it, plus the events after that snapshot up to `version`, streamed (never all held at
-    /// once). `progress` hears how many events were applied, every 10,000.
+    /// once). `progress` hears how many events were applied, every 10,000; when it answers
+    /// false the replay stops and throws `CancellationError`.
     public func state(
         of actorID: String,
         at version: Int64,
         using reducer: Reducer = .mergePatch,
-        progress: @Sendable (Int) async -> Void = { _ in }
+        progress: @Sendable (Int) async -> Bool = { _ in true }
     ) async throws -> ReplayedState {
         let snapshot = try await snapshotsWithErrors(of: actorID).snapshots.last { $0.version <= version }
         var replayed = ReplayedState(state: snapshot?.state ?? [:], version: snapshot?.version ?? 0, eventsApplied: 0)
@@ -384,7 +385,10 @@ extension EventStore where Self: SnapshotStore {
             replayed.state = reducer.apply(replayed.state, event)
             replayed.version = event.version
             replayed.eventsApplied += 1
-            if replayed.eventsApplied % 10_000 == 0 { await progress(replayed.eventsApplied) }
+            if replayed.eventsApplied % 10_000 == 0, await !progress(replayed.eventsApplied) {
+                throw CancellationError()
+            }
+            try Task.checkCancellation()
         }
         return replayed
     }

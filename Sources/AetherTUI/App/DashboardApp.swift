@@ -28,6 +28,14 @@ actor DashboardApp {
     /// Signalled when something changed: the frame loop sleeps until then, not on a timer.
     nonisolated let changes: AsyncStream<Void>
     private let changed: AsyncStream<Void>.Continuation
+    /// Reads that may take long (a listing's page, a history, the state before a window) run in
+    /// two lanes of their own, children of `runFeeds`, so keys never wait for them.
+    private let listingWork: AsyncStream<Dashboard.Effect>
+    private nonisolated let listingLane: AsyncStream<Dashboard.Effect>.Continuation
+    private let historyWork: AsyncStream<Dashboard.Effect>
+    private nonisolated let historyLane: AsyncStream<Dashboard.Effect>.Continuation
+    /// Bumped by every history read asked for: a base replay for an older one stops.
+    private var historyGeneration = 0
 
     init(deployment: any Deployment, settings: DashboardSettings, width: Int = 80, height: Int = 24) {
         self.deployment = deployment
@@ -38,6 +46,8 @@ actor DashboardApp {
         self.model = model
         self.incomingLimit = max(1, settings.tailCapacity)
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (listingWork, listingLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
+        (historyWork, historyLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
     }
 
     /// Applies an input and performs the effects it asks for.
@@ -151,6 +161,21 @@ actor DashboardApp {
                     try? await Task.sleep(for: .milliseconds(250))
                 }
             }
+            // The two lanes end when the feeds are cancelled.
+            group.addTask { [self] in
+                await withTaskCancellationHandler {
+                    for await effect in listingWork { await performSlow(effect) }
+                } onCancel: {
+                    listingLane.finish()
+                }
+            }
+            group.addTask { [self] in
+                await withTaskCancellationHandler {
+                    for await effect in historyWork { await performSlow(effect) }
+                } onCancel: {
+                    historyLane.finish()
+                }
+            }
             // Feeds that end (the embedded connection state) leave the others running.
             await group.waitForAll()
         }
@@ -183,9 +208,7 @@ actor DashboardApp {
         model.killable = await deployment.killableMembers()
         if round % 2 == 0 { await send(.namespaces(await deployment.namespaces())) }
         if round % 5 == 0 { await send(.storeFigures(await deployment.storeFigures())) }
-        if model.view == .actors, let namespace = model.actorNamespace {
-            await perform(.loadActors(namespace: namespace))
-        }
+        // The Actors listing is not read again here: the live feed keeps it current.
     }
 
     // MARK: Effects
@@ -194,57 +217,11 @@ actor DashboardApp {
         switch effect {
         case .quit:
             quitting = true
-        case .loadActors(let namespace):
-            do {
-                let store = try await deployment.store(for: namespace)
-                let listing = try await store.actorListing()
-                await send(.actors(namespace: namespace, listing.actors, undecodable: listing.undecodable))
-                await scanForBadRecords(namespace, listing: listing, store: store)
-            } catch {
-                await send(.actionFailed("cannot list actors of \(namespace): \(Self.describe(error))"))
-            }
-        case .loadHistory(let namespace, let actorID):
-            do {
-                let store = try await deployment.store(for: namespace)
-                let latest = try await store.latestVersion(of: actorID)
-                // The newest 5,000 versions; an older start is said on screen (partial history).
-                let readFrom = max(1, latest - 4999)
-                let read = try await store.eventsWithErrors(of: actorID, from: readFrom)
-                let snapshots = try await store.snapshotsWithErrors(of: actorID)
-                let replay = deployment.reducers.reducer(for: namespace)
-                await send(
-                    .history(
-                        namespace: namespace,
-                        actorID: actorID,
-                        events: read.events,
-                        snapshots: snapshots.snapshots,
-                        reducer: replay.reducer,
-                        errors: read.errors + snapshots.errors,
-                        reducerLabel: replay.label,
-                        readFrom: readFrom
-                    )
-                )
-            } catch {
-                await send(.actionFailed("cannot read \(namespace)/\(actorID): \(Self.describe(error))"))
-            }
-        case .openExact(let namespace, let actorID):
-            do {
-                let store = try await deployment.store(for: namespace)
-                if try await store.latestVersion(of: actorID) > 0 {
-                    await perform(.loadHistory(namespace: namespace, actorID: actorID))
-                    await send(.actionSucceeded("opened \(namespace)/\(Identifiers.quoted(actorID))"))
-                } else {
-                    await send(
-                        .actionSucceeded(
-                            "no actor \(Identifiers.quoted(actorID)) in \(namespace): listing the actors that contain it"
-                        )
-                    )
-                }
-            } catch {
-                await send(
-                    .actionFailed("cannot read \(namespace)/\(Identifiers.quoted(actorID)): \(Self.describe(error))")
-                )
-            }
+        case .loadActors, .loadMoreActors:
+            listingLane.yield(effect)
+        case .loadHistory, .loadHistoryWindow, .openExact:
+            historyGeneration += 1
+            historyLane.yield(effect)
         case .append(let namespace, let event):
             await append(event, to: namespace)
         case .snapshot(let namespace, let actorID):
@@ -281,6 +258,151 @@ actor DashboardApp {
         }
     }
 
+    /// The newest versions of a history read when it is opened.
+    static let newestWindow: Int64 = 5_000
+
+    /// The reads of the two lanes.
+    private func performSlow(_ effect: Dashboard.Effect) async {
+        switch effect {
+        case .loadActors(let namespace, let matching):
+            await readActorPage(namespace, matching: matching, after: nil)
+        case .loadMoreActors(let namespace, let matching, let cursor):
+            await readActorPage(namespace, matching: matching, after: cursor)
+        case .loadHistory(let namespace, let actorID):
+            do {
+                let store = try await deployment.store(for: namespace)
+                let latest = try await store.latestVersion(of: actorID)
+                // The newest 5,000 versions; an older start is said on screen (partial history),
+                // and the state before it is replayed from the nearest snapshot.
+                await readWindow(
+                    namespace,
+                    actorID,
+                    from: max(1, latest - Self.newestWindow + 1),
+                    through: nil,
+                    select: nil
+                )
+            } catch {
+                await send(.actionFailed("cannot read \(namespace)/\(actorID): \(Self.describe(error))"))
+            }
+        case .loadHistoryWindow(let namespace, let actorID, let from, let through, let select):
+            await readWindow(namespace, actorID, from: from, through: through, select: select)
+        case .openExact(let namespace, let actorID):
+            do {
+                let store = try await deployment.store(for: namespace)
+                if try await store.latestVersion(of: actorID) > 0 {
+                    await perform(.loadHistory(namespace: namespace, actorID: actorID))
+                    await send(.actionSucceeded("opened \(namespace)/\(Identifiers.quoted(actorID))"))
+                } else {
+                    await send(
+                        .actionSucceeded(
+                            "no actor \(Identifiers.quoted(actorID)) in \(namespace): listing the actors that contain it"
+                        )
+                    )
+                }
+            } catch {
+                await send(
+                    .actionFailed("cannot read \(namespace)/\(Identifiers.quoted(actorID)): \(Self.describe(error))")
+                )
+            }
+        default:
+            await perform(effect)
+        }
+    }
+
+    /// Reads a page of a namespace's listing and hands it to the model.
+    private func readActorPage(_ namespace: String, matching: String, after cursor: ActorCursor?) async {
+        do {
+            let store = try await deployment.store(for: namespace)
+            let page = try await store.actorPage(
+                after: cursor,
+                limit: Dashboard.actorPageLimit,
+                matching: matching.isEmpty ? nil : matching
+            )
+            await send(.actorPage(namespace: namespace, matching: matching, page, first: cursor == nil))
+            if cursor == nil, matching.isEmpty, page.next == nil {
+                await scanForBadRecords(namespace, actors: page.actors, store: store)
+            }
+        } catch {
+            await send(
+                .actorPageFailed(
+                    namespace: namespace,
+                    reason: "cannot list actors of \(namespace): \(Self.describe(error))"
+                )
+            )
+        }
+    }
+
+    /// Reads versions `from` through `through` (nil: the newest) of a history, then, for a window
+    /// that starts after the first event, the state before it (from the nearest snapshot at or
+    /// below it), with progress; a newer read asked for stops that replay.
+    private func readWindow(_ namespace: String, _ actorID: String, from: Int64, through: Int64?, select: Int64?) async
+    {
+        let generation = historyGeneration
+        do {
+            let store = try await deployment.store(for: namespace)
+            let latest = try await store.latestVersion(of: actorID)
+            let end = through.flatMap { $0 >= latest ? nil : $0 }
+            let read = try await store.eventsWithErrors(of: actorID, from: from, through: end ?? .max)
+            let snapshots = try await store.snapshotsWithErrors(of: actorID)
+            let replay = deployment.reducers.reducer(for: namespace)
+            await send(
+                .history(
+                    namespace: namespace,
+                    actorID: actorID,
+                    events: read.events,
+                    snapshots: snapshots.snapshots,
+                    reducer: replay.reducer,
+                    errors: read.errors + snapshots.errors,
+                    reducerLabel: replay.label,
+                    readFrom: from,
+                    readThrough: end,
+                    select: select
+                )
+            )
+            guard from > 1, model.detail?.base?.version != from - 1 else { return }
+            do {
+                let base = try await store.state(of: actorID, at: from - 1, using: replay.reducer) { applied in
+                    await self.send(
+                        .historyBase(
+                            namespace: namespace,
+                            actorID: actorID,
+                            readFrom: from,
+                            nil,
+                            applied: applied,
+                            failure: nil
+                        )
+                    )
+                    return await self.historyGeneration == generation
+                }
+                await send(
+                    .historyBase(
+                        namespace: namespace,
+                        actorID: actorID,
+                        readFrom: from,
+                        base,
+                        applied: base.eventsApplied,
+                        failure: nil
+                    )
+                )
+            } catch is CancellationError {
+                return
+            } catch {
+                await send(
+                    .historyBase(
+                        namespace: namespace,
+                        actorID: actorID,
+                        readFrom: from,
+                        nil,
+                        applied: 0,
+                        failure: Self.describe(error)
+                    )
+                )
+            }
+        } catch {
+            await send(.actionFailed("cannot read \(namespace)/\(actorID): \(Self.describe(error))"))
+        }
+    }
+
     /// Namespaces of at most this many actors have every history read once, so the Actors list
     /// counts bad records on actors not opened yet; larger ones count them as actors are opened.
     static let badRecordScanLimit = 500
@@ -288,16 +410,16 @@ actor DashboardApp {
     /// Reads every history of a small namespace once per session for its bad records.
     private func scanForBadRecords(
         _ namespace: String,
-        listing: ActorListing,
+        actors: [ActorVersion],
         store: any EventStore & SnapshotStore
     ) async {
         guard !model.scannedNamespaces.contains(namespace), !scanning.contains(namespace),
-            listing.actors.count <= Self.badRecordScanLimit
+            actors.count <= Self.badRecordScanLimit
         else { return }
         scanning.insert(namespace)
         defer { scanning.remove(namespace) }
         var counts: [String: Int] = [:]
-        for actor in listing.actors {
+        for actor in actors {
             guard let events = try? await store.eventsWithErrors(of: actor.actorID, from: 0),
                 let snapshots = try? await store.snapshotsWithErrors(of: actor.actorID)
             else { return }

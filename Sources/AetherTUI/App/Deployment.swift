@@ -263,30 +263,38 @@ public final class NATSDeployment: Deployment {
     }
 
     public func namespaces() async -> [String] {
-        await listStreams().valid
+        await listStreams().valid.map(\.namespace)
     }
 
     /// The streams that say they hold an Aether namespace: those whose namespace is valid, and
-    /// those whose description names an invalid one (another writer's), by stream name.
-    private func listStreams() async -> (valid: [String], invalid: [(stream: String, claimed: String)]) {
+    /// those whose description names an invalid one (another writer's), by stream name. One
+    /// `STREAM.LIST` request per 256 streams, with their states and placement.
+    func listStreams() async -> (
+        valid: [(namespace: String, info: StreamInfo)], invalid: [(stream: String, claimed: String, info: StreamInfo)]
+    ) {
         let js = JetStream(client: client)
-        guard let names = try? await js.streamNames() else { return ([], []) }
-        var namespaces: [String] = []
-        var invalid: [(String, String)] = []
-        for name in names {
-            guard let info = try? await js.streamInfo(name),
-                let description = info.config.description,
+        guard let infos = try? await js.streams() else { return ([], []) }
+        var namespaces: [(String, StreamInfo)] = []
+        var invalid: [(String, String, StreamInfo)] = []
+        for info in infos {
+            guard let description = info.config.description,
                 description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
             else { continue }
             let namespace = String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count))
             if (try? Identifiers.validateNamespace(namespace)) != nil {
-                namespaces.append(namespace)
+                namespaces.append((namespace, info))
             } else {
-                invalid.append((name, namespace))
+                invalid.append((info.config.name, namespace, info))
             }
         }
-        return (namespaces.sorted(), invalid)
+        return (namespaces.sorted { $0.0 < $1.0 }, invalid)
     }
+
+    /// Counted figures per stream, with the last sequence they were counted at: counted again
+    /// only when the stream changed, at most a few streams per refresh.
+    private let countedFigures = Mutex<[String: (lastSequence: UInt64, figures: StoreFigures)]>([:])
+    /// Streams counted per refresh at most (each costs two subject-index reads).
+    static let countsPerRefresh = 8
 
     public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
         try await jetStreamStore(for: namespace)
@@ -366,20 +374,30 @@ public final class NATSDeployment: Deployment {
         }
     }
 
+    /// From the streams' states (`STREAM.LIST`); a namespace of at most
+    /// `JetStreamEventStore.countedFiguresLimit` subjects is also counted subject by subject,
+    /// again only when its stream changed. An idle deployment costs one request per 256 streams.
     public func storeFigures() async -> [StoreFigures] {
         var figures: [StoreFigures] = []
         let streams = await listStreams()
-        for namespace in streams.valid {
-            guard let store = try? await jetStreamStore(for: namespace), let counted = try? await store.figures() else {
+        var counts = 0
+        for (namespace, info) in streams.valid {
+            guard let store = try? await jetStreamStore(for: namespace) else { continue }
+            let last = info.state.lastSequence
+            if let known = countedFigures.withLock({ $0[info.config.name] }), known.lastSequence == last {
+                figures.append(known.figures)
                 continue
             }
-            figures.append(counted)
+            let small = (info.state.subjectCount ?? 0) <= JetStreamEventStore.countedFiguresLimit
+            let count = small && counts < Self.countsPerRefresh
+            if count { counts += 1 }
+            guard let row = try? await store.figures(of: info, count: count) else { continue }
+            if row.counted { countedFigures.withLock { $0[info.config.name] = (last, row) } }
+            figures.append(row)
         }
         // A stream whose description claims an invalid namespace is no namespace, but its
         // records are shown, all of them counted as belonging to no actor.
-        let js = JetStream(client: client)
-        for (stream, claimed) in streams.invalid {
-            guard let info = try? await js.streamInfo(stream) else { continue }
+        for (stream, claimed, info) in streams.invalid {
             var row = StoreFigures(
                 namespace: "(invalid) " + Identifiers.quoted(claimed),
                 actors: 0,

@@ -12,7 +12,18 @@ public struct ActorDetail: Sendable {
     public var reducerLabel = ""
     /// The version the history was read from: above 1, older events were not read (partial).
     public var readFrom: Int64 = 1
-    public var isPartial: Bool { readFrom > 1 }
+    /// The last version read, when the window ends before the newest (nil: up to the newest,
+    /// and the live feed adds to it).
+    public var readThrough: Int64?
+    public var isPartial: Bool { readFrom > 1 || readThrough != nil }
+    /// The state right before `readFrom`, replayed by the shell from the nearest snapshot at or
+    /// below it, so every state in a window is the actor's whole state. Nil until it arrives.
+    public var base: ReplayedState?
+    /// The base is being replayed, and how many events it has applied so far.
+    public var baseLoading = false
+    public var baseApplied = 0
+    /// Why the base could not be replayed, if it could not.
+    public var baseFailure: String?
     /// Stored records that could not be used, in stream order: each is shown in the history
     /// after the event it follows (`afterVersion`), and the replayed state says it skipped them.
     public var errors: [ReplayError]
@@ -96,10 +107,20 @@ public struct ActorDetail: Sendable {
             return Replayed(state: [:], version: 0, snapshotVersion: nil, eventsApplied: 0)
         }
         let version = events[index].version
-        let snapshot = snapshots.last { $0.version <= version }
+        var snapshot = snapshots.last { $0.version <= version }
         var state = snapshot?.state ?? [:]
+        var startVersion = snapshot?.version
+        // A window that starts after the first event starts from the base (the state before its
+        // first event) unless a snapshot inside the window is nearer.
+        var fromBase = false
+        if readFrom > 1, let base, base.version == readFrom - 1, (snapshot?.version ?? 0) < base.version {
+            state = base.state
+            startVersion = base.snapshotVersion
+            snapshot = nil
+            fromBase = true
+        }
         // Events are in version order: start right after the snapshot (binary search).
-        let after = snapshot?.version ?? 0
+        let after = fromBase ? readFrom - 1 : snapshot?.version ?? 0
         var low = 0
         var high = index + 1
         while low < high {
@@ -113,12 +134,12 @@ public struct ActorDetail: Sendable {
             applied += 1
             position += 1
         }
-        let complete = !isPartial || (snapshot.map { $0.version >= readFrom - 1 } ?? false)
+        let complete = readFrom <= 1 || fromBase || (snapshot.map { $0.version >= readFrom - 1 } ?? false)
         return Replayed(
             state: state,
             version: version,
-            snapshotVersion: snapshot?.version,
-            eventsApplied: applied,
+            snapshotVersion: fromBase ? startVersion : snapshot?.version,
+            eventsApplied: applied + (fromBase ? base?.eventsApplied ?? 0 : 0),
             complete: complete
         )
     }

@@ -6,7 +6,9 @@ extension Dashboard {
     /// The actors the Actors view lists (after its filter).
     public var visibleActors: [ActorVersion] {
         guard !actorFilter.isEmpty else { return actors }
-        return actors.filter { $0.actorID.lowercased().contains(actorFilter.lowercased()) }
+        return actors.filter {
+            ActorListingMatch.matches(actorFilter, id: $0.actorID, token: ActorToken.encode($0.actorID))
+        }
     }
 
     mutating func handle(_ key: Key) -> [Effect] {
@@ -25,15 +27,15 @@ extension Dashboard {
         case .viewActors: return switchView(to: .actors)
         case .viewCluster: return switchView(to: .cluster)
         case .viewBus: return switchView(to: .bus)
-        case .up: move(by: -1)
-        case .down: move(by: 1)
-        case .pageUp: move(by: -pageSize)
-        case .pageDown: move(by: pageSize)
-        case .top: move(by: -1_000_000)
-        case .bottom: move(by: 1_000_000)
+        case .up: return moveAndPage(by: -1)
+        case .down: return moveAndPage(by: 1)
+        case .pageUp: return moveAndPage(by: -pageSize)
+        case .pageDown: return moveAndPage(by: pageSize)
+        case .top: return moveAndPage(by: -1_000_000)
+        case .bottom: return moveAndPage(by: 1_000_000)
         case .left, .right: switchPane(command == .right)
         case .open: return open()
-        case .back: back()
+        case .back: return back()
         case .filter: openFilter()
         case .pause: togglePause()
         case .append: openAppend()
@@ -53,7 +55,68 @@ extension Dashboard {
 
     private mutating func switchView(to target: ViewID) -> [Effect] {
         view = target
-        if target == .actors, let namespace = actorNamespace { return [.loadActors(namespace: namespace)] }
+        // The listing is read once per namespace and filter; the live feed keeps it current.
+        if target == .actors, let namespace = actorNamespace,
+            actorsListed?.namespace != namespace || actorsListed?.matching != actorFilter
+        {
+            return listActors(namespace)
+        }
+        return []
+    }
+
+    /// Versions read per history window, and the most a window holds.
+    static let historyPage: Int64 = 5_000
+    static let historyWindowLimit: Int64 = 20_000
+
+    /// Moves, and reads what lies past the edge: the next page of actors, or the older (newer)
+    /// part of a history read as a window.
+    private mutating func moveAndPage(by delta: Int) -> [Effect] {
+        guard view == .actors else {
+            move(by: delta)
+            return []
+        }
+        guard let opened = detail else {
+            move(by: delta)
+            return moreActorsIfNeeded()
+        }
+        if !opened.fieldsFocused {
+            let oldest = opened.events.first?.version ?? opened.readFrom
+            let newest = opened.events.last?.version ?? opened.readFrom
+            if delta > 0, opened.selected == 0, opened.readFrom > 1 {
+                // Down from the oldest event read: the page before it.
+                let from = max(1, opened.readFrom - Self.historyPage)
+                var through = opened.readThrough
+                if (through ?? newest) - from + 1 > Self.historyWindowLimit {
+                    through = from + Self.historyWindowLimit - 1
+                }
+                say("reading v\(from)–v\(opened.readFrom - 1) of \(opened.actorID)…")
+                return [
+                    .loadHistoryWindow(
+                        namespace: opened.namespace,
+                        actorID: opened.actorID,
+                        from: from,
+                        through: through,
+                        select: oldest - 1
+                    )
+                ]
+            }
+            if delta < 0, opened.selected == opened.events.count - 1, let through = opened.readThrough {
+                // Up from the newest event of a window that ends early: the page after it.
+                let newThrough = through + Self.historyPage
+                let from = max(opened.readFrom, newThrough - Self.historyWindowLimit + 1)
+                say("reading v\(through + 1)–v\(newThrough) of \(opened.actorID)…")
+                return [
+                    .loadHistoryWindow(
+                        namespace: opened.namespace,
+                        actorID: opened.actorID,
+                        from: from,
+                        through: newThrough,
+                        select: newest + 1
+                    )
+                ]
+            }
+        }
+        move(by: delta)
         return []
     }
 
@@ -94,12 +157,17 @@ extension Dashboard {
             let shown = visibleTail
             guard shown.indices.contains(tailCursor) else { return [] }
             let entry = shown[tailCursor]
-            actorNamespace = entry.namespace
+            let listing =
+                actorNamespace == entry.namespace && actorsListed?.namespace == entry.namespace
+                ? []
+                : { () -> [Effect] in
+                    actorNamespace = entry.namespace
+                    actors = []
+                    actorSelection = 0
+                    return listActors(entry.namespace)
+                }()
             view = .actors
-            return [
-                .loadActors(namespace: entry.namespace),
-                .loadHistory(namespace: entry.namespace, actorID: entry.event.actorID),
-            ]
+            return listing + [.loadHistory(namespace: entry.namespace, actorID: entry.event.actorID)]
         case .actors:
             if detail != nil {
                 switchPane(!(detail?.fieldsFocused ?? false))
@@ -113,18 +181,23 @@ extension Dashboard {
         }
     }
 
-    private mutating func back() {
+    private mutating func back() -> [Effect] {
         switch view {
         case .actors where detail != nil:
             if detail?.fieldsFocused == true { detail?.fieldsFocused = false } else { detail = nil }
         case .actors:
-            actorFilter = ""
+            if !actorFilter.isEmpty {
+                actorFilter = ""
+                actorSelection = 0
+                if let namespace = actorNamespace { return listActors(namespace) }
+            }
         case .streams:
             if paused { togglePause() } else { filter = TailFilter() }
             tailCursor = 0
         default:
             break
         }
+        return []
     }
 
     private mutating func openFilter() {
@@ -259,9 +332,11 @@ extension Dashboard {
         let next = namespaces[(index + delta + namespaces.count) % namespaces.count]
         actorNamespace = next
         actors = []
+        undecodableSubjects = []
         actorSelection = 0
+        actorNext = nil
         detail = nil
-        return [.loadActors(namespace: next)]
+        return listActors(next)
     }
 
     private mutating func click(x: Int, y: Int) -> [Effect] {
@@ -382,13 +457,19 @@ extension Dashboard {
             if form.fields.count == 1 {
                 actorFilter = form.value("actor")
                 actorSelection = 0
+                guard let namespace = actorNamespace else { return [] }
+                // The listing is read again for the filter (a search, a bounded part at a time, on
+                // a namespace too large to hold).
+                actors = []
+                undecodableSubjects = []
+                actorNext = nil
+                let listing = listActors(namespace)
                 // An exact actor ID opens that actor at once, whether or not it is listed: one
                 // direct get of its last event, whatever the namespace's size.
-                if let namespace = actorNamespace, !actorFilter.isEmpty,
-                    (try? Identifiers.validateActorID(actorFilter)) != nil
-                {
-                    return [.openExact(namespace: namespace, actorID: actorFilter)]
+                if !actorFilter.isEmpty, (try? Identifiers.validateActorID(actorFilter)) != nil {
+                    return [.openExact(namespace: namespace, actorID: actorFilter)] + listing
                 }
+                return listing
             } else {
                 filter = TailFilter(
                     namespace: form.value("namespace"),
@@ -405,16 +486,38 @@ extension Dashboard {
                 }
             }
         case .jumpToVersion:
-            guard let version = Int64(form.value("version").filter { $0 != " " }), var opened = detail,
-                let index = opened.events.firstIndex(where: { $0.version == version })
+            guard let version = Int64(form.value("version").filter { $0 != " " }), version > 0, var opened = detail
             else {
                 say("no such version \(Identifiers.quoted(form.value("version")))", isError: true)
                 overlay = nil
                 return []
             }
+            overlay = nil
+            let oldest = opened.events.first?.version ?? opened.readFrom
+            let outside =
+                (version < opened.readFrom && opened.readFrom > 1)
+                || (opened.readThrough.map { version > $0 } ?? false)
+            if outside || (version < oldest && opened.readFrom > 1) {
+                // Outside the window read: the window around it (a binary search finds where it
+                // starts; the state before it replays from the nearest snapshot).
+                let from = max(1, version - Self.historyPage / 2)
+                say("reading v\(from)–v\(from + Self.historyPage - 1) of \(opened.actorID)…")
+                return [
+                    .loadHistoryWindow(
+                        namespace: opened.namespace,
+                        actorID: opened.actorID,
+                        from: from,
+                        through: from + Self.historyPage - 1,
+                        select: version
+                    )
+                ]
+            }
+            guard let index = opened.events.firstIndex(where: { $0.version == version }) else {
+                say("no such version \(Identifiers.quoted(form.value("version")))", isError: true)
+                return []
+            }
             opened.selected = index
             detail = opened
-            overlay = nil
         case .append:
             let namespace = form.value("namespace")
             let actor = form.value("actor")

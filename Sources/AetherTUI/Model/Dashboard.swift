@@ -78,7 +78,13 @@ public struct Dashboard: Sendable {
         case busMetrics(BusMetrics)
         case storeFigures([StoreFigures])
         case namespaces([String])
+        /// A whole listing (a store small enough to list at once).
         case actors(namespace: String, [ActorVersion], undecodable: [UndecodableSubject] = [])
+        /// A page of a namespace's listing for `matching` (the actor filter); `first` replaces
+        /// the rows, a later page adds to them.
+        case actorPage(namespace: String, matching: String, ActorPage, first: Bool)
+        /// A listing read failed: the rows stay as they were.
+        case actorPageFailed(namespace: String, reason: String)
         /// Bad records per actor, from a scan of every history of a namespace.
         case badRecordCounts(namespace: String, [String: Int])
         /// An opened actor's history; `errors` are the stored records that could not be used
@@ -91,7 +97,19 @@ public struct Dashboard: Sendable {
             reducer: Reducer,
             errors: [ReplayError] = [],
             reducerLabel: String = "",
-            readFrom: Int64 = 1
+            readFrom: Int64 = 1,
+            readThrough: Int64? = nil,
+            select: Int64? = nil
+        )
+        /// The state before a window's first event (see `ActorDetail.base`), or how far its
+        /// replay has come (`state` nil), or why it failed.
+        case historyBase(
+            namespace: String,
+            actorID: String,
+            readFrom: Int64,
+            ReplayedState?,
+            applied: Int,
+            failure: String?
         )
         case actionSucceeded(String)
         case actionFailed(String)
@@ -103,8 +121,14 @@ public struct Dashboard: Sendable {
 
     public enum Effect: Sendable, Equatable {
         case quit
-        case loadActors(namespace: String)
+        /// The first page of a namespace's listing, for the actor filter `matching`.
+        case loadActors(namespace: String, matching: String = "")
+        /// The page after `cursor`.
+        case loadMoreActors(namespace: String, matching: String, after: ActorCursor)
         case loadHistory(namespace: String, actorID: String)
+        /// A window of an actor's history, `from` through `through` (nil: the newest), then the
+        /// state before it; `select` is the version to select.
+        case loadHistoryWindow(namespace: String, actorID: String, from: Int64, through: Int64?, select: Int64?)
         /// Opens an actor named exactly, if it has events (one read of its last event).
         case openExact(namespace: String, actorID: String)
         case append(namespace: String, event: Event)
@@ -157,6 +181,20 @@ public struct Dashboard: Sendable {
     public var scannedNamespaces: Set<String> = []
     public var actorSelection = 0
     public var actorFilter = ""
+    /// Rows of the whole listing (from the last page read; nil before the first).
+    public var actorTotal: Int?
+    /// How far a search (a filter on a listing read in pages) has looked, of `actorTotal`.
+    public var actorsExamined = 0
+    /// Where the next page starts; nil when every row is loaded.
+    public var actorNext: ActorCursor?
+    /// A page is being read.
+    public var actorsLoading = false
+    /// The namespace and filter the loaded rows are for.
+    var actorsListed: (namespace: String, matching: String)?
+    /// Rows read per page: a few screens.
+    public static let actorPageLimit = 200
+    /// Advances with ticks while something loads (the spinner).
+    public var spinnerPhase = 0
     public var detail: ActorDetail?
 
     // Cluster
@@ -196,6 +234,7 @@ public struct Dashboard: Sendable {
             self.height = height
         case .tick(let time):
             now = time
+            if actorsLoading || detail?.baseLoading == true { spinnerPhase += 1 }
             rollBuckets(to: time)
         case .events(let delivered, let time, let counted):
             now = max(now, time)
@@ -225,21 +264,48 @@ public struct Dashboard: Sendable {
             for name in visible { _ = note(name, fromStore: true) }
             if actorNamespace == nil, let first = visible.first {
                 actorNamespace = first
-                return [.loadActors(namespace: first)]
+                return listActors(first)
             }
         case .badRecordCounts(let namespace, let counts):
             scannedNamespaces.insert(namespace)
             for (actor, count) in counts { badRecords["\(namespace)/\(actor)"] = count > 0 ? count : nil }
         case .actors(let namespace, let list, let undecodable):
-            guard namespace == actorNamespace else { return [] }
-            undecodableSubjects = undecodable
+            let page = ActorPage(
+                actors: list,
+                undecodable: undecodable,
+                total: list.count + undecodable.count,
+                examined: list.count + undecodable.count,
+                next: nil
+            )
+            return apply(.actorPage(namespace: namespace, matching: actorFilter, page, first: true))
+        case .actorPage(let namespace, let matching, let page, let first):
+            guard namespace == actorNamespace, matching == actorFilter else { return [] }
+            actorsLoading = false
             let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
-            actors = list.sorted { $0.actorID < $1.actorID }
+            if first {
+                actors = page.actors.sorted { Self.listOrder($0.actorID, $1.actorID) }
+                undecodableSubjects = page.undecodable
+            } else {
+                var merged = actors
+                let known = Set(actors.map(\.actorID))
+                merged += page.actors.filter { !known.contains($0.actorID) }
+                actors = merged.sorted { Self.listOrder($0.actorID, $1.actorID) }
+                undecodableSubjects += page.undecodable
+            }
+            actorsListed = (namespace, matching)
+            actorTotal = page.total
+            actorsExamined = page.examined
+            actorNext = page.next
             if let selectedID, let index = actors.firstIndex(where: { $0.actorID == selectedID }) {
                 actorSelection = index
             } else {
                 actorSelection = min(actorSelection, max(0, actors.count - 1))
             }
+            return moreActorsIfNeeded()
+        case .actorPageFailed(let namespace, let reason):
+            guard namespace == actorNamespace else { return [] }
+            actorsLoading = false
+            say(reason, isError: true)
         case .history(
             let namespace,
             let actorID,
@@ -248,7 +314,9 @@ public struct Dashboard: Sendable {
             let reducer,
             let errors,
             let label,
-            let from
+            let from,
+            let through,
+            let select
         ):
             let keep = detail.flatMap { $0.namespace == namespace && $0.actorID == actorID ? $0 : nil }
             var opened = ActorDetail(
@@ -261,8 +329,17 @@ public struct Dashboard: Sendable {
             )
             opened.reducerLabel = label
             opened.readFrom = from
+            opened.readThrough = through
+            opened.baseLoading = from > 1
+            if let keep, keep.readFrom == from, let base = keep.base {
+                opened.base = base
+                opened.baseLoading = false
+            }
             badRecords["\(namespace)/\(actorID)"] = errors.isEmpty ? nil : errors.count
-            if let keep, keep.selected < keep.events.count - 1 {
+            if let select, let index = events.lastIndex(where: { $0.version <= select }) {
+                opened.selected = index
+                opened.fieldsFocused = keep?.fieldsFocused ?? false
+            } else if let keep, keep.selected < keep.events.count - 1 {
                 // Stay on the event the operator was looking at.
                 opened.selected = min(keep.selected, max(0, events.count - 1))
                 opened.fieldsFocused = keep.fieldsFocused
@@ -270,6 +347,20 @@ public struct Dashboard: Sendable {
             }
             detail = opened
             view = .actors
+        case .historyBase(let namespace, let actorID, let from, let state, let applied, let failure):
+            guard var opened = detail, opened.namespace == namespace, opened.actorID == actorID,
+                opened.readFrom == from
+            else { return [] }
+            opened.baseApplied = applied
+            if let state {
+                opened.base = state
+                opened.baseLoading = false
+            }
+            if let failure {
+                opened.baseFailure = failure
+                opened.baseLoading = false
+            }
+            detail = opened
         case .actionSucceeded(let text):
             say(text)
         case .actionFailed(let text):
@@ -369,24 +460,62 @@ public struct Dashboard: Sendable {
             tail.append(entry)
             if tail.count > settings.tailCapacity { tail.removeFirst() }
             if let opened = detail, opened.namespace == item.namespace, opened.actorID == item.event.actorID,
-                item.event.version > opened.latestVersion
+                opened.readThrough == nil, item.event.version > opened.latestVersion
             {
                 detail?.events.append(item.event)
                 if opened.selected == opened.events.count - 1 && !opened.fieldsFocused {
                     detail?.selected = opened.events.count
                 }
             }
-            if item.namespace == actorNamespace {
-                if let index = actors.firstIndex(where: { $0.actorID == item.event.actorID }) {
-                    actors[index].version = max(actors[index].version, item.event.version)
-                } else {
-                    actors.append(ActorVersion(actorID: item.event.actorID, version: item.event.version))
-                    let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
-                    actors.sort { $0.actorID < $1.actorID }
-                    if let selectedID { actorSelection = actors.firstIndex { $0.actorID == selectedID } ?? 0 }
-                }
-            }
+            if item.namespace == actorNamespace { noteInListing(item.event) }
         }
+    }
+
+    /// The listing's order: by actor token (`docs/WIRE-FORMAT.md`), as the store pages it.
+    static func listOrder(_ a: String, _ b: String) -> Bool { ActorToken.encode(a) < ActorToken.encode(b) }
+
+    /// An arrival in the listed namespace: a listed actor's version rises; a new actor is added
+    /// where it belongs when it falls within the rows loaded (a later page brings the others).
+    private mutating func noteInListing(_ event: Event) {
+        let id = event.actorID
+        var low = 0
+        var high = actors.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.listOrder(actors[mid].actorID, id) { low = mid + 1 } else { high = mid }
+        }
+        if actors.indices.contains(low), actors[low].actorID == id {
+            actors[low].version = max(actors[low].version, event.version)
+            return
+        }
+        guard actorsListed?.namespace == actorNamespace,
+            ActorListingMatch.matches(actorFilter, id: id, token: ActorToken.encode(id))
+        else { return }
+        guard actorNext == nil || low < actors.count else { return }
+        actors.insert(ActorVersion(actorID: id, version: event.version), at: low)
+        if low <= actorSelection, actors.count > 1 { actorSelection += 1 }
+        actorTotal = (actorTotal ?? 0) + 1
+    }
+
+    /// Asks for the next page when the selection nears the end of the loaded rows, or while a
+    /// search has found too few rows to fill the screen.
+    mutating func moreActorsIfNeeded() -> [Effect] {
+        guard let namespace = actorNamespace, let next = actorNext, !actorsLoading,
+            actorsListed?.namespace == namespace, actorsListed?.matching == actorFilter,
+            actorSelection >= actors.count - 2 * pageSize
+        else { return [] }
+        actorsLoading = true
+        return [.loadMoreActors(namespace: namespace, matching: actorFilter, after: next)]
+    }
+
+    /// Reads the first page of the listed namespace (for the actor filter).
+    mutating func listActors(_ namespace: String) -> [Effect] {
+        actorsLoading = true
+        if actorsListed?.namespace != namespace {
+            actorTotal = nil
+            actorsExamined = 0
+        }
+        return [.loadActors(namespace: namespace, matching: actorFilter)]
     }
 
     private mutating func rollBuckets(to time: Timestamp) {

@@ -24,7 +24,17 @@ enum ActorsView {
             )
         }
         let list = dashboard.visibleActors
-        let filter = dashboard.actorFilter.isEmpty ? "" : " \(canvas.glyphs.vertical) filter: \(dashboard.actorFilter)"
+        let bar = canvas.glyphs.vertical
+        let filter = dashboard.actorFilter.isEmpty ? "" : " \(bar) filter: \(dashboard.actorFilter)"
+        // How much of the listing is loaded: all, or a page of a count known from the store.
+        var count = "\(list.count)"
+        if let total = dashboard.actorTotal, dashboard.actorNext != nil {
+            count =
+                dashboard.actorFilter.isEmpty
+                ? "\(Summary.count(list.count + dashboard.undecodableSubjects.count)) of \(Summary.count(total))"
+                : "\(list.count) found; searched \(Summary.count(dashboard.actorsExamined)) of \(Summary.count(total))"
+        }
+        if dashboard.actorsLoading { count += " \(Spinner.frame(dashboard.spinnerPhase))" }
         let undecodable = dashboard.undecodableSubjects
         let counted =
             dashboard.actorNamespace.map { dashboard.scannedNamespaces.contains($0) } ?? true
@@ -35,7 +45,7 @@ enum ActorsView {
             : " \(canvas.glyphs.vertical) ⚠ \(undecodable.count) undecodable subject\(undecodable.count == 1 ? "" : "s")"
         canvas.box(
             right,
-            title: "Actors in \(dashboard.actorNamespace ?? "-") (\(list.count))\(warning)\(filter)\(counted)",
+            title: "Actors in \(dashboard.actorNamespace ?? "-") (\(count))\(warning)\(filter)\(counted)",
             titleStyle: undecodable.isEmpty ? .title : .warn
         )
         let inner = right.inner
@@ -45,12 +55,15 @@ enum ActorsView {
             style: .header
         )
         if list.isEmpty && undecodable.isEmpty {
-            canvas.put(
-                dashboard.actorNamespace == nil ? "no namespaces yet" : "no actors",
-                in: inner,
-                row: 1,
-                style: .muted
-            )
+            let subjects = dashboard.storeFigures.first { $0.namespace == dashboard.actorNamespace }?.subjects
+            let text =
+                dashboard.actorNamespace == nil
+                ? "no namespaces yet"
+                : dashboard.actorsLoading
+                    ? "\(Spinner.frame(dashboard.spinnerPhase)) reading the listing"
+                        + (subjects.map { " of \(Summary.count($0)) subjects" } ?? "") + "… (keys work meanwhile)"
+                    : dashboard.actorNext != nil ? "nothing found yet; searching on" : "no actors"
+            canvas.put(text, in: inner, row: 1, style: .muted)
             return
         }
         let rows = inner.height - 1
@@ -104,7 +117,9 @@ enum ActorsView {
             left,
             title: "\(detail.actorID) \(bar) "
                 + (detail.isPartial
-                    ? "newest \(detail.events.count) events, from v\(detail.readFrom) (partial)"
+                    ? (detail.readThrough.map { "v\(detail.readFrom)–v\($0) (\(detail.events.count) events; ↑ newer)" }
+                        ?? "newest \(detail.events.count) events, from v\(detail.readFrom) (partial)")
+                        + (detail.readFrom > 1 ? " ↓ older" : "")
                     : "\(detail.events.count) events") + "\(bad) \(bar) \(sinceText)",
             style: detail.fieldsFocused ? .muted : .init(.cyan),
             titleStyle: detail.errors.isEmpty ? .title : .warn
@@ -152,7 +167,7 @@ enum ActorsView {
                 style: .muted
             )
         }
-        drawState(detail, in: right, on: &canvas)
+        drawState(detail, spinner: dashboard.spinnerPhase, in: right, on: &canvas)
     }
 
     /// Drift check: the latest snapshot at or before the selected version against a replay of
@@ -189,7 +204,7 @@ enum ActorsView {
         )
     }
 
-    static func drawState(_ detail: ActorDetail, in box: Rect, on canvas: inout Canvas) {
+    static func drawState(_ detail: ActorDetail, spinner: Int, in box: Rect, on canvas: inout Canvas) {
         guard let event = detail.selectedEvent else {
             canvas.box(box, title: "State")
             canvas.put("no events", in: box.inner, style: .muted)
@@ -206,7 +221,17 @@ enum ActorsView {
         } else {
             origin = "\(replayed.eventsApplied) events replayed\(how)"
         }
-        let shownOrigin = replayed.complete ? origin : "⚠ incomplete: events before v\(detail.readFrom) not read"
+        let shownOrigin: String
+        if replayed.complete {
+            shownOrigin = origin
+        } else if detail.baseLoading {
+            shownOrigin =
+                "\(Spinner.frame(spinner)) replaying to v\(detail.readFrom - 1)… \(detail.baseApplied) events"
+        } else if let failure = detail.baseFailure {
+            shownOrigin = "⚠ incomplete: the state before v\(detail.readFrom) could not be replayed: \(failure)"
+        } else {
+            shownOrigin = "⚠ incomplete: events before v\(detail.readFrom) not read"
+        }
         let skipped = detail.badRecords(upTo: event.version)
         let skips = skipped == 0 ? "" : " \(canvas.glyphs.vertical) ⚠ skips \(skipped) bad"
         canvas.box(
@@ -272,4 +297,10 @@ enum ActorsView {
             canvas.put("→: pick a field to see what last changed it", in: inner, row: inner.height - 1, style: .muted)
         }
     }
+}
+
+/// A spinner for what is loading, one frame per tick.
+enum Spinner {
+    static let frames: [Character] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+    static func frame(_ phase: Int) -> String { String(frames[phase % frames.count]) }
 }

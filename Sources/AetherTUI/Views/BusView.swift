@@ -63,9 +63,10 @@ enum BusView {
             canvas.put(
                 Canvas.pad(figures.namespace, nameWidth, glyphs: canvas.glyphs)
                     + Canvas.pad(figures.stream ?? "(in memory)", 18, glyphs: canvas.glyphs)
-                    + Canvas.pad("\(figures.actors)", 8, right: true) + Canvas.pad("\(figures.events)", 9, right: true)
-                    + Canvas.pad("\(figures.snapshots)", 7, right: true)
-                    + Canvas.pad(bad > 0 ? "\(bad) !" : "0", 6, right: true)
+                    + Canvas.pad(figures.counted ? "\(figures.actors)" : "-", 8, right: true)
+                    + Canvas.pad(figures.counted ? "\(figures.events)" : "\(figures.records) rec", 9, right: true)
+                    + Canvas.pad(figures.counted ? "\(figures.snapshots)" : "-", 7, right: true)
+                    + Canvas.pad(!figures.counted ? "-" : bad > 0 ? "\(bad) !" : "0", 6, right: true)
                     + Canvas.pad(figures.bytes.map(Summary.bytes) ?? "-", 9, right: true),
                 in: inner,
                 row: row + 1,
