@@ -658,6 +658,18 @@ public enum Summary {
         return "\(value / 1_000_000)M"
     }
 
+    /// Every digit, in groups of three: `1,000,000`.
+    public static func exact(_ value: Int) -> String {
+        var digits = String(value.magnitude)
+        var groups: [Substring] = []
+        while digits.count > 3 {
+            groups.insert(digits.suffix(3), at: 0)
+            digits.removeLast(3)
+        }
+        groups.insert(Substring(digits), at: 0)
+        return (value < 0 ? "-" : "") + groups.joined(separator: ",")
+    }
+
     public static func bytes(_ value: Int) -> String {
         if value < 1024 { return "\(value)B" }
         if value < 1024 * 1024 { return "\(value / 1024)KiB" }

@@ -31,8 +31,8 @@ enum ActorsView {
         if let total = dashboard.actorTotal, dashboard.actorNext != nil {
             count =
                 dashboard.actorFilter.isEmpty
-                ? "\(Summary.count(list.count + dashboard.undecodableSubjects.count)) of \(Summary.count(total))"
-                : "\(list.count) found; searched \(Summary.count(dashboard.actorsExamined)) of \(Summary.count(total))"
+                ? "\(Summary.exact(list.count + dashboard.undecodableSubjects.count)) of \(Summary.exact(total))"
+                : "\(list.count) found; searched \(Summary.exact(dashboard.actorsExamined)) of \(Summary.exact(total))"
         }
         if dashboard.actorsLoading { count += " \(Spinner.frame(dashboard.spinnerPhase))" }
         let undecodable = dashboard.undecodableSubjects
@@ -61,7 +61,7 @@ enum ActorsView {
                 ? "no namespaces yet"
                 : dashboard.actorsLoading
                     ? "\(Spinner.frame(dashboard.spinnerPhase)) reading the listing"
-                        + (subjects.map { " of \(Summary.count($0)) subjects" } ?? "") + "… (keys work meanwhile)"
+                        + (subjects.map { " of \(Summary.exact($0)) subjects" } ?? "") + "… (keys work meanwhile)"
                     : dashboard.actorNext != nil ? "nothing found yet; searching on" : "no actors"
             canvas.put(text, in: inner, row: 1, style: .muted)
             return
