@@ -18,22 +18,27 @@ enum PlainWriter {
         config.allowAtomic = true
         config.description = "aether namespace: \(namespace)"
         try await js.createStream(config)
-        for index in 0..<actors {
-            let actor = actorID(index)
-            try client.publish(
-                #"{"id":"\#(actor)-1","eventType":"Created","actorId":"\#(actor)","version":1,"data":{"n":\#(index)},"timestamp":"2026-01-01T00:00:00Z"}"#,
-                to: "aether.store.\(stream).e.\(actor)"
-            )
-            if index % 5_000 == 4_999 { try await client.flush() }
-        }
-        try await client.flush(timeout: .seconds(30))
-        // Core publishes are not acknowledged: wait for the stream to hold them.
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        while try await js.streamInfo(stream).state.messages < UInt64(actors) {
-            guard ContinuousClock.now < deadline else {
-                throw NATSError(code: .timeout, message: "the stream did not reach \(actors) messages")
+        // Core publishes are not acknowledged, and the server drops those that outrun the
+        // stream's ingest queue: chunks of 5,000, each waited for until the stream holds it.
+        var index = 0
+        while index < actors {
+            let end = min(actors, index + 5_000)
+            for position in index..<end {
+                let actor = actorID(position)
+                try client.publish(
+                    #"{"id":"\#(actor)-1","eventType":"Created","actorId":"\#(actor)","version":1,"data":{"n":\#(position)},"timestamp":"2026-01-01T00:00:00Z"}"#,
+                    to: "aether.store.\(stream).e.\(actor)"
+                )
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await client.flush(timeout: .seconds(30))
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while try await js.streamInfo(stream).state.messages < UInt64(end) {
+                guard ContinuousClock.now < deadline else {
+                    throw NATSError(code: .timeout, message: "the stream did not take \(end) messages")
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            index = end
         }
     }
 }

@@ -10,7 +10,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -22,6 +22,9 @@ struct AetherBench: AsyncParsableCommand {
 
     @Option(help: "flood: how long the flood lasts, in seconds.")
     var seconds: Int = 30
+
+    @Option(help: "scale: actors in the large namespace (and events in the long history).")
+    var actors: Int = 1_000_000
 
     @Option(help: "flood-publish (run by flood as its second process): the server to flood.")
     var url: String = "nats://127.0.0.1:4222"
@@ -57,11 +60,15 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await FloodBenchmark.run(binary: binary, publisher: publisher, seconds: seconds) {
                     print(line)
                 }
+            case "scale":
+                for line in try await ScaleBenchmark.run(binary: binary, actors: actors) {
+                    print(line)
+                }
             case "flood-publish":
                 try await FloodBenchmark.publish(url: url, seconds: seconds)
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process, flood"
+                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process, flood, scale"
                 )
             }
         }

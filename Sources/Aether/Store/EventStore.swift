@@ -58,7 +58,7 @@ public protocol EventStore: Sendable {
     /// versions in one batched direct get (`multi_last`); a page costs the same whatever the
     /// namespace's size, once the index's part holding it has been read. A first page (no
     /// cursor) sees the namespace as it is; later pages may come from the index as the first
-    /// read it (JetStream: for up to 30 s), so their `total` may lag, and an actor created in
+    /// read it (JetStream: for up to 5 minutes), so their `total` may lag, and an actor created in
     /// between may be missed, never repeated.
     func actorPage(after cursor: ActorCursor?, limit: Int, matching: String?) async throws -> ActorPage
 
@@ -367,9 +367,9 @@ extension EventStore where Self: SnapshotStore {
 
 extension EventStore where Self: SnapshotStore {
     /// The actor's state right after `version`: from the newest valid kept snapshot at or below
-    /// it, plus the events after that snapshot up to `version`, streamed (never all held at
-    /// once). `progress` hears how many events were applied, every 10,000; when it answers
-    /// false the replay stops and throws `CancellationError`.
+    /// it, plus the events after that snapshot up to `version`, read 10,000 versions at a time
+    /// (never all held at once). `progress` hears how many events were applied after each range;
+    /// when it answers false the replay stops and throws `CancellationError`.
     public func state(
         of actorID: String,
         at version: Int64,
@@ -379,16 +379,21 @@ extension EventStore where Self: SnapshotStore {
         let snapshot = try await snapshotsWithErrors(of: actorID).snapshots.last { $0.version <= version }
         var replayed = ReplayedState(state: snapshot?.state ?? [:], version: snapshot?.version ?? 0, eventsApplied: 0)
         replayed.snapshotVersion = snapshot?.version
-        guard replayed.version < version else { return replayed }
-        for try await event in eventStream(of: actorID, from: replayed.version + 1) {
-            if event.version > version { break }
-            replayed.state = reducer.apply(replayed.state, event)
-            replayed.version = event.version
-            replayed.eventsApplied += 1
-            if replayed.eventsApplied % 10_000 == 0, await !progress(replayed.eventsApplied) {
-                throw CancellationError()
+        // Read in ranges of 10,000 versions, so memory stays bounded whatever the length;
+        // undecodable records are skipped, as every replay skips them.
+        var next = replayed.version + 1
+        while next <= version {
+            let through = min(version, next + 9_999)
+            let chunk = try await eventsWithErrors(of: actorID, from: next, through: through)
+            for event in chunk.events {
+                replayed.state = reducer.apply(replayed.state, event)
+                replayed.version = event.version
+                replayed.eventsApplied += 1
             }
             try Task.checkCancellation()
+            if through < version, await !progress(replayed.eventsApplied) { throw CancellationError() }
+            if chunk.events.isEmpty, chunk.errors.isEmpty, try await latestVersion(of: actorID) < through { break }
+            next = through + 1
         }
         return replayed
     }

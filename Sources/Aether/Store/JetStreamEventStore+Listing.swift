@@ -14,8 +14,8 @@ struct SubjectIndexCache {
         var readAt: ContinuousClock.Instant
     }
 
-    /// How long a part is used before it is read again.
-    static let maxAge: Duration = .seconds(30)
+    /// How long a part is used before it is read again (a first page always reads afresh).
+    static let maxAge: Duration = .seconds(300)
     /// Parts kept at most (100,000 subjects each on nats-server 2.15).
     static let maxParts = 3
 

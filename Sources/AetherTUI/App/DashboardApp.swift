@@ -261,7 +261,8 @@ actor DashboardApp {
     /// The newest versions of a history read when it is opened.
     static let newestWindow: Int64 = 5_000
 
-    /// The reads of the two lanes.
+    /// The reads of the two lanes. What a read brings is drawn at once (at most one frame per
+    /// 10 ms), as a key's effect is, not at the next frame of the cadence.
     private func performSlow(_ effect: Dashboard.Effect) async {
         switch effect {
         case .loadActors(let namespace, let matching):
@@ -290,8 +291,8 @@ actor DashboardApp {
             do {
                 let store = try await deployment.store(for: namespace)
                 if try await store.latestVersion(of: actorID) > 0 {
-                    await perform(.loadHistory(namespace: namespace, actorID: actorID))
                     await send(.actionSucceeded("opened \(namespace)/\(Identifiers.quoted(actorID))"))
+                    await performSlow(.loadHistory(namespace: namespace, actorID: actorID))
                 } else {
                     await send(
                         .actionSucceeded(
@@ -309,6 +310,14 @@ actor DashboardApp {
         }
     }
 
+    /// Draws what a read brought within 10 ms, not at the frame cadence's next turn.
+    private func frameSoon() async {
+        if let wait = frameIfDue(minimumGap: .milliseconds(10)) {
+            try? await Task.sleep(for: wait)
+            frameIfDue(minimumGap: .milliseconds(10))
+        }
+    }
+
     /// Reads a page of a namespace's listing and hands it to the model.
     private func readActorPage(_ namespace: String, matching: String, after cursor: ActorCursor?) async {
         do {
@@ -319,7 +328,11 @@ actor DashboardApp {
                 matching: matching.isEmpty ? nil : matching
             )
             await send(.actorPage(namespace: namespace, matching: matching, page, first: cursor == nil))
-            if cursor == nil, matching.isEmpty, page.next == nil {
+            await frameSoon()
+            // Small namespaces have every history read once for bad records; not one whose
+            // records would take long to read (a few long histories).
+            let records = model.storeFigures.first { $0.namespace == namespace }?.records ?? 0
+            if cursor == nil, matching.isEmpty, page.next == nil, records <= Self.badRecordScanRecords {
                 await scanForBadRecords(namespace, actors: page.actors, store: store)
             }
         } catch {
@@ -359,6 +372,7 @@ actor DashboardApp {
                     select: select
                 )
             )
+            await frameSoon()
             guard from > 1, model.detail?.base?.version != from - 1 else { return }
             do {
                 let base = try await store.state(of: actorID, at: from - 1, using: replay.reducer) { applied in
@@ -406,6 +420,8 @@ actor DashboardApp {
     /// Namespaces of at most this many actors have every history read once, so the Actors list
     /// counts bad records on actors not opened yet; larger ones count them as actors are opened.
     static let badRecordScanLimit = 500
+    /// ... and of at most this many records.
+    static let badRecordScanRecords = 50_000
 
     /// Reads every history of a small namespace once per session for its bad records.
     private func scanForBadRecords(

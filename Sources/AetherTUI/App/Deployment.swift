@@ -294,7 +294,7 @@ public final class NATSDeployment: Deployment {
     /// only when the stream changed, at most a few streams per refresh.
     private let countedFigures = Mutex<[String: (lastSequence: UInt64, figures: StoreFigures)]>([:])
     /// Streams counted per refresh at most (each costs two subject-index reads).
-    static let countsPerRefresh = 8
+    static let countsPerRefresh = 64
 
     public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
         try await jetStreamStore(for: namespace)
