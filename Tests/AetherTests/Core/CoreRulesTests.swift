@@ -108,7 +108,9 @@ struct CoreRulesTests {
         }
         let snapshot = ActorSnapshot(actorID: "a", version: 3, state: ["n": 3, "fromSnapshot": true])
         let result = replay(events, from: snapshot)
-        #expect(result == ReplayedState(state: ["n": 5, "fromSnapshot": true], version: 5, eventsApplied: 2))
+        var expected = ReplayedState(state: ["n": 5, "fromSnapshot": true], version: 5, eventsApplied: 2)
+        expected.snapshotVersion = 3
+        #expect(result == expected)
         #expect(replay([Event]()) == ReplayedState(state: [:], version: 0, eventsApplied: 0))
     }
 
