@@ -120,16 +120,7 @@ extension EventStore {
             (listing.actors.map { (ActorToken.encode($0.actorID), ListingRow.actor($0)) }
             + listing.undecodable.map { ($0.token, ListingRow.undecodable($0)) })
             .sorted { $0.0 < $1.0 }
-        var start = 0
-        if let cursor {
-            var low = 0
-            var high = rows.count
-            while low < high {
-                let mid = (low + high) / 2
-                if rows[mid].0 <= cursor.token { low = mid + 1 } else { high = mid }
-            }
-            start = low
-        }
+        let start = cursor.map { cursor in rows.partitionPoint { $0.0 <= cursor.token } } ?? 0
         var page = ActorPage(actors: [], total: rows.count, examined: rows.count, next: nil)
         var position = start
         while position < rows.count, page.actors.count + page.undecodable.count < max(1, limit) {

@@ -162,14 +162,8 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
     }
 
     private func firstIndex(in events: [Event], atOrAbove version: Int64) -> Int {
-        // Binary search: events are sorted by version.
-        var low = 0
-        var high = events.count
-        while low < high {
-            let mid = (low + high) / 2
-            if events[mid].version < version { low = mid + 1 } else { high = mid }
-        }
-        return low
+        // Events are sorted by version.
+        events.partitionPoint { $0.version < version }
     }
 }
 

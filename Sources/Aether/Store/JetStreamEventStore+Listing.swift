@@ -119,7 +119,7 @@ extension JetStreamEventStore {
         var part = try await indexPart(holding: position, fresh: cursor == nil)
         if let cursor {
             for _ in 0..<4 {
-                let index = Self.firstIndex(in: part.rows, after: cursor.token)
+                let index = part.rows.partitionPoint { $0.token <= cursor.token }
                 if index == 0, part.start > 0, let first = part.rows.first, first.token > cursor.token {
                     part = try await indexPart(holding: part.start - 1)
                     continue
@@ -136,7 +136,8 @@ extension JetStreamEventStore {
         // A search examines at most two parts per call, so each call stays bounded.
         let examineLimit = matching == nil ? Int.max : 2 * (subjectIndex.withLock { $0.partSize } ?? 100_000)
         var examined = 0
-        var rows: [(token: String, records: UInt64)] = []
+        // Each row kept with its decoded actor ID (nil: it names no actor), decoded once.
+        var rows: [(token: String, records: UInt64, id: String?)] = []
         var lastToken = cursor?.token
         while position < total, rows.count < limit, examined < examineLimit {
             if position < part.start || position >= part.start + part.rows.count {
@@ -147,22 +148,20 @@ extension JetStreamEventStore {
             position += 1
             examined += 1
             lastToken = row.token
-            let id = ActorToken.decode(row.token)
-            if ActorListingMatch.matches(matching, id: id, token: row.token) { rows.append(row) }
+            let decoded = ActorToken.decode(row.token)
+            if ActorListingMatch.matches(matching, id: decoded, token: row.token) {
+                let valid = decoded.flatMap { (try? Identifiers.validateActorID($0)) != nil ? $0 : nil }
+                rows.append((row.token, row.records, valid))
+            }
         }
         var page = ActorPage(actors: [], total: total, examined: min(position, total), next: nil)
         if position < total, let lastToken { page.next = ActorCursor(token: lastToken, position: position) }
 
-        var subjects: [String] = []
-        for row in rows {
-            if let id = ActorToken.decode(row.token), (try? Identifiers.validateActorID(id)) != nil {
-                subjects.append(eventPrefix + row.token)
-            }
-        }
+        let subjects = rows.compactMap { $0.id == nil ? nil : eventPrefix + $0.token }
         let lasts = try await js.directGetLast(stream: streamName, subjects: subjects)
         for row in rows {
             let subject = eventPrefix + row.token
-            guard let id = ActorToken.decode(row.token), (try? Identifiers.validateActorID(id)) != nil else {
+            guard let id = row.id else {
                 page.undecodable.append(
                     UndecodableSubject(
                         token: row.token,
@@ -180,17 +179,6 @@ extension JetStreamEventStore {
             page.actors.append(ActorVersion(actorID: id, version: try await resolveVersion(of: message, actorID: id)))
         }
         return page
-    }
-
-    /// The index of the first row whose token sorts after `token`.
-    private static func firstIndex(in rows: [(token: String, records: UInt64)], after token: String) -> Int {
-        var low = 0
-        var high = rows.count
-        while low < high {
-            let mid = (low + high) / 2
-            if rows[mid].token <= token { low = mid + 1 } else { high = mid }
-        }
-        return low
     }
 
     /// From the stream's state (one request); the figures are counted subject by subject only

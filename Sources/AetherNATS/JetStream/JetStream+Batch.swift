@@ -153,16 +153,10 @@ extension JetStream {
         batchSize: Int = 1024,
         _ body: (StoredMessage) throws -> Void
     ) async throws {
-        var next = sequence
-        while true {
-            var last: UInt64?
-            let pending = try await directGetBatch(stream: stream, subject: subject, from: next, count: batchSize) {
-                message in
-                last = message.sequence
-                try body(message)
-            }
-            guard let last, pending > 0 else { return }
-            next = last + 1
+        try await directGetEach(stream: stream, subject: subject, from: sequence, batchSize: batchSize) {
+            (message: StoredMessage) throws -> Bool in
+            try body(message)
+            return true
         }
     }
 
