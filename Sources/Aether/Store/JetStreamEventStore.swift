@@ -102,7 +102,14 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         stream.allowAtomic = true
         stream.description = namespaceMetadataPrefix + configuration.namespace
         do {
-            let existing = try? await js.streamInfo(name)
+            // Created only when the server says it does not exist: a stream that does not
+            // answer (no leader, its servers gone) is not created again.
+            let existing: StreamInfo?
+            do {
+                existing = try await js.streamInfo(name)
+            } catch let error as NATSError where error.code == .notFound {
+                existing = nil
+            }
             if let existing, existing.config.description != stream.description {
                 throw AetherError(
                     code: .invalidNamespace,

@@ -173,19 +173,42 @@ public struct JetStream: Sendable {
 
     private struct ListReply: Decodable {
         var streams: [StreamInfo]?
+        var missing: [String]?
         var total: Int?
     }
 
-    /// Every stream's config, state and cluster placement: one request per 256 streams
-    /// (`STREAM.LIST`), instead of one `STREAM.INFO` per stream.
-    public func streams() async throws -> [StreamInfo] {
-        var infos: [StreamInfo] = []
-        while true {
-            let reply = try await api("STREAM.LIST", body: OffsetRequest(offset: infos.count), as: ListReply.self)
-            let page = reply.streams ?? []
-            infos += page
-            guard let total = reply.total, !page.isEmpty, infos.count < total else { return infos }
+    /// What `STREAM.LIST` returns: the streams that answered, and the names of those that did
+    /// not (in a cluster, a stream without a leader, or whose servers are gone).
+    public struct StreamListing: Sendable, Equatable {
+        public var streams: [StreamInfo]
+        public var missing: [String]
+
+        public init(streams: [StreamInfo] = [], missing: [String] = []) {
+            self.streams = streams
+            self.missing = missing
         }
+    }
+
+    /// Every stream's config, state and cluster placement: one request per 256 streams
+    /// (`STREAM.LIST`), instead of one `STREAM.INFO` per stream. In a cluster the server waits
+    /// a few seconds for streams that do not answer, then names them in `missing`.
+    public func streamListing() async throws -> StreamListing {
+        var listing = StreamListing()
+        while true {
+            let offset = listing.streams.count + listing.missing.count
+            let reply = try await api("STREAM.LIST", body: OffsetRequest(offset: offset), as: ListReply.self)
+            let page = reply.streams ?? []
+            let missing = reply.missing ?? []
+            listing.streams += page
+            listing.missing += missing
+            let listed = listing.streams.count + listing.missing.count
+            guard let total = reply.total, !(page.isEmpty && missing.isEmpty), listed < total else { return listing }
+        }
+    }
+
+    /// The streams that answered ``streamListing()``.
+    public func streams() async throws -> [StreamInfo] {
+        try await streamListing().streams
     }
 
     private struct SubjectsPageReply: Decodable {
