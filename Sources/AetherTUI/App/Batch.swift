@@ -36,11 +36,43 @@ enum Batch {
                     }
                     try? await Task.sleep(for: .milliseconds(100))
                 }
-                try? await Task.sleep(for: .milliseconds(1100))
+                // One whole round of the slow figures after that (in a degraded cluster the
+                // stream listing alone can take seconds), at most 15 s more.
+                let rounds = await app.slowRounds
+                let settled = ContinuousClock.now
+                while await app.slowRounds < rounds + 2, settled.duration(to: .now) < .seconds(15) {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
             }
             await group.next()
             group.cancelAll()
         }
+    }
+
+    /// The streams' health as the last listing gave it.
+    static func jetStream(_ health: JetStreamHealth) -> JSONObject {
+        [
+            "degraded": .bool(health.isDegraded),
+            "streams": .integer(Int64(health.streams)),
+            "listing_error": health.listingError.map(JSONValue.string) ?? .null,
+            "servers_gone": .array(health.serversGone.map(JSONValue.string)),
+            "problems": .array(
+                health.problems.map { problem in
+                    var row: JSONObject = [
+                        "stream": .string(problem.stream), "what": .string(problem.label),
+                        "takes_writes": .bool(!problem.blocksWrites),
+                    ]
+                    switch problem.kind {
+                    case .noLeader: row["problem"] = .string("no_leader")
+                    case .noAnswer: row["problem"] = .string("no_answer")
+                    case .replicasBehind(let servers):
+                        row["problem"] = .string("replicas_behind")
+                        row["replicas_behind"] = .array(servers.map(JSONValue.string))
+                    }
+                    return .object(row)
+                }
+            ),
+        ]
     }
 
     /// The current view's data.
@@ -49,6 +81,9 @@ enum Batch {
             "view": .string(model.view.title.lowercased()), "source": .string(model.label),
             "connection_gaps": .integer(Int64(model.connectionGaps)),
         ]
+        if let health = model.jetStream {
+            object["jetstream"] = .object(jetStream(health))
+        }
         switch model.view {
         case .streams:
             object["namespaces"] = .array(

@@ -152,13 +152,20 @@ actor DashboardApp {
                 for await state in deployment.connectionStates() { await send(.connection(state)) }
             }
             group.addTask { [self] in
-                var second = 0
                 while !Task.isCancelled {
                     await send(.tick(.now()))
                     await send(.clusterView(await cluster.view()))
-                    if second % 4 == 0 { await refreshSlow(round: second / 4) }
-                    second += 1
                     try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            // The slow figures in a loop of their own: in a degraded cluster a stream listing
+            // can take seconds, and the clock and the cluster view go on meanwhile.
+            group.addTask { [self] in
+                var round = 0
+                while !Task.isCancelled {
+                    await refreshSlow(round: round)
+                    round += 1
+                    try? await Task.sleep(for: .seconds(1))
                 }
             }
             // The two lanes end when the feeds are cancelled.
@@ -181,8 +188,8 @@ actor DashboardApp {
         }
     }
 
-    /// Every second: bus counters and members; every 2 s the namespace list; every 5 s the
-    /// store's figures (on NATS these are JetStream API calls).
+    /// Every second: bus counters and members; every 2 s the namespace list and the streams'
+    /// health; every 5 s the store's figures (on NATS these are JetStream API calls).
     /// Arrivals seen at the last slow refresh, and how many seconds in a row were a flood.
     private var seenAtLastRefresh = 0
     /// Namespaces whose bad-record scan is under way.
@@ -206,10 +213,18 @@ actor DashboardApp {
         releaseMemoryAfterFloods()
         await send(.busMetrics(deployment.bus.metrics()))
         model.killable = await deployment.killableMembers()
-        if round % 2 == 0 { await send(.namespaces(await deployment.namespaces())) }
+        if round % 2 == 0 {
+            await send(.namespaces(await deployment.namespaces()))
+            // From the listing just made: no request of its own.
+            await send(.jetStreamHealth(await deployment.jetStreamHealth()))
+        }
         if round % 5 == 0 { await send(.storeFigures(await deployment.storeFigures())) }
+        slowRounds += 1
         // The Actors listing is not read again here: the live feed keeps it current.
     }
+
+    /// Rounds of the slow figures completed (batch mode waits for one after the cluster settled).
+    private(set) var slowRounds = 0
 
     // MARK: Effects
 

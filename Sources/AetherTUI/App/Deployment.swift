@@ -39,7 +39,14 @@ public protocol Deployment: Sendable {
     func kill(member: String) async throws
     func connectionStates() -> AsyncStream<ConnectionState>
     func storeFigures() async -> [StoreFigures]
+    /// What the server says is wrong with the streams and buckets, as of the last namespace
+    /// listing; nil where there is no server (the embedded demo).
+    func jetStreamHealth() async -> JetStreamHealth?
     func shutdown() async
+}
+
+extension Deployment {
+    public func jetStreamHealth() async -> JetStreamHealth? { nil }
 }
 
 /// The embedded default: three demo members and an observer in this process, on the
@@ -262,18 +269,61 @@ public final class NATSDeployment: Deployment {
         }
     }
 
+    /// Namespaces whose streams answered the last listing, and those that did not but were
+    /// known from an earlier one: a namespace whose servers are gone stays listed.
+    /// When the listing fails, those of the last listing that worked.
     public func namespaces() async -> [String] {
-        await listStreams().valid.map(\.namespace)
+        let listed = await listStreams().valid.map(\.namespace)
+        return survey.withLock { survey in
+            if survey.health?.listingError != nil { return survey.namespaces }
+            let unanswered = (survey.health?.problems ?? []).filter { $0.kind == .noAnswer }.compactMap {
+                survey.namespaceOfStream[$0.stream]
+            }.filter { (try? Identifiers.validateNamespace($0)) != nil }
+            survey.namespaces = Array(Set(listed + unanswered)).sorted()
+            return survey.namespaces
+        }
     }
+
+    public func jetStreamHealth() async -> JetStreamHealth? { survey.withLock { $0.health } }
+
+    /// The last listing's verdict (nil before the first), the namespace each stream was last
+    /// seen to hold, and the namespaces last listed.
+    private let survey = Mutex<(health: JetStreamHealth?, namespaceOfStream: [String: String], namespaces: [String])>(
+        (nil, [:], [])
+    )
 
     /// The streams that say they hold an Aether namespace: those whose namespace is valid, and
     /// those whose description names an invalid one (another writer's), by stream name. One
-    /// `STREAM.LIST` request per 256 streams, with their states and placement.
+    /// `STREAM.LIST` request per 256 streams, with their states and placement; the listing
+    /// also gives the streams' health. Its timeout is longer than other requests': in a
+    /// cluster the server waits a few seconds for streams that do not answer.
     func listStreams() async -> (
         valid: [(namespace: String, info: StreamInfo)], invalid: [(stream: String, claimed: String, info: StreamInfo)]
     ) {
-        let js = JetStream(client: client)
-        guard let infos = try? await js.streams() else { return ([], []) }
+        let js = JetStream(client: client, timeout: .seconds(10))
+        let listing: JetStream.StreamListing
+        do {
+            listing = try await js.streamListing()
+        } catch let error as NATSError {
+            survey.withLock { $0.health = JetStreamHealth(listingError: error.message) }
+            return ([], [])
+        } catch {
+            survey.withLock { $0.health = JetStreamHealth(listingError: "\(error)") }
+            return ([], [])
+        }
+        let infos = listing.streams
+        survey.withLock { survey in
+            for info in infos {
+                guard let description = info.config.description,
+                    description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
+                else { continue }
+                survey.namespaceOfStream[info.config.name] = String(
+                    description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count)
+                )
+            }
+            let labels = survey.namespaceOfStream.mapValues { "namespace " + JetStreamHealth.shown($0) }
+            survey.health = JetStreamHealth.assess(listing, labels: labels)
+        }
         var namespaces: [(String, StreamInfo)] = []
         var invalid: [(String, String, StreamInfo)] = []
         for info in infos {

@@ -77,6 +77,7 @@ public struct Dashboard: Sendable {
         case clusterEvent(Cluster.Event, at: Timestamp)
         case busMetrics(BusMetrics)
         case storeFigures([StoreFigures])
+        case jetStreamHealth(JetStreamHealth?)
         case namespaces([String])
         /// A whole listing (a store small enough to list at once).
         case actors(namespace: String, [ActorVersion], undecodable: [UndecodableSubject] = [])
@@ -201,6 +202,8 @@ public struct Dashboard: Sendable {
     public var cluster: Cluster.View?
     public var leaderTimeline: Deque<LeaderChange> = []
     public var memberSelection = 0
+    /// What the server says is wrong with the streams and buckets (nil: no server).
+    public var jetStream: JetStreamHealth?
 
     // Bus
     public var busMetrics = BusMetrics()
@@ -257,6 +260,8 @@ public struct Dashboard: Sendable {
             busMetrics = metrics
         case .storeFigures(let figures):
             storeFigures = figures
+        case .jetStreamHealth(let health):
+            jetStream = health
         case .namespaces(let names):
             // The store's namespaces, and those seen only on the bus: neither hides the other.
             let visible = names.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }

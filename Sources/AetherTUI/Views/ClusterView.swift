@@ -10,8 +10,15 @@ enum ClusterView {
         }
         let letters = Renderer.ownerLetters(view.shardMap, members: view.members)
         let memberRows = max(1, view.members.count)
-        let (top, rest) = area.top(memberRows + 4)
+        var (top, rest) = area.top(memberRows + 4)
         drawMembers(dashboard, view, letters: letters, in: top, on: &canvas)
+        // What the server says is wrong, between the members and the shards.
+        if let health = dashboard.jetStream, health.isDegraded, rest.height >= 8 {
+            let lines = lines(of: health)
+            let (box, remaining) = rest.top(min(lines.count, max(1, rest.height / 3)) + 2)
+            drawJetStream(health, lines: lines, in: box, on: &canvas)
+            rest = remaining
+        }
         let timelineWidth = rest.width >= 100 ? 34 : (rest.width >= 70 ? 26 : 0)
         let (mapArea, timelineArea) = rest.left(rest.width - timelineWidth)
         drawShards(dashboard, view, letters: letters, in: mapArea, on: &canvas)
@@ -160,6 +167,47 @@ enum ClusterView {
         var legend = letters.sorted { $0.value < $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: "  ")
         legend += "  . unowned  * mixed  lowercase: moving to"
         canvas.put(legend, in: inner, row: inner.height - 1, style: .muted)
+    }
+
+    /// The health box's rows, worst first.
+    static func lines(of health: JetStreamHealth) -> [(text: String, style: Style)] {
+        if let error = health.listingError { return [("the stream listing failed: \(error)", .bad)] }
+        var lines: [(String, Style)] = []
+        if !health.serversGone.isEmpty {
+            lines.append(
+                ("servers gone (replicas not heard from): \(health.serversGone.joined(separator: ", "))", .bad)
+            )
+        }
+        for problem in health.problems { lines.append((problem.text, problem.blocksWrites ? .bad : .warn)) }
+        return lines
+    }
+
+    static func drawJetStream(
+        _ health: JetStreamHealth,
+        lines: [(text: String, style: Style)],
+        in box: Rect,
+        on canvas: inout Canvas
+    ) {
+        let blocked = health.problems.filter(\.blocksWrites).count
+        canvas.box(
+            box,
+            title: "JetStream \(canvas.glyphs.vertical) \(health.streams) streams answered \(canvas.glyphs.vertical) "
+                + "\(blocked) without a leader \(canvas.glyphs.vertical) \(health.serversGone.count) servers gone",
+            titleStyle: .bad
+        )
+        let inner = box.inner
+        let shown = lines.count > inner.height ? inner.height - 1 : lines.count
+        for (row, line) in lines.prefix(shown).enumerated() {
+            canvas.put(line.text, in: inner, row: row, style: line.style)
+        }
+        if shown < lines.count {
+            canvas.put(
+                "… \(lines.count - shown) more (aether-top --once --json --view cluster lists them all)",
+                in: inner,
+                row: shown,
+                style: .muted
+            )
+        }
     }
 
     static func drawTimeline(_ dashboard: Dashboard, in box: Rect, on canvas: inout Canvas) {

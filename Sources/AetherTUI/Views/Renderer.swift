@@ -36,7 +36,15 @@ public enum Renderer {
 
     static func banner(_ dashboard: Dashboard) -> String? {
         switch dashboard.connection {
-        case .embedded, .connected: nil
+        case .embedded: nil
+        case .connected:
+            // Connected, but the server says streams or servers are missing.
+            dashboard.jetStream.flatMap { health in
+                health.isDegraded
+                    ? "JETSTREAM DEGRADED — \(health.summary)"
+                        + (dashboard.view == .cluster ? "" : " (3 Cluster: details)")
+                    : nil
+            }
         case .reconnecting(let attempt):
             "NATS CONNECTION LOST — reconnecting (attempt \(attempt)); figures are frozen until it is back"
         case .disconnected(let reason): "NATS DISCONNECTED: \(reason) — reconnecting"
