@@ -107,7 +107,10 @@ struct NodeCommand: AsyncParsableCommand {
     )
     var replicas: Int?
 
-    @Flag(name: .customLong("events-json"), help: "Print every cluster event as a JSON line.")
+    @Flag(
+        name: .customLong("events-json"),
+        help: "Print every cluster event, and every acknowledged save, as a JSON line."
+    )
     var eventsJSON = false
 
     func run() async throws {

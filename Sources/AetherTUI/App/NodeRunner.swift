@@ -61,11 +61,24 @@ public enum NodeRunner {
             try await deployment.ensureReplicas(of: store, replicas: streamReplicas)
             stores[namespace] = store
         }
+        let printSaves = settings.eventsJSON
         let member = DemoMember(
             node: deployment.cluster,
             stores: stores,
             bus: deployment.bus,
-            workload: settings.workload
+            workload: settings.workload,
+            onSaved: { namespace, event in
+                // Each acknowledged save, so a test can check that none is lost.
+                guard printSaves else { return }
+                StandardOutput.write(
+                    NodeRunner.savedLine(
+                        namespace: namespace,
+                        event: event,
+                        node: settings.name,
+                        at: NodeRunner.monotonicNanoseconds()
+                    ) + "\n"
+                )
+            }
         )
         let printer = EventPrinter(node: deployment.cluster, enabled: settings.eventsJSON)
         let group = ServiceGroup(
@@ -101,6 +114,15 @@ public enum NodeRunner {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+    }
+
+    /// One acknowledged save as a JSON line.
+    public static func savedLine(namespace: String, event: Event, node: String, at nanos: Int64) -> String {
+        JSONValue.object([
+            "mono_ns": .integer(nanos), "node": .string(node), "event": .string("saved"),
+            "namespace": .string(namespace), "actor": .string(event.actorID), "version": .integer(event.version),
+            "id": .string(event.id),
+        ]).serialized()
     }
 
     /// One cluster event as a JSON line.

@@ -28,6 +28,8 @@ public final class DemoMember: Service, Sendable {
     let workload: DemoWorkload
     let reducers: ReducerCatalog
     let logger: Logger
+    /// Called with each event the store acknowledged, and its namespace.
+    let onSaved: @Sendable (String, Event) -> Void
     private let counters = Mutex(Counters())
 
     public struct Counters: Sendable, Equatable {
@@ -43,8 +45,10 @@ public final class DemoMember: Service, Sendable {
         bus: any EventBus,
         workload: DemoWorkload = DemoWorkload(),
         reducers: ReducerCatalog = .demo,
-        logger: Logger = Logger(label: "aether.demo", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "aether.demo", factory: { _ in SwiftLogNoOpLogHandler() }),
+        onSaved: @escaping @Sendable (String, Event) -> Void = { _, _ in }
     ) {
+        self.onSaved = onSaved
         self.reducers = reducers
         self.node = node
         self.stores = stores
@@ -138,6 +142,7 @@ public final class DemoMember: Service, Sendable {
         )
         try await store.save(event)
         counters.withLock { $0.saved += 1 }
+        onSaved(target.namespace, event)
         try? await bus.publish(event, to: target.namespace)
         if workload.snapshotEvery > 0, event.version % Int64(workload.snapshotEvery) == 0 {
             let state = try await store.load(target.actorID, using: reducers.reducer(for: target.namespace).reducer)
