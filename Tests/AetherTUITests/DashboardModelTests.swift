@@ -567,3 +567,66 @@ struct CheckTests {
         #expect(!Checks.evaluate("members", view: silentOwner, source: "x").healthy)
     }
 }
+
+@Suite("A long history window")
+struct LongWindowTests {
+    @Test(
+        "in a window of 20,000 events the selected state, its changes and what last changed a field are right, and follow the selection"
+    )
+    func longWindow() throws {
+        // Field "n" changes on every event; "rare" at v7 and v15,000; a snapshot at v10,000.
+        let events = (1...20_000).map { version in
+            var data: JSONObject = ["n": .integer(Int64(version))]
+            if version == 7 || version == 15_000 { data["rare"] = .integer(Int64(version)) }
+            return Event(eventType: "Step", actorID: "a", version: Int64(version), data: data)
+        }
+        var model = Dashboard(settings: DashboardSettings(), label: "test")
+        _ = model.apply(.resize(width: 100, height: 30))
+        _ = model.apply(
+            .history(
+                namespace: "ns",
+                actorID: "a",
+                events: events,
+                snapshots: [ActorSnapshot(actorID: "a", version: 10_000, state: ["n": 10_000, "rare": 7])],
+                reducer: .mergePatch
+            )
+        )
+        var detail = try #require(model.detail)
+        #expect(detail.selectedEvent?.version == 20_000)
+        #expect(detail.state(at: detail.selected).state == ["n": 20_000, "rare": 15_000])
+        #expect(detail.state(at: detail.selected).snapshotVersion == 10_000)
+        #expect(detail.selectedChanges.map(\.path) == ["n"])
+        #expect(detail.lastChange(of: "rare")?.version == 15_000)
+        #expect(detail.lastChange(of: "n")?.version == 20_000)
+        // Moving the selection moves the replayed state with it (nothing stale is shown).
+        _ = model.apply(.key(.down))
+        detail = try #require(model.detail)
+        #expect(detail.selectedEvent?.version == 19_999)
+        #expect(detail.state(at: detail.selected).state == ["n": 19_999, "rare": 15_000])
+        _ = model.apply(.key(.character("v")))
+        for character in "9000" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.enter))
+        detail = try #require(model.detail)
+        #expect(detail.selectedEvent?.version == 9_000)
+        #expect(detail.state(at: detail.selected).state == ["n": 9_000, "rare": 7])
+        #expect(detail.state(at: detail.selected).snapshotVersion == nil)
+        #expect(detail.lastChange(of: "rare")?.version == 7)
+        #expect(detail.selectedChanges.map(\.path) == ["n"])
+        // An event arriving live is appended; the selection stays, and so does its state.
+        _ = model.apply(
+            .events(
+                [
+                    DeliveredEvent(
+                        namespace: "ns",
+                        event: Event(eventType: "Step", actorID: "a", version: 20_001, data: ["n": 1])
+                    )
+                ],
+                at: .now()
+            )
+        )
+        detail = try #require(model.detail)
+        #expect(detail.events.count == 20_001)
+        #expect(detail.state(at: detail.selected).state["n"] == 9_000)
+        #expect(detail.state(at: detail.events.count - 1).state == ["n": 1, "rare": 15_000])
+    }
+}

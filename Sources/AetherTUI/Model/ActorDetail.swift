@@ -101,8 +101,51 @@ public struct ActorDetail: Sendable {
         public var complete = true
     }
 
+    /// What the replay memo was made for: when any of it changes, the memo is not used.
+    struct ReplayKey: Sendable, Equatable {
+        var selected: Int
+        var count: Int
+        var first: Int64?
+        var last: Int64?
+        var snapshots: Int
+        var lastSnapshot: Int64?
+        var readFrom: Int64
+        var base: Int64?
+    }
+
+    /// The selected event's state and the state before it, replayed once when the selection or
+    /// the history changes (``refreshReplay()``), not on every frame: a window holds up to
+    /// 20,000 events.
+    private var memo: (key: ReplayKey, state: Replayed, before: JSONObject)?
+
+    private var replayKey: ReplayKey {
+        ReplayKey(
+            selected: selected,
+            count: events.count,
+            first: events.first?.version,
+            last: events.last?.version,
+            snapshots: snapshots.count,
+            lastSnapshot: snapshots.last?.version,
+            readFrom: readFrom,
+            base: base?.version
+        )
+    }
+
+    /// Replays the selected event's state if the selection or the history changed since the
+    /// last replay. The model calls it after every input.
+    public mutating func refreshReplay() {
+        let key = replayKey
+        guard memo?.key != key, events.indices.contains(selected) else { return }
+        memo = (key, replay(at: selected), selected > 0 ? replay(at: selected - 1).state : [:])
+    }
+
     /// The state after the event at `index` (the empty state before the first event).
     public func state(at index: Int) -> Replayed {
+        if index == selected, let memo, memo.key == replayKey { return memo.state }
+        return replay(at: index)
+    }
+
+    private func replay(at index: Int) -> Replayed {
         guard events.indices.contains(index) else {
             return Replayed(state: [:], version: 0, snapshotVersion: nil, eventsApplied: 0)
         }
@@ -147,6 +190,7 @@ public struct ActorDetail: Sendable {
     /// What the selected event changed.
     public var selectedChanges: [FieldChange] {
         guard events.indices.contains(selected) else { return [] }
+        if let memo, memo.key == replayKey { return StateDiff.changes(from: memo.before, to: memo.state.state) }
         let before = selected > 0 ? state(at: selected - 1).state : [:]
         return StateDiff.changes(from: before, to: state(at: selected).state)
     }
@@ -160,17 +204,25 @@ public struct ActorDetail: Sendable {
 
     public func isSnapshotted(_ version: Int64) -> Bool { snapshots.contains { $0.version == version } }
 
-    /// The event (at or before the selected one) that last changed `path`.
+    /// The event (at or before the selected one) that last changed `path`: one pass forward
+    /// from the first event read, each state from the one before it (or from a snapshot taken
+    /// at that very version), so a window of 20,000 events costs 20,000 steps, not 20,000
+    /// replays.
     public func lastChange(of path: String) -> Event? {
         guard events.indices.contains(selected) else { return nil }
-        var after = state(at: selected).state
-        var index = selected
-        while index >= 0 {
-            let before = index > 0 ? state(at: index - 1).state : [:]
-            if StateDiff.value(at: path, in: before) != StateDiff.value(at: path, in: after) { return events[index] }
-            after = before
-            index -= 1
+        let snapshotAt = Dictionary(snapshots.map { ($0.version, $0.state) }, uniquingKeysWith: { _, last in last })
+        var state = replay(at: 0).state
+        var value = StateDiff.value(at: path, in: state)
+        var last: Event? = value != StateDiff.value(at: path, in: [:]) ? events[0] : nil
+        var index = 1
+        while index <= selected {
+            let event = events[index]
+            state = snapshotAt[event.version] ?? reducer.apply(state, event)
+            let next = StateDiff.value(at: path, in: state)
+            if next != value { last = event }
+            value = next
+            index += 1
         }
-        return nil
+        return last
     }
 }

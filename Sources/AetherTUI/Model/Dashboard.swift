@@ -227,6 +227,13 @@ public struct Dashboard: Sendable {
 
     /// Applies one input; returns the effects the shell must perform.
     public mutating func apply(_ input: Input) -> [Effect] {
+        let effects = applying(input)
+        // The opened actor's selected state, replayed here once per change, not per frame.
+        detail?.refreshReplay()
+        return effects
+    }
+
+    private mutating func applying(_ input: Input) -> [Effect] {
         switch input {
         case .key(let key):
             return handle(key)
