@@ -12,9 +12,13 @@ struct SubjectIndexCache {
         var rows: [(token: String, records: UInt64)]
         var total: Int
         var readAt: ContinuousClock.Instant
+        /// The stream's messages and last sequence when the part was read: while they are the
+        /// same, nothing was written or removed since, and the part is still exact.
+        var stream: (messages: UInt64, lastSequence: UInt64)?
     }
 
-    /// How long a part is used before it is read again (a first page always reads afresh).
+    /// How long a part is used before it is read again (a first page reads afresh unless the
+    /// stream is unchanged since).
     static let maxAge: Duration = .seconds(300)
     /// Parts kept at most (100,000 subjects each on nats-server 2.15).
     static let maxParts = 3
@@ -76,11 +80,20 @@ extension JetStreamEventStore {
     private func indexPart(holding position: Int, fresh: Bool = false) async throws -> SubjectIndexCache.Part {
         let now = ContinuousClock.now
         let known = subjectIndex.withLock { cache -> SubjectIndexCache.Part? in
-            guard !fresh else { return nil }
             guard let size = cache.partSize else { return nil }
             return cache.part(position / size, now: now)
         }
-        if let known { return known }
+        if let known {
+            guard fresh else { return known }
+            // Afresh, unless the stream is as it was when the part was read: one cheap
+            // STREAM.INFO instead of reading the sorted index again (about a second at 1,000,000
+            // subjects, most of it the server's).
+            if let then = known.stream, let state = try? await js.streamInfo(streamName).state,
+                state.messages == then.messages, state.lastSequence == then.lastSequence
+            {
+                return known
+            }
+        }
         let size = subjectIndex.withLock { $0.partSize }
         let start = size.map { position / $0 * $0 } ?? 0
         let page = try await js.streamSubjectsPage(streamName, filter: eventPrefix + ">", offset: start)
@@ -89,7 +102,8 @@ extension JetStreamEventStore {
             start: start,
             rows: page.subjects.map { (String($0.subject.dropFirst(prefixCount)), $0.messages) },
             total: page.total,
-            readAt: .now
+            readAt: .now,
+            stream: page.stream
         )
         let partSize = max(1, page.limit)
         subjectIndex.withLock { cache in

@@ -109,7 +109,15 @@ public struct JetStream: Sendable {
     }
 
     private struct SubjectsReply: Decodable {
-        struct State: Decodable { var subjects: [String: UInt64]? }
+        struct State: Decodable {
+            var subjects: [String: UInt64]?
+            var messages: UInt64?
+            var lastSequence: UInt64?
+            enum CodingKeys: String, CodingKey {
+                case subjects, messages
+                case lastSequence = "last_seq"
+            }
+        }
         var state: State
         var total: Int?
         var offset: Int?
@@ -212,7 +220,15 @@ public struct JetStream: Sendable {
     }
 
     private struct SubjectsPageReply: Decodable {
-        struct State: Decodable { var subjects: [String: UInt64]? }
+        struct State: Decodable {
+            var subjects: [String: UInt64]?
+            var messages: UInt64?
+            var lastSequence: UInt64?
+            enum CodingKeys: String, CodingKey {
+                case subjects, messages
+                case lastSequence = "last_seq"
+            }
+        }
         var state: State?
         var total: Int?
         var limit: Int?
@@ -226,7 +242,10 @@ public struct JetStream: Sendable {
         _ name: String,
         filter: String,
         offset: Int
-    ) async throws -> (subjects: [(subject: String, messages: UInt64)], total: Int, limit: Int) {
+    ) async throws -> (
+        subjects: [(subject: String, messages: UInt64)], total: Int, limit: Int,
+        stream: (messages: UInt64, lastSequence: UInt64)?
+    ) {
         let subject = "\(apiPrefix).STREAM.INFO.\(name)"
         let body = ByteBuffer(bytes: try JSONEncoder().encode(SubjectsRequest(subjectsFilter: filter, offset: offset)))
         let reply: NATSMessage
@@ -248,7 +267,10 @@ public struct JetStream: Sendable {
         if let apiError = decoded.error { throw Self.mapAPIError(apiError, context: "STREAM.INFO.\(name)") }
         let page = (decoded.state?.subjects ?? [:]).map { (subject: $0.key, messages: $0.value) }
             .sorted { $0.subject < $1.subject }
-        return (page, decoded.total ?? page.count, decoded.limit ?? page.count)
+        let stream = decoded.state.flatMap { state in
+            state.messages.flatMap { messages in state.lastSequence.map { (messages, $0) } }
+        }
+        return (page, decoded.total ?? page.count, decoded.limit ?? page.count, stream)
     }
 
     // MARK: publishing

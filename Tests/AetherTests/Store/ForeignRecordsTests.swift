@@ -120,4 +120,33 @@ struct ForeignRecordsTests {
             #expect(figures.stream == Self.stream)
         }
     }
+
+    @Test(
+        "a first page after another client purged an actor, or added one, shows it; unchanged, the same page again"
+    )
+    func firstPageAfterOthersWrote() async throws {
+        try await Live.withClient { client, _ in
+            try await Self.writeForeignStream(client)
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: Self.namespace)
+            )
+            let first = try await store.actorPage(after: nil, limit: 10, matching: nil)
+            #expect(first.actors.map(\.actorID) == ["a-1", "h-1"])
+            #expect(try await store.actorPage(after: nil, limit: 10, matching: nil) == first)
+            // Removed by another client: the stream's last sequence stays, its message count drops.
+            let js = JetStream(client: client)
+            try await js.purgeStream(Self.stream, subject: "aether.store.\(Self.stream).e.h-1")
+            let afterPurge = try await store.actorPage(after: nil, limit: 10, matching: nil)
+            #expect(afterPurge.actors.map(\.actorID) == ["a-1"])
+            #expect(afterPurge.total == first.total - 1)
+            // Added by another client.
+            _ = try await js.publish(
+                Array(Self.eventJSON("b-1", 1, id: "b-1-1").utf8),
+                to: "aether.store.\(Self.stream).e.b-1"
+            )
+            let afterAdd = try await store.actorPage(after: nil, limit: 10, matching: nil)
+            #expect(afterAdd.actors.map(\.actorID) == ["a-1", "b-1"])
+        }
+    }
 }
