@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "Aether", targets: ["Aether"]),
         .library(name: "AetherNATS", targets: ["AetherNATS"]),
         .library(name: "AetherTUI", targets: ["AetherTUI"]),
+        // Test support (real nats-server processes, child processes, deadlines): a product of its
+        // own, so applications linking AetherNATS do not link it; Benchmarks/ uses it.
+        .library(name: "AetherNATSTesting", targets: ["AetherNATSTesting"]),
         .executable(name: "aether-top", targets: ["aether-top"]),
     ],
     dependencies: [
@@ -49,6 +52,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AetherNATSTesting",
+            dependencies: ["AetherNATS"],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -91,6 +99,7 @@ let package = Package(
             dependencies: [
                 "Aether",
                 "AetherNATS",
+                "AetherNATSTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -100,6 +109,7 @@ let package = Package(
             name: "AetherNATSTests",
             dependencies: [
                 "AetherNATS",
+                "AetherNATSTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AetherTUITests",
-            dependencies: ["AetherTUI", "Aether", "AetherNATS"],
+            dependencies: ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"],
             swiftSettings: strictSettings
         ),
     ],

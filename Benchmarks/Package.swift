@@ -18,6 +18,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Aether", package: "aether"),
                 .product(name: "AetherNATS", package: "aether"),
+                .product(name: "AetherNATSTesting", package: "aether"),
                 .product(name: "AetherTUI", package: "aether"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,5 @@
 import AetherNATS
+import AetherNATSTesting
 import Glibc
 import NIOCore
 import Testing

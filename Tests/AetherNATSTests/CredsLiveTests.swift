@@ -1,3 +1,4 @@
+import AetherNATSTesting
 import Crypto
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherNATSTesting
 import Foundation
 
 /// A flood at the fastest rate a second process can publish, against the real aether-top in

@@ -1,4 +1,5 @@
 import AetherNATS
+import AetherNATSTesting
 import NIOCore
 
 /// The NATS client against a local nats-server 2.15.1 started for the run.

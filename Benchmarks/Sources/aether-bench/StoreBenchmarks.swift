@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherNATSTesting
 import NIOCore
 
 /// The JetStream event store and the NATS bus against a local nats-server.

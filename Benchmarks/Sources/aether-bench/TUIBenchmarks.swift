@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherNATSTesting
 import AetherTUI
 import Foundation
 import Histogram

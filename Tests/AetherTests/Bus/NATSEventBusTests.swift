@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherNATSTesting
 import NIOCore
 import Testing
 

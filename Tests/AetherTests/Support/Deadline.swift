@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherNATSTesting
 
 /// Reads exactly `count` events from a subscription (failing after a deadline).
 func take(

@@ -1,3 +1,4 @@
+import AetherNATS
 import Foundation
 import Synchronization
 

@@ -1,4 +1,6 @@
+import AetherNATS
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,16 +13,18 @@ import Darwin
 /// the same ports and store.
 ///
 /// The binary is `$NATS_SERVER_BIN`, else `nats-server` on `PATH`.
-public final class NATSServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is replaced only by `restart()`, which tests call from one task;
-    // every other member is immutable after `start`.
+public final class NATSServerProcess: Sendable {
     public let name: String
-    public private(set) var clientPort: Int
-    public private(set) var monitorPort: Int
     public let storeDirectory: String
     let arguments: [String]
     let workDirectory: String
-    private var process: ChildProcess
+    /// The running process and its ports: `restart()` replaces the process while other tasks
+    /// may read `pid` or the ports, so all three are read and written under one lock.
+    private let state: Mutex<(process: ChildProcess, clientPort: Int, monitorPort: Int)>
+
+    private var process: ChildProcess { state.withLock { $0.process } }
+    public var clientPort: Int { state.withLock { $0.clientPort } }
+    public var monitorPort: Int { state.withLock { $0.monitorPort } }
 
     /// `nats://127.0.0.1:<port>`.
     public var url: String { "nats://127.0.0.1:\(clientPort)" }
@@ -76,9 +80,8 @@ public final class NATSServerProcess: @unchecked Sendable {
         self.arguments = arguments
         self.workDirectory = work
         self.storeDirectory = store
-        self.clientPort = clientPort
-        self.monitorPort = monitorPort
-        self.process = try Self.launch(arguments: arguments, log: "\(work)/server.log")
+        let process = try Self.launch(arguments: arguments, log: "\(work)/server.log")
+        self.state = Mutex((process, clientPort, monitorPort))
     }
 
     private static func launch(arguments: [String], log: String) throws -> ChildProcess {
@@ -102,8 +105,10 @@ public final class NATSServerProcess: @unchecked Sendable {
                     let client = ports.nats?.first.flatMap(Self.port(of:)),
                     let monitor = ports.monitoring?.first.flatMap(Self.port(of:))
                 {
-                    clientPort = client
-                    monitorPort = monitor
+                    state.withLock { state in
+                        state.clientPort = client
+                        state.monitorPort = monitor
+                    }
                     break
                 }
                 try await pollOrFail(deadline, "ports file of \(name)")
@@ -169,7 +174,8 @@ public final class NATSServerProcess: @unchecked Sendable {
         var arguments = self.arguments
         if let index = arguments.firstIndex(of: "-p") { arguments[index + 1] = "\(clientPort)" }
         if let index = arguments.firstIndex(of: "-m") { arguments[index + 1] = "\(monitorPort)" }
-        process = try Self.launch(arguments: arguments, log: "\(workDirectory)/server.log")
+        let process = try Self.launch(arguments: arguments, log: "\(workDirectory)/server.log")
+        state.withLock { $0.process = process }
         try await waitUntilReady()
     }
 
