@@ -90,7 +90,7 @@ struct JetStreamHealthTests {
                 #"{"total":3,"missing":["payments_events","B1"],"streams":["#
                     + Self.stream("KV_aether-leader-election", cluster: #"{"name":"X","replicas":[]}"#) + "]}"
             ),
-            labels: ["payments_events": "namespace payments"]
+            knownNamespaces: ["payments_events": "payments"]
         )
         #expect(
             health.problems == [

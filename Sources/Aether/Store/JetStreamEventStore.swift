@@ -76,6 +76,15 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
     static let checksumHeader = "Aether-Checksum"
     public static let namespaceMetadataPrefix = "aether namespace: "
 
+    /// The namespace a stream's description says it holds (valid or not), or nil when the
+    /// description is not an Aether namespace's.
+    public static func claimedNamespace(of info: StreamInfo) -> String? {
+        guard let description = info.config.description, description.hasPrefix(namespaceMetadataPrefix) else {
+            return nil
+        }
+        return String(description.dropFirst(namespaceMetadataPrefix.count))
+    }
+
     /// Connects the store to its stream, creating it when missing.
     /// - Throws: `AetherError` `.invalidNamespace` (bad name, or the stream holds another
     ///   namespace), `.unavailable` when JetStream cannot be reached.

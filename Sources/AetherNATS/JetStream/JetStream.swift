@@ -108,17 +108,19 @@ public struct JetStream: Sendable {
         }
     }
 
-    private struct SubjectsReply: Decodable {
-        struct State: Decodable {
-            var subjects: [String: UInt64]?
-            var messages: UInt64?
-            var lastSequence: UInt64?
-            enum CodingKeys: String, CodingKey {
-                case subjects, messages
-                case lastSequence = "last_seq"
-            }
+    /// The part of a `STREAM.INFO` reply with `subjects_filter` that subject reads use.
+    private struct SubjectsState: Decodable {
+        var subjects: [String: UInt64]?
+        var messages: UInt64?
+        var lastSequence: UInt64?
+        enum CodingKeys: String, CodingKey {
+            case subjects, messages
+            case lastSequence = "last_seq"
         }
-        var state: State
+    }
+
+    private struct SubjectsReply: Decodable {
+        var state: SubjectsState
         var total: Int?
         var offset: Int?
         var limit: Int?
@@ -220,16 +222,7 @@ public struct JetStream: Sendable {
     }
 
     private struct SubjectsPageReply: Decodable {
-        struct State: Decodable {
-            var subjects: [String: UInt64]?
-            var messages: UInt64?
-            var lastSequence: UInt64?
-            enum CodingKeys: String, CodingKey {
-                case subjects, messages
-                case lastSequence = "last_seq"
-            }
-        }
-        var state: State?
+        var state: SubjectsState?
         var total: Int?
         var limit: Int?
         var error: NATSError.APIError?

@@ -311,31 +311,21 @@ public final class NATSDeployment: Deployment {
             survey.withLock { $0.health = JetStreamHealth(listingError: "\(error)") }
             return ([], [])
         }
-        let infos = listing.streams
-        survey.withLock { survey in
-            for info in infos {
-                guard let description = info.config.description,
-                    description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
-                else { continue }
-                survey.namespaceOfStream[info.config.name] = String(
-                    description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count)
-                )
-            }
-            let labels = survey.namespaceOfStream.mapValues { "namespace " + JetStreamHealth.shown($0) }
-            survey.health = JetStreamHealth.assess(listing, labels: labels)
-        }
         var namespaces: [(String, StreamInfo)] = []
         var invalid: [(String, String, StreamInfo)] = []
-        for info in infos {
-            guard let description = info.config.description,
-                description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
-            else { continue }
-            let namespace = String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count))
+        var claimed: [String: String] = [:]
+        for info in listing.streams {
+            guard let namespace = JetStreamEventStore.claimedNamespace(of: info) else { continue }
+            claimed[info.config.name] = namespace
             if (try? Identifiers.validateNamespace(namespace)) != nil {
                 namespaces.append((namespace, info))
             } else {
                 invalid.append((info.config.name, namespace, info))
             }
+        }
+        survey.withLock { survey in
+            survey.namespaceOfStream.merge(claimed) { _, new in new }
+            survey.health = JetStreamHealth.assess(listing, knownNamespaces: survey.namespaceOfStream)
         }
         return (namespaces.sorted { $0.0 < $1.0 }, invalid)
     }

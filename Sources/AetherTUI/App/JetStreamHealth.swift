@@ -63,14 +63,20 @@ public struct JetStreamHealth: Sendable, Equatable {
         self.listingError = listingError
     }
 
+    /// The problems that stop writes (no leader, no answer).
+    public var withoutLeader: [Problem] { problems.filter(\.blocksWrites) }
+
     public var isDegraded: Bool { !problems.isEmpty || !serversGone.isEmpty || listingError != nil }
 
     /// A replica not heard from for this long is counted as gone.
     public static let goneAfter: Duration = .seconds(5)
 
-    /// Assesses one listing. `labels` names streams known from earlier listings (a stream that
-    /// does not answer is listed by name only).
-    public static func assess(_ listing: JetStream.StreamListing, labels: [String: String] = [:]) -> JetStreamHealth {
+    /// Assesses one listing. `knownNamespaces` gives the namespace of streams seen in earlier
+    /// listings (a stream that does not answer is listed by name only).
+    public static func assess(
+        _ listing: JetStream.StreamListing,
+        knownNamespaces: [String: String] = [:]
+    ) -> JetStreamHealth {
         var problems: [Problem] = []
         var gone: Set<String> = []
         var behind: [Problem] = []
@@ -94,7 +100,8 @@ public struct JetStreamHealth: Sendable, Equatable {
             }
         }
         for name in listing.missing {
-            problems.append(Problem(stream: name, kind: .noAnswer, label: labels[name] ?? label(ofStream: name)))
+            let label = knownNamespaces[name].map { "namespace " + shown($0) } ?? label(ofStream: name)
+            problems.append(Problem(stream: name, kind: .noAnswer, label: label))
         }
         problems.sort { $0.label < $1.label }
         behind.sort { $0.label < $1.label }
@@ -103,13 +110,8 @@ public struct JetStreamHealth: Sendable, Equatable {
 
     /// `namespace N` when the stream's description says it holds Aether namespace N.
     public static func label(of info: StreamInfo) -> String {
-        if let description = info.config.description,
-            description.hasPrefix(JetStreamEventStore.namespaceMetadataPrefix)
-        {
-            let namespace = String(description.dropFirst(JetStreamEventStore.namespaceMetadataPrefix.count))
-            return "namespace " + shown(namespace)
-        }
-        return label(ofStream: info.config.name)
+        JetStreamEventStore.claimedNamespace(of: info).map { "namespace " + shown($0) }
+            ?? label(ofStream: info.config.name)
     }
 
     static func label(ofStream name: String) -> String {
@@ -117,7 +119,7 @@ public struct JetStreamHealth: Sendable, Equatable {
     }
 
     /// Plain printable ASCII as it is; anything else quoted with control characters escaped.
-    public static func shown(_ name: String) -> String {
+    static func shown(_ name: String) -> String {
         let plain =
             !name.isEmpty
             && name.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }
@@ -128,7 +130,7 @@ public struct JetStreamHealth: Sendable, Equatable {
     public var summary: String {
         if let listingError { return "JetStream API not answering: \(listingError)" }
         var parts: [String] = []
-        let blocked = problems.filter(\.blocksWrites)
+        let blocked = withoutLeader
         if !blocked.isEmpty {
             parts.append(
                 "no leader: " + blocked.prefix(3).map(\.label).joined(separator: ", ")

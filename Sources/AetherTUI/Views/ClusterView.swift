@@ -188,7 +188,7 @@ enum ClusterView {
         in box: Rect,
         on canvas: inout Canvas
     ) {
-        let blocked = health.problems.filter(\.blocksWrites).count
+        let blocked = health.withoutLeader.count
         canvas.box(
             box,
             title: "JetStream \(canvas.glyphs.vertical) \(health.streams) streams answered \(canvas.glyphs.vertical) "
