@@ -153,8 +153,19 @@ struct ClusterOutageEndToEndTests {
         #expect(degraded.contains("leader m"), "the Members box still shows the leader")
         // A member that was connected to the lost server reconnects and is heard again, while
         // the server is still gone.
-        try await session.waitFor("all three members heard during the outage", within: 30) {
-            $0.contains("Members (3)") && $0.contains("gone: \(first)")
+        do {
+            try await session.waitFor("all three members heard during the outage", within: 30) {
+                $0.contains("Members (3)") && $0.contains("gone: \(first)")
+            }
+        } catch {
+            // Say why: each member's state and the end of its log.
+            for (name, member) in zip(names, members) {
+                let log = (try? String(contentsOfFile: "\(directory)/\(name).log", encoding: .utf8)) ?? ""
+                print(
+                    "outage: member \(name) \(member.isRunning ? "running" : "ended: \(member.termination.map { "\($0)" } ?? "?")"); its log ends:\n\(log.split(separator: "\n").suffix(8).joined(separator: "\n"))"
+                )
+            }
+            throw error
         }
         // Writes go on, in every namespace.
         try await withDeadline(30, "saves in every namespace after \(first) was killed") {
