@@ -17,14 +17,15 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private var phase = Phase.awaitingInfo
-    private let client: NATSClient
+    /// Weak: a client released without `close()` must not be kept alive by its own socket.
+    private weak var client: NATSClient?
     private let generation: UInt64
     private let infoPromise: EventLoopPromise<ServerInfo>
     private let readyPromise: EventLoopPromise<Void>
     private var closeReason: String?
 
     init(
-        client: NATSClient,
+        client: NATSClient?,
         generation: UInt64,
         infoPromise: EventLoopPromise<ServerInfo>,
         readyPromise: EventLoopPromise<Void>
@@ -71,7 +72,7 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .ready:
             if case .err(let text) = op { closeReason = text }
-            client.handle(op, generation: generation)
+            client?.handle(op, generation: generation)
         case .failed:
             break
         }
@@ -97,7 +98,7 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if phase == .ready {
-            client.connectionLost(generation: generation, reason: closeReason ?? "connection closed")
+            client?.connectionLost(generation: generation, reason: closeReason ?? "connection closed")
         } else {
             failPendingPromises(
                 NATSError(code: .disconnected, message: closeReason ?? "connection closed by the server")

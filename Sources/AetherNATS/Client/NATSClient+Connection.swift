@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Logging
 import NIOCore
@@ -6,56 +7,248 @@ import NIOSSL
 import Synchronization
 
 extension NATSClient {
-    /// Tries each server of the pool once.
-    func connectFirst() async throws {
-        let pool = state.withLock { $0.pool }
-        var failures: [String] = []
-        var lastError: NATSError?
-        for server in pool {
-            do {
-                try await establish(server)
-                emit(.connected(server: server.description))
-                return
-            } catch let error as NATSError {
-                // Bad credentials or TLS trouble are final: the next server would say the same.
-                if error.code == .authorization || error.code == .tls {
-                    state.withLock {
-                        $0.closed = true
-                        $0.status = .closed
-                    }
-                    throw error
-                }
-                lastError = error
-                failures.append(error.message)
-            }
-        }
-        state.withLock { state in
-            state.closed = true
-            state.status = .closed
-        }
-        // Each failure names its server and its reason once; the last one's cause is kept for
-        // code that inspects it, not repeated in the text.
-        if failures.count == 1, let lastError { throw lastError }
-        throw NATSError(
-            code: .connectionFailed,
-            message: "could not connect to any server: \(failures.joined(separator: "; "))",
-            cause: lastError
-        )
+    typealias Lifecycle = ConnectionLifecycle
+
+    /// What an action list asks for that takes time: one at most.
+    enum Step {
+        case open(ServerURL, generation: UInt64)
+        case wait(until: ContinuousClock.Instant)
     }
 
-    /// Opens a connection to `server`, runs the handshake and makes it the current one:
-    /// re-subscribes everything and sends what was buffered.
-    func establish(_ server: ServerURL) async throws {
-        let generation = state.withLock { state -> UInt64 in
-            state.generation += 1
-            return state.generation
+    /// What the state gave up for an action list, taken under the same lock the lifecycle decided
+    /// under, to be acted on outside it.
+    struct Taken {
+        var flushes: [CheckedContinuation<Void, any Error>] = []
+        var requests: [CheckedContinuation<NATSMessage, any Error>] = []
+        var subscriptions: [NATSSubscription] = []
+        var streams: [AsyncStream<ConnectionEvent>.Continuation] = []
+        /// The channel to close, with what was still buffered for it.
+        var closing: (channel: any Channel, pending: ByteBuffer)?
+        /// A channel to flush (a keepalive PING was buffered).
+        var flush: (any Channel)?
+        var stale: (any Channel)?
+        var connector: Task<Void, Never>?
+    }
+
+    /// A weak hold on a client: the connector holds it only while it works, so a client released
+    /// without `close()` stops reconnecting.
+    struct WeakClient: Sendable {
+        weak var client: NATSClient?
+    }
+
+    /// Runs the first pass over the pool in the caller's task.
+    func connectFirst() async throws {
+        let actions = decide { $0.start() }
+        await Self.drive(WeakClient(client: self), actions)
+        let failure = state.withLock { state -> NATSError? in
+            if case .connected = state.lifecycle.phase { return nil }
+            return state.closeError ?? NATSError(code: .connectionClosed, message: "the connection is closed")
         }
+        if let failure { throw failure }
+    }
+
+    /// Asks the lifecycle under the lock, takes what its actions need there, and carries them out
+    /// outside it. Returns the actions (for `drive`).
+    @discardableResult
+    func decide(_ event: (inout Lifecycle) -> [Lifecycle.Action]) -> [Lifecycle.Action] {
+        let (actions, taken) = state.withLock { state -> ([Lifecycle.Action], Taken) in
+            let actions = event(&state.lifecycle)
+            return (actions, state.take(for: actions))
+        }
+        carryOut(actions, taken)
+        return actions
+    }
+
+    /// The actions that need no waiting; the rest `drive` does.
+    private func carryOut(_ actions: [Lifecycle.Action], _ taken: Taken) {
+        for action in actions {
+            switch action {
+            case .failInFlight(let failure):
+                let error = failure.error
+                for flush in taken.flushes { flush.resume(throwing: error) }
+                for request in taken.requests { request.resume(throwing: error) }
+            case .emit(let event):
+                switch event {
+                case .disconnected(let server, let reason):
+                    logger.info("disconnected", metadata: ["server": "\(server)", "reason": "\(reason)"])
+                case .reconnected(let server):
+                    logger.info("reconnected", metadata: ["server": "\(server)"])
+                case .lameDuckMode(let server):
+                    logger.info("server entered lame duck mode", metadata: ["server": "\(server)"])
+                default: break
+                }
+                emit(event)
+            case .sendPing:
+                if let channel = taken.flush { scheduleFlush(on: channel) }
+            case .closeTransport(_, let reason):
+                logger.warning("\(reason)")
+                taken.stale?.close(promise: nil)
+            case .shutDown(let failure):
+                let error = failure.error
+                for flush in taken.flushes { flush.resume(throwing: error) }
+                for request in taken.requests { request.resume(throwing: error) }
+                for subscription in taken.subscriptions { subscription.finish(discardBuffered: false) }
+                taken.connector?.cancel()
+                if let (channel, pending) = taken.closing {
+                    // Send what is buffered before closing.
+                    if pending.readableBytes > 0 {
+                        channel.writeAndFlush(pending).whenComplete { _ in channel.close(promise: nil) }
+                    } else {
+                        channel.close(promise: nil)
+                    }
+                }
+                let reason: String? = {
+                    if case .closed(let reason) = state.withLock({ $0.lifecycle.phase }) { return reason }
+                    return nil
+                }()
+                for stream in taken.streams {
+                    stream.yield(.closed(reason: reason))
+                    stream.finish()
+                }
+            case .open, .retry, .promote, .discard, .beginDrain:
+                break
+            }
+        }
+    }
+
+    /// Carries out the lifecycle's actions, opening connections and waiting between passes as
+    /// it asks, each reporting back, until it asks for nothing that takes time.
+    static func drive(_ weak: WeakClient, _ first: [Lifecycle.Action]) async {
+        var actions = first
+        while !Task.isCancelled {
+            var step: Step?
+            for action in actions {
+                switch action {
+                case .open(let server, let generation): step = .open(server, generation: generation)
+                case .retry(let at): step = .wait(until: at)
+                default: break
+                }
+            }
+            switch step {
+            case nil:
+                return
+            case .open(let server, let generation):
+                guard let client = weak.client else { return }
+                actions = await client.attempt(server, generation: generation)
+            case .wait(let until):
+                do { try await Task.sleep(until: until, clock: .continuous) } catch { return }
+                guard let client = weak.client else { return }
+                actions = client.decide { $0.retryDue(now: .now) }
+            }
+        }
+    }
+
+    /// One attempt: connect, handshake, promote. Returns what the lifecycle asks next.
+    private func attempt(_ server: ServerURL, generation: UInt64) async -> [Lifecycle.Action] {
+        do {
+            let connection = try await establish(server, generation: generation)
+            return promote(connection, generation: generation)
+        } catch {
+            let failure = error as? NATSError ?? NATSError(code: .connectionFailed, message: "\(error)")
+            logger.debug("connect attempt failed", metadata: ["server": "\(server)", "error": "\(failure)"])
+            state.withLock { $0.lastAttemptError = failure }
+            return decide {
+                $0.attemptFailed(
+                    generation: generation,
+                    Lifecycle.Failure(code: failure.code, message: failure.message),
+                    final: failure.code == .authorization || failure.code == .tls,
+                    now: .now,
+                    jitter: Double.random(in: 0..<1)
+                )
+            }
+        }
+    }
+
+    struct Established {
+        var channel: any Channel
+        var info: ServerInfo
+        var server: ServerURL
+    }
+
+    /// Makes a handshaken connection the current one, if the lifecycle still wants it:
+    /// re-subscribes everything and sends what was buffered.
+    private func promote(_ connection: Established, generation: UInt64) -> [Lifecycle.Action] {
+        let channel = connection.channel
+        let (actions, taken, promoted) = state.withLock { state -> ([Lifecycle.Action], Taken, Bool) in
+            let actions = state.lifecycle.handshakeSucceeded(
+                generation: generation,
+                now: .now,
+                jitter: Double.random(in: 0..<1)
+            )
+            guard actions.contains(where: { if case .promote = $0 { true } else { false } }) else {
+                return (actions, state.take(for: actions), false)
+            }
+            state.channel = channel
+            state.info = connection.info
+            state.server = connection.server
+            state.maxPayload = connection.info.maxPayload ?? state.maxPayload
+            state.mergeDiscovered(connection.info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
+            if actions.contains(.promote(connection.server, generation: generation, reconnected: true)) {
+                state.statistics.reconnects += 1
+            }
+            // Subscriptions first, then what was published while away.
+            var out = channel.allocator.buffer(capacity: 256 + state.pending.readableBytes)
+            if let mux = state.mux { out.writeSubscribe(subject: mux.prefix + "*", queue: nil, sid: mux.sid) }
+            for (sid, entry) in state.subscriptions.sorted(by: { $0.key < $1.key }) {
+                out.writeSubscribe(subject: entry.subscription.subject, queue: entry.subscription.queue, sid: sid)
+                if let max = entry.max { out.writeUnsubscribe(sid: sid, max: max - entry.delivered) }
+            }
+            out.writeBuffer(&state.pending)
+            state.pending = out
+            state.flushScheduled = true
+            return (actions, state.take(for: actions), true)
+        }
+        guard promoted else {
+            // Closed meanwhile, or the socket went away before it could be used.
+            channel.close(promise: nil)
+            carryOut(actions, taken)
+            return actions
+        }
+        let keepalive = eventLoop.scheduleRepeatedTask(
+            initialDelay: .nanoseconds(options.pingInterval.nanoseconds),
+            delay: .nanoseconds(options.pingInterval.nanoseconds)
+        ) { [weak self] _ in
+            self?.decide { $0.pingDue(generation: generation) }
+        }
+        let replaced = state.withLock { state -> RepeatedTask? in
+            guard state.lifecycle.liveGeneration == generation else { return keepalive }
+            let old = state.keepalive
+            state.keepalive = keepalive
+            return old
+        }
+        replaced?.cancel()
+        scheduleFlush(on: channel)
+        logger.debug("connected", metadata: ["server": "\(connection.server)"])
+        carryOut(actions, taken)
+        return actions
+    }
+
+    /// The socket of `generation` closed (from its handler, on the event loop).
+    func connectionLost(generation: UInt64, reason: String) {
+        let actions = decide {
+            $0.transportClosed(generation: generation, reason: reason, now: .now, jitter: Double.random(in: 0..<1))
+        }
+        guard actions.contains(where: { if case .open = $0 { true } else { false } }) else { return }
+        // A reconnect: its passes run in a task of their own, owned by the client (close cancels
+        // it) and holding it only while an attempt runs.
+        let connector = Task { [weak self] in await Self.drive(WeakClient(client: self), actions) }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            let previous = state.connector
+            state.connector = connector
+            return previous
+        }
+        previous?.cancel()
+        if state.withLock({ $0.lifecycle.isClosed }) { connector.cancel() }
+    }
+
+    /// Opens a connection to `server` and runs the handshake.
+    private func establish(_ server: ServerURL, generation: UInt64) async throws -> Established {
         let infoPromise = eventLoop.makePromise(of: ServerInfo.self)
         let readyPromise = eventLoop.makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(options.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { [self] channel in
+            .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NATSFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
@@ -79,6 +272,13 @@ extension NATSClient {
                 message: "cannot reach \(server): \(Self.reason(error))",
                 cause: SendableDescription(error)
             )
+        }
+        let opened = decide { $0.transportOpened(generation: generation) }
+        if opened.contains(.discard(generation: generation)) {
+            infoPromise.fail(NATSError(code: .connectionClosed, message: "the connection was closed while connecting"))
+            readyPromise.fail(NATSError(code: .connectionClosed, message: "the connection was closed while connecting"))
+            try? await channel.close()
+            throw NATSError(code: .connectionClosed, message: "the connection was closed while connecting")
         }
         let timeout = eventLoop.scheduleTask(in: .nanoseconds(options.connectTimeout.nanoseconds)) {
             let error = NATSError(
@@ -124,42 +324,7 @@ extension NATSClient {
                 cause: SendableDescription(error)
             )
         }
-        let keepalive = eventLoop.scheduleRepeatedTask(
-            initialDelay: .nanoseconds(options.pingInterval.nanoseconds),
-            delay: .nanoseconds(options.pingInterval.nanoseconds)
-        ) { [weak self] _ in
-            self?.keepaliveTick(generation: generation)
-        }
-        let promoted = state.withLock { state -> Bool in
-            guard !state.closed, state.generation == generation else { return false }
-            state.channel = channel
-            state.info = info
-            state.server = server
-            state.status = .connected(server: server.description)
-            state.maxPayload = info.maxPayload ?? state.maxPayload
-            state.pingsOut = 0
-            state.keepalive?.cancel()
-            state.keepalive = keepalive
-            state.mergeDiscovered(info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
-            // Subscriptions first, then what was published while away.
-            var out = channel.allocator.buffer(capacity: 256 + state.pending.readableBytes)
-            if let mux = state.mux { out.writeSubscribe(subject: mux.prefix + "*", queue: nil, sid: mux.sid) }
-            for (sid, entry) in state.subscriptions.sorted(by: { $0.key < $1.key }) {
-                out.writeSubscribe(subject: entry.subscription.subject, queue: entry.subscription.queue, sid: sid)
-                if let max = entry.max { out.writeUnsubscribe(sid: sid, max: max - entry.delivered) }
-            }
-            out.writeBuffer(&state.pending)
-            state.pending = out
-            state.flushScheduled = true
-            return true
-        }
-        guard promoted else {
-            keepalive.cancel()
-            try? await channel.close()
-            throw NATSError(code: .connectionClosed, message: "the connection was closed while connecting")
-        }
-        scheduleFlush(on: channel)
-        logger.debug("connected", metadata: ["server": "\(server)"])
+        return Established(channel: channel, info: info, server: server)
     }
 
     private func makeTLSContext(for server: ServerURL) throws -> (NIOSSLContext, String?) {
@@ -198,179 +363,95 @@ extension NATSClient {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func keepaliveTick(generation: UInt64) {
-        enum Action {
-            case none
-            case ping(any Channel)
-            case stale(any Channel)
-        }
-        let action = state.withLock { state -> Action in
-            guard state.generation == generation, let channel = state.channel else { return .none }
-            if state.pingsOut >= options.maxPingsOut { return .stale(channel) }
-            state.pingsOut += 1
-            state.pending.writePing()
-            state.pongWaiters.append(.keepalive)
-            return state.takeFlushChannel().map { .ping($0) } ?? .none
-        }
-        switch action {
-        case .none: break
-        case .ping(let channel): scheduleFlush(on: channel)
-        case .stale(let channel):
-            logger.warning("stale connection: no PONG to \(options.maxPingsOut) pings")
-            channel.close(promise: nil)
-        }
-    }
-
-    /// The connection of `generation` is gone: fail what was in flight and start reconnecting.
-    func connectionLost(generation: UInt64, reason: String) {
-        let lost = state.withLock {
-            state -> (
-                server: String, waiters: [NATSClient.PongWaiter],
-                requests: [CheckedContinuation<NATSMessage, any Error>]
-            )? in
-            guard !state.closed, state.generation == generation, state.channel != nil else { return nil }
-            state.channel = nil
-            state.keepalive?.cancel()
-            state.keepalive = nil
-            state.flushScheduled = false
-            state.status = .reconnecting(attempt: 1)
-            let waiters = Array(state.pongWaiters)
-            state.pongWaiters.removeAll()
-            let requests = Array(state.mux?.waiters.values ?? [:].values)
-            state.mux?.waiters.removeAll()
-            return (state.server?.description ?? "?", waiters, requests)
-        }
-        guard let lost else { return }
-        logger.info("disconnected", metadata: ["server": "\(lost.server)", "reason": "\(reason)"])
-        let error = NATSError(code: .disconnected, message: "connection to \(lost.server) lost: \(reason)")
-        for waiter in lost.waiters {
-            if case .flush(_, let continuation) = waiter { continuation.resume(throwing: error) }
-        }
-        for request in lost.requests { request.resume(throwing: error) }
-        emit(.disconnected(server: lost.server, reason: reason))
-        guard options.reconnect.enabled else {
-            Task { await self.close(reason: "disconnected and reconnect is off") }
-            return
-        }
-        let task = Task { await self.reconnectLoop() }
-        state.withLock { $0.reconnectTask = task }
-    }
-
-    private func reconnectLoop() async {
-        var pass = 0
-        while !Task.isCancelled {
-            pass += 1
-            let (pool, closed) = state.withLock { state -> ([ServerURL], Bool) in
-                if !state.closed { state.status = .reconnecting(attempt: pass) }
-                // Try the other servers before the one just lost.
-                var pool = state.pool
-                if let current = state.server,
-                    let index = pool.firstIndex(where: { ServerURL.sameEndpoint($0, current) })
-                {
-                    pool.append(pool.remove(at: index))
-                }
-                return (pool, state.closed)
-            }
-            if closed { return }
-            emit(.reconnecting(attempt: pass))
-            for server in pool {
-                if Task.isCancelled { return }
-                do {
-                    try await establish(server)
-                    state.withLock { $0.statistics.reconnects += 1 }
-                    logger.info("reconnected", metadata: ["server": "\(server)"])
-                    emit(.reconnected(server: server.description))
-                    return
-                } catch {
-                    logger.debug("reconnect attempt failed", metadata: ["server": "\(server)", "error": "\(error)"])
-                }
-            }
-            if let max = options.reconnect.maxAttempts, pass >= max {
-                await close(reason: "gave up reconnecting after \(pass) passes over \(pool.count) servers")
-                return
-            }
-            let jitterNanos = options.reconnect.jitter.nanoseconds
-            let jitter = jitterNanos > 0 ? Int64.random(in: 0...jitterNanos) : 0
-            try? await Task.sleep(for: options.reconnect.delay(afterPass: pass) + .nanoseconds(jitter))
-        }
-    }
-
     /// Closes the connection: subscriptions end, requests and flushes in flight fail with
-    /// `.connectionClosed`, event streams finish. Calling it again does nothing.
+    /// `.connectionClosed`, event streams finish. Calling it again does nothing. Returns once
+    /// what was buffered has been written and the socket is closed.
     public func close() async {
         await close(reason: nil)
     }
 
     func close(reason: String?) async {
-        let taken = state.withLock {
-            state -> (
-                channel: (any Channel)?, task: Task<Void, Never>?, waiters: [NATSClient.PongWaiter],
-                requests: [CheckedContinuation<NATSMessage, any Error>], subscriptions: [NATSSubscription],
-                streams: [AsyncStream<ConnectionEvent>.Continuation]
-            )? in
-            if state.closed { return nil }
-            state.closed = true
-            state.status = .closed
-            state.keepalive?.cancel()
-            state.keepalive = nil
-            let channel = state.channel
-            state.channel = nil
-            let waiters = Array(state.pongWaiters)
-            state.pongWaiters.removeAll()
-            let requests = Array(state.mux?.waiters.values ?? [:].values)
-            state.mux?.waiters.removeAll()
-            let subscriptions = state.subscriptions.values.map(\.subscription)
-            state.subscriptions.removeAll()
-            let streams = Array(state.eventStreams.values)
-            state.eventStreams.removeAll()
-            let task = state.reconnectTask
-            state.reconnectTask = nil
-            return (channel, task, waiters, requests, subscriptions, streams)
-        }
-        guard let taken else { return }
-        let error = NATSError(
-            code: .connectionClosed,
-            message: reason.map { "the connection is closed: \($0)" } ?? "the connection is closed"
-        )
-        for waiter in taken.waiters {
-            if case .flush(_, let continuation) = waiter { continuation.resume(throwing: error) }
-        }
-        for request in taken.requests { request.resume(throwing: error) }
-        for subscription in taken.subscriptions { subscription.finish(discardBuffered: false) }
-        taken.task?.cancel()
-        if let channel = taken.channel {
-            // Send what is buffered before closing.
-            let pending = state.withLock { state -> ByteBuffer in
-                let out = state.pending
-                state.pending.clear()
-                return out
-            }
-            if pending.readableBytes > 0 { try? await channel.writeAndFlush(pending) }
-            try? await channel.close()
-        }
-        for stream in taken.streams {
-            stream.yield(.closed(reason: reason))
-            stream.finish()
-        }
+        let channel = state.withLock { $0.channel }
+        decide { $0.close(reason: reason) }
+        try? await channel?.closeFuture.get()
     }
 
     /// Drains: every subscription stops receiving new messages but delivers what it has, what
-    /// was published is flushed, and the connection closes.
+    /// was published is flushed, and the connection closes. Not connected, there is nothing to
+    /// drain to: the client closes.
     public func drain() async {
-        let sids = state.withLock { state -> [UInt64] in
-            if state.closed { return [] }
-            state.status = .draining
-            return Array(state.subscriptions.keys)
+        let channel = state.withLock { $0.channel }
+        let actions = decide { $0.drain() }
+        if actions.contains(.beginDrain) {
+            let sids = state.withLock { Array($0.subscriptions.keys) }
+            for sid in sids { enqueueControl { $0.writeUnsubscribe(sid: sid, max: nil) } }
+            try? await flush()
+            let subscriptions = state.withLock { state -> [NATSSubscription] in
+                let subscriptions = state.subscriptions.values.map(\.subscription)
+                state.subscriptions.removeAll()
+                return subscriptions
+            }
+            for subscription in subscriptions { subscription.finish(discardBuffered: false) }
+            decide { $0.drainFinished() }
         }
-        for sid in sids { enqueueControl { $0.writeUnsubscribe(sid: sid, max: nil) } }
-        try? await flush()
-        let subscriptions = state.withLock { state -> [NATSSubscription] in
-            let subscriptions = state.subscriptions.values.map(\.subscription)
-            state.subscriptions.removeAll()
-            return subscriptions
+        try? await channel?.closeFuture.get()
+    }
+}
+
+extension NATSClient.State {
+    /// Takes, for `actions`, what they act on: the waiters to fail, the channel to close, the
+    /// subscriptions and event streams to end. Runs under the lock the lifecycle decided under.
+    mutating func take(for actions: [ConnectionLifecycle.Action]) -> NATSClient.Taken {
+        var taken = NATSClient.Taken()
+        for action in actions {
+            switch action {
+            case .failInFlight:
+                channel = nil
+                keepalive?.cancel()
+                keepalive = nil
+                flushScheduled = false
+                takeWaiters(into: &taken)
+            case .sendPing:
+                pending.writePing()
+                pongWaiters.append(.keepalive)
+                taken.flush = takeFlushChannel()
+            case .closeTransport:
+                taken.stale = channel
+            case .shutDown:
+                keepalive?.cancel()
+                keepalive = nil
+                if let channel {
+                    taken.closing = (channel, pending)
+                    pending.clear()
+                }
+                channel = nil
+                takeWaiters(into: &taken)
+                taken.subscriptions = subscriptions.values.map(\.subscription)
+                subscriptions.removeAll()
+                taken.streams = Array(eventStreams.values)
+                eventStreams.removeAll()
+                taken.connector = connector
+                connector = nil
+                if closeError == nil, case .shutDown(let failure) = action {
+                    closeError =
+                        lastAttemptError?.message == failure.message
+                        ? lastAttemptError
+                        : NATSError(code: failure.code, message: failure.message, cause: lastAttemptError)
+                }
+            case .open, .promote, .discard, .emit, .retry, .beginDrain:
+                break
+            }
         }
-        for subscription in subscriptions { subscription.finish(discardBuffered: false) }
-        await close(reason: "drained")
+        return taken
+    }
+
+    private mutating func takeWaiters(into taken: inout NATSClient.Taken) {
+        for waiter in pongWaiters {
+            if case .flush(_, let continuation) = waiter { taken.flushes.append(continuation) }
+        }
+        pongWaiters.removeAll()
+        taken.requests = Array(mux?.waiters.values ?? [:].values)
+        mux?.waiters.removeAll()
     }
 }
 

@@ -52,24 +52,25 @@ public final class NATSClient: Sendable {
     }
 
     struct State {
-        var status = ConnectionStatus.connecting
+        var lifecycle: ConnectionLifecycle
         var channel: (any Channel)?
-        var generation: UInt64 = 0
         var info: ServerInfo?
         var server: ServerURL?
-        var pool: [ServerURL]
         var nextSID: UInt64 = 1
         var subscriptions: [UInt64: SubscriptionEntry] = [:]
         var pending: ByteBuffer
         var flushScheduled = false
         var pongWaiters: Deque<PongWaiter> = []
         var nextWaiterID: UInt64 = 0
-        var pingsOut = 0
         var mux: RequestMux?
         var eventStreams: [UInt64: AsyncStream<ConnectionEvent>.Continuation] = [:]
-        var closed = false
         var keepalive: RepeatedTask?
-        var reconnectTask: Task<Void, Never>?
+        /// The task running reconnect passes, while there is one.
+        var connector: Task<Void, Never>?
+        /// The last attempt's failure, kept as the cause of the error that closes the client.
+        var lastAttemptError: NATSError?
+        /// Why the client closed, when it closed on a failure (`connect` throws it).
+        var closeError: NATSError?
         var maxPayload = 1_048_576
         var statistics = Statistics()
     }
@@ -82,7 +83,18 @@ public final class NATSClient: Sendable {
         self.options = options
         self.logger = options.logger
         self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
-        self.state = Mutex(State(pool: pool, pending: ByteBufferAllocator().buffer(capacity: 64 * 1024)))
+        self.state = Mutex(
+            State(
+                lifecycle: ConnectionLifecycle(pool: pool, policy: ConnectionLifecycle.Policy(options: options)),
+                pending: ByteBufferAllocator().buffer(capacity: 64 * 1024)
+            )
+        )
+    }
+
+    /// A client released without `close()` closes: it stops reconnecting, ends its
+    /// subscriptions and streams and closes its socket.
+    deinit {
+        decide { $0.close(reason: "the client was released without close()") }
     }
 
     /// Connects to the first server of the pool that answers.
@@ -102,7 +114,7 @@ public final class NATSClient: Sendable {
     // MARK: observing
 
     /// Where the connection is now.
-    public var status: ConnectionStatus { state.withLock { $0.status } }
+    public var status: ConnectionStatus { state.withLock { $0.lifecycle.status } }
 
     /// The INFO of the server connected to (nil before the first connect).
     public var serverInfo: ServerInfo? { state.withLock { $0.info } }
@@ -120,8 +132,8 @@ public final class NATSClient: Sendable {
     public func events() -> AsyncStream<ConnectionEvent> {
         let (stream, continuation) = AsyncStream<ConnectionEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id = state.withLock { state -> UInt64? in
-            continuation.yield(.snapshot(state.status))
-            if state.closed { return nil }
+            continuation.yield(.snapshot(state.lifecycle.status))
+            if state.lifecycle.isClosed { return nil }
             state.nextWaiterID += 1
             state.eventStreams[state.nextWaiterID] = continuation
             return state.nextWaiterID
@@ -214,7 +226,7 @@ public final class NATSClient: Sendable {
     /// Writes `write` into the outbound buffer (any state but closed) and schedules a flush.
     func enqueueControl(_ write: (inout ByteBuffer) -> Void) {
         let channel = state.withLock { state -> (any Channel)? in
-            if state.closed { return nil }
+            if state.lifecycle.isClosed { return nil }
             write(&state.pending)
             return state.takeFlushChannel()
         }
@@ -240,8 +252,10 @@ public final class NATSClient: Sendable {
     }
 
     /// Sends a PING and waits for the PONG: everything published before it has reached the server.
-    /// - Throws: `NATSError` `.timeout`, `.disconnected`, `.connectionClosed`.
+    /// A cancelled task stops waiting at once.
+    /// - Throws: `NATSError` `.timeout`, `.disconnected`, `.connectionClosed`; `CancellationError`.
     public func flush(timeout: Duration = .seconds(5)) async throws {
+        try Task.checkCancellation()
         let id = state.withLock { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -250,24 +264,31 @@ public final class NATSClient: Sendable {
             self.failFlush(id: id, NATSError(code: .timeout, message: "flush timed out after \(timeout)"))
         }
         defer { timer.cancel() }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let (channel, failure) = state.withLock { state -> ((any Channel)?, NATSError?) in
-                if state.closed {
-                    return (nil, NATSError(code: .connectionClosed, message: "the connection is closed"))
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let (channel, failure) = state.withLock { state -> ((any Channel)?, (any Error)?) in
+                    // Checked under the lock the cancellation handler takes: a cancel that came
+                    // before this finds no waiter, so it is seen here.
+                    if Task.isCancelled { return (nil, CancellationError()) }
+                    if state.lifecycle.isClosed {
+                        return (nil, NATSError(code: .connectionClosed, message: "the connection is closed"))
+                    }
+                    guard state.channel != nil else {
+                        return (nil, NATSError(code: .disconnected, message: "not connected; cannot flush"))
+                    }
+                    state.pending.writePing()
+                    state.pongWaiters.append(.flush(id: id, continuation))
+                    return (state.takeFlushChannel(), nil)
                 }
-                guard state.channel != nil else {
-                    return (nil, NATSError(code: .disconnected, message: "not connected; cannot flush"))
-                }
-                state.pending.writePing()
-                state.pongWaiters.append(.flush(id: id, continuation))
-                return (state.takeFlushChannel(), nil)
+                if let failure { continuation.resume(throwing: failure) }
+                if let channel { scheduleFlush(on: channel) }
             }
-            if let failure { continuation.resume(throwing: failure) }
-            if let channel { scheduleFlush(on: channel) }
+        } onCancel: {
+            self.failFlush(id: id, CancellationError())
         }
     }
 
-    private func failFlush(id: UInt64, _ error: NATSError) {
+    private func failFlush(id: UInt64, _ error: any Error) {
         let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
             guard
                 let index = state.pongWaiters.firstIndex(where: {
@@ -344,7 +365,7 @@ public final class NATSClient: Sendable {
     func unsubscribe(sid: UInt64) {
         let (entry, channel) = state.withLock { state -> (SubscriptionEntry?, (any Channel)?) in
             guard let entry = state.subscriptions.removeValue(forKey: sid) else { return (nil, nil) }
-            if !state.closed { state.pending.writeUnsubscribe(sid: sid, max: nil) }
+            if !state.lifecycle.isClosed { state.pending.writeUnsubscribe(sid: sid, max: nil) }
             return (entry, state.takeFlushChannel())
         }
         entry?.subscription.finish(discardBuffered: true)
@@ -372,6 +393,7 @@ public final class NATSClient: Sendable {
     ) async throws -> NATSMessage {
         try Subject.validatePublish(subject)
         if let headers { try headers.validate() }
+        try Task.checkCancellation()
         let timeout = timeout ?? options.requestTimeout
         let prefix = try ensureMux()
         let token = NUID.token()
@@ -384,7 +406,17 @@ public final class NATSClient: Sendable {
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
-                state.withLock { $0.mux?.waiters[token] = continuation }
+                // Checked under the lock the cancellation handler takes: a cancel that came before
+                // the waiter was registered finds none, so it is seen here instead.
+                let registered = state.withLock { state -> Bool in
+                    if Task.isCancelled { return false }
+                    state.mux?.waiters[token] = continuation
+                    return true
+                }
+                guard registered else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
                 do {
                     try enqueuePublish(payload, to: subject, replyTo: prefix + token, headers: headers)
                 } catch {
@@ -450,8 +482,8 @@ public final class NATSClient: Sendable {
             deliver(message, generation: generation)
         case .pong:
             let waiter = state.withLock { state -> PongWaiter? in
-                guard state.generation == generation else { return nil }
-                state.pingsOut = 0
+                guard state.lifecycle.liveGeneration == generation else { return nil }
+                state.lifecycle.pongReceived(generation: generation)
                 return state.pongWaiters.popFirst()
             }
             if case .flush(_, let continuation) = waiter { continuation.resume() }
@@ -472,7 +504,7 @@ public final class NATSClient: Sendable {
             case none
         }
         let route = state.withLock { state -> Route in
-            guard state.generation == generation else { return .none }
+            guard state.lifecycle.liveGeneration == generation else { return .none }
             state.statistics.inMessages += 1
             state.statistics.inBytes += message.payload.readableBytes
             if let mux = state.mux, message.sid == mux.sid {
@@ -513,17 +545,14 @@ public final class NATSClient: Sendable {
     }
 
     private func handleAsyncInfo(_ info: ServerInfo, generation: UInt64) {
-        let server = state.withLock { state -> String? in
-            guard state.generation == generation else { return nil }
+        let current = state.withLock { state -> Bool in
+            guard state.lifecycle.liveGeneration == generation else { return false }
             state.info = info
             if let maxPayload = info.maxPayload { state.maxPayload = maxPayload }
             state.mergeDiscovered(info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
-            return state.server?.description
+            return true
         }
-        if info.lameDuckMode == true, let server {
-            logger.info("server entered lame duck mode", metadata: ["server": "\(server)"])
-            emit(.lameDuckMode(server: server))
-        }
+        if current, info.lameDuckMode == true { decide { $0.lameDuck(generation: generation) } }
     }
 
     /// Maps the text of a server `-ERR` to an error.
@@ -541,8 +570,8 @@ public final class NATSClient: Sendable {
 
 extension NATSClient.State {
     func checkOpen() throws(NATSError) {
-        if closed { throw NATSError(code: .connectionClosed, message: "the connection is closed") }
-        if status == .draining { throw NATSError(code: .draining, message: "the connection is draining") }
+        if lifecycle.isClosed { throw NATSError(code: .connectionClosed, message: "the connection is closed") }
+        if case .draining = lifecycle.phase { throw NATSError(code: .draining, message: "the connection is draining") }
     }
 
     /// The channel to flush on, when a flush is not already scheduled; marks it scheduled.
@@ -555,13 +584,7 @@ extension NATSClient.State {
     /// Adds advertised servers (`host:port`, no scheme) to the pool.
     mutating func mergeDiscovered(_ urls: [String], ignore: Bool) {
         guard !ignore else { return }
-        for text in urls {
-            guard var url = try? ServerURL(parsing: text) else { continue }
-            if pool.contains(where: { ServerURL.sameEndpoint($0, url) }) { continue }
-            url.discovered = true
-            url.tls = pool.first?.tls ?? false
-            pool.append(url)
-        }
+        lifecycle.merge(discovered: urls.compactMap { try? ServerURL(parsing: $0) })
     }
 }
 

@@ -56,7 +56,7 @@ public struct NATSOptions: Sendable {
 }
 
 /// When and how often to reconnect.
-public struct ReconnectPolicy: Sendable {
+public struct ReconnectPolicy: Sendable, Equatable {
     public var enabled: Bool = true
     /// Full passes over the server pool before giving up; nil reconnects forever.
     public var maxAttempts: Int? = nil
