@@ -144,11 +144,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                     self?.countDrop(message)
                 }
             } catch let error as NATSError {
-                throw AetherError(
-                    code: .unavailable,
-                    message: "cannot subscribe to \(pattern): \(error.message)",
-                    cause: error
-                )
+                throw AetherError(error, context: "subscribing to \(pattern)")
             }
             let bus = LocalEventBus()
             state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: nil, references: 1)

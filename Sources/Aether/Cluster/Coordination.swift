@@ -172,7 +172,7 @@ extension Cluster {
                         cause: error
                     )
                 }
-                throw JetStreamEventStore.mapError(error, context: "opening coordination bucket \(bucket)")
+                throw AetherError(error, context: "opening coordination bucket \(bucket)")
             }
         }
 
@@ -186,7 +186,7 @@ extension Cluster {
             do {
                 return NATSCoordination(kv: try KeyValue.attach(bucket, in: JetStream(client: client)))
             } catch {
-                throw JetStreamEventStore.mapError(error, context: "attaching to coordination bucket \(bucket)")
+                throw AetherError(error, context: "attaching to coordination bucket \(bucket)")
             }
         }
 
@@ -202,7 +202,7 @@ extension Cluster {
                     attemptedVersion: Int64(attempted)
                 )
             } catch let error as NATSError {
-                throw JetStreamEventStore.mapError(error, context: "coordination key \(key)")
+                throw AetherError(error, context: "coordination key \(key)")
             }
         }
 
@@ -223,7 +223,7 @@ extension Cluster {
                 guard let entry = try await kv.latestEntry(key), entry.operation == .put else { return nil }
                 return (entry.value, entry.revision)
             } catch let error as NATSError {
-                throw JetStreamEventStore.mapError(error, context: "coordination key \(key)")
+                throw AetherError(error, context: "coordination key \(key)")
             }
         }
 
@@ -237,7 +237,7 @@ extension Cluster {
                 guard let entry = try await kv.get(key) else { return nil }
                 return (entry.value, entry.revision)
             } catch let error as NATSError {
-                throw JetStreamEventStore.mapError(error, context: "coordination key \(key)")
+                throw AetherError(error, context: "coordination key \(key)")
             }
         }
 

@@ -116,7 +116,7 @@ extension Cluster {
             do {
                 try client.publish(message.jsonBytes(), to: subject)
             } catch {
-                throw JetStreamEventStore.mapError(error, context: "publishing on \(subject)")
+                throw AetherError(error, context: "publishing on \(subject)")
             }
         }
 
@@ -125,7 +125,7 @@ extension Cluster {
             do {
                 subscription = try await client.subscribe(to: subject)
             } catch let error as NATSError {
-                throw JetStreamEventStore.mapError(error, context: "subscribing to \(subject)")
+                throw AetherError(error, context: "subscribing to \(subject)")
             }
             return AsyncStream { [self] () async -> DiscoveryMessage? in
                 while let message = await subscription.next() {

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A fact that happened to one actor, at one version.
 ///
 /// JSON (the Go original's, so Swift and Go nodes share one NATS): keys `id`, `eventType`,
@@ -38,7 +44,7 @@ public struct Event: Sendable, Hashable {
 
     /// A new random event id (a UUID string, as the original's `uuid.New()`).
     public static func makeID() -> String {
-        UUIDString.random()
+        UUID().uuidString.lowercased()
     }
 
     /// Checks the identifiers and fields every backend requires.

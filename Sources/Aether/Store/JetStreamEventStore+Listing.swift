@@ -69,7 +69,7 @@ extension JetStreamEventStore {
         do {
             return try await readActorPage(after: cursor, limit: limit, matching: matching)
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "listing actors of \(namespace)")
+            throw AetherError(error, context: "listing actors of \(namespace)")
         }
     }
 
@@ -202,7 +202,7 @@ extension JetStreamEventStore {
             let info = try await js.streamInfo(streamName)
             return try await figures(of: info)
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "reading the figures of stream \(streamName)")
+            throw AetherError(error, context: "reading the figures of stream \(streamName)")
         }
     }
 
@@ -239,7 +239,7 @@ extension JetStreamEventStore {
                 }
             }
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "counting the subjects of stream \(streamName)")
+            throw AetherError(error, context: "counting the subjects of stream \(streamName)")
         }
         // Records on subjects outside the event and snapshot layout (another writer's).
         let counted = figures.events + figures.undecodableRecords + figures.snapshots

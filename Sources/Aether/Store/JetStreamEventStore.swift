@@ -133,7 +133,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 try await js.createStream(stream)
             }
         } catch let error as NATSError {
-            throw mapError(error, context: "opening stream \(name)")
+            throw AetherError(error, context: "opening stream \(name)")
         }
         return JetStreamEventStore(
             js: js,
@@ -251,7 +251,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                     )
                 }
             } catch let error as NATSError {
-                throw Self.mapError(error, context: "saving actor \(Identifiers.quoted(actorID)) in \(namespace)")
+                throw AetherError(error, context: "saving actor \(Identifiers.quoted(actorID)) in \(namespace)")
             }
         }
     }
@@ -299,7 +299,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         do {
             message = try await js.lastMessage(stream: streamName, subject: eventSubject(actorID))
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "reading the head of actor \(Identifiers.quoted(actorID))")
+            throw AetherError(error, context: "reading the head of actor \(Identifiers.quoted(actorID))")
         }
         guard let message else {
             cache.withLock { $0[actorID] = CachedActor(version: 0, sequence: 0) }
@@ -333,7 +333,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         do {
             message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID))
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "latest version of actor \(Identifiers.quoted(actorID))")
+            throw AetherError(error, context: "latest version of actor \(Identifiers.quoted(actorID))")
         }
         guard let message else { return 0 }
         let version = try await resolveVersion(of: message, actorID: actorID)
@@ -457,7 +457,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 return true
             }
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "reading actor \(Identifiers.quoted(actorID))")
+            throw AetherError(error, context: "reading actor \(Identifiers.quoted(actorID))")
         }
         return ReplayResult(events: events, errors: errors)
     }
@@ -651,7 +651,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
             _ = try await js.publish(ByteBuffer(bytes: payload), to: subject, options: options)
             _ = try await js.purgeStream(streamName, subject: subject, keep: UInt64(configuration.snapshotHistory))
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "saving a snapshot of actor \(Identifiers.quoted(snapshot.actorID))")
+            throw AetherError(error, context: "saving a snapshot of actor \(Identifiers.quoted(snapshot.actorID))")
         }
         cache.withLock { $0[snapshot.actorID]?.sinceSnapshot = 0 }
     }
@@ -696,7 +696,7 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
                 return true
             }
         } catch let error as NATSError {
-            throw Self.mapError(error, context: "reading snapshots of actor \(Identifiers.quoted(actorID))")
+            throw AetherError(error, context: "reading snapshots of actor \(Identifiers.quoted(actorID))")
         }
         func record(_ problem: String, _ message: StoredMessage) {
             counters.withLock { $0.corruptSnapshots += 1 }
@@ -731,21 +731,6 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         let snapshot = ActorSnapshot(actorID: actorID, version: state.version, state: state.state, timestamp: now())
         try await save(snapshot)
         return snapshot
-    }
-
-    // MARK: errors
-
-    static func mapError(_ error: NATSError, context: String) -> AetherError {
-        switch error.code {
-        case .noResponders, .timeout, .disconnected, .connectionClosed, .connectionFailed:
-            return AetherError(code: .unavailable, message: "\(context): \(error.message)", cause: error)
-        case .payloadTooLarge:
-            return AetherError(code: .payloadTooLarge, message: "\(context): \(error.message)", cause: error)
-        case .notFound:
-            return AetherError(code: .notFound, message: "\(context): \(error.message)", cause: error)
-        default:
-            return AetherError(code: .backend, message: "\(context): \(error.message)", cause: error)
-        }
     }
 }
 

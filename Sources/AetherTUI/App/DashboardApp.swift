@@ -34,6 +34,9 @@ actor DashboardApp {
     private nonisolated let listingLane: AsyncStream<Dashboard.Effect>.Continuation
     private let historyWork: AsyncStream<Dashboard.Effect>
     private nonisolated let historyLane: AsyncStream<Dashboard.Effect>.Continuation
+    /// A failover drill runs in a lane of its own, a child of `runFeeds`: quitting cancels it.
+    private let drillWork: AsyncStream<FailoverDrill>
+    private nonisolated let drillLane: AsyncStream<FailoverDrill>.Continuation
     /// Bumped by every history read asked for: a base replay for an older one stops.
     private var historyGeneration = 0
 
@@ -48,6 +51,7 @@ actor DashboardApp {
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (listingWork, listingLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
         (historyWork, historyLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
+        (drillWork, drillLane) = AsyncStream.makeStream(of: FailoverDrill.self)
     }
 
     /// Applies an input and performs the effects it asks for.
@@ -183,6 +187,16 @@ actor DashboardApp {
                     historyLane.finish()
                 }
             }
+            group.addTask { [self] in
+                await withTaskCancellationHandler {
+                    for await drill in drillWork {
+                        let report = await drill.run { step, at in await self.send(.drillStep(step, at: at)) }
+                        await send(.drillFinished(report))
+                    }
+                } onCancel: {
+                    drillLane.finish()
+                }
+            }
             // Feeds that end (the embedded connection state) leave the others running.
             await group.waitForAll()
         }
@@ -259,10 +273,7 @@ actor DashboardApp {
                 method: method,
                 reportPath: model.settings.drillReportPath
             )
-            Task { [self] in
-                let report = await drill.run { step, at in await self.send(.drillStep(step, at: at)) }
-                await self.send(.drillFinished(report))
-            }
+            drillLane.yield(drill)
         case .kill(let member):
             do {
                 try await deployment.kill(member: member)

@@ -92,7 +92,8 @@ struct FailoverDrill: Sendable {
         var allOwnedAt: ContinuousClock.Instant?
         var leaseGoneRecorded = false
         var firstCanaryRecorded = false
-        while clock.duration(to: .now) < timeout {
+        // A cancelled drill (the dashboard quits) stops watching and still writes its report.
+        while clock.duration(to: .now) < timeout, !Task.isCancelled {
             let view = await deployment.cluster.view()
             let now = ContinuousClock.now
             // A killed victim is gone from the kill on, whatever the members' view says yet.
