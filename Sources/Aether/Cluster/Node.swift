@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -81,8 +82,11 @@ extension Cluster {
         private var lastHeartbeat: ContinuousClock.Instant?
         private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
         private var leaderTerm: UInt64?
-        private var subscribers: [UInt64: AsyncStream<Event>.Continuation] = [:]
-        private var nextSubscriber: UInt64 = 0
+        /// Under a lock of their own, so a consumer that goes away unsubscribes at once from its
+        /// stream's termination, with no task to hop onto the actor.
+        private nonisolated let subscribers = Mutex<(next: UInt64, all: [UInt64: AsyncStream<Event>.Continuation])>(
+            (0, [:])
+        )
         private var inFlight: [Int: Int] = [:]
         private var idleWaiters: [CheckedContinuation<Void, Never>] = []
         private var load: Double = 0
@@ -125,12 +129,14 @@ extension Cluster {
                 of: Event.self,
                 bufferingPolicy: .bufferingNewest(10_000)
             )
-            nextSubscriber += 1
-            let id = nextSubscriber
             continuation.yield(.snapshot(view()))
-            subscribers[id] = continuation
+            let id = subscribers.withLock { subscribers in
+                subscribers.next += 1
+                subscribers.all[subscribers.next] = continuation
+                return subscribers.next
+            }
             continuation.onTermination = { [weak self] _ in
-                Task { await self?.unsubscribe(id) }
+                _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
             }
             return stream
         }
@@ -297,13 +303,18 @@ extension Cluster {
 
         // MARK: Shell
 
-        private func unsubscribe(_ id: UInt64) {
-            subscribers[id] = nil
+        /// Ends every subscriber's stream (outside the lock: finishing runs their terminations).
+        private func finishSubscribers() {
+            let all = subscribers.withLock { subscribers in
+                defer { subscribers.all = [:] }
+                return Array(subscribers.all.values)
+            }
+            for continuation in all { continuation.finish() }
         }
 
         private func emit(_ events: [Event]) {
             guard !events.isEmpty else { return }
-            for continuation in subscribers.values {
+            for continuation in subscribers.withLock({ Array($0.all.values) }) {
                 for event in events { continuation.yield(event) }
             }
         }
@@ -589,8 +600,7 @@ extension Cluster {
         private func stop() async {
             let now = clock.now()
             if configuration.observer || halted {
-                for continuation in subscribers.values { continuation.finish() }
-                subscribers = [:]
+                finishSubscribers()
                 return
             }
             await executeOwnership(ownership.onStop())
@@ -601,8 +611,7 @@ extension Cluster {
                 logger.debug("leave not announced", metadata: ["error": "\(error)"])
             }
             emit(membership.onLeave(id, now: now).map(Event.init))
-            for continuation in subscribers.values { continuation.finish() }
-            subscribers = [:]
+            finishSubscribers()
         }
 
         /// Stops this node as a crash would: no more heartbeats, renewals or map reads, no

@@ -94,12 +94,13 @@ public final class EmbeddedDeployment: Deployment {
 
     /// Starts the members and the observer.
     public func start() {
-        tasks.withLock { tasks in
-            for member in members {
-                tasks[member.node.id] = Task { try? await member.run() }
-            }
-            tasks["aether-top"] = Task { [cluster] in try? await cluster.run() }
+        // Made outside the lock, kept under it.
+        var started: [String: Task<Void, Never>] = [:]
+        for member in members {
+            started[member.node.id] = Task { try? await member.run() }
         }
+        started["aether-top"] = Task { [cluster] in try? await cluster.run() }
+        tasks.withLock { tasks in tasks.merge(started) { _, new in new } }
     }
 
     public func namespaces() async -> [String] { storage.namespaces() }
@@ -184,6 +185,7 @@ public final class NATSDeployment: Deployment {
     /// Replicas of streams this deployment creates (a write creates a missing stream).
     public let streamReplicas: Int
     private let clusterTask = Mutex<Task<Void, Never>?>(nil)
+    private let clusterStarted = Mutex(false)
 
     /// Connects and prepares the coordination bucket.
     /// - Parameter member: nil for an observer (the dashboard).
@@ -263,10 +265,14 @@ public final class NATSDeployment: Deployment {
 
     /// Runs the observer (the dashboard's view of the cluster).
     public func start() {
-        clusterTask.withLock { task in
-            guard task == nil else { return }
-            task = Task { [cluster] in try? await cluster.run() }
+        // Decided under the lock, started outside it: a second call starts nothing.
+        let first = clusterStarted.withLock { started in
+            defer { started = true }
+            return !started
         }
+        guard first else { return }
+        let task = Task<Void, Never> { [cluster] in try? await cluster.run() }
+        clusterTask.withLock { $0 = task }
     }
 
     /// Namespaces whose streams answered the last listing, and those that did not but were
