@@ -121,6 +121,37 @@ let package = Package(
             dependencies: ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"],
             swiftSettings: strictSettings
         ),
+        // Integration tests: real nats-servers, processes, tmux and wall-clock shells. Those that
+        // must not overlap are in a lane (`AetherTestLanes`); everything else runs in parallel.
+        .target(name: "AetherTestLanes", path: "Tests/AetherTestLanes", swiftSettings: strictSettings),
+        .testTarget(
+            name: "AetherIntegrationTests",
+            dependencies: [
+                "AetherTestLanes",
+                "Aether",
+                "AetherNATS",
+                "AetherNATSTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AetherNATSIntegrationTests",
+            dependencies: [
+                "AetherTestLanes",
+                "AetherNATS",
+                "AetherNATSTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AetherTUIIntegrationTests",
+            dependencies: ["AetherTestLanes", "AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -88,19 +88,19 @@ public final class ChildProcess: Sendable {
     }
 
     /// Runs a command to its end (at most `timeout`, then SIGKILL) and returns its standard
-    /// output. Throws when it fails or times out.
+    /// output. Throws when it fails or times out. Waits without blocking a thread.
     @discardableResult
     public static func run(
         _ executable: String,
         _ arguments: [String] = [],
         directory: String? = nil,
         timeout: Duration = .seconds(60)
-    ) throws -> String {
+    ) async throws -> String {
         let output = NSTemporaryDirectory() + "aether-child-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
         let child = try ChildProcess(executable, arguments, directory: directory, stdout: .file(output))
-        guard let termination = child.wait(timeout: timeout) else {
-            child.kill()
+        guard let termination = await child.wait(timeout: timeout) else {
+            child.killNow()
             throw NATSError(
                 code: .timeout,
                 message: "\(executable) \(arguments.first ?? "") did not end within \(timeout)"
@@ -110,6 +110,37 @@ public final class ChildProcess: Sendable {
             throw NATSError(
                 code: .connectionFailed,
                 message: "\(executable) \(arguments.first ?? "") failed: \(termination)"
+            )
+        }
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// `run`, for commands that end in milliseconds (tmux's own commands): it blocks its thread
+    /// while the command runs, at most `timeout`.
+    @discardableResult
+    public static func runBlocking(
+        _ executable: String,
+        _ arguments: [String] = [],
+        timeout: Duration = .seconds(10)
+    ) throws -> String {
+        let output = NSTemporaryDirectory() + "aether-child-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let child = try ChildProcess(executable, arguments, stdout: .file(output))
+        let deadline = ContinuousClock.now + timeout
+        while child.isRunning {
+            if ContinuousClock.now >= deadline {
+                child.killNow()
+                throw NATSError(
+                    code: .timeout,
+                    message: "\(executable) \(arguments.first ?? "") did not end within \(timeout)"
+                )
+            }
+            usleep(500)
+        }
+        guard let termination = child.termination, termination.succeeded else {
+            throw NATSError(
+                code: .connectionFailed,
+                message: "\(executable) \(arguments.first ?? "") failed: \(child.termination.map { "\($0)" } ?? "?")"
             )
         }
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
@@ -132,36 +163,45 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// SIGKILL, then reaps it.
-    public func kill() {
-        signal(SIGKILL)
-        _ = wait(timeout: .seconds(30))
+    /// SIGKILL, then reaps it: a process killed so ends at once, so the reaping `waitpid` returns
+    /// within microseconds; usable where nothing can be awaited (`defer`, `deinit`).
+    public func killNow() {
+        status.withLock { status in
+            guard status == nil else { return }
+            _ = Foundation.kill(pid, SIGKILL)
+            status = Self.reap(pid, options: 0)
+        }
     }
 
-    /// SIGTERM; SIGKILL if it is still there after `grace`. Reaps it.
-    public func terminate(grace: Duration = .seconds(10)) {
+    /// SIGKILL, then waits for its end.
+    public func kill() async {
+        signal(SIGKILL)
+        _ = await wait(timeout: .seconds(30))
+    }
+
+    /// SIGTERM; SIGKILL if it is still there after `grace`. Waits for its end.
+    public func terminate(grace: Duration = .seconds(10)) async {
         signal(SIGCONT)
         signal(SIGTERM)
-        if wait(timeout: grace) == nil { kill() }
+        if await wait(timeout: grace) == nil { killNow() }
     }
 
-    /// Waits for the end, at most `timeout`; nil if it is still running then.
-    public func wait(timeout: Duration) -> Termination? {
+    /// Waits for the end, at most `timeout`; nil if it is still running then. Polls `waitpid`
+    /// without blocking (`WNOHANG`) and sleeps between polls, so no thread of the cooperative pool
+    /// is held while the process runs.
+    public func wait(timeout: Duration) async -> Termination? {
         let deadline = ContinuousClock.now + timeout
-        var pause = 1_000 as useconds_t
+        var pause = Duration.milliseconds(1)
         while true {
             if let termination { return termination }
             if ContinuousClock.now >= deadline { return nil }
-            usleep(pause)
-            pause = min(pause * 2, 20_000)
+            do { try await Task.sleep(for: pause) } catch { return termination }
+            pause = min(pause * 2, .milliseconds(20))
         }
     }
 
     deinit {
-        if isRunning {
-            _ = Foundation.kill(pid, SIGKILL)
-            _ = Self.reap(pid, options: 0)
-        }
+        killNow()
     }
 
     private static func reap(_ pid: pid_t, options: Int32) -> Termination? {

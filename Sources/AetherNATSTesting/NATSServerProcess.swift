@@ -152,9 +152,9 @@ public final class NATSServerProcess: Sendable {
         process.signal(signal)
     }
 
-    /// SIGKILL, then waits for the process to end.
+    /// SIGKILL, then reaps the process (at once: a killed process ends at once).
     public func kill9() {
-        process.kill()
+        process.killNow()
     }
 
     /// SIGSTOP: the server freezes, sockets stay open.
@@ -162,15 +162,16 @@ public final class NATSServerProcess: Sendable {
     /// SIGCONT.
     public func resume() { signal(SIGCONT) }
 
-    /// Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it.
-    public func stop() {
+    /// Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it, without blocking
+    /// a thread.
+    public func stop() async {
         guard process.isRunning else { return }
-        process.terminate(grace: .seconds(10))
+        await process.terminate(grace: .seconds(10))
     }
 
     /// Starts the server again on the same ports and store; waits until it is ready.
     public func restart() async throws {
-        stop()
+        await stop()
         var arguments = self.arguments
         if let index = arguments.firstIndex(of: "-p") { arguments[index + 1] = "\(clientPort)" }
         if let index = arguments.firstIndex(of: "-m") { arguments[index + 1] = "\(monitorPort)" }

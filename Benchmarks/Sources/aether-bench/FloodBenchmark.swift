@@ -121,7 +121,7 @@ enum FloodBenchmark {
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-        _ = flood.wait(timeout: .seconds(30))
+        _ = await flood.wait(timeout: .seconds(30))
         let floodEnded = clock.now
         // Memory after the flood: sampled for 10 s.
         var after: [(Double, Int)] = []

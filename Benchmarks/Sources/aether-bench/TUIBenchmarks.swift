@@ -188,7 +188,7 @@ enum TUIBenchmarks {
     }
 
     static func tmux(_ arguments: [String]) throws -> String {
-        try ChildProcess.run("tmux", arguments)
+        try ChildProcess.runBlocking("tmux", arguments)
     }
 
     /// Starts the dashboard attached to `server` in a 200-column tmux session, lets it settle
@@ -271,7 +271,7 @@ enum TUIBenchmarks {
         }
         let busy = try await cpuPercent(pid: pid, over: 10)
         profiler?.signal(SIGINT)
-        _ = profiler?.wait(timeout: .seconds(30))
+        _ = await profiler?.wait(timeout: .seconds(30))
         _ = try await load.value
         lines.append("aether-top at 10,000 events/s arriving, 200×60               CPU \(format3(busy))% of one core")
         try await Task.sleep(for: .seconds(2))

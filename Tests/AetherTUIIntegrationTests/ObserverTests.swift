@@ -1,12 +1,13 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Testing
 
 @testable import AetherTUI
 
-@Suite("Observers observe: the dashboard creates nothing members would inherit")
+@Suite("Observers observe: the dashboard creates nothing members would inherit", .dashboardLane)
 struct ObserverTests {
     @Test(
         "a dashboard attached before any member creates no bucket, starts anyway, and sees the leader once members run"
@@ -83,7 +84,12 @@ struct ObserverTests {
     }
 }
 
-@Suite("aether-top node chooses its replicas", .enabled(if: Binary.ready, "needs the built aether-top"), .serialized)
+@Suite(
+    "aether-top node chooses its replicas",
+    .enabled(if: Binary.ready, "needs the built aether-top"),
+    .serialized,
+    .dashboardLane
+)
 struct NodeReplicasTests {
     /// Starts `aether-top node` against `url` and waits until its streams and bucket exist;
     /// returns their replicas and what it logged.
@@ -91,7 +97,7 @@ struct NodeReplicasTests {
         let log = NSTemporaryDirectory() + "aether-node-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let node = try ChildProcess(Binary.path!, ["node", "--server", url, "--name", "r1"], stderr: .file(log))
-        defer { node.terminate() }
+        defer { node.killNow() }
         let client = try await NATSClient.connect(url: seed)
         defer { Task { await client.close() } }
         let js = JetStream(client: client)
@@ -131,7 +137,11 @@ struct NodeReplicasTests {
     }
 }
 
-@Suite("aether-top verify: the drift check for scripts", .enabled(if: Binary.ready, "needs the built aether-top"))
+@Suite(
+    "aether-top verify: the drift check for scripts",
+    .enabled(if: Binary.ready, "needs the built aether-top"),
+    .dashboardLane
+)
 struct VerifyTests {
     @Test("a snapshot written with a wrong state is reported as DRIFT with its fields, exit 1; right ones exit 0")
     func drift() async throws {
@@ -156,7 +166,7 @@ struct VerifyTests {
         try await store.save(
             ActorSnapshot(actorID: "order-1", version: 2, state: replay(Array(history.prefix(2)), using: reducer).state)
         )
-        let clean = try EndToEndTests.runBinary([
+        let clean = try await EndToEndTests.runBinary([
             "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
         ])
         #expect(clean.termination == .exited(0), "\(clean.output)")
@@ -166,7 +176,7 @@ struct VerifyTests {
         var wrong = replay(history, using: reducer).state
         wrong["status"] = "cancelled"
         try await store.save(ActorSnapshot(actorID: "order-1", version: 3, state: wrong))
-        let drifted = try EndToEndTests.runBinary([
+        let drifted = try await EndToEndTests.runBinary([
             "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
         ])
         #expect(drifted.termination == .exited(1), "\(drifted.output)")
@@ -175,12 +185,16 @@ struct VerifyTests {
             "\(drifted.output)"
         )
         // The stock binary on NATS replays generically, and says drift is then expected.
-        let generic = try EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+        let generic = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
         #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
     }
 }
 
-@Suite("Bad records on a deployment, end to end", .enabled(if: Binary.ready, "needs tmux and the built aether-top"))
+@Suite(
+    "Bad records on a deployment, end to end",
+    .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
+    .dashboardLane
+)
 struct BadRecordsEndToEndTests {
     @Test("records another client wrote wrongly are counted in the Actors list before any actor is opened")
     func actorsListCountsBadRecords() async throws {

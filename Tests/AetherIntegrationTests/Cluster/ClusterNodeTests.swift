@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Synchronization
 import Testing
 
@@ -81,7 +82,7 @@ func isSettled(_ views: [Cluster.View], live: Set<String>, shardCount: Int) -> B
     return acting.reduce(0) { $0 + $1.count } == shardCount && views.allSatisfy { $0.shardMap == map }
 }
 
-@Suite("Cluster nodes over in-memory coordination", .serialized)
+@Suite("Cluster nodes over in-memory coordination", .serialized, .clusterLane)
 struct ClusterNodeTests {
     @Test("three nodes elect one leader and settle every shard; a graceful stop moves its shards at once")
     func electAndSettle() async throws {

@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Synchronization
 import Testing
@@ -75,7 +76,7 @@ final class NATSCluster: Sendable {
     }
 }
 
-@Suite("Cluster on nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason), .serialized)
+@Suite("Cluster on nats-server 2.15.1", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .clusterLane)
 struct ClusterNATSTests {
     @Test("three members elect exactly one leader; resign hands the lease on in under a second, five times")
     func electAndResign() async throws {

@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ final class TmuxSession: Sendable {
     /// Runs a command to its end (at most 60 s) and returns what it printed.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        try ChildProcess.run(arguments[0], Array(arguments.dropFirst()))
+        try ChildProcess.runBlocking(arguments[0], Array(arguments.dropFirst()))
     }
 
     /// Starts a shell with a known prompt in a detached session of the given size.
@@ -90,7 +91,7 @@ enum Binary {
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
 
-@Suite("tmux and aether-top are there when CI runs")
+@Suite("tmux and aether-top are there when CI runs", .dashboardLane)
 struct EndToEndPresenceTests {
     @Test("with CI=true a missing tmux or binary is a failure, not a skip")
     func presentInCI() {
@@ -101,7 +102,12 @@ struct EndToEndPresenceTests {
     }
 }
 
-@Suite("aether-top end to end in tmux", .enabled(if: Binary.ready, "needs tmux and the built aether-top"), .serialized)
+@Suite(
+    "aether-top end to end in tmux",
+    .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
+    .serialized,
+    .dashboardLane
+)
 struct EndToEndTests {
     /// The line of the screen that contains `text`.
     static func line(_ screen: String, containing text: String) -> String? {
@@ -270,26 +276,30 @@ struct EndToEndTests {
     }
 
     /// Runs the binary to its end; its standard output and how it ended.
-    static func runBinary(_ arguments: [String]) throws -> (output: String, termination: ChildProcess.Termination?) {
+    static func runBinary(
+        _ arguments: [String]
+    ) async throws -> (
+        output: String, termination: ChildProcess.Termination?
+    ) {
         let output = NSTemporaryDirectory() + "aether-check-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
         let child = try ChildProcess(Binary.path!, arguments, stdout: .file(output), stderr: .file(output))
-        let termination = child.wait(timeout: .seconds(60))
-        if termination == nil { child.kill() }
+        let termination = await child.wait(timeout: .seconds(60))
+        if termination == nil { child.killNow() }
         return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "", termination)
     }
 
     @Test(
         "checks follow Nagios: an unreachable server is CRITICAL (exit 2) and says its cause once; a bad context is UNKNOWN (exit 3)"
     )
-    func checkExitStatuses() throws {
+    func checkExitStatuses() async throws {
         let port = NATSServerProcess.freePort()
-        let unreachable = try Self.runBinary(["check", "leader", "--server", "nats://127.0.0.1:\(port)"])
+        let unreachable = try await Self.runBinary(["check", "leader", "--server", "nats://127.0.0.1:\(port)"])
         #expect(unreachable.termination == .exited(2), "\(unreachable)")
         #expect(unreachable.output.hasPrefix("CRITICAL: "), "\(unreachable.output)")
         #expect(unreachable.output.components(separatedBy: "connection refused").count == 2, "\(unreachable.output)")
         #expect(unreachable.output.components(separatedBy: "127.0.0.1:\(port)").count == 2, "\(unreachable.output)")
-        let unknown = try Self.runBinary(["check", "members", "--context", "no-such-context-\(port)"])
+        let unknown = try await Self.runBinary(["check", "members", "--context", "no-such-context-\(port)"])
         #expect(unknown.termination == .exited(3), "\(unknown)")
         #expect(unknown.output.hasPrefix("UNKNOWN: "), "\(unknown.output)")
     }
@@ -300,7 +310,7 @@ struct EndToEndTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         var members: [ChildProcess] = []
-        defer { for member in members { member.terminate() } }
+        defer { for member in members { member.killNow() } }
         for name in ["n1", "n2", "n3"] {
             members.append(
                 try ChildProcess(Binary.path!, ["node", "--server", server.url, "--name", name, "--rate", "10"])
@@ -332,9 +342,9 @@ struct EndToEndTests {
         // Checks, as a script would run them.
         #expect(try TmuxSession.run([Binary.path!, "check", "leader", "--server", server.url]).hasPrefix("OK: leader"))
         #expect(try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url]).contains("OK: n1 up"))
-        members[0].terminate()
+        await members[0].terminate()
         // n1 left gracefully: still healthy. A killed member is not.
-        members[1].kill()
+        await members[1].kill()
         #expect(throws: (any Error).self) {
             try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url])
         }

@@ -1,6 +1,7 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Synchronization
 import Testing
 
@@ -8,13 +9,31 @@ import Testing
 private final class Ledger: Sendable {
     private let acknowledged = Mutex<[String: [Event]]>([:])
     private let outageCount = Mutex(0)
+    /// Run once, by the writer whose save is the `trigger.at`-th acknowledged one, before that
+    /// writer goes on: what it does (a kill) happens at that count whatever the scheduling.
+    private let trigger: (at: Int, action: @Sendable () -> Void)?
+    private let fired = Mutex(false)
+
+    init(at count: Int? = nil, _ action: (@Sendable () -> Void)? = nil) {
+        trigger = count.flatMap { count in action.map { (count, $0) } }
+    }
+
+    /// Whether the trigger has run.
+    var triggered: Bool { fired.withLock { $0 } }
 
     func recordOutage() { outageCount.withLock { $0 += 1 } }
     /// Operations that failed as unavailable and were retried.
     var outages: Int { outageCount.withLock { $0 } }
 
     func record(_ event: Event) {
-        acknowledged.withLock { $0[event.actorID, default: []].append(event) }
+        let count = acknowledged.withLock { acknowledged -> Int in
+            acknowledged[event.actorID, default: []].append(event)
+            return acknowledged.values.reduce(0) { $0 + $1.count }
+        }
+        if let trigger, count == trigger.at {
+            trigger.action()
+            fired.withLock { $0 = true }
+        }
     }
 
     var byActor: [String: [Event]] { acknowledged.withLock { $0 } }
@@ -79,7 +98,7 @@ private func verify(_ store: JetStreamEventStore, _ ledger: Ledger, actors: Int)
     #expect(stored == ledger.count)
 }
 
-@Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized)
+@Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .clusterLane)
 struct JetStreamFaultTests {
     @Test(
         "4 writers × 500 saves on 10 shared actors: versions unique and increasing, exactly the acknowledged events stored"
@@ -113,7 +132,8 @@ struct JetStreamFaultTests {
     @Test("nats-server SIGKILLed and restarted under write load: no acknowledged event lost; writers carry on")
     func killUnderLoad() async throws {
         try await Live.withClient { client, server in
-            let ledger = Ledger()
+            // The server is killed when the 100th save is acknowledged, before any writer saves again.
+            let ledger = Ledger(at: 100) { server.kill9() }
             let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "crash"))
             let writers = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -125,11 +145,9 @@ struct JetStreamFaultTests {
                     try await group.waitForAll()
                 }
             }
-            // Kill once some saves have been acknowledged.
-            try await withDeadline(30, "first acknowledged saves") {
-                while ledger.count < 100 { try await Task.sleep(for: .milliseconds(10)) }
+            try await withDeadline(30, "the kill at 100 acknowledged saves") {
+                while !ledger.triggered { try await Task.sleep(for: .milliseconds(10)) }
             }
-            server.kill9()
             try await server.restart()
             try await writers.value
             #expect(ledger.outages > 0, "the writers never saw the server down")

@@ -1,6 +1,7 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Testing
 
@@ -9,7 +10,8 @@ import Testing
 @Suite(
     "aether-top: a paste lands whole",
     .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
-    .serialized
+    .serialized,
+    .dashboardLane
 )
 struct PasteEndToEndTests {
     /// Multi-line JSON of about `bytes` bytes with many distinct tokens (a dropped run shows).

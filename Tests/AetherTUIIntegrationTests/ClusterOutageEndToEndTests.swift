@@ -1,6 +1,7 @@
 import AetherNATS
 import AetherNATSTesting
 import AetherTUI
+import AetherTestLanes
 import Foundation
 import Testing
 
@@ -11,7 +12,8 @@ import Testing
 @Suite(
     "aether-top on a 3-server cluster that loses servers",
     .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
-    .serialized
+    .serialized,
+    .dashboardLane
 )
 struct ClusterOutageEndToEndTests {
     /// A Raft group waits 4–9 s for a lost leader before it campaigns
@@ -75,7 +77,7 @@ struct ClusterOutageEndToEndTests {
                 stderr: .file("\(directory)/\(name).log")
             )
         }
-        defer { for member in members { member.kill() } }
+        defer { for member in members { member.killNow() } }
 
         let client = try await NATSClient.connect(NATSOptions(servers: servers.urls))
         defer { Task { await client.close() } }
@@ -176,7 +178,10 @@ struct ClusterOutageEndToEndTests {
             }
         }
         // The batch form says the same.
-        let report = try Self.runJSON(["--server", seeds, "--once", "--json", "--view", "cluster"], in: directory)
+        let report = try await Self.runJSON(
+            ["--server", seeds, "--once", "--json", "--view", "cluster"],
+            in: directory
+        )
         let jetstream = report["jetstream"]?.objectValue
         #expect(jetstream?["degraded"] == .bool(true), "\(report)")
         #expect(jetstream?["servers_gone"]?.arrayValue?.compactMap(\.stringValue) == [first], "\(report)")
@@ -235,7 +240,7 @@ struct ClusterOutageEndToEndTests {
         }
 
         // Nothing acknowledged is lost: the members stop, and every save they printed is there.
-        for member in members { member.terminate() }
+        for member in members { await member.terminate() }
         try await secondVictim.restart()
         try await withDeadline(60, "every stream whole again after \(second) restarted") {
             while await health()?.isDegraded != false { try await Task.sleep(for: .milliseconds(200)) }
@@ -265,11 +270,11 @@ struct ClusterOutageEndToEndTests {
     }
 
     /// Runs aether-top to its end and parses its standard output as JSON.
-    static func runJSON(_ arguments: [String], in directory: String) throws -> JSONObject {
+    static func runJSON(_ arguments: [String], in directory: String) async throws -> JSONObject {
         let output = "\(directory)/batch-\(UUID().uuidString).json"
         let child = try ChildProcess(Binary.path!, arguments, stdout: .file(output), stderr: .file(output + ".err"))
-        let termination = child.wait(timeout: .seconds(60))
-        if termination == nil { child.kill() }
+        let termination = await child.wait(timeout: .seconds(60))
+        if termination == nil { child.killNow() }
         #expect(termination == .exited(0), "aether-top \(arguments): \(termination.map { "\($0)" } ?? "still running")")
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         return try #require(try? JSONValue.parse(text).objectValue, "not JSON: \(text)")

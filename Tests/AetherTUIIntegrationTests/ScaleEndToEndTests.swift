@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Testing
 
@@ -44,7 +45,11 @@ enum PlainWriter {
     }
 }
 
-@Suite("aether-top on a namespace of 200,000 actors", .enabled(if: Binary.ready, "needs tmux and the built aether-top"))
+@Suite(
+    "aether-top on a namespace of 200,000 actors",
+    .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
+    .dashboardLane
+)
 struct ScaleEndToEndTests {
     static func elapsed(_ start: ContinuousClock.Instant) -> String {
         let duration = start.duration(to: .now)

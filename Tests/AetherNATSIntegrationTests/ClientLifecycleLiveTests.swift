@@ -51,7 +51,7 @@ struct ClientLifecycleLiveTests {
 
             // Released while reconnecting to a server that is down.
             let away = try await Self.connectAndRelease(server, name: name) { client in
-                server.stop()
+                await server.stop()
                 try await waitFor("reconnecting", in: client.events()) {
                     if case .reconnecting = $0 { true } else { false }
                 }

@@ -14,7 +14,7 @@ struct TestCertificates {
 
     static let opensslPresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
-    static func make() throws -> TestCertificates {
+    static func make() async throws -> TestCertificates {
         let directory = NSTemporaryDirectory() + "aether-tls-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
@@ -23,7 +23,7 @@ struct TestCertificates {
             atomically: true,
             encoding: .utf8
         )
-        try run(
+        try await run(
             [
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(directory)/ca.key", "-out",
                 certificates.ca, "-days", "2", "-subj", "/CN=aether-test-ca",
@@ -31,14 +31,14 @@ struct TestCertificates {
             in: directory
         )
         for name in ["server", "client"] {
-            try run(
+            try await run(
                 [
                     "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(directory)/\(name).key", "-out",
                     "\(directory)/\(name).csr", "-subj", "/CN=\(name == "server" ? "localhost" : "aether-client")",
                 ],
                 in: directory
             )
-            try run(
+            try await run(
                 [
                     "x509", "-req", "-in", "\(directory)/\(name).csr", "-CA", certificates.ca, "-CAkey",
                     "\(directory)/ca.key", "-CAcreateserial", "-out", "\(directory)/\(name).pem", "-days", "2",
@@ -50,9 +50,9 @@ struct TestCertificates {
         return certificates
     }
 
-    private static func run(_ arguments: [String], in directory: String) throws {
+    private static func run(_ arguments: [String], in directory: String) async throws {
         do {
-            try ChildProcess.run("/usr/bin/openssl", arguments, directory: directory)
+            try await ChildProcess.run("/usr/bin/openssl", arguments, directory: directory)
         } catch {
             throw NATSError(code: .tls, message: "openssl \(arguments.first ?? "") failed: \(error)")
         }
@@ -78,7 +78,7 @@ struct TLSLiveTests {
 
     @Test("custom CA and client certificate: connects and works")
     func mutualTLS() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         try await Live.withServer(configuration: tlsServer(certificates)) { server in
             var options = NATSOptions(url: "tls://127.0.0.1:\(server.clientPort)")
             options.tls = NATSTLSOptions(
@@ -96,7 +96,7 @@ struct TLSLiveTests {
 
     @Test("no client certificate, or an unknown CA: a clear .tls error")
     func rejected() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         try await Live.withServer(configuration: tlsServer(certificates)) { server in
             var noClientCert = NATSOptions(url: "tls://127.0.0.1:\(server.clientPort)")
             noClientCert.tls = NATSTLSOptions(caFile: certificates.ca)

@@ -1,6 +1,7 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import NIOCore
 import Testing
 
@@ -200,7 +201,8 @@ struct ClusterEnvironment: StoreEnvironment {
 @Suite(
     "JetStream event store on a 3-server cluster, R3 streams",
     .enabled(if: Live.serverPresent, Live.skipReason),
-    .serialized
+    .serialized,
+    .clusterLane
 )
 struct JetStreamClusterStoreTests {
     @Test("store contract on R3 streams (one cluster for all checks)")

@@ -1,10 +1,11 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Glibc
 import NIOCore
 import Testing
 
-@Suite("3-server JetStream cluster", .enabled(if: Live.serverPresent, Live.skipReason), .serialized)
+@Suite("3-server JetStream cluster", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .clusterLane)
 struct ClusterLiveTests {
     @Test("one server killed: JetStream publish and KV update still succeed; the client moves to a live server")
     func killOneServer() async throws {

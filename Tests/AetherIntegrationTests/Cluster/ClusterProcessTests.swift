@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestLanes
 import Foundation
 import Synchronization
 import Testing
@@ -44,9 +45,9 @@ final class NodeProcess: Sendable {
         )
     }
 
-    func kill9() { process.kill() }
+    func kill9() { process.killNow() }
 
-    func terminate() { process.terminate() }
+    func terminate() async { await process.terminate() }
 
     /// The intervals during which this process acted on each shard (open ones end at `end`).
     func actingIntervals(end: Int64) throws -> [Int: [Range<Int64>]] {
@@ -82,7 +83,8 @@ struct AetherTopPresenceTests {
 @Suite(
     "Cluster members as processes: SIGKILL the leader",
     .enabled(if: Live.serverPresent && AetherTopBinary.present, "needs nats-server and the built aether-top"),
-    .serialized
+    .serialized,
+    .clusterLane
 )
 struct ClusterProcessTests {
     struct Lease: Decodable {
@@ -168,7 +170,7 @@ struct ClusterProcessTests {
         }
         let end = monotonicNanoseconds()
         for (name, process) in running {
-            process.terminate()
+            await process.terminate()
             finished.append((process, end))
             _ = name
         }

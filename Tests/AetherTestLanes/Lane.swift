@@ -1,0 +1,78 @@
+import Synchronization
+import Testing
+
+/// A lane of tests that must not run beside each other: the SIGKILL runs, the 3-server clusters,
+/// the tmux sessions and the shells measured on the wall clock. The tests of one lane run one at a
+/// time, in any order; different lanes, and tests in no lane, run in parallel. So `swift test`
+/// runs the unit tests and the single-server tests side by side while each lane keeps its
+/// timings honest.
+public struct Lane: TestTrait, SuiteTrait, TestScoping {
+    public let name: String
+
+    /// Every test of a suite in the lane is in it.
+    public var isRecursive: Bool { true }
+
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Lane? {
+        // Held around each test case (the one case of a plain test, each case of a parameterized
+        // one): never around a suite or a whole parameterized test, which would hold the lane
+        // its own cases wait for.
+        testCase == nil ? nil : self
+    }
+
+    public func provideScope(
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let gate = LaneGate.named(name)
+        await gate.enter()
+        do {
+            try await function()
+        } catch {
+            await gate.leave()
+            throw error
+        }
+        await gate.leave()
+    }
+}
+
+extension Trait where Self == Lane {
+    /// Real processes and clusters (the library's integration tests).
+    public static var clusterLane: Lane { Lane(name: "cluster") }
+    /// The dashboard's binary in tmux and its process tests.
+    public static var dashboardLane: Lane { Lane(name: "dashboard") }
+}
+
+/// One at a time, first come first served.
+actor LaneGate {
+    private static let gates = Mutex<[String: LaneGate]>([:])
+
+    static func named(_ name: String) -> LaneGate {
+        gates.withLock { gates in
+            if let gate = gates[name] { return gate }
+            let gate = LaneGate()
+            gates[name] = gate
+            return gate
+        }
+    }
+
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            // The lane stays busy: it passes to the next in line.
+            waiting.removeFirst().resume()
+        }
+    }
+}
