@@ -286,6 +286,33 @@ struct DashboardModelTests {
         #expect(model.memberSelection == 1)
     }
 
+    @Test("mouse: a click selects the row drawn under it, also in a scrolled tail; a click on a border selects nothing")
+    func clickWhereDrawn() throws {
+        var model = Fixture.dashboard()
+        model.view = .streams
+        let arrivals = (1...60).map {
+            DeliveredEvent(namespace: "orders", event: Fixture.event("Placed", "click-\($0)", 1, [:], at: 20))
+        }
+        _ = model.apply(.events(arrivals, at: Fixture.at(20)))
+        // The cursor at the last entry scrolls the tail: its first rows are off screen.
+        model.tailCursor = model.visibleTail.count - 1
+        let lines = Renderer.render(model).text.split(separator: "\n", omittingEmptySubsequences: false)
+        let wanted = model.visibleTail[model.visibleTail.count - 3].event.actorID
+        let y = try #require(lines.firstIndex { $0.contains(" \(wanted) ") }, "\(wanted) is on screen")
+        _ = model.apply(.key(.click(x: 10, y: y)))
+        #expect(model.visibleTail[model.tailCursor].event.actorID == wanted)
+        // The box's border is no row.
+        let before = model.tailCursor
+        _ = model.apply(.key(.click(x: 0, y: y)))
+        #expect(model.tailCursor == before)
+        // A tab, wherever the renderer put it.
+        let tabs = lines[0]
+        // The columns before it are one-cell ASCII: its column is the count of characters before it.
+        let actorsColumn = try #require(tabs.split(separator: "Actors", maxSplits: 1).first).count
+        _ = model.apply(.key(.click(x: actorsColumn, y: 0)))
+        #expect(model.view == .actors)
+    }
+
     @Test("hostile names are shown, never interpreted: control characters become visible escapes")
     func hostileNames() {
         var model = Fixture.dashboard()

@@ -27,3 +27,5 @@ extension AetherError {
         self.init(code: code, message: "\(context): \(error.message)", cause: error)
     }
 }
+
+extension NATSError: MessageBearingError {}

@@ -77,6 +77,10 @@ public struct Rect: Sendable, Hashable {
 
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }
+
+    public func contains(x column: Int, y row: Int) -> Bool {
+        column >= x && column < maxX && row >= y && row < maxY
+    }
     /// The inside of a box drawn on this rectangle.
     public var inner: Rect { Rect(x: x + 1, y: y + 1, width: width - 2, height: height - 2) }
 
@@ -105,6 +109,19 @@ public struct Canvas: Sendable, Equatable {
     public let height: Int
     public private(set) var cells: [Cell]
     public var glyphs: Glyphs
+    /// What a click at each place selects, recorded by the views as they draw: mouse hit-testing
+    /// reads the layout the views made, never a copy of their geometry.
+    public private(set) var clickTargets: [ClickTarget.Region] = []
+
+    /// Records that a click in `rect` selects `target` (later regions win where they overlap).
+    public mutating func mark(_ rect: Rect, _ target: ClickTarget) {
+        clickTargets.append(ClickTarget.Region(rect: rect, target: target))
+    }
+
+    /// What a click at (`x`, `y`) selects, if anything.
+    public func clickTarget(x: Int, y: Int) -> ClickTarget? {
+        clickTargets.last { $0.rect.contains(x: x, y: y) }?.target
+    }
 
     public init(width: Int, height: Int, glyphs: Glyphs = .unicode) {
         self.width = max(0, width)
@@ -373,5 +390,21 @@ public struct Glyphs: Sendable, Equatable {
             return sparks[min(max(index, 0), sparks.count - 1)]
         }
         return String(repeating: " ", count: width - line.count) + String(line)
+    }
+}
+
+/// Something a mouse click selects.
+public enum ClickTarget: Sendable, Equatable {
+    case tab(ViewID)
+    /// A row of the Actors list: its index in the visible actors.
+    case actor(Int)
+    /// A row of the live tail: its index in the visible tail.
+    case tail(Int)
+    /// A row of the members table.
+    case member(Int)
+
+    public struct Region: Sendable, Equatable {
+        public var rect: Rect
+        public var target: ClickTarget
     }
 }

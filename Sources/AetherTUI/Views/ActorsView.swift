@@ -102,6 +102,7 @@ enum ActorsView {
             if selected {
                 canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
             }
+            canvas.mark(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .actor(position))
         }
     }
 

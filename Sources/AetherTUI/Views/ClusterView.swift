@@ -64,6 +64,7 @@ enum ClusterView {
             let role = id == view.leader ? "leader" : "follower"
             let y = inner.y + row + 1
             let selected = row == dashboard.memberSelection
+            canvas.mark(Rect(x: inner.x, y: y, width: inner.width, height: 1), .member(row))
             var x = inner.x
             let colorIndex = letters[id].map { Int($0.asciiValue! - 65) } ?? 0
             x += canvas.put(

@@ -69,7 +69,9 @@ public enum Renderer {
         for view in ViewID.allCases {
             let label = " \(view.rawValue + 1) \(view.title) "
             let style: Style = view == dashboard.view ? .init(.yellow, bold: true) : .init(reverse: true)
-            x += canvas.put(label, x: x, y: 0, style: style)
+            let width = canvas.put(label, x: x, y: 0, style: style)
+            canvas.mark(Rect(x: x, y: 0, width: width, height: 1), .tab(view))
+            x += width
         }
         let (state, style) = connectionText(dashboard.connection)
         let right = "\(canvas.glyphs.bullet) \(state) "

@@ -124,6 +124,7 @@ enum StreamsView {
             if selected {
                 canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
             }
+            canvas.mark(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .tail(index))
         }
     }
 

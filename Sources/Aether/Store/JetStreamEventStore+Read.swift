@@ -1,0 +1,271 @@
+import AetherNATS
+import Crypto
+import Logging
+import NIOCore
+import Synchronization
+
+/// Reading events: full histories with their bad records, version ranges, streams, and following other writers.
+extension JetStreamEventStore {
+    // MARK: reading
+
+    public func events(of actorID: String, from fromVersion: Int64) async throws -> [Event] {
+        try await eventsWithErrors(of: actorID, from: fromVersion).events
+    }
+
+    public func eventsWithErrors(of actorID: String, from fromVersion: Int64) async throws -> ReplayResult {
+        try await eventsWithErrors(of: actorID, from: fromVersion, through: .max)
+    }
+
+    public func eventsWithErrors(
+        of actorID: String,
+        from fromVersion: Int64,
+        through throughVersion: Int64
+    ) async throws -> ReplayResult {
+        try Identifiers.validateActorID(actorID)
+        var events: [Event] = []
+        var errors: [ReplayError] = []
+        let subject = eventSubject(actorID)
+        // The last good version read, whether or not it is returned: a record whose version
+        // does not rise above it is out of order.
+        var lastVersion: Int64 = 0
+        var start: UInt64 = 1
+        do {
+            if fromVersion > 1 {
+                guard let found = try await startSequence(of: subject, atOrAbove: fromVersion) else {
+                    return ReplayResult(events: [], errors: [])
+                }
+                start = found
+            }
+            try await forEachMessage(subject, from: start) { message in
+                if let header = message.headers?[Self.versionHeader], let version = Int64(header) {
+                    if version > throughVersion, version > lastVersion { return false }
+                    if version < fromVersion, version > lastVersion {
+                        lastVersion = version
+                        return true
+                    }
+                }
+                let problem: AetherError
+                switch Result(catching: { () throws(AetherError) in try Event(jsonBytes: message.data) }) {
+                case .success(let event):
+                    if let header = message.headers?[Self.versionHeader], let stated = Int64(header),
+                        stated != event.version
+                    {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "its \(Self.versionHeader) header says version \(stated), its payload \(event.version); event \(Identifiers.quoted(event.id))"
+                        )
+                    } else if event.actorID != actorID {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "names actor \(Identifiers.quoted(event.actorID)), not its subject's actor \(Identifiers.quoted(actorID)); event \(Identifiers.quoted(event.id))"
+                        )
+                    } else if event.version <= lastVersion {
+                        problem = AetherError(
+                            code: .invalidEvent,
+                            message:
+                                "version \(event.version) after version \(lastVersion): versions must rise; event \(Identifiers.quoted(event.id))"
+                        )
+                    } else {
+                        if event.version > throughVersion { return false }
+                        lastVersion = event.version
+                        if event.version >= fromVersion { events.append(event) }
+                        return true
+                    }
+                case .failure(let error):
+                    problem = error
+                }
+                counters.withLock { $0.undecodableEvents += 1 }
+                if lastVersion + 1 >= fromVersion {
+                    errors.append(
+                        ReplayError(
+                            sequence: message.sequence,
+                            rawData: message.data,
+                            cause: problem,
+                            afterVersion: lastVersion
+                        )
+                    )
+                }
+                return true
+            }
+        } catch let error as NATSError {
+            throw AetherError(error, context: "reading actor \(Identifiers.quoted(actorID))")
+        }
+        return ReplayResult(events: events, errors: errors)
+    }
+
+    public func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error> {
+        let subject = eventSubject(actorID)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try Identifiers.validateActorID(actorID)
+                    var start: UInt64 = 1
+                    if fromVersion > 1 {
+                        guard let found = try await startSequence(of: subject, atOrAbove: fromVersion) else {
+                            continuation.finish()
+                            return
+                        }
+                        start = found
+                    }
+                    for try await message in read(subject, from: start) {
+                        if let header = message.headers?[Self.versionHeader], let version = Int64(header),
+                            version < fromVersion
+                        {
+                            continue
+                        }
+                        let event = try Event(jsonBytes: message.data)
+                        if event.version >= fromVersion { continuation.yield(event) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Hands the messages of a subject from stream sequence `from` to `body`, in order, until it
+    /// returns false (see `read`); on R1 streams batch by batch with no task hop per message.
+    func forEachMessage(
+        _ subject: String,
+        from sequence: UInt64 = 1,
+        _ body: (StoredMessage) throws -> Bool
+    ) async throws {
+        if configuration.replicas <= 1 {
+            try await js.directGetEach(
+                stream: streamName,
+                subject: subject,
+                from: sequence,
+                batchSize: configuration.readBatchSize,
+                body
+            )
+        } else {
+            for try await message in read(subject, from: sequence) where try !body(message) { return }
+        }
+    }
+
+    /// The version a record states (its header, else its payload); nil when it states none.
+    static func statedVersion(of message: StoredMessage) -> Int64? {
+        if let text = message.headers?[versionHeader], let version = Int64(text) { return version }
+        return (try? Event(jsonBytes: message.data))?.version
+    }
+
+    /// The stream sequence to read an actor's events from to get every record with a version at
+    /// or above `version` (and the bad records just before the first): a binary search over stream sequences, one direct get per step
+    /// (`next_by_subj`), about 20 for a million records. Nil when the actor has no event at or
+    /// above it. Records that state no version are stepped over (a few at most per probe);
+    /// past that the search gives up and answers 1, a full read, which is always right.
+    func startSequence(of subject: String, atOrAbove version: Int64) async throws -> UInt64? {
+        let head =
+            configuration.replicas <= 1
+            ? try await js.directGetLast(stream: streamName, subject: subject)
+            : try await js.lastMessage(stream: streamName, subject: subject)
+        guard let head else { return nil }
+        guard let headVersion = Self.statedVersion(of: head) else { return 1 }
+        if headVersion < version { return nil }
+        var low: UInt64 = 1
+        var high = head.sequence
+        // The read starts at the record below `version` with the highest stated version, so the
+        // records between it and the first one in range (out of order, another actor's) are
+        // read and reported where they lie, as a read from the first record would.
+        var below: (sequence: UInt64, version: Int64)?
+        while low < high {
+            let mid = low + (high - low) / 2
+            guard var probe = try await js.directGetNext(stream: streamName, subject: subject, from: mid) else {
+                return 1
+            }
+            var stated = Self.statedVersion(of: probe)
+            var steps = 0
+            while stated == nil, probe.sequence < high, steps < 8,
+                let next = try await js.directGetNext(stream: streamName, subject: subject, from: probe.sequence + 1)
+            {
+                probe = next
+                stated = Self.statedVersion(of: probe)
+                steps += 1
+            }
+            guard let stated else { return 1 }
+            if stated >= version {
+                high = mid
+            } else {
+                low = probe.sequence + 1
+                if stated > below?.version ?? .min { below = (probe.sequence, stated) }
+            }
+        }
+        return below?.sequence ?? 1
+    }
+
+    /// The messages of a subject in order. R1 streams: batched direct gets. Replicated streams:
+    /// an ordered consumer, which the stream leader serves, so a read sees every acknowledged write.
+    func read(_ subject: String, from sequence: UInt64 = 1) -> AsyncThrowingStream<StoredMessage, any Error> {
+        if configuration.replicas <= 1 {
+            return js.directGetAll(
+                stream: streamName,
+                subject: subject,
+                from: sequence,
+                batchSize: configuration.readBatchSize
+            )
+        }
+        let source = js.orderedConsumer(
+            stream: streamName,
+            filterSubjects: [subject],
+            deliverPolicy: sequence > 1 ? .byStartSequence(sequence) : .all
+        )
+        let js = self.js
+        let stream = streamName
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    // The consumer may be placed on a replica that has not applied the latest
+                    // writes yet, and then reports itself caught up too early. The stream leader's
+                    // last sequence for the subject (MSG.GET, fresh) says how far to read.
+                    let last = try await js.lastMessage(stream: stream, subject: subject)?.sequence
+                    guard let last else {
+                        continuation.finish()
+                        return
+                    }
+                    for try await event in source {
+                        switch event {
+                        case .caughtUp:
+                            continue
+                        case .message(let message):
+                            continuation.yield(
+                                StoredMessage(
+                                    subject: message.subject,
+                                    sequence: message.streamSequence,
+                                    headers: message.headers,
+                                    data: message.data,
+                                    time: nil
+                                )
+                            )
+                            if message.streamSequence >= last {
+                                continuation.finish()
+                                return
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Keeps the version cache in step with other writers: follows `EventStored` notifications of
+    /// this namespace on `bus` until the calling task is cancelled.
+    public func followEventStored(on bus: any EventBus) async throws {
+        let subscription = try await bus.subscribe(
+            EventStored.busNamespace(for: namespace),
+            filter: nil,
+            options: SubscriptionOptions(bufferSize: 10_000, overflow: .dropOldest)
+        )
+        defer { subscription.cancel() }
+        while let delivered = await subscription.next() {
+            if let notification = EventStored(event: delivered.event) { observe(notification) }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import AetherNATS
+import Crypto
+import Logging
+import NIOCore
+import Synchronization
+
+/// Saving events: expected-sequence checks from the per-actor cache, atomic batches, heads and latest versions.
+extension JetStreamEventStore {
+    // MARK: saving
+
+    public func save(_ event: Event) async throws {
+        try await save([event])
+    }
+
+    public func save(_ events: [Event]) async throws {
+        guard let first = events.first else { return }
+        for event in events { try event.validate() }
+        try VersionRules.checkBatch(events, current: 0)  // one actor, increasing
+        let actorID = first.actorID
+        let subject = eventSubject(actorID)
+        let payloads = events.map { $0.jsonBytes() }
+        let maxPayload = js.client.maxPayload
+        for (event, payload) in zip(events, payloads) where payload.count > maxPayload - 512 {
+            throw AetherError(
+                code: .payloadTooLarge,
+                message:
+                    "the event is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event (actor \(Identifiers.quoted(actorID)), event \(event.id))"
+            )
+        }
+        var head = try await readHead(of: actorID, fresh: false)
+        var fresh = false
+        var attempts = 0
+        while true {
+            if head.lastMessageID == events[events.count - 1].id {
+                // Our own earlier attempt was stored (a retry after a lost ack): done, once.
+                cache.withLock { $0[actorID] = CachedActor(version: head.version, sequence: head.sequence) }
+                await notify(events)
+                return
+            }
+            do {
+                try VersionRules.checkBatch(events, current: head.version)
+            } catch {
+                // Confirm a conflict seen in the cache against the stream before reporting it.
+                if !fresh {
+                    head = try await readHead(of: actorID, fresh: true)
+                    fresh = true
+                    continue
+                }
+                counters.withLock { $0.conflicts += 1 }
+                throw error
+            }
+            do {
+                let sequence = try await publish(events, payloads, subject: subject, expected: head.sequence)
+                let last = events[events.count - 1]
+                let due = cache.withLock { cache -> Bool in
+                    var entry = cache[actorID] ?? CachedActor(version: 0, sequence: 0)
+                    entry.version = last.version
+                    entry.sequence = sequence
+                    entry.sinceSnapshot += events.count
+                    cache[actorID] = entry
+                    return configuration.snapshotEvery.map { entry.sinceSnapshot >= $0 } ?? false
+                }
+                await notify(events)
+                if due {
+                    do {
+                        try await snapshotNow(actorID)
+                    } catch {
+                        logger.warning(
+                            "automatic snapshot failed",
+                            metadata: ["actor": "\(Identifiers.quoted(actorID))", "error": "\(error)"]
+                        )
+                    }
+                }
+                return
+            } catch let error as NATSError where error.code == .wrongLastSequence {
+                // Someone else wrote first: look at the stream; the loop decides conflict or retry.
+                head = try await readHead(of: actorID, fresh: true)
+                fresh = true
+                attempts += 1
+                counters.withLock { $0.retries += 1 }
+                if attempts > 20 {
+                    throw AetherError(
+                        code: .unavailable,
+                        message:
+                            "save of actor \(Identifiers.quoted(actorID)) kept racing other writers; gave up after 20 tries"
+                    )
+                }
+            } catch let error as NATSError {
+                throw AetherError(error, context: "saving actor \(Identifiers.quoted(actorID)) in \(namespace)")
+            }
+        }
+    }
+
+    func publish(
+        _ events: [Event],
+        _ payloads: [[UInt8]],
+        subject: String,
+        expected: UInt64
+    ) async throws -> UInt64 {
+        if events.count == 1 {
+            var options = PublishOptions(messageID: events[0].id, expectedLastSubjectSequence: expected)
+            options.retryUntil = .seconds(15)
+            options.extraHeaders = [Self.versionHeader: String(events[0].version)]
+            return try await js.publish(ByteBuffer(bytes: payloads[0]), to: subject, options: options).sequence
+        }
+        var messages: [BatchMessage] = []
+        for (index, (event, payload)) in zip(events, payloads).enumerated() {
+            var headers: NATSHeaders = ["Nats-Msg-Id": event.id, Self.versionHeader: String(event.version)]
+            if index == 0 { headers["Nats-Expected-Last-Subject-Sequence"] = String(expected) }
+            messages.append(BatchMessage(subject: subject, payload: ByteBuffer(bytes: payload), headers: headers))
+        }
+        return try await js.publishBatch(messages).sequence
+    }
+
+    func notify(_ events: [Event]) async {
+        guard let sink else { return }
+        await sink.eventsStored(events, namespace: namespace, at: now())
+    }
+
+    // MARK: heads and versions
+
+    struct Head {
+        var version: Int64
+        var sequence: UInt64
+        var lastMessageID: String?
+    }
+
+    /// The actor's last event: from the cache unless `fresh`, else from the stream leader.
+    func readHead(of actorID: String, fresh: Bool) async throws -> Head {
+        if !fresh, let cached = cache.withLock({ $0[actorID] }) {
+            return Head(version: cached.version, sequence: cached.sequence)
+        }
+        let message: StoredMessage?
+        do {
+            message = try await js.lastMessage(stream: streamName, subject: eventSubject(actorID))
+        } catch let error as NATSError {
+            throw AetherError(error, context: "reading the head of actor \(Identifiers.quoted(actorID))")
+        }
+        guard let message else {
+            cache.withLock { $0[actorID] = CachedActor(version: 0, sequence: 0) }
+            return Head(version: 0, sequence: 0)
+        }
+        let version = try await resolveVersion(of: message, actorID: actorID)
+        cache.withLock { cache in
+            let since = cache[actorID]?.sinceSnapshot ?? 0
+            cache[actorID] = CachedActor(version: version, sequence: message.sequence, sinceSnapshot: since)
+        }
+        return Head(version: version, sequence: message.sequence, lastMessageID: message.headers?["Nats-Msg-Id"])
+    }
+
+    /// The version a last message stands for: its header, else its payload, else (an
+    /// undecodable record from another client) the highest version among the actor's events.
+    func resolveVersion(of message: StoredMessage, actorID: String) async throws -> Int64 {
+        if let text = message.headers?[Self.versionHeader], let version = Int64(text) { return version }
+        if let event = try? Event(jsonBytes: message.data) { return event.version }
+        logger.warning(
+            "last record of an actor is undecodable",
+            metadata: ["actor": "\(Identifiers.quoted(actorID))", "sequence": "\(message.sequence)"]
+        )
+        return try await eventsWithErrors(of: actorID, from: 0).events.map(\.version).max() ?? 0
+    }
+
+    public func latestVersion(of actorID: String) async throws -> Int64 {
+        // Only validated IDs ever enter the cache, so a hit needs no validation.
+        if let cached = cache.withLock({ $0[actorID]?.version }) { return cached }
+        try Identifiers.validateActorID(actorID)
+        let message: StoredMessage?
+        do {
+            message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID))
+        } catch let error as NATSError {
+            throw AetherError(error, context: "latest version of actor \(Identifiers.quoted(actorID))")
+        }
+        guard let message else { return 0 }
+        let version = try await resolveVersion(of: message, actorID: actorID)
+        cache.withLock { cache in
+            if (cache[actorID]?.version ?? 0) < version {
+                cache[actorID] = CachedActor(
+                    version: version,
+                    sequence: message.sequence,
+                    sinceSnapshot: cache[actorID]?.sinceSnapshot ?? 0
+                )
+            }
+        }
+        return version
+    }
+
+    /// The latest version without the cache: one direct get.
+    public func latestVersionUncached(of actorID: String) async throws -> Int64 {
+        try Identifiers.validateActorID(actorID)
+        guard let message = try await js.directGetLast(stream: streamName, subject: eventSubject(actorID)) else {
+            return 0
+        }
+        return try await resolveVersion(of: message, actorID: actorID)
+    }
+
+    /// Forgets what the cache knows of an actor (another writer saved it).
+    public func invalidateCache(of actorID: String) {
+        _ = cache.withLock { $0.removeValue(forKey: actorID) }
+    }
+
+    /// Keeps the cache in step with saves made elsewhere (`EventStored` received over a bus).
+    public func observe(_ notification: EventStored) {
+        guard notification.namespace == namespace else { return }
+        cache.withLock { cache in
+            if let entry = cache[notification.actorID], entry.version < notification.version {
+                cache[notification.actorID] = nil
+            }
+        }
+    }
+}
