@@ -2,6 +2,8 @@ import Aether
 import AetherNATS
 import DequeModule
 import Foundation
+import Logging
+import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
@@ -565,39 +567,65 @@ public enum DashboardRunner {
             { NCursesTerminal(color: settings.color) },
             failed: { error in failure.withLock { $0 = "\(error)" } }
         )
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await app.runFeeds() }
-            group.addTask {
-                for await input in terminal.inputs {
-                    switch input {
-                    case .key(let key): await app.send(.key(key))
-                    case .resize(let width, let height): await app.send(.resize(width: width, height: height))
-                    case .paste(let text): await app.send(.paste(text))
-                    }
-                    if case .key = input { await app.frameAfterKey() } else { await app.frameIfDue() }
-                    if await app.isQuitting { return }
-                }
-            }
-            group.addTask {
-                // Frames follow changes (feeds, keys), at most one per 50 ms; nothing wakes
-                // this loop while nothing changes.
-                for await _ in app.changes {
-                    while let wait = await app.frameIfDue() { try? await Task.sleep(for: wait) }
-                    if await app.isQuitting { return }
-                }
-            }
-            group.addTask {
-                let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
-                for await _ in signals { return }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        // One service group, as `aether-top node` runs: the feeds, the keys and the frames; the
+        // first to end (a quit) cancels the others, and SIGTERM, SIGINT or SIGHUP end them all.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: DashboardService { await cancelWhenGracefulShutdown { await app.runFeeds() } }),
+                    .init(
+                        service: DashboardService {
+                            await cancelWhenGracefulShutdown {
+                                for await input in terminal.inputs {
+                                    switch input {
+                                    case .key(let key): await app.send(.key(key))
+                                    case .resize(let width, let height):
+                                        await app.send(.resize(width: width, height: height))
+                                    case .paste(let text): await app.send(.paste(text))
+                                    }
+                                    if case .key = input { await app.frameAfterKey() } else { await app.frameIfDue() }
+                                    if await app.isQuitting { return }
+                                }
+                            }
+                        }
+                    ),
+                    .init(
+                        service: DashboardService {
+                            // Frames follow changes (feeds, keys), at most one per 50 ms; nothing
+                            // wakes this loop while nothing changes.
+                            await cancelWhenGracefulShutdown {
+                                for await _ in app.changes {
+                                    while let wait = await app.frameIfDue() { try? await Task.sleep(for: wait) }
+                                    if await app.isQuitting { return }
+                                }
+                            }
+                        }
+                    ),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint, .sighup],
+                // Nothing may write over the screen.
+                logger: Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
+        )
+        try await group.run()
         await terminal.stop()
         if let failure = failure.withLock({ $0 }) {
             throw AetherError(code: .invalidArgument, message: failure)
         }
         return 0
+    }
+}
+
+/// One loop of the dashboard, as a service of its group.
+struct DashboardService: Service {
+    let body: @Sendable () async -> Void
+
+    init(_ body: @escaping @Sendable () async -> Void) {
+        self.body = body
+    }
+
+    func run() async {
+        await body()
     }
 }
 
