@@ -279,7 +279,7 @@ public final class NATSDeployment: Deployment {
     /// known from an earlier one: a namespace whose servers are gone stays listed.
     /// When the listing fails, those of the last listing that worked.
     public func namespaces() async -> [String] {
-        let listed = await listStreams().valid.map(\.namespace)
+        let listed = (await listStreams()?.namespaces ?? []).map(\.name)
         return survey.withLock { survey in
             if survey.health?.listingError != nil { return survey.namespaces }
             let unanswered = (survey.health?.problems ?? []).filter { $0.kind == .noAnswer }.compactMap {
@@ -298,42 +298,24 @@ public final class NATSDeployment: Deployment {
         (nil, [:], [])
     )
 
-    /// The streams that say they hold an Aether namespace: those whose namespace is valid, and
-    /// those whose description names an invalid one (another writer's), by stream name. One
-    /// `STREAM.LIST` request per 256 streams, with their states and placement; the listing
-    /// also gives the streams' health. Its timeout is longer than other requests': in a
-    /// cluster the server waits a few seconds for streams that do not answer.
-    func listStreams() async -> (
-        valid: [(namespace: String, info: StreamInfo)], invalid: [(stream: String, claimed: String, info: StreamInfo)]
-    ) {
-        let js = JetStream(client: client, timeout: .seconds(10))
-        let listing: JetStream.StreamListing
+    /// The namespaces the account holds (Aether's listing), and from the same listing the
+    /// streams' health: no request of its own. Nil when the listing fails; the failure is
+    /// the health's.
+    func listStreams() async -> JetStreamNamespaceListing? {
         do {
-            listing = try await js.streamListing()
-        } catch let error as NATSError {
-            survey.withLock { $0.health = JetStreamHealth(listingError: error.message) }
-            return ([], [])
-        } catch {
-            survey.withLock { $0.health = JetStreamHealth(listingError: "\(error)") }
-            return ([], [])
-        }
-        var namespaces: [(String, StreamInfo)] = []
-        var invalid: [(String, String, StreamInfo)] = []
-        var claimed: [String: String] = [:]
-        for info in listing.streams {
-            guard let namespace = JetStreamEventStore.claimedNamespace(of: info) else { continue }
-            claimed[info.config.name] = namespace
-            if (try? Identifiers.validateNamespace(namespace)) != nil {
-                namespaces.append((namespace, info))
-            } else {
-                invalid.append((info.config.name, namespace, info))
+            let listed = try await JetStreamNamespaceListing.read(client: client)
+            survey.withLock { survey in
+                survey.namespaceOfStream.merge(listed.claimed) { _, new in new }
+                survey.health = JetStreamHealth.assess(listed.listing, knownNamespaces: survey.namespaceOfStream)
             }
+            return listed
+        } catch {
+            // The server's own words: the line around it says it was the listing.
+            let aether = error as? AetherError
+            let message = (aether?.cause as? NATSError)?.message ?? aether?.message ?? "\(error)"
+            survey.withLock { $0.health = JetStreamHealth(listingError: message) }
+            return nil
         }
-        survey.withLock { survey in
-            survey.namespaceOfStream.merge(claimed) { _, new in new }
-            survey.health = JetStreamHealth.assess(listing, knownNamespaces: survey.namespaceOfStream)
-        }
-        return (namespaces.sorted { $0.0 < $1.0 }, invalid)
     }
 
     /// Counted figures per stream, with the last sequence they were counted at: counted again
@@ -362,34 +344,6 @@ public final class NATSDeployment: Deployment {
     public let reducers: ReducerCatalog
     /// As `JetStreamEventStore` checks it before writing.
     public var maxEventBytes: Int? { client.maxPayload - 512 }
-
-    /// A member's check that an existing stream has the replicas it asked for: scaled when it
-    /// has not, or refused naming both figures.
-    public func ensureReplicas(of store: JetStreamEventStore, replicas: Int) async throws {
-        let js = JetStream(client: client)
-        do {
-            var config = try await js.streamInfo(store.streamName).config
-            guard config.replicas != replicas else { return }
-            let existing = config.replicas
-            config.replicas = replicas
-            do {
-                try await js.updateStream(config)
-            } catch let error as NATSError {
-                throw AetherError(
-                    code: .invalidArgument,
-                    message:
-                        "stream \(store.streamName) has \(existing) replicas and this member asked for \(replicas); scaling it failed: \(error.message)",
-                    cause: error
-                )
-            }
-        } catch let error as NATSError {
-            throw AetherError(
-                code: .unavailable,
-                message: "cannot read stream \(store.streamName): \(error.message)",
-                cause: error
-            )
-        }
-    }
 
     public func requestResign(of node: String) async throws { try await cluster.requestResign(of: node) }
 
@@ -425,10 +379,11 @@ public final class NATSDeployment: Deployment {
     /// again only when its stream changed. An idle deployment costs one request per 256 streams.
     public func storeFigures() async -> [StoreFigures] {
         var figures: [StoreFigures] = []
-        let streams = await listStreams()
+        guard let listed = await listStreams() else { return [] }
         var counts = 0
-        for (namespace, info) in streams.valid {
-            guard let store = try? await jetStreamStore(for: namespace) else { continue }
+        for namespace in listed.namespaces {
+            let info = namespace.stream
+            guard let store = try? await jetStreamStore(for: namespace.name) else { continue }
             let last = info.state.lastSequence
             if let known = countedFigures.withLock({ $0[info.config.name] }), known.lastSequence == last {
                 figures.append(known.figures)
@@ -443,17 +398,7 @@ public final class NATSDeployment: Deployment {
         }
         // A stream whose description claims an invalid namespace is no namespace, but its
         // records are shown, all of them counted as belonging to no actor.
-        for (stream, claimed, info) in streams.invalid {
-            var row = StoreFigures(
-                namespace: "(invalid) " + Identifiers.quoted(claimed),
-                actors: 0,
-                events: 0,
-                bytes: Int(info.state.bytes),
-                stream: stream
-            )
-            row.otherRecords = Int(info.state.messages)
-            figures.append(row)
-        }
+        figures += listed.invalid.map(StoreFigures.init(invalid:))
         return figures
     }
 

@@ -58,7 +58,7 @@ public enum NodeRunner {
         var stores: [String: any EventStore & SnapshotStore] = [:]
         for namespace in DemoDomain.namespaces {
             let store = try await deployment.jetStreamStore(for: namespace)
-            try await deployment.ensureReplicas(of: store, replicas: streamReplicas)
+            try await store.ensureReplicas(streamReplicas)
             stores[namespace] = store
         }
         let printSaves = settings.eventsJSON
