@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "Aether", targets: ["Aether"]),
         .library(name: "AetherNATS", targets: ["AetherNATS"]),
         .library(name: "AetherTUI", targets: ["AetherTUI"]),
+        // A cluster member that writes the demo workload (`aether-top node`), its NATS wiring and
+        // the demo's reducers: not a TUI.
+        .library(name: "AetherMembers", targets: ["AetherMembers"]),
         // Test support (real nats-server processes, child processes, deadlines): a product of its
         // own, so applications linking AetherNATS do not link it; Benchmarks/ uses it.
         .library(name: "AetherNATSTesting", targets: ["AetherNATSTesting"]),
@@ -64,10 +67,22 @@ let package = Package(
             providers: [.apt(["libncurses-dev"])]
         ),
         .target(
+            name: "AetherMembers",
+            dependencies: [
+                "Aether",
+                "AetherNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AetherTUI",
             dependencies: [
                 "Aether",
                 "AetherNATS",
+                "AetherMembers",
                 "CNCurses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,7 @@
 import Aether
+// The members, the demo's reducers and timings (`AetherMembers`) are part of the dashboard's
+// API: an application that embeds the dashboard names its reducers with `ReducerCatalog`.
+@_exported import AetherMembers
 import ArgumentParser
 import Foundation
 import Synchronization

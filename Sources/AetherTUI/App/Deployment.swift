@@ -155,112 +155,44 @@ public final class EmbeddedDeployment: Deployment {
     }
 }
 
-/// Settings shared by demo members and the dashboard attached to them.
-public enum DemoTimings: String, Sendable, CaseIterable {
-    /// Heartbeat 250 ms, down after 1.5 s, lease TTL 2 s renewed every 500 ms.
-    case fast
-    /// The original's: heartbeat 30 s, down after 90 s, lease TTL 10 s renewed every 3 s.
-    case standard
-
-    public func configuration(nodeID: String) -> Cluster.Node.Configuration {
-        switch self {
-        case .fast: .fast(nodeID: nodeID)
-        case .standard: .init(nodeID: nodeID)
-        }
-    }
-}
-
 /// A deployment on NATS: the JetStream stores, the NATS bus, KV coordination and discovery
 /// on `aether.discovery`. Used by `aether-top --server` (as an observer) and by
 /// `aether-top node` (as a member).
 public final class NATSDeployment: Deployment {
-    public let label: String
-    public let client: NATSClient
-    public let bus: any EventBus
-    public let natsBus: NATSEventBus
-    public let cluster: Cluster.Node
-    public let coordination: Cluster.NATSCoordination
-    public let discovery: Cluster.NATSDiscovery
-    private let stores = Mutex<[String: JetStreamEventStore]>([:])
-    /// Replicas of streams this deployment creates (a write creates a missing stream).
-    public let streamReplicas: Int
+    /// The connection, bus, coordination, discovery, observer node and stores.
+    public let wiring: NATSWiring
+    public var label: String { wiring.label }
+    public var client: NATSClient { wiring.client }
+    public var bus: any EventBus { wiring.bus }
+    public var natsBus: NATSEventBus { wiring.bus }
+    public var cluster: Cluster.Node { wiring.cluster }
     private let clusterTask = Mutex<Task<Void, Never>?>(nil)
     private let clusterStarted = Mutex(false)
 
-    /// Connects and prepares the coordination bucket.
-    /// - Parameter member: nil for an observer (the dashboard).
+    /// Connects as an observer (the dashboard's view of the cluster), or as a member named
+    /// `nodeID` (tests watch a member through the same type).
     public static func connect(
         options: NATSOptions,
         nodeID: String = "aether-top",
         observer: Bool = true,
         timings: DemoTimings = .fast,
-        shardCount: Int = 1024,
-        electionReplicas: Int = 1,
-        streamReplicas: Int = 1,
         reducers: ReducerCatalog = .generic,
         logger: Logger = Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> NATSDeployment {
-        let client: NATSClient
-        do {
-            client = try await NATSClient.connect(options)
-        } catch let error as NATSError {
-            throw AetherError(
-                code: .unavailable,
-                message: "cannot connect to NATS: \(error.message)",
-                cause: error
-            )
-        }
-        let bus = NATSEventBus(client: client, nodeID: nodeID)
-        // An observer attaches and never creates the bucket (members would inherit its
-        // replicas), and so never refuses to start because the bucket is missing or has no leader.
-        let coordination =
-            observer
-            ? try Cluster.NATSCoordination.attach(client: client)
-            : try await Cluster.NATSCoordination.open(client: client, replicas: electionReplicas)
-        let discovery = Cluster.NATSDiscovery(client: client)
-        var configuration = timings.configuration(nodeID: nodeID)
-        configuration.observer = observer
-        if observer { configuration.tick = max(configuration.tick, DashboardObserver.idleTick) }
-        configuration.shardCount = shardCount
-        configuration.host = ProcessInfoHost.name
-        let node = try Cluster.Node(
-            configuration: configuration,
-            coordination: coordination,
-            discovery: discovery,
+        let wiring = try await NATSWiring.connect(
+            options: options,
+            nodeID: nodeID,
+            observer: observer,
+            timings: timings,
+            observerTick: DashboardObserver.idleTick,
             logger: logger
         )
-        let label = options.servers.map { ServerURL.redact($0) }.joined(separator: ",")
-        return NATSDeployment(
-            label: label,
-            client: client,
-            bus: bus,
-            cluster: node,
-            coordination: coordination,
-            discovery: discovery,
-            streamReplicas: streamReplicas,
-            reducers: reducers
-        )
+        return NATSDeployment(wiring: wiring, reducers: reducers)
     }
 
-    private init(
-        label: String,
-        client: NATSClient,
-        bus: NATSEventBus,
-        cluster: Cluster.Node,
-        coordination: Cluster.NATSCoordination,
-        discovery: Cluster.NATSDiscovery,
-        streamReplicas: Int,
-        reducers: ReducerCatalog
-    ) {
-        self.streamReplicas = streamReplicas
+    private init(wiring: NATSWiring, reducers: ReducerCatalog) {
+        self.wiring = wiring
         self.reducers = reducers
-        self.label = label
-        self.client = client
-        self.bus = bus
-        self.natsBus = bus
-        self.cluster = cluster
-        self.coordination = coordination
-        self.discovery = discovery
     }
 
     /// Runs the observer (the dashboard's view of the cluster).
@@ -329,15 +261,7 @@ public final class NATSDeployment: Deployment {
     }
 
     public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
-        if let existing = stores.withLock({ $0[namespace] }) { return existing }
-        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
-        configuration.replicas = streamReplicas
-        let store = try await JetStreamEventStore.open(client: client, configuration: configuration, sink: natsBus)
-        return stores.withLock { stores in
-            if let existing = stores[namespace] { return existing }
-            stores[namespace] = store
-            return store
-        }
+        try await wiring.jetStreamStore(for: namespace)
     }
 
     /// Generic unless the application brought its own (or `--reducers demo`).
@@ -408,14 +332,6 @@ public final class NATSDeployment: Deployment {
             await task.value
         }
         await client.close()
-    }
-}
-
-enum ProcessInfoHost {
-    static var name: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

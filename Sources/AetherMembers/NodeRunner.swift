@@ -45,7 +45,7 @@ public enum NodeRunner {
                     "\(settings.streamReplicas == nil || settings.electionReplicas == nil ? "by cluster size" : "given")",
             ]
         )
-        let deployment = try await NATSDeployment.connect(
+        let deployment = try await NATSWiring.connect(
             options: options,
             nodeID: settings.name,
             observer: false,
@@ -176,8 +176,9 @@ public enum NodeRunner {
 }
 
 /// Unbuffered writes to standard output (lines other processes read as they come).
-enum StandardOutput {
-    static func write(_ text: String) {
+/// Standard output, written whole (no buffering, no partial writes left behind).
+public enum StandardOutput {
+    public static func write(_ text: String) {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
