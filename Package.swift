@@ -109,64 +109,38 @@ let package = Package(
             path: "docs/examples/QuickStart",
             swiftSettings: strictSettings
         ),
-        .testTarget(
-            name: "AetherTests",
-            dependencies: [
-                "Aether",
-                "AetherNATS",
-                "AetherNATSTesting",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AetherNATSTests",
-            dependencies: [
-                "AetherNATS",
-                "AetherNATSTesting",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOTestUtils", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AetherTUITests",
-            dependencies: ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"],
-            swiftSettings: strictSettings
-        ),
-        // Integration tests: real nats-servers, processes, tmux and wall-clock shells. Those that
-        // must not overlap are in a lane (`AetherTestLanes`); everything else runs in parallel.
+        // Lanes keep the integration suites that must not overlap (SIGKILL runs, 3-server
+        // clusters, wall-clock shells, tmux) apart when tests run in parallel.
         .target(name: "AetherTestLanes", path: "Tests/AetherTestLanes", swiftSettings: strictSettings),
-        .testTarget(
-            name: "AetherIntegrationTests",
-            dependencies: [
-                "AetherTestLanes",
-                "Aether",
-                "AetherNATS",
-                "AetherNATSTesting",
-                .product(name: "NIOCore", package: "swift-nio"),
+    ]
+        + testTargets(
+            "Aether",
+            [
+                "Aether", "AetherNATS", "AetherNATSTesting",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        )
+        + testTargets(
+            "AetherNATS",
+            [
+                "AetherNATS", "AetherNATSTesting",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AetherNATSIntegrationTests",
-            dependencies: [
-                "AetherTestLanes",
-                "AetherNATS",
-                "AetherNATSTesting",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AetherTUIIntegrationTests",
-            dependencies: ["AetherTestLanes", "AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"],
-            swiftSettings: strictSettings
-        ),
-    ],
+            ]
+        )
+        + testTargets("AetherTUI", ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"]),
     swiftLanguageModes: [.v6]
 )
+
+/// `<name>Tests`, the unit tests (no nats-server, no child process, no tmux), and
+/// `<name>IntegrationTests` (real servers, processes and tmux), with the same dependencies.
+func testTargets(_ name: String, _ dependencies: [Target.Dependency]) -> [Target] {
+    [
+        .testTarget(name: "\(name)Tests", dependencies: dependencies, swiftSettings: strictSettings),
+        .testTarget(
+            name: "\(name)IntegrationTests",
+            dependencies: ["AetherTestLanes"] + dependencies,
+            swiftSettings: strictSettings
+        ),
+    ]
+}
