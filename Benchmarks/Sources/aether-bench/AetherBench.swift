@@ -10,7 +10,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-pipelined, bus, replay, ping (each alone, for profiling), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -25,6 +25,12 @@ struct AetherBench: AsyncParsableCommand {
 
     @Option(help: "scale: actors in the large namespace (and events in the long history).")
     var actors: Int = 1_000_000
+
+    @Option(help: "compare: interleaved rounds (Go, ours) to take medians of.")
+    var rounds: Int = 3
+
+    @Option(help: "compare: the Go peer's script (nats.go on the same work).")
+    var peer: String = "../../shared/peer/run-nats-go.sh"
 
     @Option(help: "flood-publish (run by flood as its second process): the server to flood.")
     var url: String = "nats://127.0.0.1:4222"
@@ -66,9 +72,11 @@ struct AetherBench: AsyncParsableCommand {
                 }
             case "flood-publish":
                 try await FloodBenchmark.publish(url: url, seconds: seconds)
+            case "compare":
+                for line in try await CompareBenchmark.run(rounds: rounds, peer: peer) { print(line) }
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process, flood, scale"
+                    "unknown group \(group); known: core, nats, store, save-pipelined, bus, replay, ping, tui, tui-process, flood, scale, compare"
                 )
             }
         }

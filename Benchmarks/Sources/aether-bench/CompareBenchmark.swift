@@ -1,0 +1,316 @@
+import Aether
+import AetherNATS
+import AetherNATSTesting
+import Foundation
+import NIOCore
+
+/// Ours beside nats.go on the same work: `../shared/peer/run-nats-go.sh` (the Go peer, the
+/// client the Go original uses) and the same operations with our client and store, interleaved
+/// (Go, ours, Go, ours, …), each side on a fresh nats-server of its own. Medians of the rounds;
+/// the ratio is our speed over Go's (above 1: we are faster).
+enum CompareBenchmark {
+    /// One row of the table.
+    struct Row {
+        var operation: String
+        var goKey: String
+        var oursKey: String
+        /// A latency (lower is better) or a rate (higher is better).
+        var isLatency: Bool
+        var note: String = ""
+    }
+
+    static let rows: [Row] = [
+        Row(
+            operation: "latest version uncached: direct get last_by_subj + decode, p50 µs",
+            goKey: "direct_get_last_p50_us",
+            oursKey: "direct_get_last_p50_us",
+            isLatency: true
+        ),
+        Row(
+            operation: "MSG.GET last_by_subj + decode, p50 µs",
+            goKey: "msg_get_last_p50_us",
+            oursKey: "msg_get_last_p50_us",
+            isLatency: true
+        ),
+        Row(
+            operation: "save, one actor, sequential, expected-seq + msg id, p50 µs",
+            goKey: "save_sequential_p50_us",
+            oursKey: "save_sequential_p50_us",
+            isLatency: true,
+            note: "ours: JetStreamEventStore.save (validation, JSON, cache)"
+        ),
+        Row(
+            operation: "save, 64 concurrent over 960 actors, /s",
+            goKey: "save_pipelined_64_per_s",
+            oursKey: "save_pipelined_64_per_s",
+            isLatency: false,
+            note: "ours also reads each actor's version once (960 lookups)"
+        ),
+        Row(
+            operation: "replay 100,000 events of one actor, decoded, /s",
+            goKey: "replay_ordered_per_s",
+            oursKey: "replay_store_per_s",
+            isLatency: false,
+            note: "Go: ordered consumer; ours: JetStreamEventStore.events (batched direct get)"
+        ),
+        Row(
+            operation: "replay 100,000 events, ordered consumer, decoded, /s",
+            goKey: "replay_ordered_per_s",
+            oursKey: "replay_ordered_per_s",
+            isLatency: false
+        ),
+        Row(
+            operation: "bus: envelope publish → receive on another connection, /s",
+            goKey: "bus_pub_recv_per_s",
+            oursKey: "bus_pub_recv_per_s",
+            isLatency: false,
+            note: "ours: NATSEventBus (validation, namespace subjects)"
+        ),
+        Row(
+            operation: "core request/reply (2 connections), p50 µs",
+            goKey: "request_reply_p50_us",
+            oursKey: "request_reply_p50_us",
+            isLatency: true
+        ),
+        Row(
+            operation: "core publish, 128 B, 1 connection, /s",
+            goKey: "core_publish_per_s",
+            oursKey: "core_publish_per_s",
+            isLatency: false
+        ),
+    ]
+
+    static func run(rounds: Int, peer: String) async throws -> [String] {
+        var go: [String: [Double]] = [:]
+        var ours: [String: [Double]] = [:]
+        for round in 1...rounds {
+            print("round \(round) of \(rounds): nats.go …")
+            for (key, value) in try await runPeer(peer) { go[key, default: []].append(value) }
+            print("round \(round) of \(rounds): ours …")
+            for (key, value) in try await measureOurs() { ours[key, default: []].append(value) }
+        }
+        var lines = [
+            "medians of \(rounds) interleaved rounds; ratio = our speed / Go's (above 1: ours is faster)",
+            "| operation | nats.go | ours | ratio | note |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for row in rows {
+            guard let goValue = median(go[row.goKey]), let ourValue = median(ours[row.oursKey]) else {
+                lines.append("| \(row.operation) | – | – | – | not measured |")
+                continue
+            }
+            let ratio = row.isLatency ? goValue / ourValue : ourValue / goValue
+            lines.append(
+                "| \(row.operation) | \(show(goValue, row)) | \(show(ourValue, row)) | \(format3(ratio))× | \(row.note) |"
+            )
+        }
+        lines.append("all rounds: nats.go \(go.sorted { $0.key < $1.key }), ours \(ours.sorted { $0.key < $1.key })")
+        return lines
+    }
+
+    static func median(_ values: [Double]?) -> Double? {
+        guard let values, !values.isEmpty else { return nil }
+        return values.sorted()[values.count / 2]
+    }
+
+    static func show(_ value: Double, _ row: Row) -> String {
+        row.isLatency ? "\(format3(value)) µs" : formatRate(value)
+    }
+
+    /// Runs the Go peer and reads its JSON lines; a figure printed twice (two replays) keeps the
+    /// better one, as ours does.
+    static func runPeer(_ script: String) async throws -> [String: Double] {
+        let output = try await ChildProcess.run("/bin/bash", [script], timeout: .seconds(900))
+        var figures: [String: Double] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("{") {
+            guard let object = try? JSONValue.parse(String(line)).objectValue else { continue }
+            for (key, value) in object where key != "client" {
+                guard let number = value.doubleValue ?? value.integerValue.map(Double.init) else { continue }
+                let better =
+                    key.hasSuffix("_us") ? min(number, figures[key] ?? .infinity) : max(number, figures[key] ?? 0)
+                figures[key] = better
+            }
+        }
+        if figures.isEmpty { throw ValidationErrorText("the Go peer printed no figures:\n\(output)") }
+        return figures
+    }
+
+    struct ValidationErrorText: Error, CustomStringConvertible {
+        var description: String
+        init(_ text: String) { description = text }
+    }
+
+    static func microseconds(_ result: LatencyResult) -> Double {
+        Double(result.histogram.valueAtPercentile(50)) / 1_000
+    }
+
+    static func rate(_ operations: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await body()
+        let elapsed = start.duration(to: clock.now)
+        return Double(operations) / (Double(elapsed.nanoseconds) / 1e9)
+    }
+
+    /// The Go peer's work, with our client and store, on a server of its own.
+    static func measureOurs() async throws -> [String: Double] {
+        let server = try await NATSServerProcess.start(name: "bench-compare")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        var figures: [String: Double] = [:]
+
+        // 1. Sequential saves to one actor (expected last subject sequence + msg id).
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "compare"))
+        var version: Int64 = 0
+        figures["save_sequential_p50_us"] = microseconds(
+            try await measureLatency("save sequential", iterations: 5_000, warmup: 0) { _ in
+                version += 1
+                try await store.save(
+                    Event(eventType: "Tick", actorID: "seq", version: version, data: ["n": .integer(version)])
+                )
+            }
+        )
+
+        // 2. 64 concurrent savers, each over its own 15 actors.
+        figures["save_pipelined_64_per_s"] = try await rate(64 * 1_000) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        var versions: [Int: Int64] = [:]
+                        for index in 0..<1_000 {
+                            let actor = worker + 64 * (index % 15)
+                            var next = versions[actor] ?? 0
+                            if next == 0 { next = try await store.latestVersion(of: "p-\(actor)") + 1 }
+                            versions[actor] = next + 1
+                            try await store.save(
+                                Event(
+                                    eventType: "Tick",
+                                    actorID: "p-\(actor)",
+                                    version: next,
+                                    data: ["n": .integer(next)]
+                                )
+                            )
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+
+        // 3. Replay of one actor's 100,000 events, decoded: the store's read, and an ordered consumer.
+        var filled: Int64 = 0
+        while filled < 100_000 {
+            let batch = (1...1_000).map { offset in
+                Event(
+                    eventType: "Tick",
+                    actorID: "a",
+                    version: filled + Int64(offset),
+                    data: ["n": .integer(filled + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
+                )
+            }
+            try await store.save(batch)
+            filled += 1_000
+        }
+        var storeReplay = 0.0
+        for _ in 0..<2 {
+            storeReplay = max(
+                storeReplay,
+                try await rate(100_000) {
+                    let events = try await store.events(of: "a", from: 0)
+                    precondition(events.count == 100_000)
+                }
+            )
+        }
+        figures["replay_store_per_s"] = storeReplay
+        let js = JetStream(client: client)
+        let subject = "aether.store.\(store.streamName).e.a"
+        var ordered = 0.0
+        for _ in 0..<2 {
+            ordered = max(
+                ordered,
+                try await rate(100_000) {
+                    var decoded = 0
+                    for try await event in js.orderedConsumer(stream: store.streamName, filterSubjects: [subject]) {
+                        guard case .message(let message) = event else { break }
+                        _ = try Event(jsonBytes: message.payload.readableBytesView)
+                        decoded += 1
+                        if decoded == 100_000 { break }
+                    }
+                    precondition(decoded == 100_000, "decoded \(decoded)")
+                }
+            )
+        }
+        figures["replay_ordered_per_s"] = ordered
+
+        // 4. The bus: envelopes published on one connection, received and decoded on another.
+        var receiverOptions = NATSOptions(url: server.url)
+        receiverOptions.subscriptionPendingLimit = 1_000_000
+        let other = try await NATSClient.connect(receiverOptions)
+        let sender = NATSEventBus(client: client, nodeID: "sender")
+        let receiver = NATSEventBus(client: other, nodeID: "receiver")
+        let subscription = try await receiver.subscribe(
+            "bench",
+            filter: nil,
+            options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
+        )
+        let count = 200_000
+        let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
+        figures["bus_pub_recv_per_s"] = try await rate(count) {
+            async let received: Int = {
+                var seen = 0
+                while seen < count {
+                    let batch = await subscription.nextBatch(max: 1_000)
+                    if batch.isEmpty { break }
+                    seen += batch.count
+                }
+                return seen
+            }()
+            for _ in 0..<count { try await sender.publish(event, to: "bench") }
+            try await client.flush(timeout: .seconds(60))
+            let seen = await received
+            precondition(seen == count, "received \(seen) of \(count)")
+        }
+        subscription.cancel()
+
+        // 5. The last message of a subject: direct get and MSG.GET, each decoded.
+        figures["direct_get_last_p50_us"] = microseconds(
+            try await measureLatency("direct get last", iterations: 5_000, warmup: 0) { _ in
+                let message = try await js.directGetLast(stream: store.streamName, subject: subject)
+                _ = try Event(jsonBytes: message!.data)
+            }
+        )
+        figures["msg_get_last_p50_us"] = microseconds(
+            try await measureLatency("MSG.GET last", iterations: 2_000, warmup: 0) { _ in
+                let message = try await js.lastMessage(stream: store.streamName, subject: subject)
+                _ = try Event(jsonBytes: message!.data)
+            }
+        )
+
+        // 6. Core request/reply: a responder on a third connection.
+        let responder = try await NATSClient.connect(url: server.url)
+        let service = try await responder.subscribe(to: "gp.echo")
+        let echo = Task {
+            while let message = await service.next() {
+                if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
+            }
+        }
+        let ping = ByteBuffer(string: "ping")
+        figures["request_reply_p50_us"] = microseconds(
+            try await measureLatency("request/reply", iterations: 5_000, warmup: 0) { _ in
+                _ = try await client.request(ping, to: "gp.echo", timeout: .seconds(1))
+            }
+        )
+        service.unsubscribe()
+        await echo.value
+
+        // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
+        let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))
+        figures["core_publish_per_s"] = try await rate(2_000_000) {
+            for _ in 0..<2_000_000 { try client.publish(payload, to: "gp.pub") }
+            try await client.flush(timeout: .seconds(60))
+        }
+
+        for connection in [responder, other, client] { await connection.close() }
+        return figures
+    }
+}
