@@ -144,14 +144,6 @@ enum CompareBenchmark {
         Double(result.histogram.valueAtPercentile(50)) / 1_000
     }
 
-    static func rate(_ operations: Int, _ body: () async throws -> Void) async rethrows -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        let elapsed = start.duration(to: clock.now)
-        return Double(operations) / (Double(elapsed.nanoseconds) / 1e9)
-    }
-
     /// The Go peer's work, with our client and store, on a server of its own.
     static func measureOurs() async throws -> [String: Double] {
         let server = try await NATSServerProcess.start(name: "bench-compare")
@@ -172,50 +164,15 @@ enum CompareBenchmark {
         )
 
         // 2. 64 concurrent savers, each over its own 15 actors.
-        figures["save_pipelined_64_per_s"] = try await rate(64 * 1_000) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<64 {
-                    group.addTask {
-                        var versions: [Int: Int64] = [:]
-                        for index in 0..<1_000 {
-                            let actor = worker + 64 * (index % 15)
-                            var next = versions[actor] ?? 0
-                            if next == 0 { next = try await store.latestVersion(of: "p-\(actor)") + 1 }
-                            versions[actor] = next + 1
-                            try await store.save(
-                                Event(
-                                    eventType: "Tick",
-                                    actorID: "p-\(actor)",
-                                    version: next,
-                                    data: ["n": .integer(next)]
-                                )
-                            )
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        }
+        figures["save_pipelined_64_per_s"] = try await StoreBenchmarks.savePipelinedRate(store, perWorker: 1_000)
 
         // 3. Replay of one actor's 100,000 events, decoded: the store's read, and an ordered consumer.
-        var filled: Int64 = 0
-        while filled < 100_000 {
-            let batch = (1...1_000).map { offset in
-                Event(
-                    eventType: "Tick",
-                    actorID: "a",
-                    version: filled + Int64(offset),
-                    data: ["n": .integer(filled + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
-                )
-            }
-            try await store.save(batch)
-            filled += 1_000
-        }
+        try await StoreBenchmarks.fill(store, actor: "a", count: 100_000)
         var storeReplay = 0.0
         for _ in 0..<2 {
             storeReplay = max(
                 storeReplay,
-                try await rate(100_000) {
+                try await measureRate(operations: 100_000) {
                     let events = try await store.events(of: "a", from: 0)
                     precondition(events.count == 100_000)
                 }
@@ -228,7 +185,7 @@ enum CompareBenchmark {
         for _ in 0..<2 {
             ordered = max(
                 ordered,
-                try await rate(100_000) {
+                try await measureRate(operations: 100_000) {
                     var decoded = 0
                     for try await event in js.orderedConsumer(stream: store.streamName, filterSubjects: [subject]) {
                         guard case .message(let message) = event else { break }
@@ -243,34 +200,11 @@ enum CompareBenchmark {
         figures["replay_ordered_per_s"] = ordered
 
         // 4. The bus: envelopes published on one connection, received and decoded on another.
-        var receiverOptions = NATSOptions(url: server.url)
-        receiverOptions.subscriptionPendingLimit = 1_000_000
-        let other = try await NATSClient.connect(receiverOptions)
-        let sender = NATSEventBus(client: client, nodeID: "sender")
-        let receiver = NATSEventBus(client: other, nodeID: "receiver")
-        let subscription = try await receiver.subscribe(
-            "bench",
-            filter: nil,
-            options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
+        figures["bus_pub_recv_per_s"] = try await StoreBenchmarks.busRate(
+            url: server.url,
+            client: client,
+            count: 200_000
         )
-        let count = 200_000
-        let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
-        figures["bus_pub_recv_per_s"] = try await rate(count) {
-            async let received: Int = {
-                var seen = 0
-                while seen < count {
-                    let batch = await subscription.nextBatch(max: 1_000)
-                    if batch.isEmpty { break }
-                    seen += batch.count
-                }
-                return seen
-            }()
-            for _ in 0..<count { try await sender.publish(event, to: "bench") }
-            try await client.flush(timeout: .seconds(60))
-            let seen = await received
-            precondition(seen == count, "received \(seen) of \(count)")
-        }
-        subscription.cancel()
 
         // 5. The last message of a subject: direct get and MSG.GET, each decoded.
         figures["direct_get_last_p50_us"] = microseconds(
@@ -305,12 +239,12 @@ enum CompareBenchmark {
 
         // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))
-        figures["core_publish_per_s"] = try await rate(2_000_000) {
+        figures["core_publish_per_s"] = try await measureRate(operations: 2_000_000) {
             for _ in 0..<2_000_000 { try client.publish(payload, to: "gp.pub") }
             try await client.flush(timeout: .seconds(60))
         }
 
-        for connection in [responder, other, client] { await connection.close() }
+        for connection in [responder, client] { await connection.close() }
         return figures
     }
 }

@@ -39,6 +39,15 @@ func measureLatency(
     return LatencyResult(name: name, histogram: histogram, total: total, operations: iterations)
 }
 
+/// Operations per second of `operations` operations done by `body` in one go.
+func measureRate(operations: Int, _ body: () async throws -> Void) async rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await body()
+    let elapsed = start.duration(to: clock.now)
+    return Double(operations) / (Double(elapsed.nanoseconds) / 1e9)
+}
+
 /// Times `operations` operations done by `body` in one go; reports throughput.
 func measureThroughput(_ name: String, operations: Int, _ body: () async throws -> Void) async rethrows -> String {
     let clock = ContinuousClock()

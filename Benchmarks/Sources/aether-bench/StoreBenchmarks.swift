@@ -11,19 +11,7 @@ enum StoreBenchmarks {
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "replay"))
-        var version: Int64 = 0
-        while version < 100_000 {
-            let batch = (1...1000).map { offset in
-                Event(
-                    eventType: "Tick",
-                    actorID: "a",
-                    version: version + Int64(offset),
-                    data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
-                )
-            }
-            try await store.save(batch)
-            version += 1000
-        }
+        try await fill(store, actor: "a", count: 100_000)
         var lines: [String] = []
         for _ in 0..<3 {
             lines.append(
@@ -73,20 +61,7 @@ enum StoreBenchmarks {
         var medians: [(Int, UInt64)] = []
         for size in [10, 1_000, 100_000] {
             let actorID = "actor-\(size)"
-            var version: Int64 = 0
-            while version < Int64(size) {
-                let count = min(1000, size - Int(version))
-                let batch = (1...count).map { offset in
-                    Event(
-                        eventType: "Tick",
-                        actorID: actorID,
-                        version: version + Int64(offset),
-                        data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
-                    )
-                }
-                try await store.save(batch)
-                version += Int64(count)
-            }
+            try await fill(store, actor: actorID, count: size)
             let result = try await measureLatency(
                 "latest version, uncached (direct get), \(size) events",
                 iterations: 5_000 * scale,
@@ -166,7 +141,14 @@ enum StoreBenchmarks {
 
     /// 64 concurrent savers, each over its own 15 actors (1,000 actors in all), warm caches.
     static func savePipelined(_ store: JetStreamEventStore, perWorker: Int) async throws -> String {
-        try await measureThroughput("save, pipelined over 1,000 actors (64 concurrent)", operations: 64 * perWorker) {
+        let rate = try await savePipelinedRate(store, perWorker: perWorker)
+        return
+            "\("save, pipelined over 1,000 actors (64 concurrent)".padding(48))  \(64 * perWorker) ops  \(formatRate(rate))"
+    }
+
+    /// The pipelined save's saves per second.
+    static func savePipelinedRate(_ store: JetStreamEventStore, perWorker: Int) async throws -> Double {
+        try await measureRate(operations: 64 * perWorker) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<64 {
                     group.addTask {
@@ -192,6 +174,24 @@ enum StoreBenchmarks {
         }
     }
 
+    /// Fills `actorID` with `count` events in atomic batches of 1,000.
+    static func fill(_ store: JetStreamEventStore, actor actorID: String, count: Int) async throws {
+        var version: Int64 = 0
+        while version < Int64(count) {
+            let size = min(1000, count - Int(version))
+            let batch = (1...size).map { offset in
+                Event(
+                    eventType: "Tick",
+                    actorID: actorID,
+                    version: version + Int64(offset),
+                    data: ["n": .integer(version + Int64(offset)), "pad": "xxxxxxxxxxxxxxxxxxxxxxxx"]
+                )
+            }
+            try await store.save(batch)
+            version += Int64(size)
+        }
+    }
+
     /// Only the pipelined save, `rounds` times (for profiling it).
     static func savePipelinedOnly(scale: Int, rounds: Int = 3) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench-save")
@@ -206,6 +206,12 @@ enum StoreBenchmarks {
 
     /// Publishes `count` events on `client` and receives them on a second connection.
     static func busThroughput(url: String, client: NATSClient, count: Int) async throws -> String {
+        let rate = try await busRate(url: url, client: client, count: count)
+        return "\("NATS bus, publish → receive on another connection".padding(48))  \(count) ops  \(formatRate(rate))"
+    }
+
+    /// The bus's events per second, published on `client` and received on a second connection.
+    static func busRate(url: String, client: NATSClient, count: Int) async throws -> Double {
         var receiverOptions = NATSOptions(url: url)
         receiverOptions.subscriptionPendingLimit = 1_000_000
         let other = try await NATSClient.connect(receiverOptions)
@@ -217,7 +223,7 @@ enum StoreBenchmarks {
             options: SubscriptionOptions(bufferSize: 10_000, overflow: .block)
         )
         let event = Event(eventType: "Tick", actorID: "a", version: 1, data: ["n": 1])
-        let line = try await measureThroughput("NATS bus, publish → receive on another connection", operations: count) {
+        let rate = try await measureRate(operations: count) {
             async let received: Int = {
                 var seen = 0
                 while seen < count {
@@ -232,8 +238,9 @@ enum StoreBenchmarks {
             let seen = await received
             precondition(seen == count, "received \(seen) of \(count)")
         }
+        subscription.cancel()
         await other.close()
-        return line
+        return rate
     }
 
     /// Only the bus, `rounds` times (for profiling it).
