@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -59,7 +61,13 @@ let package = Package(
         ),
         .target(
             name: "AetherNATSTesting",
-            dependencies: ["AetherNATS"],
+            dependencies: [
+                "AetherNATS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(
@@ -112,6 +120,14 @@ let package = Package(
         // Lanes keep the integration suites that must not overlap (SIGKILL runs, 3-server
         // clusters, wall-clock shells, tmux) apart when tests run in parallel.
         .target(name: "AetherTestLanes", path: "Tests/AetherTestLanes", swiftSettings: strictSettings),
+        // A manual clock for the shells (nodes, the drill, the dashboard's timers), shared by the
+        // unit and integration tests.
+        .target(
+            name: "AetherTestSupport",
+            dependencies: ["Aether"],
+            path: "Tests/AetherTestSupport",
+            swiftSettings: strictSettings
+        ),
     ]
         + testTargets(
             "Aether",
@@ -136,10 +152,14 @@ let package = Package(
 /// `<name>IntegrationTests` (real servers, processes and tmux), with the same dependencies.
 func testTargets(_ name: String, _ dependencies: [Target.Dependency]) -> [Target] {
     [
-        .testTarget(name: "\(name)Tests", dependencies: dependencies, swiftSettings: strictSettings),
+        .testTarget(
+            name: "\(name)Tests",
+            dependencies: ["AetherTestSupport"] + dependencies,
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "\(name)IntegrationTests",
-            dependencies: ["AetherTestLanes"] + dependencies,
+            dependencies: ["AetherTestLanes", "AetherTestSupport"] + dependencies,
             swiftSettings: strictSettings
         ),
     ]

@@ -1,5 +1,7 @@
 import AetherNATS
+import Dispatch
 import Foundation
+import Subprocess
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,12 +10,23 @@ import Glibc
 import Darwin
 #endif
 
-/// A child process started with `posix_spawn` and reaped with `waitpid`, for tests, benchmarks
-/// and the test servers.
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// A child process for tests, benchmarks and the test servers, run by swift-subprocess.
 ///
-/// Foundation's `Process.waitUntilExit()` on Linux waits for a SIGCHLD-driven notification on a
-/// run loop; we saw it hang for good after the child had exited (a zombie nobody reaped), which
-/// stalled a whole CI run. This type asks the kernel directly: `waitpid` on the child's own pid.
+/// Subprocess spawns it (default signal handling, an empty signal mask, its own working
+/// directory) and reaps it. Nothing here blocks a thread: the end of the process is awaited on
+/// its process descriptor (a pidfd, readable once the process has exited), and every wait is a
+/// continuation resumed when that happens or when its timeout passes.
+///
+/// Signals are sent synchronously with `kill(2)` under the lock that also records the exit.
+/// Subprocess reaps the process only after the run's body has returned, and the body returns
+/// only after it has recorded the exit under that lock; so a signal can reach the process or
+/// its zombie, never another process that was given the same pid later.
 public final class ChildProcess: Sendable {
     /// Where a standard stream goes.
     public enum Output: Sendable {
@@ -21,10 +34,6 @@ public final class ChildProcess: Sendable {
         /// Appended to the file at this path (created if missing).
         case file(String)
     }
-
-    public let pid: pid_t
-    /// The exit status once reaped: `exited(code)` or `signalled(signal)`.
-    private let status = Mutex<Termination?>(nil)
 
     public enum Termination: Sendable, Equatable {
         case exited(Int32)
@@ -34,57 +43,76 @@ public final class ChildProcess: Sendable {
         public var succeeded: Bool { self == .exited(0) }
     }
 
-    /// Starts `executable` (a path, or a name looked up on `PATH`) with `arguments`.
-    public init(
+    public let pid: pid_t
+    private let shared: Shared
+    /// Runs the process from spawn to reaping. Owned here: `wait` awaits what it records, and
+    /// `deinit` kills the process, so the run ends with it.
+    private let runner: Task<Void, Never>
+
+    private init(pid: pid_t, shared: Shared, runner: Task<Void, Never>) {
+        self.pid = pid
+        self.shared = shared
+        self.runner = runner
+    }
+
+    /// Starts `executable` (a path, or a name looked up on `PATH`) with `arguments`; returns once
+    /// it has been spawned.
+    public static func start(
         _ executable: String,
         _ arguments: [String] = [],
         environment: [String: String]? = nil,
         directory: String? = nil,
         stdout: Output = .null,
         stderr: Output = .null
-    ) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        for (fd, output) in [(Int32(1), stdout), (Int32(2), stderr)] {
-            switch output {
-            case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
-            case .file(let path):
-                posix_spawn_file_actions_addopen(&actions, fd, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    ) async throws -> ChildProcess {
+        let configuration = Configuration(
+            executable: executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
+            arguments: Arguments(arguments),
+            environment: environment.map { variables in
+                .custom(
+                    Dictionary(
+                        uniqueKeysWithValues: variables.compactMap { key, value in
+                            Environment.Key(rawValue: key).map { ($0, value) }
+                        }
+                    )
+                )
+            } ?? .inherit,
+            workingDirectory: directory.map { FilePath($0) }
+        )
+        let out = try open(stdout, executable)
+        let err: FileDescriptor
+        do { err = try open(stderr, executable) } catch {
+            try? out.close()
+            throw error
+        }
+        let shared = Shared()
+        let runner = Task {
+            do {
+                let result = try await Subprocess.run(
+                    configuration,
+                    input: .none,
+                    output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+                ) { execution in
+                    let identifier = execution.processIdentifier
+                    shared.started(identifier.value)
+                    await exit(of: identifier)
+                    shared.exited()
+                }
+                shared.finished(Termination(result.terminationStatus))
+            } catch {
+                shared.failed(
+                    NATSError(code: .connectionFailed, message: "could not start \(executable): \(error)")
+                )
             }
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with default signal handling and an empty mask, whatever ours are.
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        // Glibc's addchdir file action is not visible to Swift: a shell changes directory first.
-        let (program, argv) =
-            directory.map { ("/bin/sh", ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments) }
-            ?? (executable, [executable] + arguments)
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        var child: pid_t = 0
-        let result = withCStrings(argv) { argvPointers in
-            withCStrings(env) { envPointers in
-                posix_spawnp(&child, program, &actions, &attributes, argvPointers, envPointers)
-            }
+        do {
+            let pid = try await shared.spawned()
+            return ChildProcess(pid: pid, shared: shared, runner: runner)
+        } catch {
+            await runner.value
+            throw error
         }
-        guard result == 0 else {
-            throw NATSError(
-                code: .connectionFailed,
-                message: "could not start \(executable): \(String(cString: strerror(result)))"
-            )
-        }
-        pid = child
     }
 
     /// Runs a command to its end (at most `timeout`, then SIGKILL) and returns its standard
@@ -98,9 +126,9 @@ public final class ChildProcess: Sendable {
     ) async throws -> String {
         let output = NSTemporaryDirectory() + "aether-child-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(executable, arguments, directory: directory, stdout: .file(output))
+        let child = try await start(executable, arguments, directory: directory, stdout: .file(output))
         guard let termination = await child.wait(timeout: timeout) else {
-            child.killNow()
+            await child.kill()
             throw NATSError(
                 code: .timeout,
                 message: "\(executable) \(arguments.first ?? "") did not end within \(timeout)"
@@ -115,62 +143,23 @@ public final class ChildProcess: Sendable {
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
-    /// `run`, for commands that end in milliseconds (tmux's own commands): it blocks its thread
-    /// while the command runs, at most `timeout`.
-    @discardableResult
-    public static func runBlocking(
-        _ executable: String,
-        _ arguments: [String] = [],
-        timeout: Duration = .seconds(10)
-    ) throws -> String {
-        let output = NSTemporaryDirectory() + "aether-child-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(executable, arguments, stdout: .file(output))
-        let deadline = ContinuousClock.now + timeout
-        while child.isRunning {
-            if ContinuousClock.now >= deadline {
-                child.killNow()
-                throw NATSError(
-                    code: .timeout,
-                    message: "\(executable) \(arguments.first ?? "") did not end within \(timeout)"
-                )
-            }
-            usleep(500)
-        }
-        guard let termination = child.termination, termination.succeeded else {
-            throw NATSError(
-                code: .connectionFailed,
-                message: "\(executable) \(arguments.first ?? "") failed: \(child.termination.map { "\($0)" } ?? "?")"
-            )
-        }
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    }
-
     /// How the process ended, or nil while it runs (never blocks).
-    public var termination: Termination? {
-        status.withLock { status in
-            if status == nil { status = Self.reap(pid, options: WNOHANG) }
-            return status
-        }
-    }
+    public var termination: Termination? { shared.state.withLock { $0.termination } }
 
-    public var isRunning: Bool { termination == nil }
+    /// False once the process has exited (it may not be reaped yet).
+    public var isRunning: Bool { shared.state.withLock { !$0.exited } }
 
-    /// Sends a signal (nothing once it has been reaped).
+    /// Sends a signal (nothing once the process has exited).
     public func signal(_ signal: Int32) {
-        status.withLock { status in
-            if status == nil { _ = Foundation.kill(pid, signal) }
+        shared.state.withLock { state in
+            if !state.exited, let pid = state.pid { _ = Foundation.kill(pid, signal) }
         }
     }
 
-    /// SIGKILL, then reaps it: a process killed so ends at once, so the reaping `waitpid` returns
-    /// within microseconds; usable where nothing can be awaited (`defer`, `deinit`).
+    /// SIGKILL, without waiting: usable where nothing can be awaited (`defer`). The process
+    /// ends at once; `kill()` waits for that.
     public func killNow() {
-        status.withLock { status in
-            guard status == nil else { return }
-            _ = Foundation.kill(pid, SIGKILL)
-            status = Self.reap(pid, options: 0)
-        }
+        signal(SIGKILL)
     }
 
     /// SIGKILL, then waits for its end.
@@ -183,44 +172,175 @@ public final class ChildProcess: Sendable {
     public func terminate(grace: Duration = .seconds(10)) async {
         signal(SIGCONT)
         signal(SIGTERM)
-        if await wait(timeout: grace) == nil { killNow() }
+        if await wait(timeout: grace) == nil { await kill() }
     }
 
-    /// Waits for the end, at most `timeout`; nil if it is still running then. Polls `waitpid`
-    /// without blocking (`WNOHANG`) and sleeps between polls, so no thread of the cooperative pool
-    /// is held while the process runs.
+    /// Waits for the end, at most `timeout`; nil if it is still running then (or the waiting
+    /// task is cancelled).
     public func wait(timeout: Duration) async -> Termination? {
-        let deadline = ContinuousClock.now + timeout
-        var pause = Duration.milliseconds(1)
-        while true {
-            if let termination { return termination }
-            if ContinuousClock.now >= deadline { return nil }
-            do { try await Task.sleep(for: pause) } catch { return termination }
-            pause = min(pause * 2, .milliseconds(20))
+        if let termination { return termination }
+        return await withTaskGroup(of: Termination?.self) { group in
+            group.addTask { await self.shared.ended() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
     deinit {
         killNow()
+        runner.cancel()
     }
 
-    private static func reap(_ pid: pid_t, options: Int32) -> Termination? {
-        var raw: Int32 = 0
-        while true {
-            let result = waitpid(pid, &raw, options)
-            if result == pid { break }
-            if result == -1 && errno == EINTR { continue }
-            // 0: still running. -1 (ECHILD): reaped elsewhere; report it as gone.
-            return result == 0 ? nil : .exited(-1)
+    private static func open(_ output: Output, _ executable: String) throws -> FileDescriptor {
+        do {
+            switch output {
+            case .null: return try FileDescriptor.open("/dev/null", .writeOnly)
+            case .file(let path):
+                return try FileDescriptor.open(
+                    FilePath(path),
+                    .writeOnly,
+                    options: [.create, .append],
+                    permissions: [.ownerReadWrite, .groupRead, .otherRead]
+                )
+            }
+        } catch {
+            throw NATSError(code: .connectionFailed, message: "could not start \(executable): output: \(error)")
         }
-        let low = raw & 0x7f
-        return low == 0 ? .exited((raw >> 8) & 0xff) : .signalled(low)
     }
 }
 
-/// Calls `body` with a NULL-terminated array of C strings.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    let pointers = strings.map { strdup($0) } + [nil]
-    defer { for pointer in pointers { free(pointer) } }
-    return body(pointers)
+extension ChildProcess.Termination {
+    init(_ status: TerminationStatus) {
+        switch status {
+        case .exited(let code): self = .exited(code)
+        case .signaled(let signal): self = .signalled(signal)
+        }
+    }
+}
+
+/// What the run and the callers share, decided under one lock; continuations are resumed
+/// outside it.
+private final class Shared: Sendable {
+    struct State {
+        var pid: pid_t?
+        var startError: (any Error)?
+        var startWaiter: CheckedContinuation<pid_t, any Error>?
+        var exited = false
+        var termination: ChildProcess.Termination?
+        var waiters: [Int: CheckedContinuation<ChildProcess.Termination?, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    let state = Mutex(State())
+
+    func started(_ pid: pid_t) {
+        let waiter = state.withLock { state in
+            state.pid = pid
+            return state.startWaiter.take()
+        }
+        waiter?.resume(returning: pid)
+    }
+
+    func failed(_ error: any Error) {
+        let (start, waiters) = state.withLock { state in
+            state.startError = error
+            state.exited = true
+            if state.pid != nil, state.termination == nil { state.termination = .exited(-1) }
+            defer { state.waiters = [:] }
+            return (state.startWaiter.take(), state.waiters.values)
+        }
+        start?.resume(throwing: error)
+        for waiter in waiters { waiter.resume(returning: .exited(-1)) }
+    }
+
+    func exited() {
+        state.withLock { $0.exited = true }
+    }
+
+    func finished(_ termination: ChildProcess.Termination) {
+        let waiters = state.withLock { state in
+            state.exited = true
+            state.termination = termination
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }
+        for waiter in waiters { waiter.resume(returning: termination) }
+    }
+
+    /// The pid once spawned, or the reason it was not.
+    func spawned() async throws -> pid_t {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<pid_t, any Error>? = state.withLock { state in
+                if let pid = state.pid { return .success(pid) }
+                if let error = state.startError { return .failure(error) }
+                state.startWaiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// The termination once the process has been reaped; nil if the waiting task is cancelled.
+    func ended() async -> ChildProcess.Termination? {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now: ChildProcess.Termination?? = state.withLock { state in
+                    if let termination = state.termination { return .some(termination) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+}
+
+/// Returns once the process has exited, without reaping it: its process descriptor (pidfd)
+/// becomes readable then. Where the platform gives no descriptor, polls `waitid(WNOWAIT)`.
+private func exit(of process: ProcessIdentifier) async {
+    #if os(Linux)
+    let descriptor = process.processDescriptor
+    if descriptor >= 0 {
+        let once = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            once.withLock { $0 = continuation }
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
+            source.setEventHandler {
+                source.cancel()
+                once.withLock { $0.take() }?.resume()
+            }
+            source.resume()
+        }
+        return
+    }
+    #endif
+    // No descriptor: polls until the process is a zombie (or gone), without reaping it.
+    var pause = Duration.milliseconds(1)
+    while !hasExited(process.value) {
+        try? await Task.sleep(for: pause)
+        pause = min(pause * 2, .milliseconds(20))
+    }
+}
+
+private func hasExited(_ pid: pid_t) -> Bool {
+    #if os(Linux)
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    return stat.split(separator: ")").last?.dropFirst().first == "Z"
+    #else
+    var info = siginfo_t()
+    return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != 0
+    #endif
 }

@@ -1,5 +1,7 @@
 import AetherNATS
 import Foundation
+import NIOCore
+import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -63,7 +65,7 @@ public final class NATSServerProcess: Sendable {
             arguments += ["-c", path]
         }
         arguments += extraArguments
-        let server = try NATSServerProcess(
+        let server = try await NATSServerProcess(
             name: name,
             arguments: arguments,
             work: work,
@@ -75,23 +77,24 @@ public final class NATSServerProcess: Sendable {
         return server
     }
 
-    init(name: String, arguments: [String], work: String, store: String, clientPort: Int, monitorPort: Int) throws {
+    init(name: String, arguments: [String], work: String, store: String, clientPort: Int, monitorPort: Int) async throws
+    {
         self.name = name
         self.arguments = arguments
         self.workDirectory = work
         self.storeDirectory = store
-        let process = try Self.launch(arguments: arguments, log: "\(work)/server.log")
+        let process = try await Self.launch(arguments: arguments, log: "\(work)/server.log")
         self.state = Mutex((process, clientPort, monitorPort))
     }
 
-    private static func launch(arguments: [String], log: String) throws -> ChildProcess {
+    private static func launch(arguments: [String], log: String) async throws -> ChildProcess {
         guard let binary else {
             throw NATSError(
                 code: .connectionFailed,
                 message: "nats-server not found: set NATS_SERVER_BIN or put it on PATH"
             )
         }
-        return try ChildProcess(binary, arguments, stdout: .file(log), stderr: .file(log))
+        return try await ChildProcess.start(binary, arguments, stdout: .file(log), stderr: .file(log))
     }
 
     /// Waits for the ports file (random ports) and then for `/healthz` to answer 200.
@@ -114,7 +117,7 @@ public final class NATSServerProcess: Sendable {
                 try await pollOrFail(deadline, "ports file of \(name)")
             }
         }
-        while !Self.healthy(port: monitorPort) {
+        while await !Self.healthy(port: monitorPort) {
             try await pollOrFail(deadline, "/healthz of \(name)")
         }
     }
@@ -152,7 +155,8 @@ public final class NATSServerProcess: Sendable {
         process.signal(signal)
     }
 
-    /// SIGKILL, then reaps the process (at once: a killed process ends at once).
+    /// SIGKILL, at once and without waiting (a fault injected at an exact point); `stop()` and
+    /// `restart()` wait for the end.
     public func kill9() {
         process.killNow()
     }
@@ -175,7 +179,7 @@ public final class NATSServerProcess: Sendable {
         var arguments = self.arguments
         if let index = arguments.firstIndex(of: "-p") { arguments[index + 1] = "\(clientPort)" }
         if let index = arguments.firstIndex(of: "-m") { arguments[index + 1] = "\(monitorPort)" }
-        let process = try Self.launch(arguments: arguments, log: "\(workDirectory)/server.log")
+        let process = try await Self.launch(arguments: arguments, log: "\(workDirectory)/server.log")
         state.withLock { $0.process = process }
         try await waitUntilReady()
     }
@@ -195,38 +199,42 @@ public final class NATSServerProcess: Sendable {
     }
 
     /// `GET /healthz` on the monitoring port returns 200.
-    static func healthy(port: Int) -> Bool {
-        guard let response = httpGet(port: port, path: "/healthz") else { return false }
+    static func healthy(port: Int) async -> Bool {
+        guard let response = await httpGet(port: port, path: "/healthz") else { return false }
         return response.hasPrefix("HTTP/1.1 200") || response.hasPrefix("HTTP/1.0 200")
     }
 
-    /// A minimal blocking HTTP GET to 127.0.0.1 (the monitoring endpoint only).
-    public static func httpGet(port: Int, path: String) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    /// A minimal HTTP GET to 127.0.0.1 (the monitoring endpoint only): the whole response, or nil
+    /// when the port does not answer within `timeout`. Runs on NIO's event loop.
+    public static func httpGet(port: Int, path: String, timeout: Duration = .seconds(2)) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .connectTimeout(.init(timeout))
+                        .connect(host: "127.0.0.1", port: port) { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            }
+                        }
+                    return try await channel.executeThenClose { inbound, outbound in
+                        try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"))
+                        var response = ByteBuffer()
+                        for try await var chunk in inbound { response.writeBuffer(&chunk) }
+                        return String(buffer: response)
+                    }
+                } catch {
+                    return nil
+                }
             }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        guard connected == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &chunk, chunk.count, 0)
-            if count <= 0 { break }
-            response.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: response, as: UTF8.self)
     }
 
     /// A TCP port that was free a moment ago.
@@ -282,7 +290,7 @@ public final class NATSClusterProcess: Sendable {
                 """
             try config.write(toFile: "\(work)/server.conf", atomically: true, encoding: .utf8)
             servers.append(
-                try NATSServerProcess(
+                try await NATSServerProcess(
                     name: serverName,
                     arguments: ["-c", "\(work)/server.conf"],
                     work: work,

@@ -46,7 +46,9 @@ struct ClientLifecycleLiveTests {
                 while released.client != nil { try await Task.sleep(for: .milliseconds(20)) }
             }
             try await withDeadline(10, "the server to see the released client go") {
-                while try Self.connectionNames(server).contains(name) { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.connectionNames(server).contains(name) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
 
             // Released while reconnecting to a server that is down.
@@ -67,7 +69,7 @@ struct ClientLifecycleLiveTests {
             try await server.restart()
             let probe = try await NATSClient.connect(url: server.url)
             try await probe.flush()
-            #expect(try !Self.connectionNames(server).contains(name))
+            #expect(try await !Self.connectionNames(server).contains(name))
             await probe.close()
         }
     }
@@ -92,18 +94,18 @@ struct ClientLifecycleLiveTests {
         let events = client.events()
         _ = try await client.subscribe(to: "anything")
         try await client.flush()
-        #expect(try connectionNames(server).contains(name))
+        #expect(try await connectionNames(server).contains(name))
         try await body(client)
         return Released(client: client, events: events)
     }
 
     /// The names of the connections the server has now (monitoring `/connz`).
-    private static func connectionNames(_ server: NATSServerProcess) throws -> [String] {
+    private static func connectionNames(_ server: NATSServerProcess) async throws -> [String] {
         struct Connz: Decodable {
             struct Connection: Decodable { var name: String? }
             var connections: [Connection]?
         }
-        guard let body = NATSServerProcess.httpGet(port: server.monitorPort, path: "/connz"),
+        guard let body = await NATSServerProcess.httpGet(port: server.monitorPort, path: "/connz"),
             let start = body.firstIndex(of: "{")
         else { throw DeadlineExceeded(what: "no /connz answer") }
         let connz = try JSONDecoder().decode(Connz.self, from: Data(body[start...].utf8))

@@ -66,18 +66,21 @@ struct ClusterOutageEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let names = ["m1", "m2", "m3"]
         let logs = names.map { "\(directory)/\($0).jsonl" }
-        let members = try zip(names, logs).map { name, log in
-            try ChildProcess(
-                Binary.path!,
-                [
-                    "node", "--server", seeds, "--name", name, "--rate", "20", "--events-json",
-                    "--election-replicas", "3", "--replicas", "3",
-                ],
-                stdout: .file(log),
-                stderr: .file("\(directory)/\(name).log")
+        var members: [ChildProcess] = []
+        defer { for member in members { member.killNow() } }
+        for (name, log) in zip(names, logs) {
+            members.append(
+                try await ChildProcess.start(
+                    Binary.path!,
+                    [
+                        "node", "--server", seeds, "--name", name, "--rate", "20", "--events-json",
+                        "--election-replicas", "3", "--replicas", "3",
+                    ],
+                    stdout: .file(log),
+                    stderr: .file("\(directory)/\(name).log")
+                )
             )
         }
-        defer { for member in members { member.killNow() } }
 
         let client = try await NATSClient.connect(NATSOptions(servers: servers.urls))
         defer { Task { await client.close() } }
@@ -131,10 +134,10 @@ struct ClusterOutageEndToEndTests {
         firstVictim.kill9()
 
         // A dashboard started now, during the outage.
-        let session = try TmuxSession(width: 120, height: 40)
+        let session = try await TmuxSession(width: 120, height: 40)
         defer { session.kill() }
-        try session.type("\(Binary.path!) --server \(seeds) --view cluster")
-        try session.press("Enter")
+        try await session.type("\(Binary.path!) --server \(seeds) --view cluster")
+        try await session.press("Enter")
         let newLeader = try await withDeadline(40, "a leader renewing the lease after \(first) was killed") {
             while true {
                 if let now = await lease(), now.revision >= before.revision + 2 { return now }
@@ -272,7 +275,12 @@ struct ClusterOutageEndToEndTests {
     /// Runs aether-top to its end and parses its standard output as JSON.
     static func runJSON(_ arguments: [String], in directory: String) async throws -> JSONObject {
         let output = "\(directory)/batch-\(UUID().uuidString).json"
-        let child = try ChildProcess(Binary.path!, arguments, stdout: .file(output), stderr: .file(output + ".err"))
+        let child = try await ChildProcess.start(
+            Binary.path!,
+            arguments,
+            stdout: .file(output),
+            stderr: .file(output + ".err")
+        )
         let termination = await child.wait(timeout: .seconds(60))
         if termination == nil { child.killNow() }
         #expect(termination == .exited(0), "aether-top \(arguments): \(termination.map { "\($0)" } ?? "still running")")

@@ -4,33 +4,53 @@ import AetherTestLanes
 import Foundation
 import Testing
 
-/// A tmux session running a command, read the way a user sees it.
+/// A tmux session running a command, read the way a user sees it. Each session has a tmux server
+/// of its own (`-L`), so `kill()` ends it with one signal to that server, without waiting.
 final class TmuxSession: Sendable {
     let name: String
+    /// The session's tmux server.
+    let serverPID: pid_t
 
-    static var available: Bool { (try? run(["tmux", "-V"])) != nil }
+    /// tmux is on `PATH`.
+    static var available: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/tmux")
+        }
+    }
 
     /// Runs a command to its end (at most 60 s) and returns what it printed.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        try ChildProcess.runBlocking(arguments[0], Array(arguments.dropFirst()))
+    static func run(_ arguments: [String]) async throws -> String {
+        try await ChildProcess.run(arguments[0], Array(arguments.dropFirst()))
     }
 
     /// Starts a shell with a known prompt in a detached session of the given size.
-    init(width: Int = 100, height: Int = 30) throws {
-        name = "aether-e2e-\(UUID().uuidString.prefix(8))"
-        try Self.run([
-            "tmux", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
+    init(width: Int = 100, height: Int = 30) async throws {
+        let name = "aether-e2e-\(UUID().uuidString.prefix(8))"
+        self.name = name
+        try await Self.run([
+            "tmux", "-L", name, "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
             "env PS1='E2E$ ' bash --norc --noprofile",
         ])
+        let pid = try await Self.run(["tmux", "-L", name, "display", "-p", "-t", name, "#{pid}"])
+        guard let serverPID = pid_t(pid.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw DeadlineExceeded(what: "the pid of tmux server \(name) (got \(pid))")
+        }
+        self.serverPID = serverPID
     }
 
-    func type(_ text: String) throws { try Self.run(["tmux", "send-keys", "-t", name, "-l", text]) }
-    func press(_ keys: String...) throws { try press(keys) }
-    func press(_ keys: [String]) throws { try Self.run(["tmux", "send-keys", "-t", name] + keys) }
-    func screen() throws -> String { try Self.run(["tmux", "capture-pane", "-p", "-t", name]) }
+    /// A tmux command on this session's server.
+    @discardableResult
+    func tmux(_ arguments: [String]) async throws -> String {
+        try await Self.run(["tmux", "-L", name] + arguments)
+    }
+
+    func type(_ text: String) async throws { try await tmux(["send-keys", "-t", name, "-l", text]) }
+    func press(_ keys: String...) async throws { try await press(keys) }
+    func press(_ keys: [String]) async throws { try await tmux(["send-keys", "-t", name] + keys) }
+    func screen() async throws -> String { try await tmux(["capture-pane", "-p", "-t", name]) }
     var alternateScreen: Bool {
-        ((try? Self.run(["tmux", "display", "-p", "-t", name, "#{alternate_on}"])) ?? "").hasPrefix("1")
+        get async { ((try? await tmux(["display", "-p", "-t", name, "#{alternate_on}"])) ?? "").hasPrefix("1") }
     }
 
     /// Waits until the screen satisfies `condition`; returns that screen.
@@ -44,7 +64,7 @@ final class TmuxSession: Sendable {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
         var last = ""
         while ContinuousClock.now < deadline {
-            last = try screen()
+            last = try await screen()
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -64,7 +84,8 @@ final class TmuxSession: Sendable {
         try await waitFor("\"\(text)\"", within: seconds, sourceLocation: sourceLocation) { $0.contains(text) }
     }
 
-    func kill() { _ = try? Self.run(["tmux", "kill-session", "-t", name]) }
+    /// Ends the session's tmux server (SIGTERM; it hangs up its panes). Usable in `defer`.
+    func kill() { _ = Foundation.kill(serverPID, SIGTERM) }
 }
 
 enum Binary {
@@ -116,31 +137,31 @@ struct EndToEndTests {
 
     @Test("embedded default: views, filter, history replay, append, snapshot, failover drill, clean quit")
     func embedded() async throws {
-        let session = try TmuxSession()
+        let session = try await TmuxSession()
         defer { session.kill() }
         let report = NSTemporaryDirectory() + "aether-e2e-drill-\(UUID().uuidString).json"
-        try session.type("\(Binary.path!) --drill-report \(report)")
-        try session.press("Enter")
+        try await session.type("\(Binary.path!) --drill-report \(report)")
+        try await session.press("Enter")
         try await session.waitFor("starts live with events") { $0.contains("LIVE") && $0.contains("orders ") }
-        #expect(session.alternateScreen)
+        #expect(await session.alternateScreen)
 
         // Views.
-        try session.type("3")
+        try await session.type("3")
         try await session.waitFor("the cluster view with a leader") {
             $0.contains("Members (3)") && $0.contains("│ leader ")
         }
-        try session.type("4")
+        try await session.type("4")
         try await session.waitFor("subscriptions by pattern")
-        try session.type("2")
+        try await session.type("2")
         try await session.waitFor("Actors in")
-        try session.type("1")
+        try await session.type("1")
         try await session.waitFor("Live tail")
 
         // Filter the tail to one namespace.
-        try session.type("/")
+        try await session.type("/")
         try await session.waitFor("Filter the live tail")
-        try session.type("orders")
-        try session.press("Enter")
+        try await session.type("orders")
+        try await session.press("Enter")
         let filtered = try await session.waitFor("filter: ns=orders")
         // Tail rows: "│ hh:mm:ss namespace actor …"; every one is in orders.
         let namespaces = filtered.split(separator: "\n").compactMap { line -> Substring? in
@@ -151,103 +172,103 @@ struct EndToEndTests {
         #expect(namespaces.allSatisfy { $0 == "orders" }, "tail namespaces: \(namespaces)")
 
         // Open the actor of the selected event; step back and see the replayed state change.
-        try session.press("Enter")
+        try await session.press("Enter")
         let opened = try await session.waitFor("an actor's history") { $0.contains("State at v") }
         let firstState = Self.line(opened, containing: "State at v") ?? ""
-        try session.press("Down")
+        try await session.press("Down")
         let stepped = try await session.waitFor("an older state") { screen in
             (Self.line(screen, containing: "State at v") ?? "") != firstState
         }
         #expect(Self.line(stepped, containing: "State at v") != firstState)
 
         // Append an event to a new actor (the demo's workload never writes to it, so no race).
-        try session.type("a")
+        try await session.type("a")
         try await session.waitFor("Append an event")
-        try session.press("Tab")
-        for _ in 0..<40 { try session.press("BSpace") }
-        try session.type("e2e-1")
-        try session.press("Tab")
-        try session.type("OperatorNote")
-        try session.press("Tab")
-        for _ in 0..<8 { try session.press("BSpace") }
-        try session.type("1")
-        try session.press("Tab", "BSpace", "BSpace")
-        try session.type(#"{"note": "from the e2e test"}"#)
-        try session.press("Enter")
+        try await session.press("Tab")
+        for _ in 0..<40 { try await session.press("BSpace") }
+        try await session.type("e2e-1")
+        try await session.press("Tab")
+        try await session.type("OperatorNote")
+        try await session.press("Tab")
+        for _ in 0..<8 { try await session.press("BSpace") }
+        try await session.type("1")
+        try await session.press("Tab", "BSpace", "BSpace")
+        try await session.type(#"{"note": "from the e2e test"}"#)
+        try await session.press("Enter")
         try await session.waitFor("Append OperatorNote to orders/e2e-1 at version v1?")
-        try session.type("y")
+        try await session.type("y")
         try await session.waitFor("appended OperatorNote to orders/e2e-1 at v1")
 
         // It arrives in the tail; filter on its type and open it.
-        try session.press("Escape")
-        try session.type("1")
-        try session.type("/")
+        try await session.press("Escape")
+        try await session.type("1")
+        try await session.type("/")
         try await session.waitFor("Filter the live tail")
-        try session.press("Tab")
-        try session.type("OperatorNote")
-        try session.press("Enter")
+        try await session.press("Tab")
+        try await session.type("OperatorNote")
+        try await session.press("Enter")
         try await session.waitFor("the appended event in the tail") {
             $0.contains("e2e-1") && $0.contains("type=OperatorNote")
         }
-        try session.press("Enter")
+        try await session.press("Enter")
         try await session.waitFor("its history") { $0.contains("e2e-1 │ 1 events") && $0.contains("State at v1") }
 
         // Snapshot it; the snapshot shows in the history.
-        try session.type("s")
+        try await session.type("s")
         try await session.waitFor("Snapshot orders/e2e-1 at its latest version v1?")
-        try session.type("y")
+        try await session.type("y")
         try await session.waitFor("the snapshot in the history") {
             $0.contains("saved at v1") && $0.contains("snap v1")
         }
 
         // Failover drill: resign the leader, see a new one.
-        try session.press("Escape")
-        try session.type("3")
+        try await session.press("Escape")
+        try await session.type("3")
         try await session.waitFor("Members (3)")
-        try session.type("f")
+        try await session.type("f")
         try await session.waitFor("Failover drill: ask leader")
-        try session.type("y")
+        try await session.type("y")
         let drill = try await session.waitFor("a new leader in the drill", within: 20) { $0.contains("leaderless") }
         #expect(drill.contains("new leader"))
         #expect(FileManager.default.fileExists(atPath: report))
 
         // Quit: the shell prompt is back and the alternate screen is gone.
-        try session.press("Escape")
-        try session.type("q")
+        try await session.press("Escape")
+        try await session.type("q")
         try await session.waitFor("the shell prompt") { screen in
             screen.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }?.hasPrefix("E2E$")
                 == true
         }
-        #expect(!session.alternateScreen)
+        #expect(!(await session.alternateScreen))
     }
 
     @Test("Ctrl-C and SIGTERM restore the terminal too")
     func otherExits() async throws {
-        let session = try TmuxSession()
+        let session = try await TmuxSession()
         defer { session.kill() }
-        try session.type(Binary.path!)
-        try session.press("Enter")
+        try await session.type(Binary.path!)
+        try await session.press("Enter")
         try await session.waitFor("LIVE")
-        try session.press("C-c")
+        try await session.press("C-c")
         try await session.waitFor("the prompt after Ctrl-C") { !$0.contains("Live tail") && $0.contains("E2E$") }
-        #expect(!session.alternateScreen)
+        #expect(!(await session.alternateScreen))
 
-        try session.type("\(Binary.path!) & sleep 2; kill -TERM %1; wait; echo done-$?")
-        try session.press("Enter")
+        try await session.type("\(Binary.path!) & sleep 2; kill -TERM %1; wait; echo done-$?")
+        try await session.press("Enter")
         try await session.waitFor("the prompt after SIGTERM") { $0.contains("done-") && !$0.contains("Live tail") }
-        #expect(!session.alternateScreen)
+        #expect(!(await session.alternateScreen))
     }
 
     @Test("batch mode: --once prints a frame, --json the view's data, check exits 0 on a healthy demo")
-    func batch() throws {
-        let text = try TmuxSession.run([Binary.path!, "--once", "--view", "cluster"])
+    func batch() async throws {
+        let text = try await TmuxSession.run([Binary.path!, "--once", "--view", "cluster"])
         #expect(text.contains("Members (3)"))
         #expect(!text.contains("\u{1B}"), "no escape sequences when piped")
-        let json = try TmuxSession.run([Binary.path!, "--once", "--view", "cluster", "--json"])
+        let json = try await TmuxSession.run([Binary.path!, "--once", "--view", "cluster", "--json"])
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((value?["members"] as? [Any])?.count == 3)
         #expect(value?["leader"] is String)
-        #expect(try TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
+        #expect(try await TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
     }
 
     @Test("an application's own dashboard (docs/examples/OrdersDashboard) replays with its own reducer, and says so")
@@ -257,22 +278,22 @@ struct EndToEndTests {
             #expect(!Binary.isCI, "CI=true but the example binary is missing at \(example)")
             return
         }
-        let session = try TmuxSession(width: 140, height: 36)
+        let session = try await TmuxSession(width: 140, height: 36)
         defer { session.kill() }
-        try session.type(example)
-        try session.press("Enter")
+        try await session.type(example)
+        try await session.press("Enter")
         try await session.waitFor("LIVE")
-        try session.type("2")
+        try await session.type("2")
         // Namespaces are listed in order: inventory, orders, payments.
         try await session.waitFor("Actors in inventory")
-        try session.type("]")
+        try await session.type("]")
         try await session.waitFor("Actors in orders")
-        try session.press("Enter")
+        try await session.press("Enter")
         let opened = try await session.waitFor("the application reducer's state", within: 20) {
             $0.contains("application reducer") && $0.contains("lines = ")
         }
         #expect(!opened.contains("generic merge-patch"))
-        try session.type("q")
+        try await session.type("q")
     }
 
     /// Runs the binary to its end; its standard output and how it ended.
@@ -283,7 +304,7 @@ struct EndToEndTests {
     ) {
         let output = NSTemporaryDirectory() + "aether-check-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let child = try ChildProcess(Binary.path!, arguments, stdout: .file(output), stderr: .file(output))
+        let child = try await ChildProcess.start(Binary.path!, arguments, stdout: .file(output), stderr: .file(output))
         let termination = await child.wait(timeout: .seconds(60))
         if termination == nil { child.killNow() }
         return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "", termination)
@@ -313,13 +334,16 @@ struct EndToEndTests {
         defer { for member in members { member.killNow() } }
         for name in ["n1", "n2", "n3"] {
             members.append(
-                try ChildProcess(Binary.path!, ["node", "--server", server.url, "--name", name, "--rate", "10"])
+                try await ChildProcess.start(
+                    Binary.path!,
+                    ["node", "--server", server.url, "--name", name, "--rate", "10"]
+                )
             )
         }
-        let session = try TmuxSession(width: 120, height: 40)
+        let session = try await TmuxSession(width: 120, height: 40)
         defer { session.kill() }
-        try session.type("\(Binary.path!) --server \(server.url) --view cluster --drill-report /dev/null")
-        try session.press("Enter")
+        try await session.type("\(Binary.path!) --server \(server.url) --view cluster --drill-report /dev/null")
+        try await session.press("Enter")
         let settled = try await session.waitFor("three members, a leader and a settled map", within: 30) { screen in
             screen.contains("Members (3)") && screen.contains("│ leader n") && screen.contains("settled")
                 && screen.contains("● connected")
@@ -328,25 +352,29 @@ struct EndToEndTests {
         #expect(settled.contains("Shards (1024)"))
         let leaderLine = Self.line(settled, containing: "│ leader n") ?? ""
         let before = ["n1", "n2", "n3"].first { leaderLine.contains("leader \($0)") }
-        try session.type("f")
+        try await session.type("f")
         try await session.waitFor("Failover drill: ask leader")
-        try session.type("y")
+        try await session.type("y")
         let drill = try await session.waitFor("the drill's result", within: 30) { $0.contains("leaderless") }
         let newLeader = Self.line(drill, containing: "new leader") ?? ""
         #expect(!newLeader.isEmpty)
         if let before { #expect(!newLeader.contains("new leader \(before)")) }
-        try session.press("Escape")
-        try session.type("q")
+        try await session.press("Escape")
+        try await session.type("q")
         try await session.waitFor("the shell prompt") { !$0.contains("Members (3)") }
 
         // Checks, as a script would run them.
-        #expect(try TmuxSession.run([Binary.path!, "check", "leader", "--server", server.url]).hasPrefix("OK: leader"))
-        #expect(try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url]).contains("OK: n1 up"))
+        #expect(
+            try await TmuxSession.run([Binary.path!, "check", "leader", "--server", server.url]).hasPrefix("OK: leader")
+        )
+        #expect(
+            try await TmuxSession.run([Binary.path!, "check", "members", "--server", server.url]).contains("OK: n1 up")
+        )
         await members[0].terminate()
         // n1 left gracefully: still healthy. A killed member is not.
         await members[1].kill()
-        #expect(throws: (any Error).self) {
-            try TmuxSession.run([Binary.path!, "check", "members", "--server", server.url])
+        await #expect(throws: (any Error).self) {
+            try await TmuxSession.run([Binary.path!, "check", "members", "--server", server.url])
         }
     }
 }

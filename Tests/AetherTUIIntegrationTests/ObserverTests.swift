@@ -96,7 +96,11 @@ struct NodeReplicasTests {
     static func startNode(url: String, seed: String) async throws -> (streams: Int, bucket: Int, log: String) {
         let log = NSTemporaryDirectory() + "aether-node-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let node = try ChildProcess(Binary.path!, ["node", "--server", url, "--name", "r1"], stderr: .file(log))
+        let node = try await ChildProcess.start(
+            Binary.path!,
+            ["node", "--server", url, "--name", "r1"],
+            stderr: .file(log)
+        )
         defer { node.killNow() }
         let client = try await NATSClient.connect(url: seed)
         defer { Task { await client.close() } }
@@ -220,12 +224,12 @@ struct BadRecordsEndToEndTests {
         _ = try await js.publish(event("bad-1", 1), to: "aether.store.\(stream).e.bad-1")
         _ = try await js.publish(Array("not json".utf8), to: "aether.store.\(stream).e.bad-1")
 
-        let session = try TmuxSession(width: 120, height: 30)
+        let session = try await TmuxSession(width: 120, height: 30)
         defer { session.kill() }
-        try session.type("\(Binary.path!) --server \(server.url)")
-        try session.press("Enter")
+        try await session.type("\(Binary.path!) --server \(server.url)")
+        try await session.press("Enter")
         try await session.waitFor("● connected")
-        try session.type("2")
+        try await session.type("2")
         let screen = try await session.waitFor("the bad actor marked", within: 20) { screen in
             (EndToEndTests.line(screen, containing: "bad-1") ?? "").contains("⚠1")
         }
@@ -234,12 +238,12 @@ struct BadRecordsEndToEndTests {
 
         // An actor written after the list was read opens by its exact ID.
         _ = try await js.publish(event("late-1", 1), to: "aether.store.\(stream).e.late-1")
-        try session.type("/")
+        try await session.type("/")
         try await session.waitFor("an exact ID opens it")
-        try session.press(["BSpace", "BSpace", "BSpace", "BSpace"])
-        try session.type("late-1")
-        try session.press("Enter")
+        try await session.press(["BSpace", "BSpace", "BSpace", "BSpace"])
+        try await session.type("late-1")
+        try await session.press("Enter")
         try await session.waitFor("the late actor's history") { $0.contains("late-1 │ 1 events") }
-        try session.type("q")
+        try await session.type("q")
     }
 }

@@ -67,12 +67,12 @@ enum FloodBenchmark {
     }
 
     /// Presses `key` and waits for `expect` on screen; milliseconds taken.
-    static func keyLatency(session: String, key: String, expect: String) throws -> Double {
+    static func keyLatency(session: String, key: String, expect: String) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, key])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, key])
         while clock.now - start < .seconds(5) {
-            if try TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session]).contains(expect) {
+            if try await TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session]).contains(expect) {
                 let elapsed = start.duration(to: clock.now)
                 return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
@@ -85,7 +85,6 @@ enum FloodBenchmark {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-flood-\(getpid())"
-        defer { _ = try? TUIBenchmarks.tmux(["kill-session", "-t", session]) }
         guard
             let pid = try await TUIBenchmarks.startDashboard(
                 binary,
@@ -95,11 +94,13 @@ enum FloodBenchmark {
                 settle: 4
             )
         else { return ["could not find the aether-top process"] }
+        // The session runs only the dashboard: ending it ends the session.
+        defer { _ = kill(pid, SIGTERM) }
         let idle = TUIBenchmarks.sample(pid: pid)!.rssKiB
 
         let output = NSTemporaryDirectory() + "aether-flood-\(getpid()).json"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let flood = try ChildProcess(
+        let flood = try await ChildProcess.start(
             publisher,
             ["flood-publish", "--url", server.url, "--seconds", "\(seconds)"],
             stdout: .file(output),
@@ -115,7 +116,7 @@ enum FloodBenchmark {
             peak = max(peak, TUIBenchmarks.sample(pid: pid)?.rssKiB ?? 0)
             if clock.now >= nextKey {
                 let (key, expect) = views[0]
-                latencies.append(try keyLatency(session: session, key: key, expect: expect))
+                latencies.append(try await keyLatency(session: session, key: key, expect: expect))
                 views.reverse()
                 nextKey = clock.now.advanced(by: .seconds(2))
             }
@@ -133,9 +134,9 @@ enum FloodBenchmark {
             after.append((Double(at.components.seconds) + Double(at.components.attoseconds) / 1e18, rss))
         }
         // The screen, once the dashboard has caught up.
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "1"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "1"])
         try await Task.sleep(for: .seconds(2))
-        let screen = try TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session])
+        let screen = try await TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session])
         let sentText = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         let sent = (try? JSONValue.parse(sentText.trimmingCharacters(in: .whitespacesAndNewlines)))?.objectValue ?? [:]
         let shown = figures(in: screen)

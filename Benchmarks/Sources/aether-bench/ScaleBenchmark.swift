@@ -70,10 +70,10 @@ enum ScaleBenchmark {
         throws -> Double
     {
         let start = ContinuousClock.now
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session] + (literal ? ["-l"] : []) + keys)
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session] + (literal ? ["-l"] : []) + keys)
         let deadline = start.advanced(by: .seconds(within))
         while ContinuousClock.now < deadline {
-            if done(try TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session])) {
+            if done(try await TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session])) {
                 let elapsed = start.duration(to: .now)
                 return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
@@ -149,7 +149,6 @@ enum ScaleBenchmark {
         lines.append("wrote 200 namespaces of 10 actors; 202 namespaces in all")
 
         let session = "aether-scale-\(getpid())"
-        defer { _ = try? TUIBenchmarks.tmux(["kill-session", "-t", session]) }
         guard
             let pid = try await TUIBenchmarks.startDashboard(
                 binary,
@@ -159,6 +158,8 @@ enum ScaleBenchmark {
                 settle: 8
             )
         else { return lines + ["could not find the aether-top process"] }
+        // The session runs only the dashboard: ending it ends the session.
+        defer { _ = kill(pid, SIGTERM) }
 
         let warming = try await streamAPICalls(client, over: 20)
         lines.append(
@@ -230,9 +231,9 @@ enum ScaleBenchmark {
         lines.append(
             "idle CPU, Actors view of that namespace: \(format3(try await TUIBenchmarks.cpuPercent(pid: pid, over: 10)))% of one core"
         )
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
         usleep(300_000)
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "actor-0500000"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "actor-0500000"])
         usleep(300_000)
         let exact = try time(session, keys: ["Enter"]) { $0.contains("actor-0500000 │ 1 events") }
         lines.append(
@@ -242,12 +243,12 @@ enum ScaleBenchmark {
             "RSS after listing and opening: \(TUIBenchmarks.sample(pid: pid)!.rssKiB / 1024) MiB (target ≤ 200)"
         )
 
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "Escape"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "Escape"])
         _ = try time(session, keys: ["Escape"]) { $0.contains("Actors in big") }
         _ = try time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
         usleep(300_000)
-        _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "history-1"])
+        _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "history-1"])
         usleep(300_000)
         let newest = try time(session, keys: ["Enter"]) {
             $0.contains("newest 5000 events, from v\(historyLength - 4999)")
@@ -262,16 +263,16 @@ enum ScaleBenchmark {
             "  and the state before it, from the snapshot at v\(snapshotVersion): \(format3(newest + base)) ms after Enter"
         )
         for target in [historyLength * 95 / 100, historyLength / 2] {
-            _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "v"])
+            _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "v"])
             usleep(300_000)
-            _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "\(target)"])
+            _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "\(target)"])
             usleep(200_000)
             let window = try time(session, keys: ["Enter"]) { $0.contains("State at v\(target)") }
             let whole = try time(session, keys: [], within: 300) { screen in
                 !screen.contains("replaying to") && screen.contains("State at v\(target)")
             }
             let origin =
-                try TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session]).split(separator: "\n")
+                try await TUIBenchmarks.tmux(["capture-pane", "-p", "-t", session]).split(separator: "\n")
                 .first { $0.contains("State at v\(target)") }.map {
                     String($0.split(separator: "│").dropFirst().first ?? "")
                 } ?? "?"
@@ -281,7 +282,7 @@ enum ScaleBenchmark {
         }
         lines.append("RSS at the end: \(TUIBenchmarks.sample(pid: pid)!.rssKiB / 1024) MiB")
         for (key, view) in [("3", "Cluster"), ("4", "Bus"), ("2", "Actors (history open)")] {
-            _ = try TUIBenchmarks.tmux(["send-keys", "-t", session, key])
+            _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, key])
             try await Task.sleep(for: .seconds(2))
             lines.append(
                 "idle CPU, \(view) view: \(format3(try await TUIBenchmarks.cpuPercent(pid: pid, over: 10)))% of one core"

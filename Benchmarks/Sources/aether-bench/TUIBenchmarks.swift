@@ -187,8 +187,8 @@ enum TUIBenchmarks {
         return Double(after - before) / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(seconds) * 100
     }
 
-    static func tmux(_ arguments: [String]) throws -> String {
-        try ChildProcess.runBlocking("tmux", arguments)
+    static func tmux(_ arguments: [String]) async throws -> String {
+        try await ChildProcess.run("tmux", arguments)
     }
 
     /// Starts the dashboard attached to `server` in a 200-column tmux session, lets it settle
@@ -200,12 +200,14 @@ enum TUIBenchmarks {
         height: Int,
         settle: Int
     ) async throws -> Int32? {
-        _ = try tmux([
+        _ = try await tmux([
             "new-session", "-d", "-s", session, "-x", "200", "-y", "\(height)", "\(binary) --server \(server.url)",
         ])
         try await Task.sleep(for: .seconds(settle))
         return Int32(
-            try tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try await tmux(["list-panes", "-t", session, "-F", "#{pane_pid}"]).trimmingCharacters(
+                in: .whitespacesAndNewlines
+            )
         )
     }
 
@@ -254,10 +256,11 @@ enum TUIBenchmarks {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let session = "aether-bench-\(getpid())"
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
         guard let pid = try await startDashboard(binary, server: server, session: session, height: 60, settle: 3) else {
             return ["could not find the aether-top process"]
         }
+        // The session runs only the dashboard: ending it ends the session.
+        defer { _ = kill(pid, SIGTERM) }
         var lines: [String] = []
         let idle = try await cpuPercent(pid: pid, over: 10)
         lines.append("aether-top idle (attached, no traffic), 200×60                CPU \(format3(idle))% of one core")
@@ -267,7 +270,7 @@ enum TUIBenchmarks {
         try await Task.sleep(for: .seconds(2))
         // With PERF_OUT set, profile aether-top during the load (perf record -g).
         let profiler = try ProcessInfo.processInfo.environment["PERF_OUT"].map { output in
-            try ChildProcess("perf", ["record", "-g", "-p", "\(pid)", "-o", output])
+            try await ChildProcess.start("perf", ["record", "-g", "-p", "\(pid)", "-o", output])
         }
         let busy = try await cpuPercent(pid: pid, over: 10)
         profiler?.signal(SIGINT)
@@ -282,7 +285,7 @@ enum TUIBenchmarks {
         lines.append(
             "aether-top RSS over 1,000,000 events                           \(before / 1024) MiB → \(after / 1024) MiB (growth \(format3(Double(after - before) / 1024)) MiB)"
         )
-        let screen = try tmux(["capture-pane", "-p", "-t", session])
+        let screen = try await tmux(["capture-pane", "-p", "-t", session])
         let seen = screen.split(separator: "\n").first { $0.contains("events seen") }.map(String.init) ?? "?"
         lines.append("  dashboard header after the run: \(seen.trimmingCharacters(in: .whitespaces))")
         await client.close()

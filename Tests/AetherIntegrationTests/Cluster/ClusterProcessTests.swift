@@ -34,11 +34,11 @@ final class NodeProcess: Sendable {
     let log: String
     private let process: ChildProcess
 
-    init(name: String, url: String, log: String) throws {
+    init(name: String, url: String, log: String) async throws {
         self.name = name
         self.log = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process = try ChildProcess(
+        process = try await ChildProcess.start(
             AetherTopBinary.path!,
             ["node", "--server", url, "--name", name, "--rate", "20", "--events-json"],
             stdout: .file(log)
@@ -103,13 +103,13 @@ struct ClusterProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let names = ["n1", "n2", "n3"]
         var incarnation = 0
-        func launch(_ name: String) throws -> NodeProcess {
+        func launch(_ name: String) async throws -> NodeProcess {
             incarnation += 1
-            return try NodeProcess(name: name, url: server.url, log: "\(directory)/\(name)-\(incarnation).jsonl")
+            return try await NodeProcess(name: name, url: server.url, log: "\(directory)/\(name)-\(incarnation).jsonl")
         }
         var running: [String: NodeProcess] = [:]
         var finished: [(NodeProcess, Int64)] = []
-        for name in names { running[name] = try launch(name) }
+        for name in names { running[name] = try await launch(name) }
 
         @Sendable func lease() async -> (holder: String, revision: UInt64)? {
             guard let entry = try? await coordination.get(Cluster.Node.leaseKey),
@@ -165,7 +165,7 @@ struct ClusterProcessTests {
             let ownedTime = killedAt.duration(to: .now)
             ownedTimes.append(ownedTime)
             #expect(ownedTime <= ttl + renew + handoff, "round \(round): every shard owned again after \(ownedTime)")
-            running[before.holder] = try launch(before.holder)
+            running[before.holder] = try await launch(before.holder)
             try await waitSettled(over: Set(names), within: 20, "round \(round): \(before.holder) back with shards")
         }
         let end = monotonicNanoseconds()
