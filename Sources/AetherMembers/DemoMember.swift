@@ -28,6 +28,8 @@ public final class DemoMember: Service, Sendable {
     let workload: DemoWorkload
     let reducers: ReducerCatalog
     let logger: Logger
+    /// The workload's pace and its load window run on this clock.
+    let clock: Cluster.NodeClock
     /// Called with each event the store acknowledged, and its namespace.
     let onSaved: @Sendable (String, Event) -> Void
     private let counters = Mutex(Counters())
@@ -46,9 +48,11 @@ public final class DemoMember: Service, Sendable {
         workload: DemoWorkload = DemoWorkload(),
         reducers: ReducerCatalog = .demo,
         logger: Logger = Logger(label: "aether.demo", factory: { _ in SwiftLogNoOpLogHandler() }),
+        clock: Cluster.NodeClock = .continuous,
         onSaved: @escaping @Sendable (String, Event) -> Void = { _, _ in }
     ) {
         self.onSaved = onSaved
+        self.clock = clock
         self.reducers = reducers
         self.node = node
         self.stores = stores
@@ -89,10 +93,10 @@ public final class DemoMember: Service, Sendable {
         }
         var last: [String: Event] = [:]
         let interval = Duration.seconds(1 / max(workload.eventsPerSecond, 0.1))
-        var windowStart = ContinuousClock.now
+        var windowStart = clock.now()
         var windowCount = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            try? await clock.sleep(interval)
             let owned = await node.ownedShards
             guard let target = targets.filter({ owned.contains($0.shard) }).randomElement(using: &random),
                 await node.beginWork(on: target.shard)
@@ -109,11 +113,11 @@ public final class DemoMember: Service, Sendable {
                 logger.debug("demo write failed", metadata: ["error": "\(error)"])
             }
             await node.endWork(on: target.shard)
-            let elapsed = windowStart.duration(to: .now)
+            let elapsed = windowStart.duration(to: clock.now())
             if elapsed >= .seconds(1) {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 await node.setLoad((Double(windowCount) / seconds * 10).rounded() / 10)
-                windowStart = .now
+                windowStart = clock.now()
                 windowCount = 0
             }
         }

@@ -1,6 +1,7 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestSupport
 import Foundation
 import Testing
 
@@ -9,30 +10,41 @@ import Testing
 @Suite("Failover drill figures are true per shard", .serialized)
 struct DrillTests {
     @Test(
-        "a kill drill in the embedded demo: the victim's shards are unwritable for at least kill → every shard owned again, less one read"
+        "a kill drill in the embedded demo, on a manual clock: the victim's shards are unwritable for at least kill → every shard owned again, less one read; the lease expires before a new leader"
     )
     func killDrill() async throws {
-        let deployment = try EmbeddedDeployment()
+        let clock = ManualClock()
+        let deployment = try EmbeddedDeployment(clock: clock.nodeClock)
         deployment.start()
-        let settled = try await withDeadline(30, "a leader that owns shards, and a settled map") {
-            while true {
-                let view = await deployment.cluster.view()
-                if let leader = view.leader, let map = view.shardMap, map.isSettled, map.owners.contains(leader),
-                    view.members.filter({ $0.status == .up }).count == 3
-                {
-                    return view
+        let fast = Cluster.Node.Configuration.fast(nodeID: "x")
+        // The deadline bounds a failing run in real time; the drill itself runs on the manual clock.
+        let (settled, report, path) = try await withDeadline(60, "the drill on the manual clock") {
+            try await clock.driving { pacer in
+                var view = await deployment.cluster.view()
+                while true {
+                    if let leader = view.leader, let map = view.shardMap, map.isSettled, map.owners.contains(leader),
+                        view.members.filter({ $0.status == .up }).count == 3
+                    {
+                        break
+                    }
+                    try await pacer.sleep(.milliseconds(50))
+                    view = await deployment.cluster.view()
                 }
-                try await Task.sleep(for: .milliseconds(50))
+                let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
+                let drill = FailoverDrill(
+                    deployment: deployment,
+                    method: .kill(leader: view.leader!, term: view.term!),
+                    reportPath: path,
+                    clock: pacer
+                )
+                let report = await drill.run { _, _ in }
+                return (view, report, path)
             }
         }
-        let leader = try #require(settled.leader)
-        let term = try #require(settled.term)
-        let owned = settled.shardMap!.owners.filter { $0 == leader }.count
-        let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let drill = FailoverDrill(deployment: deployment, method: .kill(leader: leader, term: term), reportPath: path)
-        let report = await drill.run { _, _ in }
         await deployment.shutdown()
+        let leader = try #require(settled.leader)
+        let owned = settled.shardMap!.owners.filter { $0 == leader }.count
 
         #expect(report.victimShards == owned)
         #expect(report.canaryActors.count == min(FailoverDrill.maxCanaries, owned))
@@ -55,6 +67,22 @@ struct DrillTests {
         #expect(json?["victim_shards"] as? Int == owned)
         #expect((json?["canary_actors"] as? [String])?.count == report.canaryActors.count)
         #expect(json?["shards_affected_share"] is Double)
+        // Times on the manual clock: a killed leader says no goodbye, so its lease runs out first
+        // (it was renewed at most renewEvery before the kill); a new leader follows within a few
+        // ticks of that.
+        let ttl = Int64(fast.election.ttl.components.seconds * 1000)
+        let renew = Int64(fast.election.renewEvery.components.attoseconds / 1_000_000_000_000_000)
+        let tick = Int64(fast.tick.components.attoseconds / 1_000_000_000_000_000)
+        #expect(report.leaderAfter != nil && report.leaderAfter != leader)
+        #expect((report.termAfter ?? 0) > (settled.term ?? 0))
+        #expect(
+            report.leaderlessMilliseconds >= ttl - renew - tick,
+            "leaderless \(report.leaderlessMilliseconds) ms, TTL \(ttl) ms"
+        )
+        #expect(
+            report.leaderlessMilliseconds <= ttl + 5 * tick,
+            "leaderless \(report.leaderlessMilliseconds) ms, TTL \(ttl) ms"
+        )
     }
 
     @Test("canaries are spread over the victim's shards, one actor per shard, each hashing to it")

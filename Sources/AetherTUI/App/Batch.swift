@@ -26,22 +26,23 @@ enum Batch {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await app.runFeeds() }
             group.addTask {
-                let start = ContinuousClock.now
-                while start.duration(to: .now) < .seconds(5) {
+                let clock = app.clock
+                let start = clock.now()
+                while start.duration(to: clock.now()) < .seconds(5) {
                     let view = await deployment.cluster.view()
                     if view.leader != nil, view.shardMap?.isSettled == true,
-                        start.duration(to: .now) >= .milliseconds(1500)
+                        start.duration(to: clock.now()) >= .milliseconds(1500)
                     {
                         break
                     }
-                    try? await Task.sleep(for: .milliseconds(100))
+                    try? await clock.sleep(.milliseconds(100))
                 }
                 // One whole round of the slow figures after that (in a degraded cluster the
                 // stream listing alone can take seconds), at most 15 s more.
                 let rounds = await app.slowRounds
-                let settled = ContinuousClock.now
-                while await app.slowRounds < rounds + 2, settled.duration(to: .now) < .seconds(15) {
-                    try? await Task.sleep(for: .milliseconds(50))
+                let settled = clock.now()
+                while await app.slowRounds < rounds + 2, settled.duration(to: clock.now()) < .seconds(15) {
+                    try? await clock.sleep(.milliseconds(50))
                 }
             }
             await group.next()

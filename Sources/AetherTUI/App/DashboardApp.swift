@@ -15,10 +15,12 @@ import Glibc
 /// the effects it returns, and hands frames to the terminal — at most 20 per second.
 actor DashboardApp {
     let deployment: any Deployment
+    /// The frame pacing, the feeds' cadences and the drill run on this clock.
+    nonisolated let clock: Cluster.NodeClock
     private(set) var model: Dashboard
     private var dirty = true
     private var quitting = false
-    private var lastFrameAt = ContinuousClock.now.advanced(by: .seconds(-1))
+    private var lastFrameAt: ContinuousClock.Instant
     /// Arrivals not yet applied: the newest `incomingLimit` (the tail's capacity) kept whole,
     /// older ones only counted per namespace, so a flood costs bounded memory and time per
     /// frame, and every arrival is still counted.
@@ -42,8 +44,16 @@ actor DashboardApp {
     /// Bumped by every history read asked for: a base replay for an older one stops.
     private var historyGeneration = 0
 
-    init(deployment: any Deployment, settings: DashboardSettings, width: Int = 80, height: Int = 24) {
+    init(
+        deployment: any Deployment,
+        settings: DashboardSettings,
+        width: Int = 80,
+        height: Int = 24,
+        clock: Cluster.NodeClock = .continuous
+    ) {
         self.deployment = deployment
+        self.clock = clock
+        self.lastFrameAt = clock.now().advanced(by: .seconds(-1))
         var model = Dashboard(settings: settings, label: deployment.label)
         model.maxEventBytes = deployment.maxEventBytes
         model.width = width
@@ -84,7 +94,7 @@ actor DashboardApp {
     /// Returns how long to wait before a frame is due when one is wanted but too early.
     @discardableResult
     func frameIfDue(force: Bool = false, minimumGap: Duration = .milliseconds(50)) -> Duration? {
-        let now = ContinuousClock.now
+        let now = clock.now()
         let since = lastFrameAt.duration(to: now)
         if !force, dirty, since < minimumGap { return minimumGap - since }
         guard force || dirty else { return nil }
@@ -142,7 +152,7 @@ actor DashboardApp {
                         let batch = await subscription.nextBatch(max: 5_000)
                         if batch.isEmpty { break }
                         enqueue(batch)
-                        try? await Task.sleep(for: .milliseconds(25))
+                        try? await clock.sleep(.milliseconds(25))
                     }
                 } onCancel: {
                     subscription.cancel()
@@ -161,7 +171,7 @@ actor DashboardApp {
                 while !Task.isCancelled {
                     await send(.tick(.now()))
                     await send(.clusterView(await cluster.view()))
-                    try? await Task.sleep(for: .milliseconds(250))
+                    try? await clock.sleep(.milliseconds(250))
                 }
             }
             // The slow figures in a loop of their own: in a degraded cluster a stream listing
@@ -171,7 +181,7 @@ actor DashboardApp {
                 while !Task.isCancelled {
                     await refreshSlow(round: round)
                     round += 1
-                    try? await Task.sleep(for: .seconds(1))
+                    try? await clock.sleep(.seconds(1))
                 }
             }
             // The two lanes end when the feeds are cancelled.
@@ -273,7 +283,8 @@ actor DashboardApp {
             let drill = FailoverDrill(
                 deployment: deployment,
                 method: method,
-                reportPath: model.settings.drillReportPath
+                reportPath: model.settings.drillReportPath,
+                clock: clock
             )
             drillLane.yield(drill)
         case .kill(let member):
@@ -341,7 +352,7 @@ actor DashboardApp {
     /// Draws what a read brought within 10 ms, not at the frame cadence's next turn.
     private func frameSoon() async {
         if let wait = frameIfDue(minimumGap: .milliseconds(10)) {
-            try? await Task.sleep(for: wait)
+            try? await clock.sleep(wait)
             frameIfDue(minimumGap: .milliseconds(10))
         }
     }
@@ -595,7 +606,7 @@ public enum DashboardRunner {
                             // wakes this loop while nothing changes.
                             await cancelWhenGracefulShutdown {
                                 for await _ in app.changes {
-                                    while let wait = await app.frameIfDue() { try? await Task.sleep(for: wait) }
+                                    while let wait = await app.frameIfDue() { try? await app.clock.sleep(wait) }
                                     if await app.isQuitting { return }
                                 }
                             }

@@ -63,16 +63,18 @@ public final class EmbeddedDeployment: Deployment {
     /// - Parameters:
     ///   - memberNames: the demo members' node IDs.
     ///   - workload: what each member writes.
+    ///   - clock: the members', the coordination's and the observer's clock (a manual one in tests).
     public init(
         memberNames: [String] = ["alpha", "bravo", "charlie"],
         workload: DemoWorkload = DemoWorkload(eventsPerSecond: 8, snapshotEvery: 10, actorsPerNamespace: 12),
-        reducers: ReducerCatalog = .demo
+        reducers: ReducerCatalog = .demo,
+        clock: Cluster.NodeClock = .continuous
     ) throws {
         self.reducers = reducers
         let bus = LocalEventBus()
         self.localBus = bus
         self.bus = bus
-        let coordination = Cluster.InMemoryCoordination()
+        let coordination = Cluster.InMemoryCoordination(now: clock.now)
         let discovery = Cluster.InMemoryDiscovery()
         var stores: [String: any EventStore & SnapshotStore] = [:]
         for namespace in DemoDomain.namespaces {
@@ -82,14 +84,27 @@ public final class EmbeddedDeployment: Deployment {
             let node = try Cluster.Node(
                 configuration: .fast(nodeID: name),
                 coordination: coordination,
-                discovery: discovery
+                discovery: discovery,
+                clock: clock
             )
-            return DemoMember(node: node, stores: stores, bus: bus, workload: workload, reducers: reducers)
+            return DemoMember(
+                node: node,
+                stores: stores,
+                bus: bus,
+                workload: workload,
+                reducers: reducers,
+                clock: clock
+            )
         }
         var observer = Cluster.Node.Configuration.fast(nodeID: "aether-top")
         observer.observer = true
         observer.tick = DashboardObserver.idleTick
-        cluster = try Cluster.Node(configuration: observer, coordination: coordination, discovery: discovery)
+        cluster = try Cluster.Node(
+            configuration: observer,
+            coordination: coordination,
+            discovery: discovery,
+            clock: clock
+        )
     }
 
     /// Starts the members and the observer.

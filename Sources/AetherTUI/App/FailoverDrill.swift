@@ -17,6 +17,8 @@ struct FailoverDrill: Sendable {
     let reportPath: String
     var timeout: Duration = .seconds(30)
     var poll: Duration = .milliseconds(10)
+    /// Every duration of the drill is read on this clock, and it polls on it.
+    var clock: Cluster.NodeClock = .continuous
 
     static let canaryNamespace = "aether-drill"
     static let canaryActor = "canary"
@@ -45,11 +47,13 @@ struct FailoverDrill: Sendable {
 
     func run(progress: @Sendable (String, Timestamp) async -> Void) async -> DrillReport {
         let started = Timestamp.now()
-        let clock = ContinuousClock.now
+        let clock = self.clock
+        let startedAt = clock.now()
         var steps: [DrillReport.Step] = []
-        func record(_ name: String) async {
+        /// A step, timed when it was seen: `seen` is the time of the view that showed it.
+        func record(_ name: String, seen: ContinuousClock.Instant? = nil) async {
             let at = Timestamp.now()
-            steps.append(.init(step: name, atMilliseconds: milliseconds(clock.duration(to: .now))))
+            steps.append(.init(step: name, atMilliseconds: milliseconds(startedAt.duration(to: seen ?? clock.now()))))
             await progress(name, at)
         }
         let oldTerm: UInt64
@@ -69,10 +73,10 @@ struct FailoverDrill: Sendable {
         var written = 0
         for index in canaries.indices where (try? await canary(canaries[index].actor)) == true {
             written += 1
-            ledgers[index].record(succeeded: true, now: .now)
+            ledgers[index].record(succeeded: true, now: clock.now())
         }
 
-        let requestAt = ContinuousClock.now
+        let requestAt = clock.now()
         do {
             switch method {
             case .resign(let leader, _):
@@ -93,30 +97,30 @@ struct FailoverDrill: Sendable {
         var leaseGoneRecorded = false
         var firstCanaryRecorded = false
         // A cancelled drill (the dashboard quits) stops watching and still writes its report.
-        while clock.duration(to: .now) < timeout, !Task.isCancelled {
+        while startedAt.duration(to: clock.now()) < timeout, !Task.isCancelled {
             let view = await deployment.cluster.view()
-            let now = ContinuousClock.now
+            let now = clock.now()
             // A killed victim is gone from the kill on, whatever the members' view says yet.
             let up = Set(view.members.filter { $0.status == .up }.map(\.info.id)).subtracting(killed)
             shards.observe(view.shardMap, up: up, now: now)
             if newLeaderAt == nil {
                 if view.leader == nil, !leaseGoneRecorded {
                     leaseGoneRecorded = true
-                    await record("lease released or expired; no leader seen")
+                    await record("lease released or expired; no leader seen", seen: now)
                 } else if let leader = view.leader, let term = view.term, term != oldTerm {
                     if !leaseGoneRecorded {
                         leaseGoneRecorded = true
-                        await record("lease moved directly (no leaderless moment seen)")
+                        await record("lease moved directly (no leaderless moment seen)", seen: now)
                     }
                     newLeaderAt = now
                     newLeader = (leader, term)
-                    await record("new leader \(leader) (term \(term))")
+                    await record("new leader \(leader) (term \(term))", seen: now)
                 }
             }
             if newLeaderAt != nil, allOwnedAt == nil, let map = view.shardMap {
                 if map.isSettled, Set(map.owners).isSubset(of: up) {
                     allOwnedAt = now
-                    await record("every shard owned again (map v\(map.version))")
+                    await record("every shard owned again (map v\(map.version))", seen: now)
                 }
             }
             // The canaries: each possible only through a live acting owner of its shard.
@@ -124,17 +128,17 @@ struct FailoverDrill: Sendable {
                 let possible = view.shardMap?.actingOwner(of: canary.shard).map { up.contains($0) } ?? false
                 let succeeded = possible ? ((try? await self.canary(canary.actor)) ?? false) : false
                 if succeeded { written += 1 }
-                ledgers[index].record(succeeded: succeeded, now: .now)
+                ledgers[index].record(succeeded: succeeded, now: clock.now())
             }
             if newLeaderAt != nil, !firstCanaryRecorded, ledgers.allSatisfy(\.isAvailable) {
                 firstCanaryRecorded = true
                 await record("first successful canary append on every victim shard")
             }
             if allOwnedAt != nil, firstCanaryRecorded { break }
-            try? await Task.sleep(for: poll)
+            try? await clock.sleep(poll)
         }
         await deployment.cluster.observe(every: nil)
-        let end = ContinuousClock.now
+        let end = clock.now()
         shards.finish(now: end)
         if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
         // The old leader stops leading when asked (or killed); the cluster has none until the next.
