@@ -100,14 +100,17 @@ public final class ManualClock: Sendable {
 
     /// Runs `body` and moves time on in steps of `step` while it runs; returns what it returned.
     ///
-    /// `body` is the pacer: it waits on the clock it is given, and time moves only while it
-    /// sleeps there. Time also waits for every loop a step woke to sleep again (the number of
-    /// sleepers is back to what it was); a loop that ended instead is given up on once the number
-    /// has stood still for `quiet` of real time. So what a loop does between two sleeps happens
-    /// at one instant of this clock, however slow the machine.
+    /// `body` is the pacer: it waits on the clock it is given, and time moves while it sleeps
+    /// there. Time also waits for every loop a step woke to sleep again (the number of sleepers
+    /// is back to what it was); a loop that ended instead is given up on once the number has
+    /// stood still for `quiet` of real time. So what a loop does between two sleeps happens at
+    /// one instant of this clock, however slow the machine. When `body` waits for something
+    /// that needs time to pass (a node's graceful stop), time moves on after `stalled` of real
+    /// time in which nothing changed.
     public func driving<T: Sendable>(
         step: Duration = .milliseconds(10),
         quiet: Duration = .milliseconds(50),
+        stalled: Duration = .milliseconds(250),
         _ body: @escaping @Sendable (Cluster.NodeClock) async throws -> T
     ) async throws -> T {
         let pacer = Cluster.NodeClock(
@@ -119,8 +122,8 @@ public final class ManualClock: Sendable {
             group.addTask {
                 var expected = 0
                 while !Task.isCancelled {
-                    await self.quiescent(expected: expected, quiet: quiet)
-                    guard self.pacerSleeps else { continue }
+                    let quietFor = await self.quiescent(expected: expected, quiet: quiet, stalled: stalled)
+                    guard self.pacerSleeps || quietFor >= stalled else { continue }
                     expected = self.sleeping
                     self.advance(by: step)
                 }
@@ -134,21 +137,29 @@ public final class ManualClock: Sendable {
         }
     }
 
-    /// Returns once the pacer sleeps and `expected` loops sleep, or once the number of sleepers
-    /// has not changed for `quiet` of real time (a loop ended), or on cancellation.
-    private func quiescent(expected: Int, quiet: Duration) async {
+    /// Returns once the pacer sleeps and `expected` loops sleep (zero), or once the number of
+    /// sleepers has not changed for `quiet` of real time while the pacer sleeps (a loop ended),
+    /// or for `stalled` while it does not; returns how long nothing changed.
+    private func quiescent(expected: Int, quiet: Duration, stalled: Duration) async -> Duration {
         var last = sleeping
         var since = ContinuousClock.now
+        var rounds = 0
         while !Task.isCancelled {
-            await Task.yield()
+            // Yields first (the loops a step woke are quick); then naps, so a wait on a slow
+            // loop does not take a core from it.
+            rounds += 1
+            if rounds < 200 { await Task.yield() } else { try? await Task.sleep(for: .microseconds(200)) }
             let count = sleeping
-            if count >= expected, pacerSleeps { return }
+            let pacing = pacerSleeps
+            if count >= expected, pacing { return .zero }
             if count != last {
                 last = count
                 since = .now
-            } else if since.duration(to: .now) >= quiet {
-                return
+                continue
             }
+            let still = since.duration(to: .now)
+            if still >= (pacing ? quiet : stalled) { return still }
         }
+        return .zero
     }
 }

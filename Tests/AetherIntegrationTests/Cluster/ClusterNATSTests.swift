@@ -1,6 +1,7 @@
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Foundation
 import Synchronization
 import Testing

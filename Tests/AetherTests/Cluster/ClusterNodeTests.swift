@@ -1,0 +1,355 @@
+import AetherNATSTesting
+import AetherTestSupport
+import Synchronization
+import Testing
+
+@testable import Aether
+
+/// Three nodes over in-memory coordination and discovery, on a manual clock: the tests run in
+/// the time the nodes take to compute, and their bounds are the clock's, not the machine's.
+final class InMemoryCluster: Sendable {
+    let clock: ManualClock
+    let coordination: Cluster.InMemoryCoordination
+    let discovery: Cluster.InMemoryDiscovery
+    let nodes: [Cluster.Node]
+
+    init(names: [String] = ["a", "b", "c"], shardCount: Int = 64) throws {
+        let clock = ManualClock()
+        let coordination = Cluster.InMemoryCoordination(now: { clock.now })
+        let discovery = Cluster.InMemoryDiscovery()
+        self.clock = clock
+        self.coordination = coordination
+        self.discovery = discovery
+        nodes = try names.map { name in
+            var configuration = Cluster.Node.Configuration.fast(nodeID: name)
+            configuration.shardCount = shardCount
+            return try Cluster.Node(
+                configuration: configuration,
+                coordination: coordination,
+                discovery: discovery,
+                clock: clock.nodeClock
+            )
+        }
+    }
+
+    func node(_ id: String) -> Cluster.Node { nodes.first { $0.id == id }! }
+
+    /// A node of this cluster's coordination and clock.
+    func extra(_ configuration: Cluster.Node.Configuration) throws -> Cluster.Node {
+        try Cluster.Node(
+            configuration: configuration,
+            coordination: coordination,
+            discovery: discovery,
+            clock: clock.nodeClock
+        )
+    }
+
+    /// Runs `body` while time moves (`ManualClock.driving`: `body` paces it); a failing run ends
+    /// after 30 s of real time.
+    func driving<T: Sendable>(
+        _ what: String,
+        _ body: @escaping @Sendable (Cluster.NodeClock) async throws -> T
+    ) async throws -> T {
+        try await withDeadline(30, what) { try await self.clock.driving(body) }
+    }
+
+    /// Polls every node's view until `condition` holds for all of them; fails when `within` of
+    /// the clock's time passes first.
+    func waitUntil(
+        _ what: String,
+        within: Duration = .seconds(10),
+        among ids: [String]? = nil,
+        on pacer: Cluster.NodeClock,
+        _ condition: @escaping @Sendable ([Cluster.View]) -> Bool
+    ) async throws -> [Cluster.View] {
+        let chosen = ids.map { ids in nodes.filter { ids.contains($0.id) } } ?? nodes
+        return try await poll(what, within: within, on: pacer) {
+            var views: [Cluster.View] = []
+            for node in chosen { views.append(await node.view()) }
+            return condition(views) ? views : nil
+        }
+    }
+}
+
+/// Asks `probe` every `every` of the clock's time until it answers; fails when `within` passes
+/// first.
+func poll<T: Sendable>(
+    _ what: String,
+    within: Duration,
+    every: Duration = .milliseconds(20),
+    on pacer: Cluster.NodeClock,
+    _ probe: () async throws -> T?
+) async throws -> T {
+    let deadline = pacer.now() + within
+    while true {
+        if let value = try await probe() { return value }
+        if pacer.now() >= deadline { throw DeadlineExceeded(what: "\(what) within \(within) of the manual clock") }
+        try await pacer.sleep(every)
+    }
+}
+
+@Suite("Cluster nodes over in-memory coordination, on a manual clock")
+struct ClusterNodeTests {
+    @Test("three nodes elect one leader and settle every shard; a graceful stop moves its shards at once")
+    func electAndSettle() async throws {
+        let cluster = try InMemoryCluster()
+        let ledger = OwnershipLedger()
+        try await cluster.driving("elect, settle, stop one") { pacer in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for node in cluster.nodes {
+                    let events = await node.events()
+                    group.addTask { for await event in events { ledger.record(node.id, event) } }
+                }
+                let runners = cluster.nodes.map { node in Task { try await node.run() } }
+                let views = try await cluster.waitUntil("one leader and a settled map", on: pacer) {
+                    isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+                }
+                #expect(views.filter(\.isLeader).count == 1)
+                #expect(
+                    views.allSatisfy { $0.members.filter { $0.status == .up || $0.status == .suspect }.count == 3 },
+                    "every node knows all three as live members"
+                )
+
+                // Stop the node that is not the leader and owns shards.
+                let leaderView = views.first { $0.isLeader }
+                let stoppingView = views.first { !$0.isLeader && !$0.acting.isEmpty }
+                let leader = try #require(leaderView).nodeID
+                let stopping = try #require(stoppingView).nodeID
+                let index = cluster.nodes.firstIndex { $0.id == stopping }!
+                runners[index].cancel()
+                _ = try await runners[index].value
+                let rest = Set(["a", "b", "c"]).subtracting([stopping])
+                let after = try await cluster.waitUntil(
+                    "the stopped node's shards moved",
+                    within: .seconds(3),
+                    among: Array(rest),
+                    on: pacer
+                ) {
+                    isSettled($0, live: rest, shardCount: 64)
+                }
+                #expect(after.first { $0.isLeader }?.nodeID == leader, "a follower leaving does not move the leader")
+                #expect(
+                    after.allSatisfy { $0.members.first { $0.info.id == stopping }?.status == .left },
+                    "the stop was announced"
+                )
+                for runner in runners { runner.cancel() }
+                for runner in runners { _ = try? await runner.value }
+                group.cancelAll()
+            }
+        }
+        #expect(ledger.violations == [])
+    }
+
+    @Test("an observer reads at its own interval; observe(every:) takes effect at once, even mid-pause")
+    func observerInterval() async throws {
+        let cluster = try InMemoryCluster()
+        var slow = Cluster.Node.Configuration.fast(nodeID: "watcher")
+        slow.observer = true
+        slow.shardCount = 64
+        slow.tick = .seconds(3600)  // one read at start, then (without observe(every:)) none for an hour
+        let observer = try cluster.extra(slow)
+        try await cluster.driving("the observer's interval") { pacer in
+            let watcher = Task { try await observer.run() }
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            let views = try await cluster.waitUntil("one leader and a settled map", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            let leader = try #require(views.first { $0.isLeader }).nodeID
+            // Its only read came before any election (members wait two heartbeat rounds).
+            #expect(await observer.view().leader == nil)
+            await observer.observe(every: .milliseconds(20))
+            let seen = try await poll(
+                "the observer sees the leader after observe(every:)",
+                within: .seconds(5),
+                every: .milliseconds(10),
+                on: pacer
+            ) { () -> Cluster.View? in
+                let view = await observer.view()
+                return view.leader == leader && view.shardMap?.isSettled == true ? view : nil
+            }
+            #expect(seen.isLeader == false && seen.acting.isEmpty, "an observer never leads or owns")
+            for runner in runners + [watcher] { runner.cancel() }
+            for runner in runners + [watcher] { _ = try? await runner.value }
+        }
+    }
+
+    /// Moves the manual clock in steps of `step` once `sleepers` loops wait on it, until
+    /// `condition` holds (or `total` has passed when given); fails after 20 s of real time.
+    private func run(
+        _ clock: ManualClock,
+        sleepers: Int,
+        step: Duration = .milliseconds(50),
+        total: Duration? = nil,
+        until condition: @escaping @Sendable () async -> Bool = { false }
+    ) async throws {
+        try await withDeadline(20, "the nodes on the manual clock") {
+            var moved = Duration.zero
+            while true {
+                while clock.sleeping < sleepers {
+                    try Task.checkCancellation()
+                    await Task.yield()
+                }
+                if await condition() { return }
+                if let total, moved >= total { return }
+                clock.advance(by: step)
+                moved += step
+            }
+        }
+    }
+
+    @Test(
+        "a tick never waits for work to drain: work held on a released shard past downAfter + the lease TTL; the node stays up, keeps leading, and confirms when the work ends"
+    )
+    func releaseNeverBlocksTheTick() async throws {
+        let clock = ManualClock()
+        let coordination = Cluster.InMemoryCoordination(now: { clock.now })
+        let discovery = Cluster.InMemoryDiscovery()
+        func node(_ name: String) throws -> Cluster.Node {
+            var configuration = Cluster.Node.Configuration.fast(nodeID: name)
+            configuration.shardCount = 16
+            // Longer than the test holds work, so the release waits for the work, not the timeout.
+            configuration.handoffTimeout = .seconds(60)
+            return try Cluster.Node(
+                configuration: configuration,
+                coordination: coordination,
+                discovery: discovery,
+                clock: clock.nodeClock
+            )
+        }
+        let a = try node("a")
+        let b = try node("b")
+        let runA = Task { try await a.run() }
+        try await run(clock, sleepers: 2) {
+            let view = await a.view()
+            return view.isLeader && view.acting.count == 16
+        }
+        // Work on every shard is held open; then b joins and the leader hands half of them on.
+        for shard in 0..<16 { #expect(await a.beginWork(on: shard)) }
+        let runB = Task { try await b.run() }
+        let held = Cluster.Node.Configuration.fast(nodeID: "x")
+        try await run(clock, sleepers: 4, total: (held.downAfter + held.election.ttl) * 2)
+        let viewA = await a.view()
+        let viewB = await b.view()
+        #expect(viewA.isLeader, "the leader lost its lease while work was held")
+        #expect(viewB.leader == "a")
+        #expect(viewB.members.first { $0.info.id == "a" }?.status == .up, "a went \(String(describing: viewB.members))")
+        let moving = Set(viewA.shardMap?.handoffs.values.filter { $0.from == "a" && $0.to == "b" }.map(\.shard) ?? [])
+        #expect(!moving.isEmpty, "no handoff to b started")
+        #expect(viewB.acting.isDisjoint(with: moving), "b started on a shard a still works on")
+        #expect(try await coordination.get(Cluster.ReleaseConfirmation.key(for: "a")).map { _ in true } != true)
+
+        for shard in 0..<16 { await a.endWork(on: shard) }
+        try await run(clock, sleepers: 4) {
+            let map = await b.view().shardMap
+            return await b.view().acting.isSuperset(of: moving) && map?.handoffs.isEmpty == true
+        }
+        let confirmation = try await coordination.get(Cluster.ReleaseConfirmation.key(for: "a"))
+        #expect(confirmation != nil, "the release was never confirmed")
+        runA.cancel()
+        runB.cancel()
+        clock.advance(by: .seconds(1))
+        _ = try? await runA.value
+        _ = try? await runB.value
+    }
+
+    @Test("an observer started after many renewals reports the term the leader won, as the shard map does")
+    func lateObserverTerm() async throws {
+        let cluster = try InMemoryCluster()
+        var configuration = Cluster.Node.Configuration.fast(nodeID: "late-watcher")
+        configuration.observer = true
+        configuration.shardCount = 64
+        let observer = try cluster.extra(configuration)
+        try await cluster.driving("the late observer's term") { pacer in
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            let views = try await cluster.waitUntil("one leader and a settled map", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            let leaderView = try #require(views.first { $0.isLeader })
+            let term = try #require(leaderView.term)
+            // Wait until the lease has been renewed a few times: its revision has moved past the term.
+            _ = try await poll("renewals", within: .seconds(10), on: pacer) { () -> Bool? in
+                (try await cluster.coordination.get("leader"))?.revision ?? 0 >= term + 5 ? true : nil
+            }
+            let watcher = Task { try await observer.run() }
+            let seen = try await poll(
+                "the late observer sees the leader",
+                within: .seconds(5),
+                every: .milliseconds(10),
+                on: pacer
+            ) {
+                () -> Cluster.View? in
+                let view = await observer.view()
+                return view.leader != nil && view.shardMap != nil ? view : nil
+            }
+            #expect(seen.leader == leaderView.nodeID)
+            let revision = (try await cluster.coordination.get("leader"))?.revision ?? 0
+            #expect(seen.term == term, "the lease is at revision \(revision)")
+            #expect(seen.shardMap?.term == term)
+            for runner in runners + [watcher] { runner.cancel() }
+            for runner in runners + [watcher] { _ = try? await runner.value }
+        }
+    }
+
+    @Test("a resigned leader hands the lease on within a second and sits out the next round")
+    func resign() async throws {
+        let cluster = try InMemoryCluster()
+        try await cluster.driving("resign") { pacer in
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            defer { for runner in runners { runner.cancel() } }
+            let views = try await cluster.waitUntil("a leader", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            let old = views.first(where: \.isLeader)!
+            let started = pacer.now()
+            await cluster.node(old.nodeID).resign()
+            let next = try await cluster.waitUntil("a new leader", within: .seconds(2), on: pacer) { views in
+                views.contains { $0.isLeader && $0.nodeID != old.nodeID }
+            }
+            let elapsed = started.duration(to: pacer.now())
+            #expect(elapsed < .seconds(1))
+            let newTerm = try #require(next.first(where: \.isLeader)?.term)
+            #expect(newTerm > old.term!)
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+        }
+    }
+
+    @Test("a leader frozen past its TTL is replaced, and its fenced shard-map write is rejected")
+    func fence() async throws {
+        let cluster = try InMemoryCluster()
+        try await cluster.driving("the fence") { pacer in
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            let views = try await cluster.waitUntil("a leader", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            let old = cluster.node(views.first(where: \.isLeader)!.nodeID)
+            let staleToken = try #require(await old.heldFencingToken())
+            let staleMap = try #require(views.first?.shardMap)
+            await old.freeze()
+            _ = try await cluster.waitUntil("another leader", within: .seconds(6), on: pacer) { views in
+                views.contains { $0.isLeader && $0.nodeID != old.id }
+            }
+            await #expect(throws: AetherError.self) {
+                var write = staleMap
+                write.version += 1
+                write.owners = Array(repeating: old.id, count: write.shardCount)
+                try await old.writeShardMap(write, fencingToken: staleToken)
+            }
+            await old.thaw()
+            let final = try await cluster.waitUntil("the old leader stepped down", on: pacer) { views in
+                views.filter(\.isLeader).count == 1 && !views.contains { $0.nodeID == old.id && $0.isLeader }
+            }
+            #expect(final.compactMap(\.shardMap).allSatisfy { !$0.owners.allSatisfy { $0 == old.id } })
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+        }
+    }
+
+    @Test("node IDs are checked")
+    func nodeIDs() {
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("a.b") }
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("") }
+        #expect(throws: AetherError.self) { try Cluster.validateNodeID("*") }
+        #expect(throws: Never.self) { try Cluster.validateNodeID("node-1_A") }
+    }
+}
