@@ -57,12 +57,12 @@ if ! printf '%s' "$example" | grep -q "with the application reducer"; then
 fi
 
 echo "== tests"
-# The unit targets (no nats-server, no child process, no tmux) run in parallel. The integration
-# targets run one test at a time: they measure failover times against real processes on a
-# two-core machine, and run side by side they were seen to miss their bounds. Output is
-# line-buffered, so a log shows the test that is running; a hard limit ends a hung run with that
-# log instead of running into CI's own limit.
+# The unit targets (no nats-server, no child process, no tmux; the shells on a manual clock) and
+# then the integration targets, each in parallel. Integration suites that measure failover times
+# against real processes, or drive the dashboard in tmux, hold a lane (Tests/AetherTestLanes): one
+# test per lane at a time, lanes side by side. Output is line-buffered, so a log shows the test
+# that is running; a hard limit ends a hung run with that log instead of running into CI's own.
 timeout --kill-after=30s 5m stdbuf -oL -eL swift test --skip-build --disable-xctest --parallel \
     --filter '^(AetherTests|AetherNATSTests|AetherTUITests)\.'
-timeout --kill-after=30s 30m stdbuf -oL -eL swift test --skip-build --disable-xctest --no-parallel \
+timeout --kill-after=30s 30m stdbuf -oL -eL swift test --skip-build --disable-xctest --parallel \
     --filter '^(AetherIntegrationTests|AetherNATSIntegrationTests|AetherTUIIntegrationTests)\.'

@@ -45,21 +45,25 @@ public enum NodeRunner {
                     "\(settings.streamReplicas == nil || settings.electionReplicas == nil ? "by cluster size" : "given")",
             ]
         )
-        let deployment = try await NATSWiring.connect(
-            options: options,
-            nodeID: settings.name,
-            observer: false,
-            timings: settings.timings,
-            shardCount: settings.shardCount,
-            electionReplicas: electionReplicas,
-            streamReplicas: streamReplicas,
-            logger: logger
-        )
+        let deployment = try await startupStep("the election bucket and the cluster wiring", logger: logger) {
+            try await NATSWiring.connect(
+                options: options,
+                nodeID: settings.name,
+                observer: false,
+                timings: settings.timings,
+                shardCount: settings.shardCount,
+                electionReplicas: electionReplicas,
+                streamReplicas: streamReplicas,
+                logger: logger
+            )
+        }
         var stores: [String: any EventStore & SnapshotStore] = [:]
         for namespace in DemoDomain.namespaces {
-            let store = try await deployment.jetStreamStore(for: namespace)
-            try await store.ensureReplicas(streamReplicas)
-            stores[namespace] = store
+            stores[namespace] = try await startupStep("the stream of \(namespace)", logger: logger) {
+                let store = try await deployment.jetStreamStore(for: namespace)
+                try await store.ensureReplicas(streamReplicas)
+                return store
+            }
         }
         let printSaves = settings.eventsJSON
         let member = DemoMember(
@@ -93,6 +97,36 @@ public enum NodeRunner {
         )
         try await group.run()
         await deployment.client.close()
+    }
+
+    /// How long a member waits at start for a JetStream that does not answer (a cluster that is
+    /// electing, or short of a server) before it gives up.
+    static let startupPatience: Duration = .seconds(120)
+
+    /// Runs a start-up step again while JetStream is unavailable or times out (a degraded
+    /// cluster, a stream leader being elected), with backoff from 0.5 s to 5 s and a warning
+    /// each time, for at most `startupPatience`; other errors, and the last one, are thrown.
+    static func startupStep<T>(
+        _ what: String,
+        logger: Logger,
+        clock: Cluster.NodeClock = .continuous,
+        _ step: () async throws -> T
+    ) async throws -> T {
+        let deadline = clock.now() + startupPatience
+        var pause = Duration.milliseconds(500)
+        while true {
+            do {
+                return try await step()
+            } catch let error as AetherError where error.code == .unavailable || error.code == .timeout {
+                guard clock.now() + pause < deadline else { throw error }
+                logger.warning(
+                    "JetStream did not answer for \(what); trying again",
+                    metadata: ["error": "\(error.message)", "in": "\(pause)"]
+                )
+                try await clock.sleep(pause)
+                pause = min(pause * 2, .seconds(5))
+            }
+        }
     }
 
     /// How many servers the cluster has, as the server advertises them (`connect_urls`); a

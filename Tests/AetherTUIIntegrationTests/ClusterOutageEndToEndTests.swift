@@ -13,7 +13,7 @@ import Testing
     "aether-top on a 3-server cluster that loses servers",
     .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
     .serialized,
-    .dashboardLane
+    .outageLane
 )
 struct ClusterOutageEndToEndTests {
     /// A Raft group waits 4–9 s for a lost leader before it campaigns

@@ -261,14 +261,17 @@ struct EndToEndTests {
 
     @Test("batch mode: --once prints a frame, --json the view's data, check exits 0 on a healthy demo")
     func batch() async throws {
-        let text = try await TmuxSession.run([Binary.path!, "--once", "--view", "cluster"])
+        // Three separate processes, each on its own embedded demo: run side by side.
+        async let textRun = TmuxSession.run([Binary.path!, "--once", "--view", "cluster"])
+        async let jsonRun = TmuxSession.run([Binary.path!, "--once", "--view", "cluster", "--json"])
+        async let checkRun = TmuxSession.run([Binary.path!, "check", "leader"])
+        let (text, json, check) = try await (textRun, jsonRun, checkRun)
         #expect(text.contains("Members (3)"))
         #expect(!text.contains("\u{1B}"), "no escape sequences when piped")
-        let json = try await TmuxSession.run([Binary.path!, "--once", "--view", "cluster", "--json"])
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((value?["members"] as? [Any])?.count == 3)
         #expect(value?["leader"] is String)
-        #expect(try await TmuxSession.run([Binary.path!, "check", "leader"]).hasPrefix("OK: leader"))
+        #expect(check.hasPrefix("OK: leader"))
     }
 
     @Test("an application's own dashboard (docs/examples/OrdersDashboard) replays with its own reducer, and says so")

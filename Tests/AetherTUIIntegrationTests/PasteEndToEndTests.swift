@@ -11,7 +11,7 @@ import Testing
     "aether-top: a paste lands whole",
     .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
     .serialized,
-    .dashboardLane
+    .bulkLane
 )
 struct PasteEndToEndTests {
     /// Multi-line JSON of about `bytes` bytes with many distinct tokens (a dropped run shows).

@@ -48,7 +48,7 @@ enum PlainWriter {
 @Suite(
     "aether-top on a namespace of 200,000 actors",
     .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
-    .dashboardLane
+    .bulkLane
 )
 struct ScaleEndToEndTests {
     static func elapsed(_ start: ContinuousClock.Instant) -> String {

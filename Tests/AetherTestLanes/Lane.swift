@@ -37,10 +37,18 @@ public struct Lane: TestTrait, SuiteTrait, TestScoping {
 }
 
 extension Trait where Self == Lane {
-    /// Real processes and clusters (the library's integration tests).
+    /// 3-server clusters and the cluster shells on nats-server (the library's integration tests).
     public static var clusterLane: Lane { Lane(name: "cluster") }
+    /// The JetStream store under faults (SIGKILLed servers under write load) and on R3 streams.
+    public static var storeLane: Lane { Lane(name: "stores") }
+    /// Cluster members as `aether-top node` processes, SIGKILLed in turn.
+    public static var processLane: Lane { Lane(name: "processes") }
+    /// The outage drill: a 3-server cluster, three members and a dashboard, servers SIGKILLed.
+    public static var outageLane: Lane { Lane(name: "outage") }
     /// The dashboard's binary in tmux and its process tests.
     public static var dashboardLane: Lane { Lane(name: "dashboard") }
+    /// The dashboard in tmux under bulk input: large pastes, a namespace of 200,000 actors.
+    public static var bulkLane: Lane { Lane(name: "bulk") }
 }
 
 /// One at a time, first come first served.

@@ -202,7 +202,7 @@ struct ClusterEnvironment: StoreEnvironment {
     "JetStream event store on a 3-server cluster, R3 streams",
     .enabled(if: Live.serverPresent, Live.skipReason),
     .serialized,
-    .clusterLane
+    .storeLane
 )
 struct JetStreamClusterStoreTests {
     @Test("store contract on R3 streams (one cluster for all checks)")

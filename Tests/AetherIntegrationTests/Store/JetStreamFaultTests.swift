@@ -98,7 +98,7 @@ private func verify(_ store: JetStreamEventStore, _ ledger: Ledger, actors: Int)
     #expect(stored == ledger.count)
 }
 
-@Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .clusterLane)
+@Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .storeLane)
 struct JetStreamFaultTests {
     @Test(
         "4 writers × 500 saves on 10 shared actors: versions unique and increasing, exactly the acknowledged events stored"
