@@ -574,10 +574,6 @@ public enum DashboardRunner {
         let terminal = TerminalThread()
         let failure = Mutex<String?>(nil)
         await app.setPresenter { terminal.present($0) }
-        terminal.start(
-            { NCursesTerminal(color: settings.color) },
-            failed: { error in failure.withLock { $0 = "\(error)" } }
-        )
         // One service group, as `aether-top node` runs: the feeds, the keys and the frames; the
         // first to end (a quit) cancels the others, and SIGTERM, SIGINT or SIGHUP end them all.
         let group = ServiceGroup(
@@ -586,6 +582,12 @@ public enum DashboardRunner {
                     .init(service: DashboardService { await cancelWhenGracefulShutdown { await app.runFeeds() } }),
                     .init(
                         service: DashboardService {
+                            // The terminal is taken over only once the group traps the signals:
+                            // a SIGTERM that comes while it starts still ends in a restored one.
+                            terminal.start(
+                                { NCursesTerminal(color: settings.color) },
+                                failed: { error in failure.withLock { $0 = "\(error)" } }
+                            )
                             await cancelWhenGracefulShutdown {
                                 for await input in terminal.inputs {
                                     switch input {

@@ -12,6 +12,7 @@ final class TerminalThread: Sendable {
     private let continuation: AsyncStream<TerminalInput>.Continuation
     private let pending = Mutex<Canvas?>(nil)
     private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     init() {
@@ -24,6 +25,7 @@ final class TerminalThread: Sendable {
         _ makeBackend: @escaping @Sendable () -> any TerminalBackend,
         failed: @escaping @Sendable (any Error) -> Void
     ) {
+        started.store(true, ordering: .releasing)
         let thread = Thread { [self] in
             var backend = makeBackend()
             do {
@@ -70,6 +72,8 @@ final class TerminalThread: Sendable {
     /// Stops the thread and waits until the terminal is restored.
     func stop() async {
         stopping.store(true, ordering: .releasing)
+        // Never started (the dashboard ended before it took the terminal): nothing to restore.
+        guard started.load(ordering: .acquiring) else { return }
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let done = finished.withLock { state -> Bool in
                 if state.done { return true }
