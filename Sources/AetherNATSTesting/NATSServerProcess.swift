@@ -266,7 +266,29 @@ public final class NATSClusterProcess: Sendable {
     /// Client URLs of every server.
     public var urls: [String] { servers.map(\.url) }
 
+    /// Starts the cluster. Its ports are chosen free before the servers start, so another
+    /// process can take one meanwhile (tests run in parallel): a server that then cannot bind
+    /// is stopped with the others and the cluster starts again on other ports, up to 5 times.
     public static func start(size: Int = 3, name: String = "C1") async throws -> NATSClusterProcess {
+        var attempt = 1
+        while true {
+            let servers = try await launch(size: size, name: name)
+            do {
+                for server in servers { try await server.waitUntilReady() }
+                return NATSClusterProcess(servers: servers)
+            } catch {
+                let portTaken = servers.contains { $0.logTail(lines: 50).contains("address already in use") }
+                for server in servers {
+                    await server.stop()
+                    server.shutdown()
+                }
+                guard portTaken, attempt < 5 else { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    private static func launch(size: Int, name: String) async throws -> [NATSServerProcess] {
         let clientPorts = (0..<size).map { _ in NATSServerProcess.freePort() }
         let monitorPorts = (0..<size).map { _ in NATSServerProcess.freePort() }
         let routePorts = (0..<size).map { _ in NATSServerProcess.freePort() }
@@ -300,8 +322,7 @@ public final class NATSClusterProcess: Sendable {
                 )
             )
         }
-        for server in servers { try await server.waitUntilReady() }
-        return NATSClusterProcess(servers: servers)
+        return servers
     }
 
     init(servers: [NATSServerProcess]) {
