@@ -14,7 +14,7 @@ struct ClusterLiveTests {
         var options = NATSOptions(servers: [cluster.urls[0]])
         options.noRandomize = true
         let client = try await NATSClient.connect(options)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let events = client.events()
         let js = JetStream(client: client, timeout: .seconds(5))
         var config = StreamConfig(name: "R3", subjects: ["r3.>"])

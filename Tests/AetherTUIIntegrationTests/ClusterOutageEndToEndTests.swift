@@ -83,7 +83,7 @@ struct ClusterOutageEndToEndTests {
         }
 
         let client = try await NATSClient.connect(NATSOptions(servers: servers.urls))
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let js = JetStream(client: client, timeout: .seconds(10))
         let coordination = try Cluster.NATSCoordination.attach(client: client)
         @Sendable func lease() async -> (holder: String, revision: UInt64)? {

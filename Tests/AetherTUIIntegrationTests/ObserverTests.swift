@@ -17,7 +17,7 @@ struct ObserverTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let js = JetStream(client: client)
 
         let dashboard = try await NATSDeployment.connect(options: NATSOptions(url: server.url), observer: true)
@@ -49,7 +49,7 @@ struct ObserverTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let js = JetStream(client: client)
         var config = StreamConfig(name: "aaa_events", subjects: ["aether.store.aaa_events.>"])
         config.description = JetStreamEventStore.namespaceMetadataPrefix + "a\u{1B}]0;pwn\u{07}"
@@ -71,7 +71,7 @@ struct ObserverTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         _ = try await Cluster.NATSCoordination.open(client: client, replicas: 1)
         // One server cannot hold three replicas: the member refuses to start, and says why.
         let error = await #expect(throws: AetherError.self) {
@@ -103,7 +103,7 @@ struct NodeReplicasTests {
         )
         defer { node.killNow() }
         let client = try await NATSClient.connect(url: seed)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let js = JetStream(client: client)
         return try await withDeadline(60, "the member's streams") {
             while true {
@@ -153,7 +153,7 @@ struct VerifyTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
         let history = [
             Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"]),
@@ -206,7 +206,7 @@ struct BadRecordsEndToEndTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         // A plain JetStream writer following docs/WIRE-FORMAT.md, and getting it wrong once.
         let js = JetStream(client: client)
         let stream = "foreign_events"

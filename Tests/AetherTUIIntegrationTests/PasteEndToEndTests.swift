@@ -71,7 +71,7 @@ struct PasteEndToEndTests {
         try await session.waitFor("● connected")
 
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
 
         // 1. A 3 KB multi-line paste, bracketed: its newlines are text, not Enter.
         let small = Self.json(bytes: 3000, multiline: true)

@@ -62,7 +62,7 @@ struct ScaleEndToEndTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let actors = 200_000
         let filled = ContinuousClock.now
         try await PlainWriter.fill(client, namespace: "big", actors: actors)

@@ -370,6 +370,12 @@ extension NATSClient {
         await close(reason: nil)
     }
 
+    /// Starts closing, as `close()` does, without waiting for the socket to close: for places
+    /// where nothing can be awaited (`defer`).
+    public func closeNow() {
+        decide { $0.close(reason: nil) }
+    }
+
     func close(reason: String?) async {
         let channel = state.withLock { $0.channel }
         decide { $0.close(reason: reason) }
@@ -450,7 +456,7 @@ extension NATSClient.State {
             if case .flush(_, let continuation) = waiter { taken.flushes.append(continuation) }
         }
         pongWaiters.removeAll()
-        taken.requests = Array(mux?.waiters.values ?? [:].values)
+        taken.requests = mux?.waiters.values.map(\.continuation) ?? []
         mux?.waiters.removeAll()
     }
 }

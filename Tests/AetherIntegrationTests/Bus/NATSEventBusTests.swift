@@ -30,7 +30,7 @@ struct NATSEventBusTests {
     func twoNodes() async throws {
         try await Live.withClient { client, server in
             let otherClient = try await NATSClient.connect(url: server.url)
-            defer { Task { await otherClient.close() } }
+            defer { otherClient.closeNow() }
             let a = NATSEventBus(client: client, nodeID: "node-a")
             let b = NATSEventBus(client: otherClient, nodeID: "node-b")
             let onA = try await a.subscribe("orders")
@@ -111,7 +111,7 @@ struct NATSEventBusTests {
             var options = NATSOptions(url: server.url)
             options.subscriptionPendingLimit = 10
             let client = try await NATSClient.connect(options)
-            defer { Task { await client.close() } }
+            defer { client.closeNow() }
             let bus = NATSEventBus(client: client, nodeID: "slow-node")
             // A subscriber that does not read, with a blocking buffer: the bus's reader stops,
             // and the client's buffer of 10 overflows.
@@ -164,7 +164,7 @@ struct NATSEventBusTests {
                 for await event in events { if case .reconnected = event { return } }
             }
             let other = try await NATSClient.connect(url: server.url)
-            defer { Task { await other.close() } }
+            defer { other.closeNow() }
             let remote = NATSEventBus(client: other, nodeID: "n2")
             try await remote.publish(Event(eventType: "After", actorID: "a", version: 1), to: "live")
             #expect(try await take(1, from: subscription).first?.event.eventType == "After")

@@ -97,7 +97,7 @@ struct ClusterProcessTests {
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         let coordination = try await Cluster.NATSCoordination.open(client: client)
         let directory = NSTemporaryDirectory() + "aether-kill-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -26,7 +26,7 @@ struct JetStreamEventStoreTests {
     func twoProcessesRace() async throws {
         try await Live.withClient { client, server in
             let other = try await NATSClient.connect(url: server.url)
-            defer { Task { await other.close() } }
+            defer { other.closeNow() }
             let a = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "race"))
             let b = try await JetStreamEventStore.open(client: other, configuration: .init(namespace: "race"))
             for round in 1...50 {
@@ -230,7 +230,7 @@ struct VersionCacheSyncTests {
     func cacheFollowsBus() async throws {
         try await Live.withClient { client, server in
             let otherClient = try await NATSClient.connect(url: server.url)
-            defer { Task { await otherClient.close() } }
+            defer { otherClient.closeNow() }
             let busA = NATSEventBus(client: client)
             let busB = NATSEventBus(client: otherClient)
             let reader = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "sync"))

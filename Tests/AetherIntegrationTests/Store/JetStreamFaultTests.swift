@@ -163,7 +163,7 @@ struct JetStreamFaultTests {
         let cluster = try await NATSClusterProcess.start()
         defer { cluster.shutdown() }
         let client = try await NATSClient.connect(NATSOptions(servers: cluster.urls))
-        defer { Task { await client.close() } }
+        defer { client.closeNow() }
         var configuration = JetStreamEventStore.Configuration(namespace: "replicated")
         configuration.replicas = 3
         let store = try await retryingOutages {
