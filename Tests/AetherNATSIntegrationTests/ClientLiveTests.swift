@@ -70,6 +70,41 @@ struct ClientLiveTests {
         }
     }
 
+    @Test(
+        "one timeout sweep per connection: a short request behind a long one times out at its own deadline, the long one is still answered"
+    )
+    func requestTimeoutSweep() async throws {
+        try await Live.withClient { client, _ in
+            let slow = try await client.subscribe(to: "sweep.slow")
+            let silent = try await client.subscribe(to: "sweep.silent")
+            // The long request's sweep is due in 10 s; the short one must not wait for it.
+            async let long = client.request("long", to: "sweep.slow", timeout: .seconds(10))
+            var held: NATSMessage?
+            for await message in slow {
+                held = message
+                break
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let short = await #expect(throws: NATSError.self) {
+                _ = try await client.request("short", to: "sweep.silent", timeout: .milliseconds(300))
+            }
+            #expect(short?.code == .timeout)
+            #expect(start.duration(to: clock.now) < .seconds(3), "the short request waited for the long one's sweep")
+            try client.publish("answered", to: try #require(held?.replyTo))
+            #expect(try await long.string == "answered")
+            // Every request after that still times out on its own.
+            for _ in 0..<3 {
+                let again = await #expect(throws: NATSError.self) {
+                    _ = try await client.request("again", to: "sweep.silent", timeout: .milliseconds(100))
+                }
+                #expect(again?.code == .timeout)
+            }
+            slow.unsubscribe()
+            silent.unsubscribe()
+        }
+    }
+
     @Test("queue group members share the messages; auto-unsubscribe stops after N")
     func queueGroupsAndAutoUnsubscribe() async throws {
         try await Live.withClient { client, _ in

@@ -34,7 +34,18 @@ public final class NATSClient: Sendable {
     struct RequestMux {
         var prefix: String
         var sid: UInt64
-        var waiters: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
+        var waiters: [String: RequestWaiter] = [:]
+        /// The earliest deadline a timeout sweep is scheduled for, if one is: one sweep per
+        /// connection, not one timer per request (scheduling and cancelling a timer from the
+        /// caller's thread wakes the event loop twice per request).
+        var sweepAt: NIODeadline?
+    }
+
+    struct RequestWaiter {
+        var continuation: CheckedContinuation<NATSMessage, any Error>
+        var deadline: NIODeadline
+        var subject: String
+        var timeout: Duration
     }
 
     enum PongWaiter {
@@ -397,26 +408,28 @@ public final class NATSClient: Sendable {
         let timeout = timeout ?? options.requestTimeout
         let prefix = try ensureMux()
         let token = NUID.token()
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            self.failRequest(
-                token: token,
-                NATSError(code: .timeout, message: "request to \(Subject.describe(subject)) timed out after \(timeout)")
-            )
-        }
-        defer { timer.cancel() }
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
                 // Checked under the lock the cancellation handler takes: a cancel that came before
                 // the waiter was registered finds none, so it is seen here instead.
-                let registered = state.withLock { state -> Bool in
-                    if Task.isCancelled { return false }
-                    state.mux?.waiters[token] = continuation
-                    return true
+                let registered = state.withLock { state -> (Bool, sweep: Bool) in
+                    if Task.isCancelled { return (false, false) }
+                    state.mux?.waiters[token] = RequestWaiter(
+                        continuation: continuation,
+                        deadline: deadline,
+                        subject: subject,
+                        timeout: timeout
+                    )
+                    if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
+                    state.mux?.sweepAt = deadline
+                    return (true, true)
                 }
-                guard registered else {
+                guard registered.0 else {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
+                if registered.sweep { scheduleSweep(at: deadline) }
                 do {
                     try enqueuePublish(payload, to: subject, replyTo: prefix + token, headers: headers)
                 } catch {
@@ -425,6 +438,38 @@ public final class NATSClient: Sendable {
             }
         } onCancel: {
             self.failRequest(token: token, CancellationError())
+        }
+    }
+
+    private func scheduleSweep(at deadline: NIODeadline) {
+        // Weakly: a pending sweep does not keep a released client alive.
+        eventLoop.scheduleTask(deadline: deadline) { [weak self] in self?.sweepRequests(scheduledFor: deadline) }
+    }
+
+    /// Fails the requests whose deadline has passed, and schedules the sweep for the next one.
+    private func sweepRequests(scheduledFor: NIODeadline) {
+        let now = NIODeadline.now()
+        let (expired, next) = state.withLock { state -> ([RequestWaiter], NIODeadline?) in
+            guard state.mux != nil else { return ([], nil) }
+            if state.mux!.sweepAt == scheduledFor { state.mux!.sweepAt = nil }
+            let due = state.mux!.waiters.filter { $0.value.deadline <= now }
+            for token in due.keys { state.mux!.waiters[token] = nil }
+            let earliest = state.mux!.waiters.values.map(\.deadline).min()
+            var next: NIODeadline?
+            if let earliest, state.mux!.sweepAt.map({ earliest < $0 }) ?? true {
+                state.mux!.sweepAt = earliest
+                next = earliest
+            }
+            return (Array(due.values), next)
+        }
+        if let next { scheduleSweep(at: next) }
+        for waiter in expired {
+            waiter.continuation.resume(
+                throwing: NATSError(
+                    code: .timeout,
+                    message: "request to \(Subject.describe(waiter.subject)) timed out after \(waiter.timeout)"
+                )
+            )
         }
     }
 
@@ -465,7 +510,7 @@ public final class NATSClient: Sendable {
 
     private func failRequest(token: String, _ error: any Error) {
         let waiter = state.withLock { $0.mux?.waiters.removeValue(forKey: token) }
-        waiter?.resume(throwing: error)
+        waiter?.continuation.resume(throwing: error)
     }
 
     /// A new unique inbox subject.
@@ -510,7 +555,7 @@ public final class NATSClient: Sendable {
             if let mux = state.mux, message.sid == mux.sid {
                 let token = String(message.subject.dropFirst(mux.prefix.count))
                 guard let waiter = state.mux?.waiters.removeValue(forKey: token) else { return .none }
-                return .reply(waiter)
+                return .reply(waiter.continuation)
             }
             guard var entry = state.subscriptions[message.sid] else { return .none }
             entry.delivered += 1
