@@ -179,16 +179,7 @@ public final class ChildProcess: Sendable {
     /// task is cancelled).
     public func wait(timeout: Duration) async -> Termination? {
         if let termination { return termination }
-        return await withTaskGroup(of: Termination?.self) { group in
-            group.addTask { await self.shared.ended() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        return await withTimeout(timeout) { await self.shared.ended() }
     }
 
     deinit {

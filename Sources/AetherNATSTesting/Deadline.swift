@@ -25,3 +25,21 @@ public func withDeadline<T: Sendable>(
         return value
     }
 }
+
+/// `body`'s answer, or nil when it has none within `timeout` (it is cancelled then, and must
+/// honour cancellation).
+public func withTimeout<T: Sendable>(
+    _ timeout: Duration,
+    _ body: @escaping @Sendable () async -> T?
+) async -> T? {
+    await withTaskGroup(of: T?.self) { group in
+        group.addTask { await body() }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+}

@@ -207,33 +207,24 @@ public final class NATSServerProcess: Sendable {
     /// A minimal HTTP GET to 127.0.0.1 (the monitoring endpoint only): the whole response, or nil
     /// when the port does not answer within `timeout`. Runs on NIO's event loop.
     public static func httpGet(port: Int, path: String, timeout: Duration = .seconds(2)) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do {
-                    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                        .connectTimeout(.init(timeout))
-                        .connect(host: "127.0.0.1", port: port) { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                            }
+        await withTimeout(timeout) {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(.init(timeout))
+                    .connect(host: "127.0.0.1", port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
-                    return try await channel.executeThenClose { inbound, outbound in
-                        try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"))
-                        var response = ByteBuffer()
-                        for try await var chunk in inbound { response.writeBuffer(&chunk) }
-                        return String(buffer: response)
                     }
-                } catch {
-                    return nil
+                return try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"))
+                    var response = ByteBuffer()
+                    for try await var chunk in inbound { response.writeBuffer(&chunk) }
+                    return String(buffer: response)
                 }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
+            } catch {
                 return nil
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
     }
 

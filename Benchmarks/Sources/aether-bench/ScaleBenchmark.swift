@@ -67,7 +67,7 @@ enum ScaleBenchmark {
         within: Double = 60,
         _ done: (String) -> Bool
     )
-        throws -> Double
+        async throws -> Double
     {
         let start = ContinuousClock.now
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session] + (literal ? ["-l"] : []) + keys)
@@ -77,7 +77,7 @@ enum ScaleBenchmark {
                 let elapsed = start.duration(to: .now)
                 return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             }
-            usleep(2_000)
+            try await Task.sleep(for: .milliseconds(2))
         }
         throw NATSError(code: .timeout, message: "the screen did not show the result of \(keys) within \(within) s")
     }
@@ -173,27 +173,27 @@ enum ScaleBenchmark {
             "idle CPU, Streams view: \(format3(try await TUIBenchmarks.cpuPercent(pid: pid, over: 10)))% of one core"
         )
 
-        let firstPage = try time(session, keys: ["2"]) { $0.contains("(200 of \(Summary.exact(actors)))") }
+        let firstPage = try await time(session, keys: ["2"]) { $0.contains("(200 of \(Summary.exact(actors)))") }
         lines.append(
             "Actors view of \(Summary.exact(actors)) actors: count and first page on screen \(format3(firstPage)) ms (target ≤ 300)"
         )
-        let laterPage = try time(session, keys: ["G"]) { $0.contains("(400 of \(Summary.exact(actors)))") }
+        let laterPage = try await time(session, keys: ["G"]) { $0.contains("(400 of \(Summary.exact(actors)))") }
         lines.append("a later page (G: the last row loaded) on screen \(format3(laterPage)) ms (target ≤ 300)")
-        let deepPage = try time(session, keys: ["G"]) { $0.contains("(600 of \(Summary.exact(actors)))") }
+        let deepPage = try await time(session, keys: ["G"]) { $0.contains("(600 of \(Summary.exact(actors)))") }
         lines.append("the page after it \(format3(deepPage)) ms")
         // A first page read afresh: to another namespace and back.
-        _ = try time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
-        let fresh = try time(session, keys: ["["]) { $0.contains("(200 of \(Summary.exact(actors)))") }
+        _ = try await time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
+        let fresh = try await time(session, keys: ["["]) { $0.contains("(200 of \(Summary.exact(actors)))") }
         lines.append(
             "the first page again (back to the namespace, unchanged: its index is reused) \(format3(fresh)) ms (target ≤ 300)"
         )
         // Cold: another client wrote to the namespace meanwhile, so the sorted index is read again.
-        _ = try time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
+        _ = try await time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
         _ = try await js.publish(
             Array(eventJSON("actor-zzz", 1).utf8),
             to: "aether.store.big_events.e.actor-zzz"
         )
-        let cold = try time(session, keys: ["["]) { $0.contains("(200 of \(Summary.exact(actors + 1)))") }
+        let cold = try await time(session, keys: ["["]) { $0.contains("(200 of \(Summary.exact(actors + 1)))") }
         lines.append(
             "the first page after another client wrote to it (the sorted index read again) \(format3(cold)) ms (target ≤ 300)"
         )
@@ -232,10 +232,10 @@ enum ScaleBenchmark {
             "idle CPU, Actors view of that namespace: \(format3(try await TUIBenchmarks.cpuPercent(pid: pid, over: 10)))% of one core"
         )
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "actor-0500000"])
-        usleep(300_000)
-        let exact = try time(session, keys: ["Enter"]) { $0.contains("actor-0500000 │ 1 events") }
+        try await Task.sleep(for: .milliseconds(300))
+        let exact = try await time(session, keys: ["Enter"]) { $0.contains("actor-0500000 │ 1 events") }
         lines.append(
             "open an actor by exact ID among \(Summary.exact(actors)): history on screen \(format3(exact)) ms (target ≤ 50)"
         )
@@ -244,19 +244,19 @@ enum ScaleBenchmark {
         )
 
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "Escape"])
-        _ = try time(session, keys: ["Escape"]) { $0.contains("Actors in big") }
-        _ = try time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
+        _ = try await time(session, keys: ["Escape"]) { $0.contains("Actors in big") }
+        _ = try await time(session, keys: ["]"]) { $0.contains("Actors in long") && $0.contains("history-1") }
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "/"])
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "history-1"])
-        usleep(300_000)
-        let newest = try time(session, keys: ["Enter"]) {
+        try await Task.sleep(for: .milliseconds(300))
+        let newest = try await time(session, keys: ["Enter"]) {
             $0.contains("newest 5000 events, from v\(historyLength - 4999)")
         }
         lines.append(
             "an actor with \(Summary.exact(historyLength)) events: newest page on screen \(format3(newest)) ms (target ≤ 500)"
         )
-        let base = try time(session, keys: [], within: 120) {
+        let base = try await time(session, keys: [], within: 120) {
             $0.contains("snap v\(snapshotVersion) +") || $0.contains("events replayed")
         }
         lines.append(
@@ -264,11 +264,11 @@ enum ScaleBenchmark {
         )
         for target in [historyLength * 95 / 100, historyLength / 2] {
             _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "v"])
-            usleep(300_000)
+            try await Task.sleep(for: .milliseconds(300))
             _ = try await TUIBenchmarks.tmux(["send-keys", "-t", session, "-l", "\(target)"])
-            usleep(200_000)
-            let window = try time(session, keys: ["Enter"]) { $0.contains("State at v\(target)") }
-            let whole = try time(session, keys: [], within: 300) { screen in
+            try await Task.sleep(for: .milliseconds(200))
+            let window = try await time(session, keys: ["Enter"]) { $0.contains("State at v\(target)") }
+            let whole = try await time(session, keys: [], within: 300) { screen in
                 !screen.contains("replaying to") && screen.contains("State at v\(target)")
             }
             let origin =

@@ -269,8 +269,9 @@ enum TUIBenchmarks {
         let load = Task { try await publish(client, rate: 10_000, total: 10_000 * 14, namespaces: namespaces) }
         try await Task.sleep(for: .seconds(2))
         // With PERF_OUT set, profile aether-top during the load (perf record -g).
-        let profiler = try ProcessInfo.processInfo.environment["PERF_OUT"].map { output in
-            try await ChildProcess.start("perf", ["record", "-g", "-p", "\(pid)", "-o", output])
+        var profiler: ChildProcess?
+        if let output = ProcessInfo.processInfo.environment["PERF_OUT"] {
+            profiler = try await ChildProcess.start("perf", ["record", "-g", "-p", "\(pid)", "-o", output])
         }
         let busy = try await cpuPercent(pid: pid, over: 10)
         profiler?.signal(SIGINT)

@@ -12,8 +12,10 @@ final class InMemoryCluster: Sendable {
     let coordination: Cluster.InMemoryCoordination
     let discovery: Cluster.InMemoryDiscovery
     let nodes: [Cluster.Node]
+    let shardCount: Int
 
     init(names: [String] = ["a", "b", "c"], shardCount: Int = 64) throws {
+        self.shardCount = shardCount
         let clock = ManualClock()
         let coordination = Cluster.InMemoryCoordination(now: { clock.now })
         let discovery = Cluster.InMemoryDiscovery()
@@ -34,9 +36,13 @@ final class InMemoryCluster: Sendable {
 
     func node(_ id: String) -> Cluster.Node { nodes.first { $0.id == id }! }
 
-    /// A node of this cluster's coordination and clock.
-    func extra(_ configuration: Cluster.Node.Configuration) throws -> Cluster.Node {
-        try Cluster.Node(
+    /// An observer of this cluster (on its coordination and clock) reading every `tick`.
+    func observer(_ id: String, tick: Duration? = nil) throws -> Cluster.Node {
+        var configuration = Cluster.Node.Configuration.fast(nodeID: id)
+        configuration.observer = true
+        configuration.shardCount = shardCount
+        if let tick { configuration.tick = tick }
+        return try Cluster.Node(
             configuration: configuration,
             coordination: coordination,
             discovery: discovery,
@@ -143,11 +149,8 @@ struct ClusterNodeTests {
     @Test("an observer reads at its own interval; observe(every:) takes effect at once, even mid-pause")
     func observerInterval() async throws {
         let cluster = try InMemoryCluster()
-        var slow = Cluster.Node.Configuration.fast(nodeID: "watcher")
-        slow.observer = true
-        slow.shardCount = 64
-        slow.tick = .seconds(3600)  // one read at start, then (without observe(every:)) none for an hour
-        let observer = try cluster.extra(slow)
+        // One read at start, then (without observe(every:)) none for an hour.
+        let observer = try cluster.observer("watcher", tick: .seconds(3600))
         try await cluster.driving("the observer's interval") { pacer in
             let watcher = Task { try await observer.run() }
             let runners = cluster.nodes.map { node in Task { try await node.run() } }
@@ -255,10 +258,7 @@ struct ClusterNodeTests {
     @Test("an observer started after many renewals reports the term the leader won, as the shard map does")
     func lateObserverTerm() async throws {
         let cluster = try InMemoryCluster()
-        var configuration = Cluster.Node.Configuration.fast(nodeID: "late-watcher")
-        configuration.observer = true
-        configuration.shardCount = 64
-        let observer = try cluster.extra(configuration)
+        let observer = try cluster.observer("late-watcher")
         try await cluster.driving("the late observer's term") { pacer in
             let runners = cluster.nodes.map { node in Task { try await node.run() } }
             let views = try await cluster.waitUntil("one leader and a settled map", on: pacer) {
