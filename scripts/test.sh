@@ -57,12 +57,19 @@ if ! printf '%s' "$example" | grep -q "with the application reducer"; then
 fi
 
 echo "== tests"
-# The unit targets (no nats-server, no child process, no tmux; the shells on a manual clock) and
-# then the integration targets, each in parallel. Integration suites that measure failover times
-# against real processes, or drive the dashboard in tmux, hold a lane (Tests/AetherTestLanes): one
-# test per lane at a time, lanes side by side. Output is line-buffered, so a log shows the test
-# that is running; a hard limit ends a hung run with that log instead of running into CI's own.
+# The unit targets (no nats-server, no child process, no tmux; the shells on a manual clock) run
+# in parallel. Then the integration targets in two parts. First, in parallel, every suite but
+# the failover timings: suites that kill servers, drive the dashboard in tmux or load it in bulk
+# hold a lane (Tests/AetherTestLanes), one test per lane at a time, lanes side by side. Then the
+# suites that bound failover times by the lease TTL on the wall clock (the cluster shells on
+# nats-server, members as processes SIGKILLed ten times), alone: beside the others on a loaded
+# two-core machine they were seen to miss their bounds. Output is line-buffered, so a log shows
+# the test that is running; a hard limit ends a hung run with that log instead of running into
+# CI's own.
+failover='^AetherIntegrationTests\.(ClusterNATSTests|ClusterProcessTests)'
 timeout --kill-after=30s 5m stdbuf -oL -eL swift test --skip-build --disable-xctest --parallel \
     --filter '^(AetherTests|AetherNATSTests|AetherTUITests)\.'
-timeout --kill-after=30s 30m stdbuf -oL -eL swift test --skip-build --disable-xctest --parallel \
-    --filter '^(AetherIntegrationTests|AetherNATSIntegrationTests|AetherTUIIntegrationTests)\.'
+timeout --kill-after=30s 20m stdbuf -oL -eL swift test --skip-build --disable-xctest --parallel \
+    --filter '^(AetherIntegrationTests|AetherNATSIntegrationTests|AetherTUIIntegrationTests)\.' --skip "$failover"
+timeout --kill-after=30s 20m stdbuf -oL -eL swift test --skip-build --disable-xctest --no-parallel \
+    --filter "$failover"

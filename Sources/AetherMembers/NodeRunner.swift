@@ -104,11 +104,14 @@ public enum NodeRunner {
     static let startupPatience: Duration = .seconds(120)
 
     /// Runs a start-up step again while JetStream is unavailable or times out (a degraded
-    /// cluster, a stream leader being elected), with backoff from 0.5 s to 5 s and a warning
-    /// each time, for at most `startupPatience`; other errors, and the last one, are thrown.
+    /// cluster, a stream leader being elected) or says "not found" (on a cluster, a stream or
+    /// bucket another member is creating is not found for a moment, while its group forms),
+    /// with backoff from 0.5 s to 5 s and a warning each time, for at most `startupPatience`;
+    /// other errors, and the last one, are thrown.
     static func startupStep<T>(
         _ what: String,
         logger: Logger,
+        retrying: Set<AetherError.Code> = [.unavailable, .timeout, .notFound],
         clock: Cluster.NodeClock = .continuous,
         _ step: () async throws -> T
     ) async throws -> T {
@@ -117,7 +120,7 @@ public enum NodeRunner {
         while true {
             do {
                 return try await step()
-            } catch let error as AetherError where error.code == .unavailable || error.code == .timeout {
+            } catch let error as AetherError where retrying.contains(error.code) {
                 guard clock.now() + pause < deadline else { throw error }
                 logger.warning(
                     "JetStream did not answer for \(what); trying again",

@@ -5,7 +5,7 @@ import Glibc
 import NIOCore
 import Testing
 
-@Suite("3-server JetStream cluster", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .clusterLane)
+@Suite("3-server JetStream cluster", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .storeLane)
 struct ClusterLiveTests {
     @Test("one server killed: JetStream publish and KV update still succeed; the client moves to a live server")
     func killOneServer() async throws {

@@ -66,5 +66,22 @@ struct NodeStartupTests {
         let waited = clock.slept.reduce(Duration.zero, +)
         #expect(waited <= NodeRunner.startupPatience)
         #expect(waited > NodeRunner.startupPatience - .seconds(10))
+
+        // A stream another member is creating can be "not found" for a moment: retried.
+        let fresh = SteppedClock()
+        let tries = Mutex(0)
+        let opened = try await NodeRunner.startupStep(
+            "the stream of payments",
+            logger: Self.logger,
+            clock: fresh.nodeClock
+        ) {
+            let attempt = tries.withLock { count in
+                count += 1
+                return count
+            }
+            if attempt == 1 { throw AetherError(code: .notFound, message: "stream not found") }
+            return true
+        }
+        #expect(opened && fresh.slept == [.milliseconds(500)])
     }
 }

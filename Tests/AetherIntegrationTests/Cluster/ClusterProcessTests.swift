@@ -84,7 +84,7 @@ struct AetherTopPresenceTests {
     "Cluster members as processes: SIGKILL the leader",
     .enabled(if: Live.serverPresent && AetherTopBinary.present, "needs nats-server and the built aether-top"),
     .serialized,
-    .processLane
+    .clusterLane
 )
 struct ClusterProcessTests {
     struct Lease: Decodable {
