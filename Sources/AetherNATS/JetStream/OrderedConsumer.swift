@@ -42,14 +42,53 @@ public struct ConsumedMessage: Sendable, Equatable {
     static func metadata(
         fromReply reply: String
     ) -> (streamSeq: UInt64, consumerSeq: UInt64, timestamp: Int64, pending: UInt64)? {
-        let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
-        guard tokens.count >= 9, tokens[0] == "$JS", tokens[1] == "ACK" else { return nil }
-        let base = tokens.count == 9 ? 4 : 6  // index of <delivered>
-        guard tokens.count > base + 4, let streamSeq = UInt64(tokens[base + 1]),
-            let consumerSeq = UInt64(tokens[base + 2]),
-            let timestamp = Int64(tokens[base + 3]), let pending = UInt64(tokens[base + 4])
-        else { return nil }
-        return (streamSeq, consumerSeq, timestamp, pending)
+        // Scans the bytes twice and makes nothing: no token strings, no arrays (this runs for
+        // every message a consumer delivers).
+        var reply = reply
+        return reply.withUTF8 { bytes -> (UInt64, UInt64, Int64, UInt64)? in
+            let dot = UInt8(ascii: ".")
+            guard bytes.count > 8, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "J"),
+                bytes[2] == UInt8(ascii: "S"), bytes[3] == dot, bytes[4] == UInt8(ascii: "A"),
+                bytes[5] == UInt8(ascii: "C"), bytes[6] == UInt8(ascii: "K"), bytes[7] == dot
+            else { return nil }
+            var count = 1
+            for byte in bytes where byte == dot { count += 1 }
+            guard count >= 9 else { return nil }
+            let base = count == 9 ? 4 : 6  // index of <delivered>
+            guard count > base + 4 else { return nil }
+            // The four numbers after <delivered>: tokens base+1 ... base+4.
+            var numbers: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            var token = 0
+            var digits = 0
+            var value: UInt64 = 0
+            func store(_ token: Int) -> Bool {
+                guard digits > 0 else { return false }
+                switch token - base {
+                case 1: numbers.0 = value
+                case 2: numbers.1 = value
+                case 3: numbers.2 = value
+                case 4: numbers.3 = value
+                default: break
+                }
+                return true
+            }
+            for byte in bytes {
+                if byte == dot {
+                    if token > base, token <= base + 4, !store(token) { return nil }
+                    token += 1
+                    digits = 0
+                    value = 0
+                    if token > base + 4 { break }
+                } else if token > base, token <= base + 4 {
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 19 else { return nil }
+                    value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+                    digits += 1
+                }
+            }
+            if token == base + 4, !store(token) { return nil }  // the last token ends the subject
+            guard numbers.2 <= UInt64(Int64.max) else { return nil }
+            return (numbers.0, numbers.1, Int64(numbers.2), numbers.3)
+        }
     }
 }
 
@@ -163,29 +202,32 @@ extension JetStream {
                             continuation.yield(.caughtUp)
                         }
                         var expectedConsumerSequence: UInt64 = 1
+                        // Read what has arrived in batches: one wake-up and one heartbeat timer per
+                        // batch, not per message.
                         reading: while !Task.isCancelled {
-                            guard let message = try await nextReply(subscription, timeout: heartbeat * 3) else {
-                                break reading  // heartbeats missed: recreate
-                            }
-                            if message.status == 100 {
-                                if let reply = message.replyTo { try? client.publish(ByteBuffer(), to: reply) }
-                                if let stalled = message.headers?["Nats-Consumer-Stalled"] {
-                                    try? client.publish(ByteBuffer(), to: stalled)
+                            let batch = await nextReplies(subscription, max: 512, timeout: heartbeat * 3)
+                            if batch.isEmpty { break reading }  // heartbeats missed: recreate
+                            for message in batch {
+                                if message.status == 100 {
+                                    if let reply = message.replyTo { try? client.publish(ByteBuffer(), to: reply) }
+                                    if let stalled = message.headers?["Nats-Consumer-Stalled"] {
+                                        try? client.publish(ByteBuffer(), to: stalled)
+                                    }
+                                    continue
                                 }
-                                continue
-                            }
-                            if let status = message.status {
-                                if status == 409 || status == 404 { break reading }
-                                continue
-                            }
-                            guard let consumed = ConsumedMessage(message) else { continue }
-                            if consumed.consumerSequence != expectedConsumerSequence { break reading }  // gap
-                            expectedConsumerSequence += 1
-                            lastStreamSequence = consumed.streamSequence
-                            continuation.yield(.message(consumed))
-                            if !announcedCaughtUp && consumed.pending == 0 {
-                                announcedCaughtUp = true
-                                continuation.yield(.caughtUp)
+                                if let status = message.status {
+                                    if status == 409 || status == 404 { break reading }
+                                    continue
+                                }
+                                guard let consumed = ConsumedMessage(message) else { continue }
+                                if consumed.consumerSequence != expectedConsumerSequence { break reading }  // gap
+                                expectedConsumerSequence += 1
+                                lastStreamSequence = consumed.streamSequence
+                                continuation.yield(.message(consumed))
+                                if !announcedCaughtUp && consumed.pending == 0 {
+                                    announcedCaughtUp = true
+                                    continuation.yield(.caughtUp)
+                                }
                             }
                         }
                         subscription.unsubscribe()
