@@ -51,7 +51,8 @@ enum CompareBenchmark {
             goKey: "replay_ordered_per_s",
             oursKey: "replay_store_per_s",
             isLatency: false,
-            note: "Go: ordered consumer; ours: JetStreamEventStore.events (batched direct get)"
+            note:
+                "Go: ordered consumer; ours: JetStreamEventStore.events (batched direct gets; an ordered consumer past 8,192 pending)"
         ),
         Row(
             operation: "replay 100,000 events, ordered consumer, decoded, /s",

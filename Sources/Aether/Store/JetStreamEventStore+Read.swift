@@ -128,24 +128,43 @@ extension JetStreamEventStore {
     }
 
     /// Hands the messages of a subject from stream sequence `from` to `body`, in order, until it
-    /// returns false (see `read`); on R1 streams batch by batch with no task hop per message.
+    /// returns false (see `read`). On R1 streams batch by batch, with no task hop per message;
+    /// a long history (more than `orderedReadAfter` messages still pending after the first
+    /// batch) goes on through an ordered consumer, which carries less per message than a direct
+    /// get's reply (no stream, subject, sequence and time headers to parse) and costs one
+    /// consumer, worth it only for a long read.
     func forEachMessage(
         _ subject: String,
         from sequence: UInt64 = 1,
         _ body: (StoredMessage) throws -> Bool
     ) async throws {
-        if configuration.replicas <= 1 {
+        guard configuration.replicas <= 1 else {
+            for try await message in read(subject, from: sequence) where try !body(message) { return }
+            return
+        }
+        let (first, pending) = try await js.directGetBatch(
+            stream: streamName,
+            subject: subject,
+            from: sequence,
+            count: configuration.readBatchSize
+        )
+        for message in first where try !body(message) { return }
+        guard let last = first.last?.sequence, pending > 0 else { return }
+        if pending > Self.orderedReadAfter {
+            for try await message in orderedRead(subject, from: last + 1) where try !body(message) { return }
+        } else {
             try await js.directGetEach(
                 stream: streamName,
                 subject: subject,
-                from: sequence,
+                from: last + 1,
                 batchSize: configuration.readBatchSize,
                 body
             )
-        } else {
-            for try await message in read(subject, from: sequence) where try !body(message) { return }
         }
     }
+
+    /// How many messages still to read make an R1 read go on through an ordered consumer.
+    public static let orderedReadAfter: UInt64 = 8192
 
     /// The version a record states (its header, else its payload); nil when it states none.
     static func statedVersion(of message: StoredMessage) -> Int64? {
@@ -208,6 +227,12 @@ extension JetStreamEventStore {
                 batchSize: configuration.readBatchSize
             )
         }
+        return orderedRead(subject, from: sequence)
+    }
+
+    /// The messages of a subject in order through an ordered consumer, up to the subject's last
+    /// sequence when the read starts.
+    func orderedRead(_ subject: String, from sequence: UInt64) -> AsyncThrowingStream<StoredMessage, any Error> {
         let source = js.orderedConsumer(
             stream: streamName,
             filterSubjects: [subject],

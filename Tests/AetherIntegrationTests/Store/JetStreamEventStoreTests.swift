@@ -101,6 +101,40 @@ struct JetStreamEventStoreTests {
         }
     }
 
+    @Test(
+        "a long history (past the batched direct gets, read on through an ordered consumer) comes whole and in order, with another client's bad records where they lie"
+    )
+    func longHistory() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "long"))
+            let js = JetStream(client: client)
+            let subject = "aether.store.\(store.streamName).e.\(ActorToken.encode("deep"))"
+            let total = Int64(store.configuration.readBatchSize) + Int64(JetStreamEventStore.orderedReadAfter) + 3_000
+            var garbage: [UInt64] = []
+            var version: Int64 = 0
+            while version < total {
+                let size = min(1000, Int(total - version))
+                try await store.save(
+                    (1...size).map { Event(eventType: "Tick", actorID: "deep", version: version + Int64($0)) }
+                )
+                version += Int64(size)
+                // Records another client wrote badly: one early (direct gets), one late (the consumer).
+                if version == 1000 || version == total - 1000 {
+                    garbage.append(try await js.publish(Array("{not json".utf8), to: subject).sequence)
+                }
+            }
+            let result = try await store.eventsWithErrors(of: "deep", from: 0)
+            #expect(result.events.count == Int(total))
+            #expect(result.events.map(\.version) == Array(1...total))
+            #expect(result.errors.map(\.sequence) == garbage)
+            // From a version in the consumer's part, and a range that ends there.
+            #expect(try await store.events(of: "deep", from: total - 5).map(\.version) == Array((total - 5)...total))
+            let range = try await store.eventsWithErrors(of: "deep", from: 2, through: total - 2)
+            #expect(range.events.first?.version == 2 && range.events.last?.version == total - 2)
+            #expect(range.events.count == Int(total) - 3)
+        }
+    }
+
     @Test("a corrupt snapshot is detected, reported and skipped; state comes from the events")
     func corruptSnapshot() async throws {
         try await Live.withClient { client, _ in
