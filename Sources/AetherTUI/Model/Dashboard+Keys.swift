@@ -17,7 +17,9 @@ extension Dashboard {
         guard let command = keyMap.command(for: key) else { return [] }
         switch command {
         case .quit: return [.quit]
-        case .help: overlay = .help
+        case .help:
+            helpOffset = 0
+            overlay = .help
         case .nextView: return switchView(to: ViewID(rawValue: (view.rawValue + 1) % ViewID.allCases.count)!)
         case .previousView:
             return switchView(

@@ -2,13 +2,42 @@ import Aether
 
 /// Keys and pastes while an overlay or a form is open.
 extension Dashboard {
+    /// How the help is laid out on this terminal: one column (two from 100 columns on), the
+    /// rows of lines that fit, and how far it can scroll. The view draws from the same figures.
+    public var helpLayout: (columns: Int, rows: Int, maxOffset: Int) {
+        let count = keyMap.helpLines.count
+        let columns = width >= 100 ? 2 : 1
+        let perColumn = (count + columns - 1) / columns
+        // The box: the lines, a border above and below, and the note line; at most height − 2.
+        let boxHeight = min(perColumn + 4, height - 2)
+        let rows = max(1, min(perColumn, boxHeight - 3))
+        return (columns, rows, max(0, count - rows * columns))
+    }
+
     mutating func handleInOverlay(_ key: Key) -> [Effect] {
         // A form is edited in place: no copy of it may be held here while it changes.
         if case .form = overlay { return handleInForm(key) }
         guard let current = overlay else { return [] }
         switch current {
         case .help:
-            overlay = nil
+            // A help taller than the terminal scrolls; any other key closes it (any key at all
+            // when it fits, as its title says).
+            let layout = helpLayout
+            guard layout.maxOffset > 0 else {
+                overlay = nil
+                return []
+            }
+            let page = max(1, layout.rows * layout.columns)
+            switch key {
+            case .down, .character("j"), .scrollDown: helpOffset += 1
+            case .up, .character("k"), .scrollUp: helpOffset -= 1
+            case .pageDown, .character(" "): helpOffset += page
+            case .pageUp: helpOffset -= page
+            case .home, .character("g"): helpOffset = 0
+            case .end, .character("G"): helpOffset = layout.maxOffset
+            default: overlay = nil
+            }
+            helpOffset = min(max(0, helpOffset), layout.maxOffset)
         case .drill:
             if key == .escape || key == .enter || key == .character("q") { overlay = nil }
         case .confirm(_, let action, let alternative):

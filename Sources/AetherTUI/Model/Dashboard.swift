@@ -211,6 +211,8 @@ public struct Dashboard: Sendable {
 
     // Overlays and messages
     public var overlay: Overlay?
+    /// The first help line shown, when the help does not fit the terminal (it scrolls).
+    public var helpOffset = 0
     public var message: (text: String, isError: Bool, at: Timestamp)?
     public var drill: DrillState?
     public var killable: [String] = []

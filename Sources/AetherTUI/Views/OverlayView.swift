@@ -20,16 +20,22 @@ enum OverlayView {
 
     static func drawHelp(_ dashboard: Dashboard, on canvas: inout Canvas) {
         let lines = dashboard.keyMap.helpLines
-        let twoColumns = canvas.width >= 100
-        let perColumn = twoColumns ? (lines.count + 1) / 2 : lines.count
-        let box = centered(twoColumns ? 96 : 60, perColumn + 4, in: canvas)
+        let layout = dashboard.helpLayout
+        let twoColumns = layout.columns == 2
+        let box = centered(twoColumns ? 96 : 60, layout.rows + 4, in: canvas)
         canvas.fill(box)
-        canvas.box(box, title: "Keys (any key closes)", style: .init(.cyan))
+        let first = min(dashboard.helpOffset, layout.maxOffset)
+        let shown = lines.dropFirst(first).prefix(layout.rows * layout.columns)
+        let title =
+            layout.maxOffset == 0
+            ? "Keys (any key closes)"
+            : "Keys \(first + 1)–\(first + shown.count) of \(lines.count) \(canvas.glyphs.vertical) ↓↑ PgDn PgUp scroll \(canvas.glyphs.vertical) Esc closes"
+        canvas.box(box, title: title, style: .init(.cyan))
         let inner = box.inner
         let columnWidth = twoColumns ? inner.width / 2 : inner.width
-        for (index, line) in lines.enumerated() {
-            let column = twoColumns ? index / perColumn : 0
-            let row = twoColumns ? index % perColumn : index
+        for (index, line) in shown.enumerated() {
+            let column = index / layout.rows
+            let row = index % layout.rows
             guard row < inner.height - 1 else { continue }
             let x = inner.x + column * columnWidth
             canvas.put(
