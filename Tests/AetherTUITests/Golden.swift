@@ -166,27 +166,27 @@ enum Golden {
     static let help = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
         ┌─ Namespa┌─ Keys (any key closes) ──────────────────────────────────┐─────────┐
-        │NAMESPACE│ q C-c            quit                                    │  DROPS  │
-        │inventory│ ?                this help                               │      0  │
-        │orders   │ Tab              next view                               │      0  │
-        │payments │ S-Tab            previous view                           │    3 !  │
-        └─────────│ 1                Streams view                            │─────────┘
-        ┌─ Live ta│ 2                Actors view                             │─────────┐
-        │ TIME    │ 3                Cluster view                            │         │
-        │▶11:06:44│ 4                Bus view                                │         │
-        │ 11:06:44│ ↑ k wheel↑       move up                                 │urrency=…│
-        │ 11:06:45│ ↓ j wheel↓       move down                               │racking=…│
-        │ 11:06:43│ ← h              left pane / older                       │urrency=…│
-        │ 11:06:44│ → l              right pane / newer                      │nt-1007  │
-        │ 11:06:42│ PgUp             page up                                 │         │
-        │ 11:06:42│ PgDn             page down                               │urrency=…│
-        │ 11:06:43│ Home g           first                                   │y=1 sku=…│
-        │ 11:06:41│ End G            last                                    │urrency=…│
-        │ 11:06:42│ Enter            open (actor, event's actor)             │ty=2 sku…│
-        │ 11:06:40│ Esc              back / close                            │         │
-        │ 11:06:40│ /                filter                                  │urrency=…│
-        │ 11:06:41│ space            pause / resume the tail                 │ items=[…│
-        │         │ a                append an event                         │         │
+        │NAMESPACE│ Enter            open (actor, event's actor)             │  DROPS  │
+        │inventory│ /                filter                                  │      0  │
+        │orders   │ space            pause / resume the tail                 │      0  │
+        │payments │ a                append an event                         │    3 !  │
+        └─────────│ q C-c            quit                                    │─────────┘
+        ┌─ Live ta│ ?                this help                               │─────────┐
+        │ TIME    │ Tab              next view                               │         │
+        │▶11:06:44│ S-Tab            previous view                           │         │
+        │ 11:06:44│ 1                Streams view                            │urrency=…│
+        │ 11:06:45│ 2                Actors view                             │racking=…│
+        │ 11:06:43│ 3                Cluster view                            │urrency=…│
+        │ 11:06:44│ 4                Bus view                                │nt-1007  │
+        │ 11:06:42│ ↑ k wheel↑       move up                                 │         │
+        │ 11:06:42│ ↓ j wheel↓       move down                               │urrency=…│
+        │ 11:06:43│ ← h              left pane / older                       │y=1 sku=…│
+        │ 11:06:41│ → l              right pane / newer                      │urrency=…│
+        │ 11:06:42│ PgUp             page up                                 │ty=2 sku…│
+        │ 11:06:40│ PgDn             page down                               │         │
+        │ 11:06:40│ Home g           first                                   │urrency=…│
+        │ 11:06:41│ End G            last                                    │ items=[…│
+        │         │ Esc              back / close                            │         │
         │         │ s                snapshot the actor                      │         │
         │         │ f                leader failover drill                   │         │
         │         │ K                kill a member (embedded demo)           │         │

@@ -58,4 +58,24 @@ struct HelpOverlayTests {
         _ = model.apply(.key(.down))
         #expect(model.overlay == nil, "with nothing to scroll, any key closes it, as before")
     }
+
+    @Test("the keys of the current view come first, then the ones for every view, each in the key map's order")
+    func currentViewFirst() {
+        let map = KeyMap.standard
+        for view in ViewID.allCases {
+            let lines = map.helpLines(for: view)
+            let own = map.bindings.filter { $0.command.views.contains(view) }.map(\.command.summary)
+            #expect(lines.prefix(own.count).map(\.summary) == own, "\(view)")
+            #expect(Set(lines.map(\.summary)) == Set(map.helpLines.map(\.summary)), "\(view): every key is listed")
+        }
+        #expect(map.helpLines(for: .cluster).first?.keys == "K")
+        #expect(map.helpLines(for: .streams).prefix(4).map(\.keys) == ["Enter", "/", "space", "a"])
+        var model = Fixture.dashboard(width: 80, height: 24)
+        _ = model.apply(.key(.character("3")))
+        _ = model.apply(.key(.character("?")))
+        #expect(
+            Self.screen(model).split(separator: "\n")[2].contains("kill a member"),
+            "in the Cluster view its key leads"
+        )
+    }
 }

@@ -123,6 +123,48 @@ public struct KeyMap: Sendable {
 
     /// Help lines: keys, then what they do.
     public var helpLines: [(keys: String, summary: String)] {
-        bindings.map { binding in (binding.keys.map(\.label).joined(separator: " "), binding.command.summary) }
+        bindings.map(Self.line)
+    }
+
+    /// The help's lines in `view`: the keys of that view first, then the ones that work in
+    /// every view, each group in the key map's order.
+    public func helpLines(for view: ViewID) -> [(keys: String, summary: String)] {
+        let own = bindings.filter { $0.command.views.contains(view) }
+        let rest = bindings.filter { !$0.command.views.contains(view) }
+        return (own + rest).map(Self.line)
+    }
+
+    private static func line(_ binding: Binding) -> (keys: String, summary: String) {
+        (binding.keys.map(\.label).joined(separator: " "), binding.command.summary)
+    }
+
+    /// The README's key table: every binding, its keys, what it does and the views it is for.
+    public var markdownTable: String {
+        var rows = ["| keys | does | for |", "| --- | --- | --- |"]
+        for binding in bindings {
+            let keys = binding.keys.map { "`\($0.label)`" }.joined(separator: " ")
+            let views =
+                binding.command.views.isEmpty
+                ? "every view"
+                : ViewID.allCases.filter(binding.command.views.contains).map(\.title).joined(separator: ", ")
+            rows.append("| \(keys) | \(binding.command.summary) | \(views) |")
+        }
+        return rows.joined(separator: "\n")
+    }
+}
+
+extension Command {
+    /// The views a command is for: in their help its keys come first. Empty for the keys meant
+    /// for every view (quitting, help, switching views, moving, the drill).
+    public var views: Set<ViewID> {
+        switch self {
+        case .quit, .help, .nextView, .previousView, .viewStreams, .viewActors, .viewCluster, .viewBus:
+            []
+        case .up, .down, .pageUp, .pageDown, .top, .bottom, .drill: []
+        case .left, .right, .back, .snapshot, .nextNamespace, .previousNamespace, .jumpToVersion: [.actors]
+        case .open, .filter, .append: [.streams, .actors]
+        case .pause: [.streams]
+        case .kill: [.cluster]
+        }
     }
 }

@@ -19,7 +19,7 @@ enum OverlayView {
     }
 
     static func drawHelp(_ dashboard: Dashboard, on canvas: inout Canvas) {
-        let lines = dashboard.keyMap.helpLines
+        let lines = dashboard.keyMap.helpLines(for: dashboard.view)
         let layout = dashboard.helpLayout
         let twoColumns = layout.columns == 2
         let box = centered(twoColumns ? 96 : 60, layout.rows + 4, in: canvas)
