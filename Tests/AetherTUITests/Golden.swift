@@ -25,7 +25,7 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
         """#
 
     static let paused = #"""
@@ -52,7 +52,7 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
         """#
 
     static let actors = #"""
@@ -79,7 +79,7 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append  s snaps…  embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
         """#
 
     static let actorDetail = #"""
@@ -106,7 +106,7 @@ enum Golden {
         │                                      ││⚠ DRIFT at v2, replay ≠ snapshot: +it…│
         │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
         └──────────────────────────────────────┘└──────────────────────────────────────┘
-         ↑↓ step  ←→ panes  v version  s snapshot  a append…  embedded demo │ writes on
+         ↑↓ step  ←→ panes  v version  s snapshot  a append   embedded demo │ writes on
         """#
 
     static let cluster = #"""
@@ -197,7 +197,7 @@ enum Golden {
         │         │status is always written as text │ colour │ mouse: click …│         │
         │         └──────────────────────────────────────────────────────────┘         │
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
         """#
 
     static let appendForm = #"""
@@ -224,7 +224,7 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
         """#
 
     static let wideTail = #"""
@@ -251,7 +251,7 @@ enum Golden {
         │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open acto…  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
         """#
     static let wideActors = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
@@ -277,7 +277,7 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append  s snaps…  embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
         """#
 
     static let badHistory = #"""
@@ -304,7 +304,7 @@ enum Golden {
         │                                      ││                                      │
         │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
         └──────────────────────────────────────┘└──────────────────────────────────────┘
-         ↑↓ step  ←→ panes  v version  s snapshot  a append…  embedded demo │ writes on
+         ↑↓ step  ←→ panes  v version  s snapshot  a append   embedded demo │ writes on
         """#
     static let badActors = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
@@ -330,6 +330,6 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append  s snaps…  embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
         """#
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import AetherTUI
@@ -77,5 +78,16 @@ struct HelpOverlayTests {
             Self.screen(model).split(separator: "\n")[2].contains("kill a member"),
             "in the Cluster view its key leads"
         )
+    }
+
+    @Test("the footer leaves out a hint that does not fit, never cuts one", arguments: [24, 40, 52, 61, 80, 120])
+    func footerHints(width: Int) {
+        let hints = ["q quit", "? help", "/ filter", "space pause", "↵ open actor", "a append"]
+        let line = Renderer.fitHints(hints, width: width, glyphs: Glyphs.unicode)
+        #expect(DisplayText.width(line, ascii: false) <= width)
+        let shown = line.isEmpty ? [] : line.components(separatedBy: "  ")
+        #expect(shown == Array(hints.prefix(shown.count)), "whole hints, in order: \(line)")
+        let next = hints.prefix(shown.count + 1).joined(separator: "  ")
+        #expect(shown.count == hints.count || DisplayText.width(next, ascii: false) > width, "one more would have fit")
     }
 }

@@ -95,7 +95,7 @@ public enum Renderer {
             left = " " + message.text
             if message.isError { style = .init(.red, bold: true, reverse: true) }
         } else {
-            left = " " + hints(dashboard)
+            left = " " + fitHints(hints(dashboard), width: canvas.width - rightWidth - 2, glyphs: canvas.glyphs)
         }
         canvas.put(left, in: Rect(x: 0, y: y, width: canvas.width - rightWidth - 1, height: 1), style: style)
         canvas.put(
@@ -106,14 +106,27 @@ public enum Renderer {
         )
     }
 
-    static func hints(_ dashboard: Dashboard) -> String {
+    /// The footer's key hints for the view, most useful first.
+    static func hints(_ dashboard: Dashboard) -> [String] {
         switch dashboard.view {
-        case .streams: "q quit  ? help  / filter  space pause  ↵ open actor  a append"
-        case .actors where dashboard.detail != nil: "↑↓ step  ←→ panes  v version  s snapshot  a append  Esc back"
-        case .actors: "↵ open  [ ] namespace  / filter  a append  s snapshot"
-        case .cluster: "f failover drill  K kill member  ↑↓ select"
-        case .bus: "q quit  ? help  Tab next view"
+        case .streams: ["q quit", "? help", "/ filter", "space pause", "↵ open actor", "a append"]
+        case .actors where dashboard.detail != nil:
+            ["↑↓ step", "←→ panes", "v version", "s snapshot", "a append", "Esc back"]
+        case .actors: ["↵ open", "[ ] namespace", "/ filter", "a append", "s snapshot"]
+        case .cluster: ["f failover drill", "K kill member", "↑↓ select"]
+        case .bus: ["q quit", "? help", "Tab next view"]
         }
+    }
+
+    /// As many whole hints as fit in `width`, two spaces apart: a hint is left out, never cut.
+    static func fitHints(_ hints: [String], width: Int, glyphs: Glyphs) -> String {
+        var line = ""
+        for hint in hints {
+            let next = line.isEmpty ? hint : line + "  " + hint
+            guard DisplayText.width(next, ascii: glyphs.asciiOnly) <= width else { break }
+            line = next
+        }
+        return line
     }
 
     /// A letter per owner: A, B, C … in sorted order.
