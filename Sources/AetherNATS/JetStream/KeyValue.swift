@@ -171,18 +171,28 @@ public struct KeyValue: Sendable {
     public func create(_ key: String, _ value: some Sequence<UInt8>, ttl: Duration? = nil) async throws -> UInt64 {
         try Self.validateKey(key)
         let bytes = Array(value)
-        do {
-            return try await publish(key, bytes, expected: 0, ttl: ttl)
-        } catch let error as NATSError where error.code == .wrongLastSequence {
-            // A delete/purge/expiry marker holds the subject: create on top of it.
-            guard let latest = try await latestEntry(key), latest.operation != .put else {
-                throw NATSError(
-                    code: .wrongLastSequence,
-                    message: "key \(key) in bucket \(bucket) already has a value",
-                    apiError: error.apiError
-                )
+        var expected: UInt64 = 0
+        var attempt = 1
+        while true {
+            do {
+                return try await publish(key, bytes, expected: expected, ttl: ttl)
+            } catch let error as NATSError where error.code == .wrongLastSequence {
+                // A delete/purge/expiry marker holds the subject: create on top of it. No
+                // entry at all: the subject emptied since the write was refused (an expiry
+                // marker's own TTL ran out): try again from nothing. A value: it exists.
+                let latest = try await latestEntry(key)
+                guard latest?.operation != .put, attempt < 4 else {
+                    throw NATSError(
+                        code: .wrongLastSequence,
+                        message: latest?.operation == .put
+                            ? "key \(key) in bucket \(bucket) already has a value"
+                            : "key \(key) in bucket \(bucket) changed under each of 4 attempts to create it",
+                        apiError: error.apiError
+                    )
+                }
+                expected = latest?.revision ?? 0
+                attempt += 1
             }
-            return try await publish(key, bytes, expected: latest.revision, ttl: ttl)
         }
     }
 
