@@ -120,11 +120,11 @@ let package = Package(
         // Lanes keep the integration suites that must not overlap (SIGKILL runs, 3-server
         // clusters, wall-clock shells, tmux) apart when tests run in parallel.
         .target(name: "AetherTestLanes", path: "Tests/AetherTestLanes", swiftSettings: strictSettings),
-        // A manual clock for the shells (nodes, the drill, the dashboard's timers), shared by the
-        // unit and integration tests.
+        // Shared by the unit and integration tests: a manual clock for the shells (nodes, the
+        // drill, the dashboard's timers), live-server helpers, the aether-top binary's path.
         .target(
             name: "AetherTestSupport",
-            dependencies: ["Aether"],
+            dependencies: ["Aether", "AetherNATS", "AetherNATSTesting"],
             path: "Tests/AetherTestSupport",
             swiftSettings: strictSettings
         ),

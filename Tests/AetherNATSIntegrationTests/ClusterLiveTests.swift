@@ -1,6 +1,7 @@
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Glibc
 import NIOCore
 import Testing

@@ -1,4 +1,5 @@
 import AetherNATSTesting
+import AetherTestSupport
 import Crypto
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import AetherNATS
+import AetherTestSupport
 import NIOCore
 import Testing
 

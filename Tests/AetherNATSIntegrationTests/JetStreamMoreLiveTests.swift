@@ -1,5 +1,6 @@
 import AetherNATS
 import AetherNATSTesting
+import AetherTestSupport
 import NIOCore
 import Testing
 

@@ -1,6 +1,7 @@
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Foundation
 import Testing
 
@@ -89,15 +90,7 @@ final class TmuxSession: Sendable {
 }
 
 enum Binary {
-    static var path: String? {
-        if let path = ProcessInfo.processInfo.environment["AETHER_TOP_BIN"],
-            FileManager.default.isExecutableFile(atPath: path)
-        {
-            return path
-        }
-        let local = FileManager.default.currentDirectoryPath + "/.build/debug/aether-top"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }
+    static var path: String? { AetherTopBinary.path }
 
     static var ready: Bool { path != nil && TmuxSession.available }
 

@@ -5,7 +5,7 @@ extension Dashboard {
     /// How the help is laid out on this terminal: one column (two from 100 columns on), the
     /// rows of lines that fit, and how far it can scroll. The view draws from the same figures.
     public var helpLayout: (columns: Int, rows: Int, maxOffset: Int) {
-        let count = keyMap.helpLines.count
+        let count = keyMap.bindings.count
         let columns = width >= 100 ? 2 : 1
         let perColumn = (count + columns - 1) / columns
         // The box: the lines, a border above and below, and the note line; at most height − 2.

@@ -1,6 +1,7 @@
 import Aether
 import AetherNATS
 import AetherNATSTesting
+import AetherTestSupport
 import NIOCore
 import Testing
 

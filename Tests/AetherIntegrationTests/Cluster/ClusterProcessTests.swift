@@ -1,26 +1,12 @@
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Foundation
 import Synchronization
 import Testing
 
 @testable import Aether
-
-/// The built `aether-top` binary: `$AETHER_TOP_BIN`, else `.build/debug/aether-top`.
-enum AetherTopBinary {
-    static var path: String? {
-        if let path = ProcessInfo.processInfo.environment["AETHER_TOP_BIN"],
-            FileManager.default.isExecutableFile(atPath: path)
-        {
-            return path
-        }
-        let local = FileManager.default.currentDirectoryPath + "/.build/debug/aether-top"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }
-
-    static let present = path != nil
-}
 
 func monotonicNanoseconds() -> Int64 {
     var spec = timespec()

@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import AetherTestSupport
 import Crypto
 import NIOCore
 import Testing

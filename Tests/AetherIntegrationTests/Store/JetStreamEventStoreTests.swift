@@ -2,6 +2,7 @@ import Aether
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import NIOCore
 import Testing
 
