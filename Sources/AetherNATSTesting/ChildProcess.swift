@@ -300,20 +300,22 @@ private final class Shared: Sendable {
 }
 
 /// Returns once the process has exited, without reaping it: its process descriptor (pidfd)
-/// becomes readable then. Where the platform gives no descriptor, polls `waitid(WNOWAIT)`.
+/// becomes readable then. A check every 500 ms backs the notification up, so a missed one
+/// costs half a second, not the caller's timeout. Where the platform gives no descriptor,
+/// polls.
 private func exit(of process: ProcessIdentifier) async {
     #if os(Linux)
     let descriptor = process.processDescriptor
     if descriptor >= 0 {
-        let once = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            once.withLock { $0 = continuation }
-            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
-            source.setEventHandler {
-                source.cancel()
-                once.withLock { $0.take() }?.resume()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await readable(descriptor) }
+            group.addTask {
+                while !Task.isCancelled, !hasExited(process.value) {
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
             }
-            source.resume()
+            await group.next()
+            group.cancelAll()
         }
         return
     }
@@ -325,6 +327,35 @@ private func exit(of process: ProcessIdentifier) async {
         pause = min(pause * 2, .milliseconds(20))
     }
 }
+
+#if os(Linux)
+/// Returns once `descriptor` is readable, or at once when the task is cancelled.
+private func readable(_ descriptor: CInt) async {
+    let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    var source: (any DispatchSourceRead)?
+    await withTaskCancellationHandler {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let cancelled = waiter.withLock { waiting -> Bool in
+                if Task.isCancelled { return true }
+                waiting = continuation
+                return false
+            }
+            if cancelled {
+                continuation.resume()
+                return
+            }
+            let readable = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: .global())
+            readable.setEventHandler { waiter.withLock { $0.take() }?.resume() }
+            readable.resume()
+            source = readable
+        }
+    } onCancel: {
+        waiter.withLock { $0.take() }?.resume()
+    }
+    // Resumed before it is cancelled and released (a suspended source must not be released).
+    source?.cancel()
+}
+#endif
 
 private func hasExited(_ pid: pid_t) -> Bool {
     #if os(Linux)
