@@ -620,7 +620,13 @@ public enum DashboardRunner {
                 logger: Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
             )
         )
-        try await group.run()
+        // The terminal is restored however the group ends, a thrown error included.
+        do {
+            try await group.run()
+        } catch {
+            await terminal.stop()
+            throw error
+        }
         await terminal.stop()
         if let failure = failure.withLock({ $0 }) {
             throw AetherError(code: .invalidArgument, message: failure)
