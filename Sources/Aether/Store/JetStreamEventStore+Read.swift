@@ -294,3 +294,75 @@ extension JetStreamEventStore {
         }
     }
 }
+
+/// A stored event's message as the stream holds it: what the event inspector shows beside the
+/// decoded event.
+public struct StoredRecord: Sendable, Equatable {
+    public var stream: String
+    public var subject: String
+    public var sequence: UInt64
+    /// The payload's bytes (the event's JSON), headers not counted.
+    public var payloadBytes: Int
+    public struct Header: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Headers in the order stored; names repeat when a header has several values.
+    public var headers: [Header]
+    /// When the server stored it (RFC 3339), if it said.
+    public var storedAt: String?
+
+    public init(
+        stream: String,
+        subject: String,
+        sequence: UInt64,
+        payloadBytes: Int,
+        headers: [Header],
+        storedAt: String?
+    ) {
+        self.stream = stream
+        self.subject = subject
+        self.sequence = sequence
+        self.payloadBytes = payloadBytes
+        self.headers = headers
+        self.storedAt = storedAt
+    }
+}
+
+extension JetStreamEventStore {
+    /// The stored message of an actor's event at `version`: found by the same binary search as a
+    /// read from a version, then read by sequence. Nil when the actor has no record stating that
+    /// version.
+    /// - Throws: `AetherError` for an invalid actor ID; the transport's errors.
+    public func storedRecord(of actorID: String, version: Int64) async throws -> StoredRecord? {
+        try Identifiers.validateActorID(actorID)
+        let subject = eventSubject(actorID)
+        guard var sequence = try await startSequence(of: subject, atOrAbove: version) else { return nil }
+        // The search starts at or just below the record; a few records on at most.
+        for _ in 0..<64 {
+            guard let message = try await js.directGetNext(stream: streamName, subject: subject, from: sequence)
+            else { return nil }
+            let stated = Self.statedVersion(of: message)
+            if stated == version {
+                return StoredRecord(
+                    stream: streamName,
+                    subject: message.subject,
+                    sequence: message.sequence,
+                    payloadBytes: message.data.count,
+                    headers: message.headers.map { $0.map { StoredRecord.Header(name: $0.name, value: $0.value) } }
+                        ?? [],
+                    storedAt: message.time
+                )
+            }
+            if let stated, stated > version { return nil }
+            sequence = message.sequence + 1
+        }
+        return nil
+    }
+}
