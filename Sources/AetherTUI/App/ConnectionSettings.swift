@@ -43,37 +43,9 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// The options to connect with, or nil for the embedded demo.
     /// - Throws: `AetherError` `.invalidArgument` naming the context or file that is wrong.
     public func options(environment: [String: String], home: String) throws -> NATSOptions? {
-        var contextName = context ?? environment["NATS_CONTEXT"]
-        let directory = (environment["XDG_CONFIG_HOME"].map { $0 + "/nats" } ?? home + "/.config/nats")
-        if contextName == nil, server == nil, environment["NATS_URL"] == nil,
-            let selected = try? String(contentsOfFile: directory + "/context.txt", encoding: .utf8)
-        {
-            let trimmed = selected.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { contextName = trimmed }
-        }
-        var loaded: Context?
-        if let contextName {
-            guard contextName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
-                !contextName.hasPrefix(".")
-            else {
-                throw AetherError(
-                    code: .invalidArgument,
-                    message: "invalid nats context name \(Identifiers.quoted(contextName))"
-                )
-            }
-            let path = "\(directory)/context/\(contextName).json"
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw AetherError(
-                    code: .invalidArgument,
-                    message: "nats context \(Identifiers.quoted(contextName)) not found at \(path)"
-                )
-            }
-            do {
-                loaded = try JSONDecoder().decode(Context.self, from: data)
-            } catch {
-                throw AetherError(code: .invalidArgument, message: "nats context file \(path) is not valid JSON")
-            }
-        }
+        let directory = Self.natsDirectory(environment: environment, home: home)
+        let contextName = self.contextName(environment: environment, directory: directory)
+        let loaded = try contextName.map { try Self.loadContext($0, directory: directory) }
         guard let url = server ?? environment["NATS_URL"] ?? loaded?.url, !url.isEmpty else { return nil }
         // A comma-separated seed list, as the nats CLI and NATS_URL take it.
         let seeds = url.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -101,6 +73,67 @@ public struct ConnectionSettings: Sendable, Equatable {
             options.tls = tls
         }
         return options
+    }
+
+    static func natsDirectory(environment: [String: String], home: String) -> String {
+        environment["XDG_CONFIG_HOME"].map { $0 + "/nats" } ?? home + "/.config/nats"
+    }
+
+    /// The nats CLI context in use: `--context`, `NATS_CONTEXT`, or (when nothing else names a
+    /// server) the one the nats CLI has selected.
+    func contextName(environment: [String: String], directory: String) -> String? {
+        var contextName = context ?? environment["NATS_CONTEXT"]
+        if contextName == nil, server == nil, environment["NATS_URL"] == nil,
+            let selected = try? String(contentsOfFile: directory + "/context.txt", encoding: .utf8)
+        {
+            let trimmed = selected.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { contextName = trimmed }
+        }
+        return contextName
+    }
+
+    static func loadContext(_ contextName: String, directory: String) throws -> Context {
+        guard contextName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }),
+            !contextName.hasPrefix(".")
+        else {
+            throw AetherError(
+                code: .invalidArgument,
+                message: "invalid nats context name \(Identifiers.quoted(contextName))"
+            )
+        }
+        let path = "\(directory)/context/\(contextName).json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AetherError(
+                code: .invalidArgument,
+                message: "nats context \(Identifiers.quoted(contextName)) not found at \(path)"
+            )
+        }
+        do {
+            return try JSONDecoder().decode(Context.self, from: data)
+        } catch {
+            throw AetherError(code: .invalidArgument, message: "nats context file \(path) is not valid JSON")
+        }
+    }
+
+    /// What the config file's contexts are matched against: the nats context's name, and the
+    /// server URLs without their user and password; no servers for the embedded demo.
+    public func target(environment: [String: String], home: String) -> (context: String?, servers: [String]) {
+        let directory = Self.natsDirectory(environment: environment, home: home)
+        let contextName = self.contextName(environment: environment, directory: directory)
+        let url =
+            server ?? environment["NATS_URL"]
+            ?? contextName.flatMap { try? Self.loadContext($0, directory: directory).url } ?? ""
+        let servers = url.split(separator: ",").map {
+            Self.withoutCredentials(String($0.trimmingCharacters(in: .whitespaces)))
+        }
+        return (contextName, servers.filter { !$0.isEmpty })
+    }
+
+    /// A URL with its `user:password@` part removed.
+    static func withoutCredentials(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@") else { return url }
+        let scheme = url.range(of: "://").map { String(url[..<$0.upperBound]) } ?? ""
+        return scheme + url[url.index(after: at)...]
     }
 
     static func readSeed(_ path: String) throws -> String {
