@@ -212,18 +212,34 @@ public enum NodeRunner {
     }
 }
 
-/// Unbuffered writes to standard output (lines other processes read as they come).
 /// Standard output, written whole (no buffering, no partial writes left behind).
 public enum StandardOutput {
     public static func write(_ text: String) {
-        var bytes = Array(text.utf8)
+        _ = Descriptor.write(1, Array(text.utf8))
+    }
+}
+
+/// Standard error, written whole.
+public enum StandardError {
+    public static func write(_ text: String) {
+        _ = Descriptor.write(2, Array(text.utf8))
+    }
+}
+
+/// Whole writes to a file descriptor.
+public enum Descriptor {
+    /// Writes every byte, going on after partial writes and interruptions.
+    /// - Returns: false when the descriptor refused (a closed pipe, a full disk).
+    public static func write(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
             }
-            if written <= 0 { return }
+            if written < 0, errno == EINTR { continue }
+            if written <= 0 { return false }
             offset += written
         }
+        return true
     }
 }

@@ -66,16 +66,25 @@ struct DashboardModelTests {
         #expect(model.filter.isEmpty)
     }
 
-    @Test("Enter on a tail row opens that event's actor")
+    @Test("Enter on a tail row opens the event whole; Enter there opens its actor at that version")
     func openFromTail() {
         var model = Fixture.dashboard()
         _ = model.apply(.key(.down))
         _ = model.apply(.key(.down))
+        #expect(model.apply(.key(.enter)) == [.readStored(namespace: "orders", actorID: "order-1001", version: 5)])
+        guard case .inspector(let inspector) = model.overlay, case .event(let event) = inspector.subject else {
+            Issue.record("no inspector: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(event.actorID == "order-1001" && event.version == 5)
+        #expect(model.view == .streams)
         #expect(
             model.apply(.key(.enter)) == [
-                .loadActors(namespace: "orders"), .loadHistory(namespace: "orders", actorID: "order-1001"),
+                .loadActors(namespace: "orders"),
+                .loadHistoryWindow(namespace: "orders", actorID: "order-1001", from: 1, through: 2505, select: 5),
             ]
         )
+        #expect(model.overlay == nil)
         #expect(model.view == .actors)
     }
 
@@ -224,7 +233,10 @@ struct DashboardModelTests {
             Issue.record("no confirmation")
             return
         }
-        #expect(text == "Failover drill: ask leader alpha (term 42) to resign?")
+        #expect(
+            text
+                == "Failover drill: ask leader alpha (term 42) to resign? Canary events go to up to 8 actors of namespace aether-drill (its stream is created if missing), one per actor per poll until writes recover; the report counts them."
+        )
         #expect(action == .drill(.resign(leader: "alpha", term: 42)))
         #expect(alternative?.action == .drill(.kill(leader: "alpha", term: 42)))
         #expect(model.apply(.key(.character("n"))) == [])
@@ -571,7 +583,11 @@ struct CheckTests {
         #expect(!bravo.contains("8.0"), "stale load shown: \(bravo)")
         #expect(bravo.contains(" - "))
         let alpha =
-            text.split(separator: "\n").first { $0.contains("alpha ") && $0.contains(" up ") }.map(String.init) ?? ""
+            // The member row (the top line names the leader too).
+            text.split(separator: "\n").dropFirst().first { $0.contains("alpha ") && $0.contains(" up ") }.map(
+                String.init
+            )
+            ?? ""
         #expect(alpha.contains("8.0"))
     }
 

@@ -2,7 +2,7 @@
 // files, paste them here. A changed frame is a changed screen: review it as one.
 enum Golden {
     static let streams = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
         │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
         │inventory           1.0                            █ █ █        3          0  │
@@ -25,11 +25,11 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
 
     static let paused = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces (3) │ 14 events seen ────────────────────────────────────────────┐
         │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
         │inventory           1.0                            █ █ █        3          0  │
@@ -52,11 +52,11 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
 
     static let actors = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces ─────┐┌─ Actors in inventory (1) │ bad records: opened only ─────┐
         │▶inventory        ││ ACTOR                                            VERSION │
         │ orders           ││▶sku-1001                                              v5 │
@@ -79,11 +79,11 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  : command           embedded demo │ writes on
         """#
 
     static let actorDetail = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ order-1001 │ 5 events │ snap v2 +3 ─┐┌─ State at v4 │ snap v2 + 2 events ───┐
         │   VER   TYPE                TIME     ││v4 OrderPaid: 2 changes (+ added ~ ch…│
         │    v5   OrderShipped        11:06:45 ││  customer = "acme"                   │
@@ -106,11 +106,11 @@ enum Golden {
         │                                      ││⚠ DRIFT at v2, replay ≠ snapshot: +it…│
         │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
         └──────────────────────────────────────┘└──────────────────────────────────────┘
-         ↑↓ step  ←→ panes  v version  s snapshot  a append   embedded demo │ writes on
+         ↑↓ step  ↵ inspect  ←→ panes  v version  e export    embedded demo │ writes on
         """#
 
     static let cluster = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Members (3) │ leader alpha │ term 42 │ lease 1.6s left ─────────────────────┐
         │   NODE            STATUS    HEARTBEAT  SHARDS    LOAD  ROLE       HOST       │
         │ A ▶alpha          up            120ms      22     8.0  leader     host-alpha │
@@ -137,7 +137,7 @@ enum Golden {
         """#
 
     static let bus = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Bus │ 2 subscriptions │ 3 dropped ──────────────────────────────────────────┐
         │NAMESPACE           PUBLISHED   RECEIVED  DELIVERED  DROPPED  ERRORS          │
         │orders                      5          0         10        0       0          │
@@ -160,32 +160,33 @@ enum Golden {
         │                                                                              │
         │                                                                              │
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  Tab next view                        embedded demo │ writes on
+         q quit  ? help  Tab next view  : command             embedded demo │ writes on
         """#
 
     static let help = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
-        ┌─ Namespa┌─ Keys (any key closes) ──────────────────────────────────┐─────────┐
-        │NAMESPACE│ Enter            open (actor, event's actor)             │  DROPS  │
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Namespa┌─ Keys 1–29 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
         │payments │ a                append an event                         │    3 !  │
-        └─────────│ q C-c            quit                                    │─────────┘
-        ┌─ Live ta│ ?                this help                               │─────────┐
-        │ TIME    │ Tab              next view                               │         │
-        │▶11:06:44│ S-Tab            previous view                           │         │
-        │ 11:06:44│ 1                Streams view                            │urrency=…│
-        │ 11:06:45│ 2                Actors view                             │racking=…│
-        │ 11:06:43│ 3                Cluster view                            │urrency=…│
-        │ 11:06:44│ 4                Bus view                                │nt-1007  │
-        │ 11:06:42│ ↑ k wheel↑       move up                                 │         │
-        │ 11:06:42│ ↓ j wheel↓       move down                               │urrency=…│
-        │ 11:06:43│ ← h              left pane / older                       │y=1 sku=…│
-        │ 11:06:41│ → l              right pane / newer                      │urrency=…│
-        │ 11:06:42│ PgUp             page up                                 │ty=2 sku…│
-        │ 11:06:40│ PgDn             page down                               │         │
-        │ 11:06:40│ Home g           first                                   │urrency=…│
-        │ 11:06:41│ End G            last                                    │ items=[…│
+        └─────────│ e                export what is shown (JSON Lines)       │─────────┘
+        ┌─ Live ta│ q C-c            quit                                    │─────────┐
+        │ TIME    │ ?                this help                               │         │
+        │▶11:06:44│ Tab              next view                               │         │
+        │ 11:06:44│ S-Tab            previous view                           │urrency=…│
+        │ 11:06:45│ 1                Streams view                            │racking=…│
+        │ 11:06:43│ 2                Actors view                             │urrency=…│
+        │ 11:06:44│ 3                Cluster view                            │nt-1007  │
+        │ 11:06:42│ 4                Bus view                                │         │
+        │ 11:06:42│ ↑ k wheel↑       move up                                 │urrency=…│
+        │ 11:06:43│ ↓ j wheel↓       move down                               │y=1 sku=…│
+        │ 11:06:41│ ← h              left pane / older                       │urrency=…│
+        │ 11:06:42│ → l              right pane / newer                      │ty=2 sku…│
+        │ 11:06:40│ PgUp             page up                                 │         │
+        │ 11:06:40│ PgDn             page down                               │urrency=…│
+        │ 11:06:41│ Home g           first                                   │ items=[…│
+        │         │ End G            last                                    │         │
         │         │ Esc              back / close                            │         │
         │         │ s                snapshot the actor                      │         │
         │         │ f                leader failover drill                   │         │
@@ -193,15 +194,14 @@ enum Golden {
         │         │ ]                next namespace                          │         │
         │         │ [                previous namespace                      │         │
         │         │ v                jump to version                         │         │
-        │         │                                                          │         │
+        │         │ :                command line (Tab completes)            │         │
         │         │status is always written as text │ colour │ mouse: click …│         │
-        │         └──────────────────────────────────────────────────────────┘         │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
+        └─────────└──────────────────────────────────────────────────────────┘─────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
 
     static let appendForm = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
         │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
         │i┌─ Append an event ────────────────────────────────────────────────────────┐ │
@@ -224,11 +224,11 @@ enum Golden {
         │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
 
     static let wideTail = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces (3) │ 18 events seen ────────────────────────────────────────────┐
         │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
         │inventory           1.0                            █ █ █        3          0  │
@@ -251,10 +251,10 @@ enum Golden {
         │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
         │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ open actor  embedded demo │ writes on
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
     static let wideActors = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces ─────┐┌─ Actors in orders (5) │ bad records: opened only ────────┐
         │ inventory        ││ ACTOR                                            VERSION │
         │▶orders           ││▶bidi\u{202E}lilve                                     v7 │
@@ -277,11 +277,11 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  : command           embedded demo │ writes on
         """#
 
     static let badHistory = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ order-1001 │ 5 events │ ⚠ 2 bad │… ─┐┌─ State at v5 │ ⚠ skips 2 bad │ 5 e… ─┐
         │   VER   TYPE                TIME     ││v5 OrderShipped: 3 changes (+ added ~…│
         │▶   v5   OrderShipped        11:06:45 ││+ carrier = "dhl"                     │
@@ -304,10 +304,10 @@ enum Golden {
         │                                      ││                                      │
         │◆ snapshot │ v: jump to a version     ││→: pick a field to see what last chan…│
         └──────────────────────────────────────┘└──────────────────────────────────────┘
-         ↑↓ step  ←→ panes  v version  s snapshot  a append   embedded demo │ writes on
+         ↑↓ step  ↵ inspect  ←→ panes  v version  e export    embedded demo │ writes on
         """#
     static let badActors = #"""
-         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                   ● embedded
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Namespaces ─────┐┌─ Actors in orders (2) │ ⚠ 1 undecodable subject │ bad … ─┐
         │ inventory        ││ ACTOR                                            VERSION │
         │▶orders           ││▶order-1001                                         ⚠2 v5 │
@@ -330,6 +330,534 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         └──────────────────┘└──────────────────────────────────────────────────────────┘
-         ↵ open  [ ] namespace  / filter  a append            embedded demo │ writes on
+         ↵ open  [ ] namespace  / filter  : command           embedded demo │ writes on
+        """#
+    static let inspectorEvent = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Event OrderPlaced orders/order-1001 v5 │ lines 1–19 of 35 ──────────────────┐
+        │ id             0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                          │
+        │ type           OrderPlaced                                                   │
+        │ actor          order-1001                                                    │
+        │ namespace      orders                                                        │
+        │ version        5                                                             │
+        │ commandId      cmd-77                                                        │
+        │ time UTC       2026-11-18T11:06:44.123456789Z                                │
+        │ time local     2026-11-18T12:06:44.123456789+01:00                           │
+        │ metadata (6 keys)                                                            │
+        │ correlationId  corr-9                                                        │
+        │ causationId    evt-4                                                         │
+        │ userId         ops@example.com                                               │
+        │ traceId        4bf92f3577b34da6                                              │
+        │ spanId         00f067aa0ba902b7                                              │
+        │ tenant         eu-1                                                          │
+        │ data (3 keys, 78 bytes)                                                      │
+        │ {                                                                            │
+        │   "items": [                                                                 │
+        │     {                                                                        │
+        │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+        """#
+    static let inspectorEventLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+        ┌─ Event OrderPlaced orders/order-1001 v5 ─────────────────────────────────────────────────────────────────────────────┐
+        │ id             0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                                                                  │
+        │ type           OrderPlaced                                                                                           │
+        │ actor          order-1001                                                                                            │
+        │ namespace      orders                                                                                                │
+        │ version        5                                                                                                     │
+        │ commandId      cmd-77                                                                                                │
+        │ time UTC       2026-11-18T11:06:44.123456789Z                                                                        │
+        │ time local     2026-11-18T12:06:44.123456789+01:00                                                                   │
+        │ metadata (6 keys)                                                                                                    │
+        │ correlationId  corr-9                                                                                                │
+        │ causationId    evt-4                                                                                                 │
+        │ userId         ops@example.com                                                                                       │
+        │ traceId        4bf92f3577b34da6                                                                                      │
+        │ spanId         00f067aa0ba902b7                                                                                      │
+        │ tenant         eu-1                                                                                                  │
+        │ data (3 keys, 78 bytes)                                                                                              │
+        │ {                                                                                                                    │
+        │   "items": [                                                                                                         │
+        │     {                                                                                                                │
+        │       "qty": 2,                                                                                                      │
+        │       "sku": "sku-1001"                                                                                              │
+        │     }                                                                                                                │
+        │   ],                                                                                                                 │
+        │   "note": "leave at the door",                                                                                       │
+        │   "total": 42.5                                                                                                      │
+        │ }                                                                                                                    │
+        │ stored message                                                                                                       │
+        │ stream         orders_events                                                                                         │
+        │ subject        aether.orders.events.b3JkZXItMTAwMQ                                                                   │
+        │ sequence       812                                                                                                   │
+        │ size           402 bytes payload                                                                                     │
+        │ stored at      2026-11-18T11:06:44.2Z                                                                                │
+        │ headers (2)                                                                                                          │
+        │ Nats-Msg-Id    0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                                                                  │
+        │ Aether-Version 5                                                                                                     │
+        │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                                                          │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append              embedded demo │ writes on
+        """#
+    static let inspectorEventEnd = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Event OrderPlaced orders/order-1001 v5 │ lines 17–35 of 35 ─────────────────┐
+        │ {                                                                            │
+        │   "items": [                                                                 │
+        │     {                                                                        │
+        │       "qty": 2,                                                              │
+        │       "sku": "sku-1001"                                                      │
+        │     }                                                                        │
+        │   ],                                                                         │
+        │   "note": "leave at the door",                                               │
+        │   "total": 42.5                                                              │
+        │ }                                                                            │
+        │ stored message                                                               │
+        │ stream         orders_events                                                 │
+        │ subject        aether.orders.events.b3JkZXItMTAwMQ                           │
+        │ sequence       812                                                           │
+        │ size           402 bytes payload                                             │
+        │ stored at      2026-11-18T11:06:44.2Z                                        │
+        │ headers (2)                                                                  │
+        │ Nats-Msg-Id    0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                          │
+        │ Aether-Version 5                                                             │
+        │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+        """#
+    static let inspectorSnapshot = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Snapshot orders/order-1001 v2 ──────────────────────────────────────────────┐
+        │ actor          order-1001                                                    │
+        │ namespace      orders                                                        │
+        │ version        2                                                             │
+        │ time UTC       2026-11-18T11:06:42.000000000Z                                │
+        │ time local     2026-11-18T12:06:42.000000000+01:00                           │
+        │ checksum       DRIFT at v2: items ∅ →                                        │
+        │                [{"price":19.99,"qty":2,"sku":"sku-1002"}], total ∅ → 19.99   │
+        │ state (2 keys, 37 bytes)                                                     │
+        │ {                                                                            │
+        │   "customer": "acme",                                                        │
+        │   "status": "placed"                                                         │
+        │ }                                                                            │
+        │ Tab shows the event at this version                                          │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │ ↓↑ PgDn PgUp scroll  Tab event  e export  Enter actor at v2  Esc close       │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         ↑↓ step  ↵ inspect  ←→ panes  v version  e export    embedded demo │ writes on
+        """#
+    static let inspectorSnapshotLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+        ┌─ Snapshot orders/order-1001 v2 ──────────────────────────────────────────────────────────────────────────────────────┐
+        │ actor          order-1001                                                                                            │
+        │ namespace      orders                                                                                                │
+        │ version        2                                                                                                     │
+        │ time UTC       2026-11-18T11:06:42.000000000Z                                                                        │
+        │ time local     2026-11-18T12:06:42.000000000+01:00                                                                   │
+        │ checksum       DRIFT at v2: items ∅ → [{"price":19.99,"qty":2,"sku":"sku-1002"}], total ∅ → 19.99                    │
+        │ state (2 keys, 37 bytes)                                                                                             │
+        │ {                                                                                                                    │
+        │   "customer": "acme",                                                                                                │
+        │   "status": "placed"                                                                                                 │
+        │ }                                                                                                                    │
+        │ Tab shows the event at this version                                                                                  │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │ ↓↑ PgDn PgUp scroll  Tab event  e export  Enter actor at v2  Esc close                                               │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+         ↑↓ step  ↵ inspect  ←→ panes  v version  e export  s snapshot  a append  Esc back            embedded demo │ writes on
+        """#
+    static let helpPage1 = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Namespa┌─ Keys 1–19 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
+        │inventory│ /                filter                                  │      0  │
+        │orders   │ space            pause / resume the tail                 │      0  │
+        │payments │ a                append an event                         │    3 !  │
+        └─────────│ e                export what is shown (JSON Lines)       │─────────┘
+        ┌─ Live ta│ q C-c            quit                                    │─────────┐
+        │ TIME    │ ?                this help                               │         │
+        │▶11:06:44│ Tab              next view                               │         │
+        │ 11:06:44│ S-Tab            previous view                           │urrency=…│
+        │ 11:06:45│ 1                Streams view                            │racking=…│
+        │ 11:06:43│ 2                Actors view                             │urrency=…│
+        │ 11:06:44│ 3                Cluster view                            │nt-1007  │
+        │ 11:06:42│ 4                Bus view                                │         │
+        │ 11:06:42│ ↑ k wheel↑       move up                                 │urrency=…│
+        │ 11:06:43│ ↓ j wheel↓       move down                               │y=1 sku=…│
+        │ 11:06:41│ ← h              left pane / older                       │urrency=…│
+        │ 11:06:42│ → l              right pane / newer                      │ty=2 sku…│
+        │ 11:06:40│ PgUp             page up                                 │         │
+        │ 11:06:40│ PgDn             page down                               │urrency=…│
+        │ 11:06:41│status is always written as text │ colour │ mouse: click …│ items=[…│
+        └─────────└──────────────────────────────────────────────────────────┘─────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+        """#
+    static let helpPage2 = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Namespa┌─ Keys 12–30 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
+        │NAMESPACE│ 3                Cluster view                            │  DROPS  │
+        │inventory│ 4                Bus view                                │      0  │
+        │orders   │ ↑ k wheel↑       move up                                 │      0  │
+        │payments │ ↓ j wheel↓       move down                               │    3 !  │
+        └─────────│ ← h              left pane / older                       │─────────┘
+        ┌─ Live ta│ → l              right pane / newer                      │─────────┐
+        │ TIME    │ PgUp             page up                                 │         │
+        │▶11:06:44│ PgDn             page down                               │         │
+        │ 11:06:44│ Home g           first                                   │urrency=…│
+        │ 11:06:45│ End G            last                                    │racking=…│
+        │ 11:06:43│ Esc              back / close                            │urrency=…│
+        │ 11:06:44│ s                snapshot the actor                      │nt-1007  │
+        │ 11:06:42│ f                leader failover drill                   │         │
+        │ 11:06:42│ K                kill a member (embedded demo)           │urrency=…│
+        │ 11:06:43│ ]                next namespace                          │y=1 sku=…│
+        │ 11:06:41│ [                previous namespace                      │urrency=…│
+        │ 11:06:42│ v                jump to version                         │ty=2 sku…│
+        │ 11:06:40│ :                command line (Tab completes)            │         │
+        │ 11:06:40│ m                message log (the last 100)              │urrency=…│
+        │ 11:06:41│status is always written as text │ colour │ mouse: click …│ items=[…│
+        └─────────└──────────────────────────────────────────────────────────┘─────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+        """#
+    static let helpLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────────────────────────────────────────────┐
+        │NAMESPACE           RATE/s LAST 69s                                                                 TOTAL      DROPS  │
+        │inventory              1.0                                                                 █ █ █        3          0  │
+        │orders                 1.0                                                                 █████        5          0  │
+        │payments               1.0                                                                 █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
+        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
+        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
+        │ 11:06:44 p┌─ Keys (any key closes) ──────────────────────────────────────────────────────────────────────┐           │
+        │ 11:06:45 o│ Enter            open (an actor, an event who  ← h              left pane / older            │           │
+        │ 11:06:43 p│ /                filter                        → l              right pane / newer           │           │
+        │ 11:06:44 o│ space            pause / resume the tail       PgUp             page up                      │           │
+        │ 11:06:42 i│ a                append an event               PgDn             page down                    │           │
+        │ 11:06:42 p│ e                export what is shown (JSON L  Home g           first                        │           │
+        │ 11:06:43 o│ q C-c            quit                          End G            last                         │           │
+        │ 11:06:41 p│ ?                this help                     Esc              back / close                 │           │
+        │ 11:06:42 o│ Tab              next view                     s                snapshot the actor           │           │
+        │ 11:06:40 i│ S-Tab            previous view                 f                leader failover drill        │           │
+        │ 11:06:40 p│ 1                Streams view                  K                kill a member (embedded demo │           │
+        │ 11:06:41 o│ 2                Actors view                   ]                next namespace               │           │
+        │           │ 3                Cluster view                  [                previous namespace           │           │
+        │           │ 4                Bus view                      v                jump to version              │           │
+        │           │ ↑ k wheel↑       move up                       :                command line (Tab completes) │           │
+        │           │ ↓ j wheel↓       move down                     m                message log (the last 100)   │           │
+        │           │                                                                                              │           │
+        │           │status is always written as text │ colour │ mouse: click tabs and rows, wheel scrolls         │           │
+        │           └──────────────────────────────────────────────────────────────────────────────────────────────┘           │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append              embedded demo │ writes on
+        """#
+    static let commandCompletion = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████        5          0  │
+        │payments            1.0                            █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
+        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
+        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
+        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
+        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
+        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
+        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
+        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
+        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
+          actor      NAMESPACE/ID  open an actor
+          actors     Actors view
+
+        :actor_
+        """#
+    static let commandCompletionLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────────────────────────────────────────────┐
+        │NAMESPACE           RATE/s LAST 69s                                                                 TOTAL      DROPS  │
+        │inventory              1.0                                                                 █ █ █        3          0  │
+        │orders                 1.0                                                                 █████        5          0  │
+        │payments               1.0                                                                 █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
+        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
+        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
+        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
+        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
+        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
+        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
+        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
+        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
+        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+          actor      NAMESPACE/ID  open an actor
+          actors     Actors view
+
+        :actor_
+        """#
+    static let commandError = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████        5          0  │
+        │payments            1.0                            █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
+        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
+        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
+        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
+        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
+        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
+        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
+        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
+        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
+        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
+         no namespace "nowhere" (known: inventory, orders, payments)
+
+        :ns nowhere_
+        """#
+    static let commandErrorLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────────────────────────────────────────────┐
+        │NAMESPACE           RATE/s LAST 69s                                                                 TOTAL      DROPS  │
+        │inventory              1.0                                                                 █ █ █        3          0  │
+        │orders                 1.0                                                                 █████        5          0  │
+        │payments               1.0                                                                 █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
+        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
+        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
+        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
+        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
+        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
+        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
+        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
+        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
+        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+         no namespace "nowhere" (known: inventory, orders, payments)
+
+        :ns nowhere_
+        """#
+    static let production = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+         PRODUCTION PROD EU — every write asks for its target's name
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────┐
+        │NAMESPACE        RATE/s LAST 32s                            TOTAL      DROPS  │
+        │inventory           1.0                            █ █ █        3          0  │
+        │orders              1.0                            █████        5          0  │
+        │payments            1.0                            █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
+        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
+        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
+        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
+        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
+        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
+        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
+        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
+        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
+        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect           PROD EU │ writes on
+        """#
+    static let productionLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+         PRODUCTION PROD EU — every write asks for its target's name
+        ┌─ Namespaces (3) │ 13 events seen ────────────────────────────────────────────────────────────────────────────────────┐
+        │NAMESPACE           RATE/s LAST 69s                                                                 TOTAL      DROPS  │
+        │inventory              1.0                                                                 █ █ █        3          0  │
+        │orders                 1.0                                                                 █████        5          0  │
+        │payments               1.0                                                                 █████        5        3 !  │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+        ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
+        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
+        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
+        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
+        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
+        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
+        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
+        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
+        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
+        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
+        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        │                                                                                                                      │
+        └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+         q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append                    PROD EU │ writes on
+        """#
+    static let productionConfirm = #"""
+         aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
+         PRODUCTION PROD EU — every write asks for its target's name
+        ┌─ Namespaces ─────┐┌─ Actors in inventory (1) │ bad records: opened only ─────┐
+        │▶inventory        ││ ACTOR                                            VERSION │
+        │ orders           ││▶sku-1001                                              v5 │
+        │ payments         ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │┌─ PRODUCTION │ confirm by typing the name ──────────────────────────────────┐│
+        ││ Snapshot inventory/sku-1001 at its latest version v5?                      ││
+        ││                                                                            ││
+        ││ type inventory/sku-1001 and press Enter:                                   ││
+        ││ > inv_                                                                     ││
+        ││                                                                            ││
+        ││ y does not confirm here │ Esc cancels                                      ││
+        │└────────────────────────────────────────────────────────────────────────────┘│
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        │                  ││                                                          │
+        └──────────────────┘└──────────────────────────────────────────────────────────┘
+         ↵ open  [ ] namespace  / filter  : command  a append       PROD EU │ writes on
+        """#
+    static let productionConfirmLarge = #"""
+         aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
+         PRODUCTION PROD EU — every write asks for its target's name
+        ┌─ Namespaces ─────────┐┌─ Actors in inventory (1) │ bad records: opened only ─────────────────────────────────────────┐
+        │▶inventory            ││ ACTOR                                                                                VERSION │
+        │ orders               ││▶sku-1001                                                                                  v5 │
+        │ payments             ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │              ┌─ PRODUCTION │ confirm by typing the name ──────────────────────────────────────────────┐              │
+        │              │ Snapshot inventory/sku-1001 at its latest version v5?                                  │              │
+        │              │                                                                                        │              │
+        │              │ type inventory/sku-1001 and press Enter:                                               │              │
+        │              │ > inv_                                                                                 │              │
+        │              │                                                                                        │              │
+        │              │ y does not confirm here │ Esc cancels                                                  │              │
+        │              └────────────────────────────────────────────────────────────────────────────────────────┘              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        │                      ││                                                                                              │
+        └──────────────────────┘└──────────────────────────────────────────────────────────────────────────────────────────────┘
+         ↵ open  [ ] namespace  / filter  : command  a append  s snapshot                                   PROD EU │ writes on
         """#
 }

@@ -18,7 +18,10 @@ public struct AetherTop: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "aether-top",
         abstract: "Watch and steer an Aether deployment.",
-        subcommands: [DashboardCommand.self, NodeCommand.self, CheckCommand.self, VerifyCommand.self],
+        subcommands: [
+            DashboardCommand.self, NodeCommand.self, CheckCommand.self, VerifyCommand.self, ExportCommand.self,
+            ConfigCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self
     )
 
@@ -64,6 +67,12 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(name: .long, help: "A nats CLI context (also NATS_CONTEXT).")
     var context: String?
+
+    @Option(
+        name: .long,
+        help: "The config file (default: $XDG_CONFIG_HOME/aether-top/config.yaml, or ~/.config/aether-top/config.yaml)."
+    )
+    var config: String?
 
     var settings: ConnectionSettings {
         ConnectionSettings(
@@ -207,9 +216,20 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        // The config file first: a bad one stops here, before anything connects or draws.
+        let (config, active) = try ConfigCommand.load(connection, environment: environment)
         let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
         var settings = DashboardSettings()
-        settings.readOnly = readOnly
+        settings.keyMap = config.keyMap
+        settings.refresh = config.refresh
+        if let view = config.view { settings.startView = view }
+        if let context = active?.context {
+            settings.production = context.production
+            settings.contextLabel = context.label
+            settings.labelColor = context.color
+        }
+        settings.utcOffset = TimeZone.current.secondsFromGMT()
+        settings.readOnly = readOnly || active?.context.readOnly == true
         settings.color = !(noColor || environment["NO_COLOR"].map { !$0.isEmpty } == true)
         settings.ascii = ascii
         settings.once = once
@@ -277,6 +297,145 @@ struct VerifyCommand: AsyncParsableCommand {
             code = report.drifting > 0 ? 1 : 0
         } catch let error as AetherError {
             print("UNKNOWN: \(error.message)")
+            code = 3
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `aether-top config`: where the config file is and what it makes of the settings.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the config file's path and the effective settings (keys, view, refresh, contexts).",
+        discussion: """
+            The file is YAML, at $XDG_CONFIG_HOME/aether-top/config.yaml (default \
+            ~/.config/aether-top/config.yaml), or --config PATH. A bad file is an error naming its line \
+            and exits 78; the dashboard does not start half-configured.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let (config, active) = try Self.load(connection, environment: environment)
+        print(config.describe(active: active))
+    }
+
+    /// The config file named by `--config` or its default place, and the context in it that
+    /// applies to the connection chosen. A bad file ends the process (exit 78) with its error
+    /// on standard error.
+    static func load(
+        _ connection: ConnectionOptions,
+        environment: [String: String]
+    ) throws -> (AetherTopConfig, (key: String, context: AetherTopConfig.Context)?) {
+        let path = connection.config ?? AetherTopConfig.defaultPath(environment: environment, home: NSHomeDirectory())
+        do {
+            let config = try AetherTopConfig.load(path: path)
+            let target = connection.settings.target(environment: environment, home: NSHomeDirectory())
+            return (config, config.context(named: target.context, servers: target.servers))
+        } catch {
+            StandardError.write("aether-top: config: \(DisplayText.visible(error.description))\n")
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// `aether-top export`: a namespace's events, or one actor's, streamed to standard output.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Stream a namespace's events (or one actor's) to standard output as JSON Lines or a JSON array.",
+        discussion: """
+            Each line is an event as the store holds it (docs/WIRE-FORMAT.md); with --states, \
+            {"event": …, "state": …}, the state replayed up to that event. Events are read as they are \
+            written out, so memory stays flat whatever the history's length. A progress bar goes to \
+            standard error when it is a terminal. On the embedded demo the demo first runs until it has \
+            written events, as --once does. Exits 1 when there is nothing to export, 3 when the export \
+            cannot run.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, json
+    }
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "The namespace to export.")
+    var namespace: String
+
+    @Option(name: .long, help: "Only this actor.")
+    var actor: String?
+
+    @Option(name: .long, help: "The first version of each actor to export.")
+    var from: Int64 = 1
+
+    @Option(name: .long, help: "The last version of each actor to export.")
+    var to: Int64?
+
+    @Option(name: .long, help: "jsonl (one event per line) or json (one array).")
+    var format: Format = .jsonl
+
+    @Flag(name: .long, help: "Add the state replayed up to each event.")
+    var states = false
+
+    @Option(name: .long, help: "Reducers for --states: demo, or none (a generic merge-patch).")
+    var reducers: String?
+
+    @Option(name: .long, help: "Cluster timings of the deployment: fast or standard.")
+    var timings: DemoTimings = .fast
+
+    func validate() throws {
+        guard from >= 1 else { throw ValidationError("--from must be 1 or more") }
+        if let to, to < from { throw ValidationError("--to (\(to)) is below --from (\(from))") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let code: Int32
+        do {
+            try Identifiers.validateNamespace(namespace)
+            if let actor { try Identifiers.validateActorID(actor) }
+            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let deployment = try await DashboardRunner.makeDeployment(
+                options: options,
+                timings: timings,
+                reducers: try AetherTop.reducers(named: reducers)
+            )
+            do {
+                if options == nil {
+                    // The embedded demo: let it write events first.
+                    try await Batch.warmUp(
+                        DashboardApp(deployment: deployment, settings: DashboardSettings()),
+                        deployment: deployment
+                    )
+                }
+                let written = try await ExportRun(
+                    store: try await deployment.store(for: namespace),
+                    actor: actor,
+                    from: from,
+                    through: to ?? .max,
+                    json: format == .json,
+                    reducer: states ? deployment.reducers.reducer(for: namespace).reducer : nil,
+                    progress: isatty(2) == 1
+                ).run()
+                if written == 0 {
+                    StandardError.write(
+                        "aether-top export: nothing to export: no events in \(namespace)\(actor.map { "/" + Identifiers.quoted($0) } ?? "") from v\(from)\n"
+                    )
+                    code = 1
+                } else {
+                    code = 0
+                }
+            } catch {
+                await deployment.shutdown()
+                throw error
+            }
+            await deployment.shutdown()
+        } catch let error as AetherError {
+            StandardError.write("aether-top export: \(DisplayText.visible(error.message))\n")
             code = 3
         }
         if code != 0 { throw ExitCode(code) }

@@ -41,6 +41,9 @@ actor DashboardApp {
     /// A failover drill runs in a lane of its own, a child of `runFeeds`: quitting cancels it.
     private let drillWork: AsyncStream<FailoverDrill>
     private nonisolated let drillLane: AsyncStream<FailoverDrill>.Continuation
+    /// Exports (a long history can take a while) run in a lane of their own, one at a time.
+    private let exportWork: AsyncStream<Dashboard.Effect>
+    private nonisolated let exportLane: AsyncStream<Dashboard.Effect>.Continuation
     /// Bumped by every history read asked for: a base replay for an older one stops.
     private var historyGeneration = 0
 
@@ -64,6 +67,7 @@ actor DashboardApp {
         (listingWork, listingLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
         (historyWork, historyLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
         (drillWork, drillLane) = AsyncStream.makeStream(of: FailoverDrill.self)
+        (exportWork, exportLane) = AsyncStream.makeStream(of: Dashboard.Effect.self)
     }
 
     /// Applies an input and performs the effects it asks for.
@@ -171,7 +175,7 @@ actor DashboardApp {
                 while !Task.isCancelled {
                     await send(.tick(.now()))
                     await send(.clusterView(await cluster.view()))
-                    try? await clock.sleep(.milliseconds(250))
+                    try? await clock.sleep(model.settings.refresh.cluster)
                 }
             }
             // The slow figures in a loop of their own: in a degraded cluster a stream listing
@@ -181,7 +185,7 @@ actor DashboardApp {
                 while !Task.isCancelled {
                     await refreshSlow(round: round)
                     round += 1
-                    try? await clock.sleep(.seconds(1))
+                    try? await clock.sleep(model.settings.refresh.figures)
                 }
             }
             // The two lanes end when the feeds are cancelled.
@@ -197,6 +201,13 @@ actor DashboardApp {
                     for await effect in historyWork { await performSlow(effect) }
                 } onCancel: {
                     historyLane.finish()
+                }
+            }
+            group.addTask { [self] in
+                await withTaskCancellationHandler {
+                    for await effect in exportWork { await performSlow(effect) }
+                } onCancel: {
+                    exportLane.finish()
                 }
             }
             group.addTask { [self] in
@@ -287,6 +298,8 @@ actor DashboardApp {
                 clock: clock
             )
             drillLane.yield(drill)
+        case .readStored, .export:
+            exportLane.yield(effect)
         case .kill(let member):
             do {
                 try await deployment.kill(member: member)
@@ -344,8 +357,51 @@ actor DashboardApp {
                     .actionFailed("cannot read \(namespace)/\(Identifiers.quoted(actorID)): \(Self.describe(error))")
                 )
             }
+        case .readStored(let namespace, let actorID, let version):
+            let stored: Inspector.Stored
+            do {
+                let store = try await deployment.store(for: namespace)
+                if let jetStream = store as? JetStreamEventStore {
+                    stored =
+                        try await jetStream.storedRecord(of: actorID, version: version).map { .found($0) }
+                        ?? .none("no stored message states v\(version) of this actor")
+                } else {
+                    stored = .none("in-memory store: events are not stored as messages")
+                }
+            } catch {
+                stored = .none("cannot read the stored message: \(Self.describe(error))")
+            }
+            await send(.stored(namespace: namespace, actorID: actorID, version: version, stored))
+            await frameSoon()
+        case .export(let job, let overwrite):
+            await export(job, overwrite: overwrite)
+            await frameSoon()
         default:
             await perform(effect)
+        }
+    }
+
+    /// Writes an export (see ``Export/write(to:overwrite:_:)``) and says what was written.
+    private func export(_ job: ExportJob, overwrite: Bool) async {
+        do {
+            let count: Int
+            switch job.content {
+            case .lines(let lines):
+                count = try await Export.write(to: job.path, overwrite: overwrite) { sink in
+                    for line in lines { try sink.write(line) }
+                }
+            case .history(let namespace, let actorID, let withStates):
+                let store = try await deployment.store(for: namespace)
+                let reducer = withStates ? deployment.reducers.reducer(for: namespace).reducer : nil
+                count = try await Export.write(to: job.path, overwrite: overwrite) { sink in
+                    try await Export.history(of: actorID, in: store, reducer: reducer) { try sink.write($0) }
+                }
+            }
+            await send(.actionSucceeded("exported \(job.what): \(count) line\(count == 1 ? "" : "s") to \(job.path)"))
+        } catch is Export.FileExists {
+            await send(.exportExists(job))
+        } catch {
+            await send(.actionFailed("export of \(job.what) to \(job.path) failed: \(Self.describe(error))"))
         }
     }
 

@@ -43,6 +43,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case open, back, filter, pause
     case append, snapshot, drill, kill
     case nextNamespace, previousNamespace, jumpToVersion
+    case export, commandLine, messages
 
     /// The help text for this command.
     public var summary: String {
@@ -63,7 +64,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
         case .pageDown: "page down"
         case .top: "first"
         case .bottom: "last"
-        case .open: "open (actor, event's actor)"
+        case .open: "open (an actor, an event whole)"
         case .back: "back / close"
         case .filter: "filter"
         case .pause: "pause / resume the tail"
@@ -74,6 +75,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
         case .nextNamespace: "next namespace"
         case .previousNamespace: "previous namespace"
         case .jumpToVersion: "jump to version"
+        case .export: "export what is shown (JSON Lines)"
+        case .commandLine: "command line (Tab completes)"
+        case .messages: "message log (the last 100)"
         }
     }
 }
@@ -115,6 +119,9 @@ public struct KeyMap: Sendable {
         .init(keys: [.character("]")], command: .nextNamespace),
         .init(keys: [.character("[")], command: .previousNamespace),
         .init(keys: [.character("v")], command: .jumpToVersion),
+        .init(keys: [.character("e")], command: .export),
+        .init(keys: [.character(":")], command: .commandLine),
+        .init(keys: [.character("m")], command: .messages),
     ])
 
     public func command(for key: Key) -> Command? {
@@ -160,11 +167,81 @@ extension Command {
         switch self {
         case .quit, .help, .nextView, .previousView, .viewStreams, .viewActors, .viewCluster, .viewBus:
             []
+        case .commandLine, .messages: []
+        case .export: [.streams, .actors]
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .drill: []
         case .left, .right, .back, .snapshot, .nextNamespace, .previousNamespace, .jumpToVersion: [.actors]
         case .open, .filter, .append: [.streams, .actors]
         case .pause: [.streams]
         case .kill: [.cluster]
         }
+    }
+}
+
+extension Key {
+    /// A key named in a config file: one character (`a`, `A`, `:`), or a name (`Enter`, `Esc`,
+    /// `Tab`, `S-Tab`, `Up`, `Down`, `Left`, `Right`, `PgUp`, `PgDn`, `Home`, `End`, `Bksp`,
+    /// `Del`, `C-c`, `space`), any case; the help's labels (`↑`, `wheel↓`) are accepted too.
+    public init?(name: String) {
+        if name.count == 1, let character = name.first {
+            switch character {
+            case "↑": self = .up
+            case "↓": self = .down
+            case "←": self = .left
+            case "→": self = .right
+            default: self = .character(character)
+            }
+            return
+        }
+        let named: [String: Key] = [
+            "up": .up, "down": .down, "left": .left, "right": .right,
+            "pgup": .pageUp, "pageup": .pageUp, "pgdn": .pageDown, "pagedown": .pageDown,
+            "home": .home, "end": .end, "tab": .tab, "s-tab": .backTab, "shift-tab": .backTab,
+            "backtab": .backTab, "enter": .enter, "return": .enter, "esc": .escape, "escape": .escape,
+            "bksp": .backspace, "backspace": .backspace, "del": .delete, "delete": .delete,
+            "c-c": .controlC, "ctrl-c": .controlC, "space": .character(" "),
+            "wheel↑": .scrollUp, "wheel↓": .scrollDown,
+        ]
+        guard let key = named[name.lowercased()] else { return nil }
+        self = key
+    }
+}
+
+extension KeyMap {
+    /// A key bound to two commands.
+    public struct Conflict: Sendable, Equatable {
+        public var key: Key
+        public var commands: [Command]
+    }
+
+    /// This map with `command`'s keys replaced by `keys`.
+    public func remapping(_ command: Command, to keys: [Key]) -> KeyMap {
+        var copy = self
+        if let index = copy.bindings.firstIndex(where: { $0.command == command }) {
+            copy.bindings[index].keys = keys
+        } else {
+            copy.bindings.append(Binding(keys: keys, command: command))
+        }
+        return copy
+    }
+
+    /// Keys bound to more than one command, in the map's order.
+    public var conflicts: [Conflict] {
+        var owners: [Key: [Command]] = [:]
+        var order: [Key] = []
+        for binding in bindings {
+            for key in binding.keys {
+                if owners[key] == nil { order.append(key) }
+                if owners[key]?.contains(binding.command) != true { owners[key, default: []].append(binding.command) }
+            }
+        }
+        return order.compactMap { key in
+            owners[key]!.count > 1 ? Conflict(key: key, commands: owners[key]!) : nil
+        }
+    }
+
+    /// The first key bound to `command`, as the help writes it (for hints: a remapped key shows).
+    public func label(of command: Command) -> String? {
+        bindings.first { $0.command == command }?.keys.first?.label
     }
 }

@@ -52,10 +52,10 @@ extension Dashboard {
             return
         }
         let latest = detail?.latestVersion ?? actors.first { $0.actorID == focused.actorID }?.version ?? focused.version
-        overlay = .confirm(
-            text: "Snapshot \(focused.namespace)/\(focused.actorID) at its latest version v\(latest)?",
-            action: .snapshot(namespace: focused.namespace, actorID: focused.actorID, version: latest),
-            alternative: nil
+        ask(
+            "Snapshot \(focused.namespace)/\(focused.actorID) at its latest version v\(latest)?",
+            .snapshot(namespace: focused.namespace, actorID: focused.actorID, version: latest),
+            target: "\(focused.namespace)/\(focused.actorID)"
         )
     }
 
@@ -66,9 +66,10 @@ extension Dashboard {
             return
         }
         view = .cluster
-        overlay = .confirm(
-            text: "Failover drill: ask leader \(leader) (term \(term)) to resign?",
-            action: .drill(.resign(leader: leader, term: term)),
+        ask(
+            "Failover drill: ask leader \(leader) (term \(term)) to resign? Canary events go to up to 8 actors of namespace \(FailoverDrill.canaryNamespace) (its stream is created if missing), one per actor per poll until writes recover; the report counts them.",
+            .drill(.resign(leader: leader, term: term)),
+            target: leader,
             alternative: killable.contains(leader)
                 ? (key: "k", text: "kill \(leader) instead", action: .drill(.kill(leader: leader, term: term))) : nil
         )
@@ -85,11 +86,7 @@ extension Dashboard {
             say("\(member) cannot be killed from here (only the embedded demo's members)", isError: true)
             return
         }
-        overlay = .confirm(
-            text: "Kill member \(member)? It stops at once, without a goodbye.",
-            action: .kill(member: member),
-            alternative: nil
-        )
+        ask("Kill member \(member)? It stops at once, without a goodbye.", .kill(member: member), target: member)
     }
 
     mutating func submit(_ form: Form) -> [Effect] {
@@ -100,6 +97,8 @@ extension Dashboard {
             return []
         }
         switch form.purpose {
+        case .export(let job):
+            return submitExport(job, form)
         case .filter:
             overlay = nil
             if form.fields.count == 1 {
@@ -205,10 +204,10 @@ extension Dashboard {
                     return []
                 }
             }
-            overlay = .confirm(
-                text: "Append \(type) to \(namespace)/\(actor) at version v\(version)?",
-                action: .append(namespace: namespace, event: event),
-                alternative: nil
+            ask(
+                "Append \(type) to \(namespace)/\(actor) at version v\(version)?",
+                .append(namespace: namespace, event: event),
+                target: "\(namespace)/\(actor)"
             )
         }
         return []
@@ -226,6 +225,8 @@ extension Dashboard {
             return [.drill(method)]
         case .kill(let member):
             return [.kill(member: member)]
+        case .export(let job):
+            return [.export(job, overwrite: true)]
         }
     }
 }

@@ -6,9 +6,19 @@ extension Dashboard {
     /// The actors the Actors view lists (after its filter).
     public var visibleActors: [ActorVersion] {
         guard !actorFilter.isEmpty else { return actors }
-        return actors.filter {
-            ActorListingMatch.matches(actorFilter, id: $0.actorID, token: ActorToken.encode($0.actorID))
-        }
+        return actors.filter { actorMatches($0.actorID) }
+    }
+
+    /// The filter the store searches with: a plain one; a regex (`re:`) or a negated one (`!`)
+    /// is applied here, to the rows the store lists page by page.
+    var actorStoreFilter: String {
+        actorFilter.hasPrefix("!") || actorFilter.hasPrefix("re:") ? "" : actorFilter
+    }
+
+    func actorMatches(_ id: String) -> Bool {
+        guard !actorFilter.isEmpty else { return true }
+        return actorListMatcher.map { $0.matches(id) }
+            ?? ActorListingMatch.matches(actorFilter, id: id, token: ActorToken.encode(id))
     }
 
     mutating func handle(_ key: Key) -> [Effect] {
@@ -46,6 +56,9 @@ extension Dashboard {
         case .kill: askKill()
         case .nextNamespace: return cycleNamespace(by: 1)
         case .previousNamespace: return cycleNamespace(by: -1)
+        case .export: return exportHere()
+        case .commandLine: overlay = .command(CommandPrompt())
+        case .messages: openMessages()
         case .jumpToVersion:
             guard view == .actors, detail != nil else { return [] }
             overlay = .form(
@@ -59,7 +72,7 @@ extension Dashboard {
         view = target
         // The listing is read once per namespace and filter; the live feed keeps it current.
         if target == .actors, let namespace = actorNamespace,
-            actorsListed?.namespace != namespace || actorsListed?.matching != actorFilter
+            actorsListed?.namespace != namespace || actorsListed?.matching != actorStoreFilter
         {
             return listActors(namespace)
         }
@@ -156,24 +169,19 @@ extension Dashboard {
     mutating func open() -> [Effect] {
         switch view {
         case .streams:
+            // The whole event first; Enter there opens its actor at that version.
             let shown = visibleTail
             guard shown.indices.contains(tailCursor) else { return [] }
             let entry = shown[tailCursor]
-            let listing =
-                actorNamespace == entry.namespace && actorsListed?.namespace == entry.namespace
-                ? []
-                : { () -> [Effect] in
-                    actorNamespace = entry.namespace
-                    actors = []
-                    actorSelection = 0
-                    return listActors(entry.namespace)
-                }()
-            view = .actors
-            return listing + [.loadHistory(namespace: entry.namespace, actorID: entry.event.actorID)]
+            return inspect(entry.event, in: entry.namespace)
         case .actors:
-            if detail != nil {
-                switchPane(!(detail?.fieldsFocused ?? false))
-                return []
+            if let opened = detail {
+                // The history's event opens whole; from the fields pane, Enter goes back to it.
+                if opened.fieldsFocused {
+                    switchPane(false)
+                    return []
+                }
+                return inspectSelected()
             }
             let list = visibleActors
             guard let namespace = actorNamespace, list.indices.contains(actorSelection) else { return [] }

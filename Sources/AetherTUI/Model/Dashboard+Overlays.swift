@@ -19,6 +19,14 @@ extension Dashboard {
         if case .form = overlay { return handleInForm(key) }
         guard let current = overlay else { return [] }
         switch current {
+        case .inspector:
+            return handleInInspector(key)
+        case .typedConfirm:
+            return handleInTypedConfirm(key)
+        case .command:
+            return handleInCommandLine(key)
+        case .messages(let offset):
+            handleInMessages(key, offset: offset)
         case .help:
             // A help taller than the terminal scrolls; any other key closes it (any key at all
             // when it fits, as its title says).
@@ -40,6 +48,7 @@ extension Dashboard {
             helpOffset = min(max(0, helpOffset), layout.maxOffset)
         case .drill:
             if key == .escape || key == .enter || key == .character("q") { overlay = nil }
+            if keyMap.command(for: key) == .export { return exportHere() }
         case .confirm(_, let action, let alternative):
             switch key {
             case .character("y"), .character("Y"):

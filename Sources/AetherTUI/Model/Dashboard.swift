@@ -1,5 +1,6 @@
 import Aether
 import DequeModule
+import Foundation
 
 /// The four views.
 public enum ViewID: Int, Sendable, Hashable, CaseIterable {
@@ -33,8 +34,33 @@ public struct DashboardSettings: Sendable {
     public var tailCapacity = 5000
     /// The reducers states are replayed with; nil: the demo's in the embedded demo, none on NATS.
     public var reducers: ReducerCatalog?
+    /// The keys (the standard map, remapped by the config file).
+    public var keyMap = KeyMap.standard
+    /// A production context: a banner, and every write asks for the target's name typed.
+    public var production = false
+    /// The context's label for the status line (the deployment's when nil), and its colour.
+    public var contextLabel: String?
+    public var labelColor: Color?
+    /// Seconds east of UTC of the operator's local time (the inspector shows both).
+    public var utcOffset = 0
+    /// How often the cluster view and clock (`cluster`) and the figures (`figures`) refresh.
+    public var refresh = Refresh()
+
+    public struct Refresh: Sendable, Equatable {
+        public var cluster: Duration = .milliseconds(250)
+        public var figures: Duration = .seconds(1)
+
+        public init() {}
+    }
 
     public init() {}
+}
+
+/// A message the status line showed, for the message log.
+public struct LoggedMessage: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+    public var at: Timestamp
 }
 
 /// One event in the live tail.
@@ -118,6 +144,10 @@ public struct Dashboard: Sendable {
         case connection(ConnectionState)
         case drillStep(String, at: Timestamp)
         case drillFinished(DrillReport)
+        /// The inspected event's stored message, or why there is none.
+        case stored(namespace: String, actorID: String, version: Int64, Inspector.Stored)
+        /// An export's file exists: the operator is asked before it is overwritten.
+        case exportExists(ExportJob)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -136,11 +166,15 @@ public struct Dashboard: Sendable {
         case snapshot(namespace: String, actorID: String)
         case drill(DrillMethod)
         case kill(member: String)
+        /// Reads the stored message of an event, for the inspector.
+        case readStored(namespace: String, actorID: String, version: Int64)
+        /// Writes an export; without `overwrite`, an existing file is left alone and reported.
+        case export(ExportJob, overwrite: Bool)
     }
 
     public let settings: DashboardSettings
     public let label: String
-    public var keyMap = KeyMap.standard
+    public var keyMap: KeyMap
     public var width = 80
     public var height = 24
     public var view: ViewID
@@ -181,7 +215,15 @@ public struct Dashboard: Sendable {
     /// Namespaces whose every history was scanned for bad records (small enough to scan).
     public var scannedNamespaces: Set<String> = []
     public var actorSelection = 0
-    public var actorFilter = ""
+    public var actorFilter = "" {
+        didSet {
+            actorListMatcher =
+                actorFilter.hasPrefix("!") || actorFilter.hasPrefix("re:")
+                ? TailFilter.Matcher(field: "list", text: actorFilter) : nil
+        }
+    }
+    /// A regex or negated actor filter, compiled once.
+    var actorListMatcher: TailFilter.Matcher?
     /// Rows of the whole listing (from the last page read; nil before the first).
     public var actorTotal: Int?
     /// How far a search (a filter on a listing read in pages) has looked, of `actorTotal`.
@@ -214,12 +256,16 @@ public struct Dashboard: Sendable {
     /// The first help line shown, when the help does not fit the terminal (it scrolls).
     public var helpOffset = 0
     public var message: (text: String, isError: Bool, at: Timestamp)?
+    /// The last 100 messages, oldest first (`m` shows them whole).
+    public var messageLog: Deque<LoggedMessage> = []
+    public static let messageLogLimit = 100
     public var drill: DrillState?
     public var killable: [String] = []
 
     public init(settings: DashboardSettings, label: String) {
         self.settings = settings
-        self.label = label
+        self.label = settings.contextLabel ?? label
+        self.keyMap = settings.keyMap
         self.view = settings.startView
     }
 
@@ -291,9 +337,9 @@ public struct Dashboard: Sendable {
                 examined: list.count + undecodable.count,
                 next: nil
             )
-            return apply(.actorPage(namespace: namespace, matching: actorFilter, page, first: true))
+            return apply(.actorPage(namespace: namespace, matching: actorStoreFilter, page, first: true))
         case .actorPage(let namespace, let matching, let page, let first):
-            guard namespace == actorNamespace, matching == actorFilter else { return [] }
+            guard namespace == actorNamespace, matching == actorStoreFilter else { return [] }
             actorsLoading = false
             let selectedID = actors.indices.contains(actorSelection) ? actors[actorSelection].actorID : nil
             if first {
@@ -408,6 +454,18 @@ public struct Dashboard: Sendable {
             connection = state
         case .drillStep(let step, let time):
             drill?.steps.append(DrillState.Step(name: step, at: time))
+        case .stored(let namespace, let actorID, let version, let stored):
+            guard case .inspector(var inspector) = overlay, inspector.namespace == namespace,
+                inspector.actorID == actorID, inspector.version == version
+            else { return [] }
+            if case .event = inspector.subject { inspector.stored = stored } else { inspector.otherStored = stored }
+            overlay = .inspector(inspector)
+        case .exportExists(let job):
+            overlay = .confirm(
+                text: "\(job.path) exists: overwrite it with \(job.what)?",
+                action: .export(job),
+                alternative: nil
+            )
         case .drillFinished(let report):
             drill?.report = report
             say(
@@ -419,6 +477,8 @@ public struct Dashboard: Sendable {
 
     mutating func say(_ text: String, isError: Bool = false) {
         message = (text, isError, now)
+        messageLog.append(LoggedMessage(text: text, isError: isError, at: now))
+        if messageLog.count > Self.messageLogLimit { messageLog.removeFirst() }
     }
 
     /// Arrivals the shell counted but did not keep: they count as seen, as events that left the
@@ -503,7 +563,7 @@ public struct Dashboard: Sendable {
             return
         }
         guard actorsListed?.namespace == actorNamespace,
-            ActorListingMatch.matches(actorFilter, id: id, token: ActorToken.encode(id))
+            actorMatches(id)
         else { return }
         guard actorNext == nil || low < actors.count else { return }
         actors.insert(ActorVersion(actorID: id, version: event.version), at: low)
@@ -515,11 +575,11 @@ public struct Dashboard: Sendable {
     /// search has found too few rows to fill the screen.
     mutating func moreActorsIfNeeded() -> [Effect] {
         guard let namespace = actorNamespace, let next = actorNext, !actorsLoading,
-            actorsListed?.namespace == namespace, actorsListed?.matching == actorFilter,
-            actorSelection >= actors.count - 2 * pageSize
+            actorsListed?.namespace == namespace, actorsListed?.matching == actorStoreFilter,
+            actorSelection >= visibleActors.count - 2 * pageSize
         else { return [] }
         actorsLoading = true
-        return [.loadMoreActors(namespace: namespace, matching: actorFilter, after: next)]
+        return [.loadMoreActors(namespace: namespace, matching: actorStoreFilter, after: next)]
     }
 
     /// Reads the first page of the listed namespace (for the actor filter).
@@ -529,7 +589,7 @@ public struct Dashboard: Sendable {
             actorTotal = nil
             actorsExamined = 0
         }
-        return [.loadActors(namespace: namespace, matching: actorFilter)]
+        return [.loadActors(namespace: namespace, matching: actorStoreFilter)]
     }
 
     private mutating func rollBuckets(to time: Timestamp) {
@@ -571,22 +631,31 @@ public struct Dashboard: Sendable {
     private var newWhileHeld: Int { newWhilePaused }
 }
 
-/// The live tail's filter.
+/// The live tail's filter. Each field is a pattern; `!` before it matches what it does not,
+/// and `re:` makes it a regular expression (`re:^Order`, `!re:Test$`).
 public struct TailFilter: Sendable, Equatable {
     /// A NATS-style namespace pattern (`*`, `>`), empty for all.
-    public var namespace = ""
+    public var namespace = "" { didSet { compile() } }
     /// An event type; `*` matches any run of characters.
-    public var eventType = ""
+    public var eventType = "" { didSet { compile() } }
     /// An actor ID; `*` matches any run of characters.
-    public var actor = ""
+    public var actor = "" { didSet { compile() } }
     /// Text anywhere in the event's type, actor or data.
-    public var text = ""
+    public var text = "" { didSet { compile() } }
+    /// The fields compiled once (a regex per field), not per event.
+    private var matchers: [Matcher] = []
 
     public init(namespace: String = "", eventType: String = "", actor: String = "", text: String = "") {
         self.namespace = namespace
         self.eventType = eventType
         self.actor = actor
         self.text = text
+        compile()
+    }
+
+    public static func == (lhs: TailFilter, rhs: TailFilter) -> Bool {
+        lhs.namespace == rhs.namespace && lhs.eventType == rhs.eventType && lhs.actor == rhs.actor
+            && lhs.text == rhs.text
     }
 
     public var isEmpty: Bool { namespace.isEmpty && eventType.isEmpty && actor.isEmpty && text.isEmpty }
@@ -601,21 +670,104 @@ public struct TailFilter: Sendable, Equatable {
         return parts.joined(separator: " ")
     }
 
+    /// What is wrong with a field (a half-typed regex, a bad namespace pattern), naming it;
+    /// nil when every field is usable. A filter with an error matches nothing.
+    public var error: String? {
+        for matcher in matchers { if let error = matcher.error { return error } }
+        return nil
+    }
+
+    /// The error of one field's text, as the filter form shows it while typing.
+    public static func error(of text: String, field: String) -> String? {
+        Matcher(field: field, text: text).error
+    }
+
     public func matches(_ entry: TailEntry) -> Bool {
-        if !namespace.isEmpty {
-            guard let pattern = try? TokenPattern(namespacePattern: namespace), pattern.matches(entry.namespace) else {
-                return false
+        for matcher in matchers where !matcher.matches(entry) { return false }
+        return true
+    }
+
+    private mutating func compile() {
+        matchers = [("namespace", namespace), ("type", eventType), ("actor", actor), ("text", text)]
+            .filter { !$0.1.isEmpty }
+            .map { Matcher(field: $0.0, text: $0.1) }
+    }
+
+    /// One field: what it tests, how, and whether it is negated.
+    struct Matcher: Sendable {
+        enum Test: Sendable {
+            case namespacePattern(TokenPattern)
+            case glob(String)
+            case contains(String)
+            case regex(NSRegularExpression)
+            /// The store's actor search (an ID or token containing it).
+            case listing(String)
+            case invalid
+        }
+
+        let field: String
+        let negated: Bool
+        let test: Test
+        let error: String?
+
+        init(field: String, text: String) {
+            self.field = field
+            var body = Substring(text)
+            negated = body.hasPrefix("!")
+            if negated { body = body.dropFirst() }
+            if body.hasPrefix("re:") {
+                let pattern = String(body.dropFirst(3))
+                do {
+                    _ = try Regex(pattern)
+                    let compiled = try NSRegularExpression(
+                        pattern: pattern,
+                        options: field == "text" ? [.caseInsensitive] : []
+                    )
+                    (test, error) = (.regex(compiled), nil)
+                } catch {
+                    (test, self.error) = (
+                        .invalid, "\(field): regex \(Identifiers.quoted(pattern)) is not valid: \(error)"
+                    )
+                }
+                return
+            }
+            let value = String(body)
+            switch field {
+            case "namespace":
+                if let pattern = try? TokenPattern(namespacePattern: value) {
+                    (test, error) = (.namespacePattern(pattern), nil)
+                } else {
+                    (test, error) = (.invalid, "namespace pattern \(Identifiers.quoted(value)) is not valid")
+                }
+            case "text": (test, error) = (.contains(value.lowercased()), nil)
+            case "list": (test, error) = (.listing(value), nil)
+            default: (test, error) = (.glob(value), nil)
             }
         }
-        if !eventType.isEmpty, !Self.glob(eventType, entry.event.eventType) { return false }
-        if !actor.isEmpty, !Self.glob(actor, entry.event.actorID) { return false }
-        if !text.isEmpty {
-            let needle = text.lowercased()
-            let haystack = "\(entry.event.eventType) \(entry.event.actorID) \(Summary.data(entry.event.data))"
-                .lowercased()
-            if !haystack.contains(needle) { return false }
+
+        func matches(_ entry: TailEntry) -> Bool {
+            switch field {
+            case "namespace": matches(entry.namespace)
+            case "type": matches(entry.event.eventType)
+            case "actor": matches(entry.event.actorID)
+            default: matches("\(entry.event.eventType) \(entry.event.actorID) \(Summary.data(entry.event.data))")
+            }
         }
-        return true
+
+        func matches(_ subject: String) -> Bool {
+            let found: Bool
+            switch test {
+            case .invalid: return false
+            case .namespacePattern(let pattern): found = pattern.matches(subject)
+            case .glob(let pattern): found = TailFilter.glob(pattern, subject)
+            case .listing(let text):
+                found = ActorListingMatch.matches(text, id: subject, token: ActorToken.encode(subject))
+            case .contains(let needle): found = subject.lowercased().contains(needle)
+            case .regex(let regex):
+                found = regex.firstMatch(in: subject, range: NSRange(subject.startIndex..., in: subject)) != nil
+            }
+            return found != negated
+        }
     }
 
     /// Matches `text` against a pattern where `*` is any run of characters.

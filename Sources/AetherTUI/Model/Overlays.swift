@@ -14,6 +14,8 @@ public struct Form: Sendable, Equatable {
         case filter
         case append(expectedVersion: Int64)
         case jumpToVersion
+        /// The file to export to (the job's path is the form's `file` field).
+        case export(ExportJob)
     }
 
     public var title: String
@@ -26,6 +28,11 @@ public struct Form: Sendable, Equatable {
     /// A field's validation error: a message and, for JSON, the 1-based column of the bad character.
     public func error(of index: Int) -> (message: String, column: Int?)? {
         let field = fields[index]
+        if purpose == .filter {
+            // A half-typed regex or a bad pattern is an error here, as it is typed.
+            let kind = fields.count == 1 ? "list" : field.label
+            return TailFilter.error(of: field.text, field: kind).map { ($0, nil) }
+        }
         if field.text.isEmpty {
             if field.optional || purpose == .filter { return nil }
             return ("\(field.label) is required", nil)
@@ -76,6 +83,42 @@ public enum PendingAction: Sendable, Equatable {
     case snapshot(namespace: String, actorID: String, version: Int64)
     case drill(DrillMethod)
     case kill(member: String)
+    /// Overwrite an existing file with an export.
+    case export(ExportJob)
+}
+
+/// What an export writes, and where.
+public struct ExportJob: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        /// Lines the dashboard has (an event, the filtered tail, a drill's report).
+        case lines([String])
+        /// An actor's history, streamed from the store as it is written; with `withStates`, each
+        /// line also holds the state replayed up to that version.
+        case history(namespace: String, actorID: String, withStates: Bool)
+    }
+
+    /// What is exported, for messages ("the event …", "the filtered tail (12 events)").
+    public var what: String
+    public var path: String
+    public var content: Content
+
+    public init(what: String, path: String, content: Content) {
+        self.what = what
+        self.path = path
+        self.content = content
+    }
+}
+
+/// The `:` command line: what is typed, the completions of its last word, and why it was
+/// refused.
+public struct CommandPrompt: Sendable, Equatable {
+    public var text = ""
+    /// Set by a refused Enter (cleared by the next edit); the line stays as typed.
+    public var error: String?
+    /// The completions Tab offered last, shown under the line.
+    public var completions: [String] = []
+
+    public init(text: String = "") { self.text = text }
 }
 
 /// How a failover drill moves the leader.
@@ -100,10 +143,21 @@ public enum Overlay: Sendable, Equatable {
         alternative: (key: Character, text: String, action: PendingAction)?
     )
     case drill
+    /// A write on a production context: the operator types the target's name to confirm.
+    case typedConfirm(text: String, expected: String, typed: String, action: PendingAction)
+    case inspector(Inspector)
+    case command(CommandPrompt)
+    /// The last messages, with their times, whole.
+    case messages(offset: Int)
 
     public static func == (lhs: Overlay, rhs: Overlay) -> Bool {
         switch (lhs, rhs) {
         case (.help, .help), (.drill, .drill): true
+        case (.typedConfirm(let a, let b, let c, let d), .typedConfirm(let e, let f, let g, let h)):
+            a == e && b == f && c == g && d == h
+        case (.inspector(let a), .inspector(let b)): a == b
+        case (.command(let a), .command(let b)): a == b
+        case (.messages(let a), .messages(let b)): a == b
         case (.form(let a), .form(let b)): a == b
         case (.confirm(let a, let b, let c), .confirm(let d, let e, let f)):
             a == d && b == e && c?.key == f?.key && c?.action == f?.action

@@ -81,6 +81,56 @@ public enum DisplayText {
         return String(result)
     }
 
+    /// `text` in lines of at most `width` cells: broken at spaces where it can be, inside a word
+    /// where one word is wider than a line. Nothing is left out.
+    public static func wrap(_ text: String, width: Int, ascii: Bool = false) -> [String] {
+        guard width > 0 else { return [text] }
+        var lines: [String] = []
+        var line = String.UnicodeScalarView()
+        var used = 0
+        var lastSpace: (index: String.UnicodeScalarView.Index, used: Int)?
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                lines.append(String(line))
+                line = .init()
+                used = 0
+                lastSpace = nil
+                continue
+            }
+            let cells: Int
+            switch shown(scalar, ascii: ascii) {
+            case .scalar(_, let width): cells = width
+            case .text(let escape): cells = escape.utf8.count
+            case .combining: cells = 0
+            }
+            if used + cells > width, !line.isEmpty {
+                if scalar == " " {
+                    lines.append(String(line))
+                    line = .init()
+                    used = 0
+                    lastSpace = nil
+                    continue
+                }
+                if let space = lastSpace {
+                    lines.append(String(line[..<space.index]))
+                    let rest = line[line.index(after: space.index)...]
+                    line = String.UnicodeScalarView(rest)
+                    used -= space.used + 1
+                } else {
+                    lines.append(String(line))
+                    line = .init()
+                    used = 0
+                }
+                lastSpace = nil
+            }
+            if scalar == " " { lastSpace = (line.endIndex, used) }
+            line.append(scalar)
+            used += cells
+        }
+        lines.append(String(line))
+        return lines
+    }
+
     /// `\u{001B}`: at least four hex digits, as `Identifiers.quoted` writes them in messages.
     static func escape(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)

@@ -1,4 +1,5 @@
 import Aether
+import Foundation
 
 /// Help, forms, confirmations and the drill timeline, drawn over the view.
 enum OverlayView {
@@ -15,6 +16,184 @@ enum OverlayView {
         case .confirm(let text, _, let alternative):
             drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
         case .drill: drawDrill(dashboard, on: &canvas)
+        case .inspector(let inspector): drawInspector(inspector, dashboard, on: &canvas)
+        case .typedConfirm(let text, let expected, let typed, _):
+            drawTypedConfirm(text, expected: expected, typed: typed, on: &canvas)
+        case .command(let line): drawCommandLine(line, dashboard, on: &canvas)
+        case .messages(let offset): drawMessages(dashboard, offset: offset, on: &canvas)
+        }
+    }
+
+    /// The whole event (or snapshot), scrolling; long values wrap under their label.
+    static func drawInspector(_ inspector: Inspector, _ dashboard: Dashboard, on canvas: inout Canvas) {
+        let box = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
+        canvas.fill(box)
+        let bar = canvas.glyphs.vertical
+        let lines = inspector.lines(utcOffset: dashboard.settings.utcOffset)
+        let rows = dashboard.inspectorRows
+        let first = min(inspector.offset, max(0, lines.count - rows))
+        let position =
+            lines.count > rows ? " \(bar) lines \(first + 1)–\(min(lines.count, first + rows)) of \(lines.count)" : ""
+        canvas.box(box, title: inspector.title + position, style: .init(.cyan))
+        let inner = box.inner
+        let labelWidth = 14
+        var row = 0
+        for line in lines.dropFirst(first) {
+            guard row < inner.height - 1 else { break }
+            let style: Style =
+                switch line.kind {
+                case .heading: .header
+                case .field, .text: .plain
+                case .muted: .muted
+                case .bad: .bad
+                case .good: .good
+                }
+            if line.kind == .field || !line.label.isEmpty {
+                canvas.put(
+                    Canvas.pad(line.label, labelWidth, glyphs: canvas.glyphs),
+                    in: inner,
+                    row: row,
+                    offset: 1,
+                    style: .key
+                )
+            }
+            let offset = line.label.isEmpty && line.kind != .field ? 1 : labelWidth + 2
+            // A value wider than the pane wraps: nothing of an event is cut off.
+            for piece in DisplayText.wrap(
+                line.text,
+                width: max(1, inner.width - offset),
+                ascii: canvas.glyphs.asciiOnly
+            ) {
+                guard row < inner.height - 1 else { break }
+                canvas.put(piece, x: inner.x + offset, y: inner.y + row, style: style, limit: inner.width - offset)
+                row += 1
+            }
+        }
+        let keys = dashboard.keyMap
+        var hints = [
+            "↓↑ PgDn PgUp scroll", "\(keys.label(of: .export) ?? "e") export", "Enter actor at v\(inspector.version)",
+            "Esc close",
+        ]
+        if inspector.other != nil {
+            hints.insert("Tab \(inspector.title.hasPrefix("Event") ? "snapshot" : "event")", at: 1)
+        }
+        canvas.put(
+            Renderer.fitHints(hints, width: inner.width - 1, glyphs: canvas.glyphs),
+            in: inner,
+            row: inner.height - 1,
+            offset: 1,
+            style: .muted
+        )
+    }
+
+    /// A production write: the target's name must be typed.
+    static func drawTypedConfirm(_ text: String, expected: String, typed: String, on canvas: inout Canvas) {
+        let width = min(90, canvas.width - 2)
+        let wrapped = DisplayText.wrap(text, width: width - 4, ascii: canvas.glyphs.asciiOnly)
+        let box = centered(width, wrapped.count + 7, in: canvas)
+        canvas.fill(box)
+        canvas.box(box, title: "PRODUCTION \(canvas.glyphs.vertical) confirm by typing the name", style: .bad)
+        let inner = box.inner
+        for (row, line) in wrapped.enumerated() { canvas.put(line, in: inner, row: row, offset: 1, style: .title) }
+        let base = wrapped.count + 1
+        canvas.put("type \(expected) and press Enter:", in: inner, row: base, offset: 1, style: .key)
+        let (shown, cut) = tail(typed, columns: inner.width - 4, glyphs: canvas.glyphs)
+        canvas.put(
+            "> " + (cut ? String(canvas.glyphs.ellipsis) : "") + shown + "_",
+            in: inner,
+            row: base + 1,
+            offset: 1,
+            style: .title
+        )
+        let matches = typed == expected
+        canvas.put(
+            matches ? "Enter confirms" : "y does not confirm here \(canvas.glyphs.vertical) Esc cancels",
+            in: inner,
+            row: base + 3,
+            offset: 1,
+            style: matches ? .good : .muted
+        )
+    }
+
+    /// The `:` line at the bottom, its completions above it, its error under it.
+    static func drawCommandLine(_ line: CommandPrompt, _ dashboard: Dashboard, on canvas: inout Canvas) {
+        let width = canvas.width
+        let shownCompletions = Array(line.completions.prefix(max(0, canvas.height / 3)))
+        let errorLines =
+            line.error.map { DisplayText.wrap($0, width: width - 2, ascii: canvas.glyphs.asciiOnly) } ?? []
+        let height =
+            1 + shownCompletions.count + errorLines.count + (shownCompletions.isEmpty && errorLines.isEmpty ? 1 : 0)
+        let top = canvas.height - 1 - height
+        canvas.fill(Rect(x: 0, y: top, width: width, height: height + 1))
+        var y = top
+        if shownCompletions.isEmpty, errorLines.isEmpty {
+            let names = Dashboard.lineCommands.map(\.name).joined(separator: " ")
+            canvas.put(
+                "Tab completes \(canvas.glyphs.vertical) Enter runs \(canvas.glyphs.vertical) Esc closes \(canvas.glyphs.vertical) \(names)",
+                x: 1,
+                y: y,
+                style: .muted,
+                limit: width - 2
+            )
+            y += 1
+        }
+        for completion in shownCompletions {
+            let word = completion.trimmingCharacters(in: .whitespaces)
+            let summary = Dashboard.lineCommands.first { $0.name == word }
+            let text =
+                summary == nil
+                ? completion
+                : Canvas.pad(completion, 10) + " " + (summary!.argument.isEmpty ? "" : summary!.argument + "  ")
+                    + summary!.summary
+            canvas.put(text, x: 2, y: y, style: .key, limit: width - 3)
+            y += 1
+        }
+        for error in errorLines {
+            canvas.put(error, x: 1, y: y, style: .bad, limit: width - 2)
+            y += 1
+        }
+        let (shown, cut) = tail(line.text, columns: width - 4, glyphs: canvas.glyphs)
+        canvas.fill(Rect(x: 0, y: canvas.height - 1, width: width, height: 1), style: .init(reverse: true))
+        canvas.put(
+            ":" + (cut ? String(canvas.glyphs.ellipsis) : "") + shown + "_",
+            x: 0,
+            y: canvas.height - 1,
+            style: .init(.yellow, bold: true, reverse: true)
+        )
+    }
+
+    /// The last messages, each whole (wrapped), with its time.
+    static func drawMessages(_ dashboard: Dashboard, offset: Int, on canvas: inout Canvas) {
+        let box = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
+        canvas.fill(box)
+        let log = dashboard.messageLog
+        canvas.box(
+            box,
+            title:
+                "Messages (\(log.count), the last \(Dashboard.messageLogLimit) kept) \(canvas.glyphs.vertical) ↓↑ scroll \(canvas.glyphs.vertical) Esc closes",
+            style: .init(.cyan)
+        )
+        let inner = box.inner
+        guard !log.isEmpty else {
+            canvas.put("no messages yet", in: inner, row: 0, offset: 1, style: .muted)
+            return
+        }
+        var row = 0
+        for message in log.dropFirst(offset) {
+            guard row < inner.height else { break }
+            canvas.put(Summary.clock(message.at), x: inner.x + 1, y: inner.y + row, style: .muted)
+            for piece in DisplayText.wrap(message.text, width: max(1, inner.width - 11), ascii: canvas.glyphs.asciiOnly)
+            {
+                guard row < inner.height else { break }
+                canvas.put(
+                    piece,
+                    x: inner.x + 10,
+                    y: inner.y + row,
+                    style: message.isError ? .bad : .plain,
+                    limit: inner.width - 11
+                )
+                row += 1
+            }
         }
     }
 
@@ -121,14 +300,17 @@ enum OverlayView {
     }
 
     static func drawConfirm(_ text: String, alternative: String?, key: Character?, on canvas: inout Canvas) {
-        let box = centered(max(44, min(text.count + 6, 90)), 6, in: canvas)
+        let width = min(max(44, min(text.count + 6, 90)), canvas.width - 2)
+        // The question wraps: it is never cut.
+        let wrapped = DisplayText.wrap(text, width: width - 4, ascii: canvas.glyphs.asciiOnly)
+        let box = centered(width, wrapped.count + 5, in: canvas)
         canvas.fill(box)
         canvas.box(box, title: "Confirm", style: .warn)
         let inner = box.inner
-        canvas.put(text, in: inner, row: 0, offset: 1, style: .title)
+        for (row, line) in wrapped.enumerated() { canvas.put(line, in: inner, row: row, offset: 1, style: .title) }
         var choices = "[y] yes   [n] no"
         if let alternative, let key { choices += "   [\(key)] \(alternative)" }
-        canvas.put(choices, in: inner, row: 2, offset: 1, style: .key)
+        canvas.put(choices, in: inner, row: wrapped.count + 1, offset: 1, style: .key)
     }
 
     static func drawDrill(_ dashboard: Dashboard, on canvas: inout Canvas) {

@@ -35,6 +35,13 @@ public enum Renderer {
     }
 
     static func banner(_ dashboard: Dashboard) -> String? {
+        let other = connectionBanner(dashboard)
+        guard dashboard.settings.production else { return other }
+        return "PRODUCTION \(dashboard.label) — every write asks for its target's name"
+            + (other.map { " │ " + $0 } ?? "")
+    }
+
+    static func connectionBanner(_ dashboard: Dashboard) -> String? {
         switch dashboard.connection {
         case .embedded: nil
         case .connected:
@@ -64,8 +71,9 @@ public enum Renderer {
 
     static func drawTabs(_ dashboard: Dashboard, _ canvas: inout Canvas) {
         canvas.fill(Rect(x: 0, y: 0, width: canvas.width, height: 1), style: .init(reverse: true))
-        canvas.put(" aether-top ", x: 0, y: 0, style: .init(.cyan, bold: true, reverse: true))
-        var x = 12
+        // Narrow terminals give the title's last space to the cluster line.
+        let title = canvas.width < 100 ? " aether-top" : " aether-top "
+        var x = canvas.put(title, x: 0, y: 0, style: .init(.cyan, bold: true, reverse: true))
         for view in ViewID.allCases {
             let label = " \(view.rawValue + 1) \(view.title) "
             let style: Style = view == dashboard.view ? .init(.yellow, bold: true) : .init(reverse: true)
@@ -73,10 +81,45 @@ public enum Renderer {
             canvas.mark(Rect(x: x, y: 0, width: width, height: 1), .tab(view))
             x += width
         }
+        // The cluster at a glance, whichever view is open: the leader and its term, members up
+        // of all, and the connection.
         let (state, style) = connectionText(dashboard.connection)
-        let right = "\(canvas.glyphs.bullet) \(state) "
-        let start = canvas.width - DisplayText.width(right, ascii: canvas.glyphs.asciiOnly)
-        if start > x { canvas.put(right, x: start, y: 0, style: .init(style.color, bold: true, reverse: true)) }
+        let connection = "\(canvas.glyphs.bullet) \(state) "
+        let connectionWidth = DisplayText.width(connection, ascii: canvas.glyphs.asciiOnly)
+        var clusterText = ""
+        var clusterStyle = Style(reverse: true)
+        if let cluster = dashboard.cluster {
+            let up = cluster.members.filter { $0.status == .up }.count
+            let room = canvas.width - x - connectionWidth - 1
+            let bar = canvas.glyphs.vertical
+            func width(_ text: String) -> Int { DisplayText.width(text, ascii: canvas.glyphs.asciiOnly) }
+            if let leader = cluster.leader, let term = cluster.term {
+                // The roomiest form that fits; the leader's name is cut only when none does.
+                let forms = [
+                    "★ \(leader) t\(term) \(bar) \(up)/\(cluster.members.count) up ",
+                    "★\(leader) t\(term) \(up)/\(cluster.members.count) up ",
+                    "★\(leader) t\(term) \(up)/\(cluster.members.count) ",
+                ]
+                clusterText =
+                    forms.first { width($0) <= room }
+                    ?? "★" + Canvas.fit(leader, max(1, room - width(forms[2]) + width(leader)), glyphs: canvas.glyphs)
+                    + " t\(term) \(up)/\(cluster.members.count) "
+            } else {
+                clusterText =
+                    width("no leader \(up)/\(cluster.members.count) up ") <= room
+                    ? "no leader \(up)/\(cluster.members.count) up " : "no leader "
+                clusterStyle = .init(.red, bold: true, reverse: true)
+            }
+            if cluster.leader != nil, up < cluster.members.count {
+                clusterStyle = .init(.yellow, bold: true, reverse: true)
+            }
+        }
+        let clusterWidth = DisplayText.width(clusterText, ascii: canvas.glyphs.asciiOnly)
+        let start = canvas.width - connectionWidth
+        if start - clusterWidth > x, !clusterText.isEmpty {
+            canvas.put(clusterText, x: start - clusterWidth, y: 0, style: clusterStyle)
+        }
+        if start > x { canvas.put(connection, x: start, y: 0, style: .init(style.color, bold: true, reverse: true)) }
     }
 
     static func drawStatus(_ dashboard: Dashboard, _ canvas: inout Canvas) {
@@ -92,30 +135,64 @@ public enum Renderer {
         let left: String
         var style = Style(reverse: true)
         if let message = dashboard.message, message.at.duration(to: dashboard.now) < .seconds(10) {
-            left = " " + message.text
+            // A message too long for the line says where to read it whole.
+            let room = canvas.width - rightWidth - 2
+            if DisplayText.width(message.text, ascii: canvas.glyphs.asciiOnly) > room {
+                let more = " (\(dashboard.keyMap.label(of: .messages) ?? ":messages") shows all)"
+                left = " " + Canvas.fit(message.text, room - more.count, glyphs: canvas.glyphs) + more
+            } else {
+                left = " " + message.text
+            }
             if message.isError { style = .init(.red, bold: true, reverse: true) }
         } else {
             left = " " + fitHints(hints(dashboard), width: canvas.width - rightWidth - 2, glyphs: canvas.glyphs)
         }
         canvas.put(left, in: Rect(x: 0, y: y, width: canvas.width - rightWidth - 1, height: 1), style: style)
+        let labelColor = dashboard.settings.labelColor ?? (dashboard.writable ? .normal : .yellow)
         canvas.put(
             Canvas.fit(right, rightWidth, glyphs: canvas.glyphs),
             x: canvas.width - rightWidth,
             y: y,
-            style: .init(dashboard.writable ? .normal : .yellow, bold: !dashboard.writable, reverse: true)
+            style: .init(labelColor, bold: !dashboard.writable || dashboard.settings.labelColor != nil, reverse: true)
         )
     }
 
-    /// The footer's key hints for the view, most useful first.
+    /// The footer's key hints for the view, most useful first, with the keys the key map has
+    /// (a remapped key shows as remapped).
     static func hints(_ dashboard: Dashboard) -> [String] {
-        switch dashboard.view {
-        case .streams: ["q quit", "? help", "/ filter", "space pause", "↵ open actor", "a append"]
-        case .actors where dashboard.detail != nil:
-            ["↑↓ step", "←→ panes", "v version", "s snapshot", "a append", "Esc back"]
-        case .actors: ["↵ open", "[ ] namespace", "/ filter", "a append", "s snapshot"]
-        case .cluster: ["f failover drill", "K kill member", "↑↓ select"]
-        case .bus: ["q quit", "? help", "Tab next view"]
+        let keys = dashboard.keyMap
+        func hint(_ command: Command, _ text: String) -> String? {
+            guard var label = keys.label(of: command) else { return nil }
+            if label == "Enter" { label = "↵" }
+            return "\(label) \(text)"
         }
+        let hints: [String?]
+        switch dashboard.view {
+        case .streams:
+            hints = [
+                hint(.quit, "quit"), hint(.help, "help"), hint(.filter, "filter"), hint(.pause, "pause"),
+                hint(.open, "inspect"), hint(.commandLine, "command"), hint(.export, "export"), hint(.append, "append"),
+            ]
+        case .actors where dashboard.detail != nil:
+            hints = [
+                "↑↓ step", hint(.open, "inspect"), "←→ panes", hint(.jumpToVersion, "version"), hint(.export, "export"),
+                hint(.snapshot, "snapshot"), hint(.append, "append"), hint(.back, "back"),
+            ]
+        case .actors:
+            hints = [
+                hint(.open, "open"), "[ ] namespace", hint(.filter, "filter"), hint(.commandLine, "command"),
+                hint(.append, "append"), hint(.snapshot, "snapshot"),
+            ]
+        case .cluster:
+            hints = [
+                hint(.drill, "failover drill"), hint(.kill, "kill member"), "↑↓ select", hint(.commandLine, "command"),
+            ]
+        case .bus:
+            hints = [
+                hint(.quit, "quit"), hint(.help, "help"), hint(.nextView, "next view"), hint(.commandLine, "command"),
+            ]
+        }
+        return hints.compactMap { $0 }
     }
 
     /// As many whole hints as fit in `width`, two spaces apart: a hint is left out, never cut.

@@ -1,0 +1,122 @@
+import Aether
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing exports: JSON Lines, streamed, to a file that appears whole or not at all.
+enum Export {
+    /// Lines buffered and written in large pieces.
+    struct Sink {
+        fileprivate let handle: FileHandle
+        fileprivate var buffer: [UInt8] = []
+        private(set) var lines = 0
+
+        fileprivate init(handle: FileHandle) {
+            self.handle = handle
+            buffer.reserveCapacity(Self.chunk + 4096)
+        }
+
+        static let chunk = 256 * 1024
+
+        mutating func write(_ line: String) throws {
+            buffer.append(contentsOf: line.utf8)
+            buffer.append(UInt8(ascii: "\n"))
+            lines += 1
+            if buffer.count >= Self.chunk { try flush() }
+        }
+
+        mutating func flush() throws {
+            guard !buffer.isEmpty else { return }
+            try handle.write(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The export's file exists and was not to be overwritten.
+    struct FileExists: Error {
+        let path: String
+    }
+
+    /// Writes what `produce` hands the sink to `path`: into a file beside it, which becomes
+    /// `path` only when everything was written (linked, so an existing file is never replaced
+    /// unless `overwrite`). A failure leaves no file, and whatever was at `path` untouched.
+    /// - Returns: the lines written.
+    /// - Throws: ``FileExists``; `AetherError` (`.invalidArgument`) naming the path for a file
+    ///   that cannot be written; what `produce` throws.
+    static func write(
+        to path: String,
+        overwrite: Bool,
+        _ produce: (inout Sink) async throws -> Void
+    ) async throws -> Int {
+        if !overwrite, FileManager.default.fileExists(atPath: path) { throw FileExists(path: path) }
+        let partial = path + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: partial, contents: nil) else {
+            throw AetherError(
+                code: .invalidArgument,
+                message: "cannot write \(path): \(String(cString: strerror(errno))); nothing exported"
+            )
+        }
+        var handle: FileHandle?
+        do {
+            let opened = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
+            handle = opened
+            var sink = Sink(handle: opened)
+            try await produce(&sink)
+            try sink.flush()
+            try opened.synchronize()
+            try opened.close()
+            handle = nil
+            if overwrite {
+                guard rename(partial, path) == 0 else { throw posixFailure(path) }
+            } else {
+                guard link(partial, path) == 0 else {
+                    if errno == EEXIST { throw FileExists(path: path) }
+                    throw posixFailure(path)
+                }
+                unlink(partial)
+            }
+            return sink.lines
+        } catch {
+            try? handle?.close()
+            unlink(partial)
+            throw error
+        }
+    }
+
+    private static func posixFailure(_ path: String) -> AetherError {
+        AetherError(
+            code: .invalidArgument,
+            message: "cannot write \(path): \(String(cString: strerror(errno))); nothing exported"
+        )
+    }
+
+    /// An actor's events `from` through `through`, one JSON line each, streamed from the store
+    /// (memory stays flat whatever the history's length). With `reducer`, each line is
+    /// `{"event": …, "state": …}`, the state replayed up to that event.
+    static func history(
+        of actorID: String,
+        in store: any EventStore & SnapshotStore,
+        from: Int64 = 1,
+        through: Int64 = .max,
+        reducer: Reducer? = nil,
+        _ line: (String) async throws -> Void
+    ) async throws {
+        var state: JSONObject = [:]
+        if let reducer, from > 1 {
+            state = try await store.state(of: actorID, at: from - 1, using: reducer) { _ in true }.state
+        }
+        for try await event in store.eventStream(of: actorID, from: max(1, from)) {
+            if event.version > through { break }
+            if let reducer {
+                state = reducer.apply(state, event)
+                try await line(
+                    "{\"event\":" + event.jsonString() + ",\"state\":" + JSONValue.object(state).serialized() + "}"
+                )
+            } else {
+                try await line(event.jsonString())
+            }
+        }
+    }
+}

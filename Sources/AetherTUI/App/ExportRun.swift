@@ -1,0 +1,119 @@
+import Aether
+import AetherMembers
+
+/// The work of `aether-top export`: every actor of a namespace (page by page) or one, each
+/// history streamed, written to standard output in large pieces, with a progress bar on
+/// standard error.
+struct ExportRun {
+    let store: any EventStore & SnapshotStore
+    let actor: String?
+    let from: Int64
+    let through: Int64
+    let json: Bool
+    let reducer: Reducer?
+    let progress: Bool
+    var clock: Cluster.NodeClock = .continuous
+
+    /// - Returns: the events written.
+    func run() async throws -> Int {
+        var output = Output(json: json)
+        var bar = ProgressBar(enabled: progress, clock: clock)
+        if let actor {
+            let latest = try await store.latestVersion(of: actor)
+            bar.total = max(0, Int(min(latest, through) - from + 1))
+            try await export(actor, &output, &bar)
+        } else {
+            bar.total = try await store.figures().events
+            var cursor: ActorCursor?
+            repeat {
+                let page = try await store.actorPage(after: cursor, limit: 1000, matching: nil)
+                for listed in page.actors { try await export(listed.actorID, &output, &bar) }
+                cursor = page.next
+            } while cursor != nil
+        }
+        try output.finish()
+        bar.finish()
+        return output.lines
+    }
+
+    private func export(_ actorID: String, _ output: inout Output, _ bar: inout ProgressBar) async throws {
+        try await Export.history(of: actorID, in: store, from: from, through: through, reducer: reducer) { line in
+            try output.write(line)
+            bar.advance()
+        }
+    }
+
+    /// Standard output, buffered.
+    struct Output {
+        let json: Bool
+        var buffer: [UInt8] = []
+        var lines = 0
+
+        init(json: Bool) {
+            self.json = json
+            buffer.reserveCapacity(Self.chunk + 4096)
+        }
+
+        static let chunk = 256 * 1024
+
+        mutating func write(_ line: String) throws {
+            if json { buffer.append(contentsOf: (lines == 0 ? "[\n" : ",\n").utf8) }
+            buffer.append(contentsOf: line.utf8)
+            if !json { buffer.append(UInt8(ascii: "\n")) }
+            lines += 1
+            if buffer.count >= Self.chunk { try flush() }
+        }
+
+        mutating func flush() throws {
+            guard !buffer.isEmpty else { return }
+            guard Descriptor.write(1, buffer) else {
+                throw AetherError(code: .invalidArgument, message: "standard output was closed; export stopped")
+            }
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        mutating func finish() throws {
+            if json { buffer.append(contentsOf: (lines == 0 ? "[]\n" : "\n]\n").utf8) }
+            try flush()
+        }
+    }
+
+    /// `[########----------]  45%  450,000/1,000,000 events`, redrawn at most 10 times a second.
+    struct ProgressBar {
+        let enabled: Bool
+        let clock: Cluster.NodeClock
+        var total = 0
+        var done = 0
+        var lastDrawn: ContinuousClock.Instant?
+
+        init(enabled: Bool, clock: Cluster.NodeClock) {
+            self.enabled = enabled
+            self.clock = clock
+        }
+
+        mutating func advance() {
+            done += 1
+            guard enabled, done % 256 == 0 else { return }
+            let now = clock.now()
+            if let last = lastDrawn, last.duration(to: now) < .milliseconds(100) { return }
+            lastDrawn = now
+            draw()
+        }
+
+        func draw() {
+            let share = total > 0 ? min(1, Double(done) / Double(total)) : 0
+            let filled = Int(share * 30)
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+            let percent = Int((share * 100).rounded(.down))
+            StandardError.write(
+                "\r[\(bar)] \(percent < 10 ? "  " : percent < 100 ? " " : "")\(percent)%  \(Summary.exact(done))/\(Summary.exact(max(total, done))) events"
+            )
+        }
+
+        func finish() {
+            guard enabled else { return }
+            draw()
+            StandardError.write("\n")
+        }
+    }
+}
