@@ -164,7 +164,9 @@ struct EndToEndTests {
         #expect(!namespaces.isEmpty)
         #expect(namespaces.allSatisfy { $0 == "orders" }, "tail namespaces: \(namespaces)")
 
-        // Open the actor of the selected event; step back and see the replayed state change.
+        // Open the selected event whole, then its actor; step back and see the replayed state change.
+        try await session.press("Enter")
+        try await session.waitFor("the event inspector") { $0.contains("─ Event ") }
         try await session.press("Enter")
         let opened = try await session.waitFor("an actor's history") { $0.contains("State at v") }
         let firstState = Self.line(opened, containing: "State at v") ?? ""
@@ -203,6 +205,8 @@ struct EndToEndTests {
         try await session.waitFor("the appended event in the tail") {
             $0.contains("e2e-1") && $0.contains("type=OperatorNote")
         }
+        try await session.press("Enter")
+        try await session.waitFor("the appended event whole") { $0.contains("─ Event OperatorNote orders/e2e-1 v1") }
         try await session.press("Enter")
         try await session.waitFor("its history") { $0.contains("e2e-1 │ 1 events") && $0.contains("State at v1") }
 

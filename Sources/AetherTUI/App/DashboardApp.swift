@@ -385,6 +385,7 @@ actor DashboardApp {
     private func export(_ job: ExportJob, overwrite: Bool) async {
         do {
             let count: Int
+            var note = ""
             switch job.content {
             case .lines(let lines):
                 count = try await Export.write(to: job.path, overwrite: overwrite) { sink in
@@ -393,11 +394,19 @@ actor DashboardApp {
             case .history(let namespace, let actorID, let withStates):
                 let store = try await deployment.store(for: namespace)
                 let reducer = withStates ? deployment.reducers.reducer(for: namespace).reducer : nil
+                var skipped = 0
                 count = try await Export.write(to: job.path, overwrite: overwrite) { sink in
-                    try await Export.history(of: actorID, in: store, reducer: reducer) { try sink.write($0) }
+                    try await Export.history(of: actorID, in: store, reducer: reducer, skipped: { _ in skipped += 1 }) {
+                        try sink.write($0)
+                    }
+                }
+                if skipped > 0 {
+                    note =
+                        "; \(skipped) stored record\(skipped == 1 ? " is" : "s are") not events of \(namespace)/\(actorID), left out (the history marks them)"
                 }
             }
-            await send(.actionSucceeded("exported \(job.what): \(count) line\(count == 1 ? "" : "s") to \(job.path)"))
+            let text = "wrote \(job.path): \(job.what), \(count) line\(count == 1 ? "" : "s")\(note)"
+            await send(note.isEmpty ? .actionSucceeded(text) : .actionFailed(text))
         } catch is Export.FileExists {
             await send(.exportExists(job))
         } catch {

@@ -92,31 +92,49 @@ enum Export {
         )
     }
 
-    /// An actor's events `from` through `through`, one JSON line each, streamed from the store
+    /// Versions read per window: memory stays flat whatever the history's length.
+    static let window: Int64 = 10_000
+
+    /// An actor's events `from` through `through`, one JSON line each, read window by window
     /// (memory stays flat whatever the history's length). With `reducer`, each line is
-    /// `{"event": …, "state": …}`, the state replayed up to that event.
+    /// `{"event": …, "state": …}`, the state replayed up to that event. Records that are not
+    /// events of this actor (undecodable, another actor's, out of order) are not written: each
+    /// goes to `skipped`, once, and the export goes on.
     static func history(
         of actorID: String,
         in store: any EventStore & SnapshotStore,
         from: Int64 = 1,
         through: Int64 = .max,
         reducer: Reducer? = nil,
+        skipped: (ReplayError) async -> Void = { _ in },
         _ line: (String) async throws -> Void
     ) async throws {
+        let latest = try await store.latestVersion(of: actorID)
+        let last = min(latest, through)
         var state: JSONObject = [:]
-        if let reducer, from > 1 {
+        if let reducer, from > 1, from <= last {
             state = try await store.state(of: actorID, at: from - 1, using: reducer) { _ in true }.state
         }
-        for try await event in store.eventStream(of: actorID, from: max(1, from)) {
-            if event.version > through { break }
-            if let reducer {
-                state = reducer.apply(state, event)
-                try await line(
-                    "{\"event\":" + event.jsonString() + ",\"state\":" + JSONValue.object(state).serialized() + "}"
-                )
-            } else {
-                try await line(event.jsonString())
+        var next = max(1, from)
+        var reported: UInt64 = 0
+        while next <= last {
+            let end = min(last, next + window - 1)
+            let read = try await store.eventsWithErrors(of: actorID, from: next, through: end)
+            for error in read.errors where error.sequence > reported {
+                reported = error.sequence
+                await skipped(error)
             }
+            for event in read.events {
+                if let reducer {
+                    state = reducer.apply(state, event)
+                    try await line(
+                        "{\"event\":" + event.jsonString() + ",\"state\":" + JSONValue.object(state).serialized() + "}"
+                    )
+                } else {
+                    try await line(event.jsonString())
+                }
+            }
+            next = end + 1
         }
     }
 }

@@ -37,7 +37,19 @@ struct ExportRun {
     }
 
     private func export(_ actorID: String, _ output: inout Output, _ bar: inout ProgressBar) async throws {
-        try await Export.history(of: actorID, in: store, from: from, through: through, reducer: reducer) { line in
+        try await Export.history(
+            of: actorID,
+            in: store,
+            from: from,
+            through: through,
+            reducer: reducer,
+            skipped: { error in
+                // Said, never silently dropped; the export goes on.
+                StandardError.write(
+                    (progress ? "\r\u{1B}[K" : "") + "aether-top export: skipped a stored record of \(Identifiers.quoted(actorID)): \(DisplayText.visible(error.description))\n"
+                )
+            }
+        ) { line in
             try output.write(line)
             bar.advance()
         }

@@ -173,12 +173,9 @@ extension Dashboard {
 
     /// A tail entry as an export line: its namespace, when it arrived, and the event.
     static func tailLine(_ entry: TailEntry) -> String {
-        let object: JSONObject = [
-            "namespace": .string(entry.namespace),
-            "receivedAt": .string(entry.receivedAt.rfc3339),
-            "event": (try? JSONValue.parse(entry.event.jsonString())) ?? .null,
-        ]
-        return JSONValue.object(object).serialized()
+        // The event as the wire has it (its keys in their order), inside the line.
+        "{\"namespace\":" + JSONValue.string(entry.namespace).serialized() + ",\"receivedAt\":\""
+            + entry.receivedAt.rfc3339 + "\",\"event\":" + entry.event.jsonString() + "}"
     }
 
     static func jsonLine(_ report: DrillReport) -> String {

@@ -1,0 +1,303 @@
+import Aether
+import AetherNATS
+import AetherNATSTesting
+import AetherTestLanes
+import Foundation
+import Testing
+
+/// What an operator used to k9s expects, in the real binary under tmux: the inspector and its
+/// export, exports of a history and of the filtered tail, a config file's key remap, and a
+/// production context's typed confirmation.
+@Suite(
+    "aether-top: inspector, exports, config and production guard end to end",
+    .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
+    .serialized,
+    .bulkLane
+)
+struct OperatorEndToEndTests {
+    /// A fresh directory to run in (exports land in the current directory).
+    static func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "aether-operator-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Starts aether-top in `directory` with its config home there too.
+    static func start(
+        in directory: String,
+        arguments: String = "",
+        width: Int = 120,
+        height: Int = 36
+    ) async throws -> TmuxSession {
+        let session = try await TmuxSession(width: width, height: height)
+        try await session.type("cd \(directory) && XDG_CONFIG_HOME=\(directory)/config \(Binary.path!) \(arguments)")
+        try await session.press("Enter")
+        return session
+    }
+
+    static func lines(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test(
+        "Enter on a tail row opens the event whole; e exports it and the file decodes as that Event; the filtered tail and an actor's history (with states) export; an existing file is not overwritten without a yes"
+    )
+    func inspectorAndExports() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let session = try await Self.start(in: directory)
+        defer { session.kill() }
+        try await session.waitFor("starts live with events") { $0.contains("LIVE") && $0.contains("orders ") }
+
+        // The inspector, from the newest tail row.
+        try await session.press("Enter")
+        let inspected = try await session.waitFor("the inspector with the event's id") {
+            $0.contains("─ Event ") && $0.contains("│ id ")
+        }
+        #expect(inspected.contains("time UTC") && inspected.contains("correlationId"))
+        let id = try #require(
+            EndToEndTests.line(inspected, containing: "│ id ")?.firstMatch(of: /│ id\s+([0-9a-f-]{36})/)?.1
+        )
+        try await session.type("e")
+        try await session.waitFor("Export the event")
+        try await session.press("Enter")
+        try await session.waitFor("wrote event-")
+        let exported = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            $0.hasPrefix("event-") && $0.hasSuffix(".jsonl")
+        }
+        #expect(exported.count == 1)
+        let eventLines = try Self.lines(directory + "/" + exported[0])
+        #expect(eventLines.count == 1)
+        let event = try Event(jsonBytes: Array(eventLines[0].utf8))
+        #expect(event.id == String(id))
+
+        // The filtered tail, with the command line.
+        try await session.type("/")
+        try await session.waitFor("Filter the live tail")
+        try await session.type("orders")
+        try await session.press("Enter")
+        try await session.waitFor("filter: ns=orders")
+        try await session.type(":export tail.jsonl")
+        try await session.press("Enter")
+        try await session.waitFor("wrote tail.jsonl")
+        let tail = try Self.lines(directory + "/tail.jsonl")
+        #expect(!tail.isEmpty)
+        for line in tail {
+            let object = try JSONValue.parse(line).objectValue ?? [:]
+            #expect(object["namespace"] == "orders", "\(line)")
+            _ = try Event(json: object["event"] ?? .null)
+        }
+
+        // An actor's history with the state at each version: inspector, then its actor.
+        try await session.press("Enter")
+        try await session.waitFor("the inspector") { $0.contains("─ Event ") }
+        try await session.press("Enter")
+        let history = try await session.waitFor("the actor's history") { $0.contains("State at v") }
+        let title = try #require(history.firstMatch(of: /─ (order-\d+) │ (\d+) events/))
+        let actor = String(title.1)
+        try await session.type("e")
+        try await session.waitFor("Export the history of orders/\(actor)")
+        try await session.press("Tab", "BSpace", "BSpace")
+        try await session.type("yes")
+        try await session.press("Enter")
+        try await session.waitFor("wrote history-orders-\(actor).jsonl")
+        let records = try Self.lines(directory + "/history-orders-\(actor).jsonl")
+        #expect(records.count >= Int(title.2)!)
+        for (index, line) in records.enumerated() {
+            let object = try JSONValue.parse(line).objectValue ?? [:]
+            let event = try Event(json: object["event"] ?? .null)
+            #expect(event.actorID == actor)
+            #expect(event.version == Int64(index + 1), "versions in order from 1")
+            #expect(object["state"]?.objectValue != nil)
+        }
+
+        // The same file again: asked about, and a no leaves it as it was.
+        try await session.type("e")
+        try await session.waitFor("Export the history")
+        try await session.press("Enter")
+        try await session.waitFor("exists: overwrite it")
+        try await session.type("n")
+        try await session.waitFor("cancelled; nothing was done")
+        #expect(try Self.lines(directory + "/history-orders-\(actor).jsonl") == records)
+        try await session.type("q")
+    }
+
+    @Test("a config file that moves append from a to A and starts on the Cluster view takes effect")
+    func configRemap() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/config/aether-top", withIntermediateDirectories: true)
+        try "view: cluster\nkeys:\n  append: [A]\n".write(
+            toFile: directory + "/config/aether-top/config.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
+        let session = try await Self.start(in: directory)
+        defer { session.kill() }
+        try await session.waitFor("the start view from the config") { $0.contains("Members (3)") }
+        try await session.type("1")
+        let streams = try await session.waitFor("the footer with the remapped key") { $0.contains("A append") }
+        #expect(!streams.contains(" a append"))
+        try await session.type("a")
+        try await session.type("?")
+        let help = try await session.waitFor("the help") { $0.contains("─ Keys") }
+        #expect(!help.contains("Append an event"), "a no longer appends")
+        #expect(EndToEndTests.line(help, containing: "append an event")?.contains("A ") == true)
+        try await session.press("Escape")
+        try await session.type("A")
+        try await session.waitFor("Append an event")
+        try await session.press("Escape")
+        try await session.type("q")
+    }
+
+    @Test("a production context: the banner shows, y does not confirm a drill, the typed leader's name does")
+    func productionContext() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/config/aether-top", withIntermediateDirectories: true)
+        try "contexts:\n  embedded:\n    production: true\n    label: DEMO PROD\n    color: red\n".write(
+            toFile: directory + "/config/aether-top/config.yaml",
+            atomically: true,
+            encoding: .utf8
+        )
+        let session = try await Self.start(in: directory, arguments: "--drill-report \(directory)/drill.json")
+        defer { session.kill() }
+        try await session.waitFor("the production banner") { $0.contains("PRODUCTION DEMO PROD") }
+        try await session.type("3")
+        try await session.waitFor("a leader") { $0.contains("│ leader ") }
+        try await session.type("f")
+        let ask = try await session.waitFor("confirm by typing the name")
+        let leader = try #require(ask.firstMatch(of: /type (\S+) and press Enter/)?.1)
+        try await session.type("y")
+        try await session.press("Enter")
+        try await session.waitFor("not confirmed: type \"\(leader)\" exactly")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/drill.json"))
+        try await session.press("BSpace")
+        try await session.type(String(leader))
+        try await session.press("Enter")
+        try await session.waitFor("the drill runs", within: 30) { $0.contains("leaderless") }
+        #expect(FileManager.default.fileExists(atPath: directory + "/drill.json"))
+        try await session.press("Escape")
+        try await session.type("q")
+    }
+}
+
+/// `aether-top export` and `aether-top config` as scripts run them.
+@Suite(
+    "aether-top export and config on the command line",
+    .enabled(if: Binary.ready, "needs the built aether-top"),
+    .bulkLane
+)
+struct ExportCommandTests {
+    static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> (stdout: String, stderr: String, termination: ChildProcess.Termination?) {
+        let out = NSTemporaryDirectory() + "aether-export-\(UUID().uuidString)"
+        let err = out + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
+        let child = try await ChildProcess.start(
+            Binary.path!,
+            arguments,
+            environment: environment.isEmpty ? nil : environment,
+            stdout: .file(out),
+            stderr: .file(err)
+        )
+        let termination = await child.wait(timeout: .seconds(90))
+        if termination == nil { child.killNow() }
+        return (
+            (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", termination
+        )
+    }
+
+    @Test("on the embedded demo: every line of a namespace's export decodes as an event, each actor's versions in order; json is one array")
+    func embeddedExport() async throws {
+        async let linesRun = Self.run(["export", "--namespace", "orders"])
+        async let arrayRun = Self.run(["export", "--namespace", "payments", "--format", "json"])
+        let (lines, array) = try await (linesRun, arrayRun)
+        #expect(lines.termination == .exited(0), "\(lines.stderr)")
+        var last: [String: Int64] = [:]
+        let rows = lines.stdout.split(separator: "\n")
+        #expect(!rows.isEmpty)
+        for row in rows {
+            let event = try Event(jsonBytes: Array(row.utf8))
+            #expect(event.version == (last[event.actorID] ?? 0) + 1, "\(event.actorID) v\(event.version)")
+            last[event.actorID] = event.version
+        }
+        #expect(array.termination == .exited(0), "\(array.stderr)")
+        let decoded = try JSONDecoder().decode([Event].self, from: Data(array.stdout.utf8))
+        #expect(!decoded.isEmpty && decoded.allSatisfy { $0.actorID.hasPrefix("payment-") })
+        #expect(lines.stderr.isEmpty, "no progress bar when standard error is not a terminal: \(lines.stderr)")
+    }
+
+    @Test("on nats-server, data another client wrote: events export, a bad record is named on standard error and skipped; --from and --to bound the versions; nothing found exits 1")
+    func natsExport() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        // A plain JetStream writer following docs/WIRE-FORMAT.md.
+        let js = JetStream(client: client)
+        let stream = "ledger_events"
+        var config = StreamConfig(name: stream, subjects: ["aether.store.\(stream).>"])
+        config.allowDirect = true
+        config.description = JetStreamEventStore.namespaceMetadataPrefix + "ledger"
+        try await js.createStream(config)
+        func event(_ actor: String, _ version: Int) -> [UInt8] {
+            Array(
+                #"{"id":"\#(actor)-\#(version)","eventType":"Posted","actorId":"\#(actor)","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:0\#(version)Z"}"#
+                    .utf8
+            )
+        }
+        for version in 1...5 { _ = try await js.publish(event("acct-1", version), to: "aether.store.\(stream).e.acct-1") }
+        _ = try await js.publish(Array("not json".utf8), to: "aether.store.\(stream).e.acct-1")
+        _ = try await js.publish(event("acct-1", 6), to: "aether.store.\(stream).e.acct-1")
+        for version in 1...2 { _ = try await js.publish(event("acct-2", version), to: "aether.store.\(stream).e.acct-2") }
+
+        let whole = try await Self.run(["export", "--server", server.url, "--namespace", "ledger"])
+        #expect(whole.termination == .exited(0), "\(whole.stderr)")
+        let ids = try whole.stdout.split(separator: "\n").map { try Event(jsonBytes: Array($0.utf8)).id }
+        #expect(ids == (1...6).map { "acct-1-\($0)" } + ["acct-2-1", "acct-2-2"])
+        #expect(whole.stderr.contains("skipped") && whole.stderr.contains("acct-1"), "\(whole.stderr)")
+
+        let range = try await Self.run([
+            "export", "--server", server.url, "--namespace", "ledger", "--actor", "acct-1", "--from", "2", "--to", "4",
+        ])
+        #expect(range.termination == .exited(0), "\(range.stderr)")
+        #expect(
+            try range.stdout.split(separator: "\n").map { try Event(jsonBytes: Array($0.utf8)).version } == [2, 3, 4]
+        )
+
+        let none = try await Self.run(["export", "--server", server.url, "--namespace", "ledger", "--actor", "nobody"])
+        #expect(none.termination == .exited(1))
+        #expect(none.stderr.contains("nothing to export"))
+    }
+
+    @Test("a bad config file: its line and what is wrong on standard error, exit 78, and the dashboard does not start")
+    func badConfig() async throws {
+        let path = NSTemporaryDirectory() + "aether-bad-config-\(UUID().uuidString).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "view: streams\nkeys:\n  append: [a]\n  export: [a]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let conflict = try await Self.run(["--config", path, "--once"])
+        #expect(conflict.termination == .exited(78))
+        #expect(conflict.stderr.contains("\(path):4: key a is bound to append (line 3) and export (line 4)"), "\(conflict.stderr)")
+        #expect(conflict.stdout.isEmpty, "no frame from a half-configured dashboard")
+
+        try "refresh:\n  cluster: fast\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let interval = try await Self.run(["config", "--config", path])
+        #expect(interval.termination == .exited(78))
+        #expect(interval.stderr.contains("\(path):2: refresh.cluster must be a duration such as 250ms or 2s"))
+
+        try "view: actors\nkeys:\n  append: [A, \"+\"]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let good = try await Self.run(["config", "--config", path])
+        #expect(good.termination == .exited(0), "\(good.stderr)")
+        #expect(good.stdout.contains("# \(path) (read)"))
+        #expect(good.stdout.contains("append: [\"A\", \"+\"]  # remapped"))
+        #expect(good.stdout.contains("view: actors"))
+    }
+}
