@@ -126,7 +126,10 @@ struct OperatorEndToEndTests {
     func configRemap() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory + "/config/aether-top", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory + "/config/aether-top",
+            withIntermediateDirectories: true
+        )
         try "view: cluster\nkeys:\n  append: [A]\n".write(
             toFile: directory + "/config/aether-top/config.yaml",
             atomically: true,
@@ -154,7 +157,10 @@ struct OperatorEndToEndTests {
     func productionContext() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory + "/config/aether-top", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory + "/config/aether-top",
+            withIntermediateDirectories: true
+        )
         try "contexts:\n  embedded:\n    production: true\n    label: DEMO PROD\n    color: red\n".write(
             toFile: directory + "/config/aether-top/config.yaml",
             atomically: true,
@@ -214,7 +220,9 @@ struct ExportCommandTests {
         )
     }
 
-    @Test("on the embedded demo: every line of a namespace's export decodes as an event, each actor's versions in order; json is one array")
+    @Test(
+        "on the embedded demo: every line of a namespace's export decodes as an event, each actor's versions in order; json is one array"
+    )
     func embeddedExport() async throws {
         async let linesRun = Self.run(["export", "--namespace", "orders"])
         async let arrayRun = Self.run(["export", "--namespace", "payments", "--format", "json"])
@@ -234,7 +242,9 @@ struct ExportCommandTests {
         #expect(lines.stderr.isEmpty, "no progress bar when standard error is not a terminal: \(lines.stderr)")
     }
 
-    @Test("on nats-server, data another client wrote: events export, a bad record is named on standard error and skipped; --from and --to bound the versions; nothing found exits 1")
+    @Test(
+        "on nats-server, data another client wrote: events export, a bad record is named on standard error and skipped; --from and --to bound the versions; nothing found exits 1"
+    )
     func natsExport() async throws {
         guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
@@ -254,10 +264,14 @@ struct ExportCommandTests {
                     .utf8
             )
         }
-        for version in 1...5 { _ = try await js.publish(event("acct-1", version), to: "aether.store.\(stream).e.acct-1") }
+        for version in 1...5 {
+            _ = try await js.publish(event("acct-1", version), to: "aether.store.\(stream).e.acct-1")
+        }
         _ = try await js.publish(Array("not json".utf8), to: "aether.store.\(stream).e.acct-1")
         _ = try await js.publish(event("acct-1", 6), to: "aether.store.\(stream).e.acct-1")
-        for version in 1...2 { _ = try await js.publish(event("acct-2", version), to: "aether.store.\(stream).e.acct-2") }
+        for version in 1...2 {
+            _ = try await js.publish(event("acct-2", version), to: "aether.store.\(stream).e.acct-2")
+        }
 
         let whole = try await Self.run(["export", "--server", server.url, "--namespace", "ledger"])
         #expect(whole.termination == .exited(0), "\(whole.stderr)")
@@ -282,10 +296,17 @@ struct ExportCommandTests {
     func badConfig() async throws {
         let path = NSTemporaryDirectory() + "aether-bad-config-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "view: streams\nkeys:\n  append: [a]\n  export: [a]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "view: streams\nkeys:\n  append: [a]\n  export: [a]\n".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         let conflict = try await Self.run(["--config", path, "--once"])
         #expect(conflict.termination == .exited(78))
-        #expect(conflict.stderr.contains("\(path):4: key a is bound to append (line 3) and export (line 4)"), "\(conflict.stderr)")
+        #expect(
+            conflict.stderr.contains("\(path):4: key a is bound to append (line 3) and export (line 4)"),
+            "\(conflict.stderr)"
+        )
         #expect(conflict.stdout.isEmpty, "no frame from a half-configured dashboard")
 
         try "refresh:\n  cluster: fast\n".write(toFile: path, atomically: true, encoding: .utf8)

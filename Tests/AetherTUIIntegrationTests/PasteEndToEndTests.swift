@@ -116,7 +116,10 @@ struct PasteEndToEndTests {
         let held = try await session.waitFor("the form, still open") { $0.contains("Append an event") }
         #expect(!held.contains("Append Pasted to default/p-4"), "a smuggled Enter submitted the form")
         #expect(try await store.latestVersion(of: "p-4") == 0)
+        // A typed form asks before Esc throws it away.
         try await session.press("Escape")
+        try await session.waitFor("Discard the event you typed?")
+        try await session.type("y")
 
         // 4. A 2 MB paste arrives whole, and is refused before anything is written, with sizes.
         let huge = Self.json(bytes: 2_097_152, multiline: true)
@@ -138,6 +141,8 @@ struct PasteEndToEndTests {
         }
         #expect(try await store.latestVersion(of: "p-3") == 0)
         try await session.press("Escape")
+        try await session.waitFor("Discard the event you typed?")
+        try await session.type("y")
         try await session.type("q")
     }
 }

@@ -10,20 +10,20 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
-        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
-        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
-        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                   │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                 │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=T…│
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007   │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                 │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=s…│
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=…│
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                 │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0…│
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -37,20 +37,20 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ PAUSED +1 new (space resumes) │ filter: none ───────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
-        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
-        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
-        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                   │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                 │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=T…│
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007   │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                 │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=s…│
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=…│
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                 │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0…│
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -174,18 +174,18 @@ enum Golden {
         ┌─ Live ta│ q C-c            quit                                    │─────────┐
         │ TIME    │ ?                this help                               │         │
         │▶11:06:44│ Tab              next view                               │         │
-        │ 11:06:44│ S-Tab            previous view                           │urrency=…│
-        │ 11:06:45│ 1                Streams view                            │racking=…│
-        │ 11:06:43│ 2                Actors view                             │urrency=…│
-        │ 11:06:44│ 3                Cluster view                            │nt-1007  │
+        │ 11:06:44│ S-Tab            previous view                           │rrency=E…│
+        │ 11:06:45│ 1                Streams view                            │acking=T…│
+        │ 11:06:43│ 2                Actors view                             │rrency=E…│
+        │ 11:06:44│ 3                Cluster view                            │t-1007   │
         │ 11:06:42│ 4                Bus view                                │         │
-        │ 11:06:42│ ↑ k wheel↑       move up                                 │urrency=…│
-        │ 11:06:43│ ↓ j wheel↓       move down                               │y=1 sku=…│
-        │ 11:06:41│ ← h              left pane / older                       │urrency=…│
-        │ 11:06:42│ → l              right pane / newer                      │ty=2 sku…│
+        │ 11:06:42│ ↑ k wheel↑       move up                                 │rrency=E…│
+        │ 11:06:43│ ↓ j wheel↓       move down                               │=1 sku=s…│
+        │ 11:06:41│ ← h              left pane / older                       │rrency=E…│
+        │ 11:06:42│ → l              right pane / newer                      │y=2 sku=…│
         │ 11:06:40│ PgUp             page up                                 │         │
-        │ 11:06:40│ PgDn             page down                               │urrency=…│
-        │ 11:06:41│ Home g           first                                   │ items=[…│
+        │ 11:06:40│ PgDn             page down                               │rrency=E…│
+        │ 11:06:41│ Home g           first                                   │items=[0…│
         │         │ End G            last                                    │         │
         │         │ Esc              back / close                            │         │
         │         │ s                snapshot the actor                      │         │
@@ -218,11 +218,11 @@ enum Golden {
         │ │ metadata                                                                 │ │
         │ │                                                                          │…│
         │ │                                                                          │…│
-        │ │                                                                          │…│
         │ │data: line 1, column 10: unexpected 'x', expected a value                 │…│
+        │ │Enter submit  Tab next field  Esc cancel                                  │…│
         │ └──────────────────────────────────────────────────────────────────────────┘ │
-        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:41 orders     order-1001   OrderPlaced         1 customer=acme items=[…│
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0…│
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -236,20 +236,20 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:50 orders     café         Placed              7 k=値                  │
-        │ 11:06:50 orders     bidi…        Placed              7 k=値                  │
-        │ 11:06:50 orders     zero…        Placed              7 k=値                  │
-        │ 11:06:50 orders     🚀rocket     Launched🚀          7 k=値                  │
-        │ 11:06:50 orders     注文-1001    Placed              7 k=値                  │
-        │ 11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
+        │ TIME     NAMESPACE ACTOR             TYPE              VER DATA              │
+        │▶11:06:50 orders    café              Placed              7 k=値              │
+        │ 11:06:50 orders    bidi\u{202E}lilve Placed              7 k=値              │
+        │ 11:06:50 orders    zero\u{200B}width Placed              7 k=値              │
+        │ 11:06:50 orders    🚀rocket          Launched🚀          7 k=値              │
+        │ 11:06:50 orders    注文-1001         Placed              7 k=値              │
+        │ 11:06:44 inventory sku-1001          StockReceived       5 qty=40            │
+        │ 11:06:44 payments  payment-1004      PaymentAuthorized   1 amount=10.5 curre…│
+        │ 11:06:45 orders    order-1001        OrderShipped        5 carrier=dhl track…│
+        │ 11:06:43 payments  payment-1003      PaymentAuthorized   1 amount=10.5 curre…│
+        │ 11:06:44 orders    order-1001        OrderPaid           4 payment=payment-1…│
+        │ 11:06:42 inventory sku-1001          StockReceived       3 qty=40            │
+        │ 11:06:42 payments  payment-1002      PaymentAuthorized   1 amount=10.5 curre…│
+        │ 11:06:43 orders    order-1001        ItemAdded           3 price=5.01 qty=1 …│
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -505,18 +505,18 @@ enum Golden {
         ┌─ Live ta│ q C-c            quit                                    │─────────┐
         │ TIME    │ ?                this help                               │         │
         │▶11:06:44│ Tab              next view                               │         │
-        │ 11:06:44│ S-Tab            previous view                           │urrency=…│
-        │ 11:06:45│ 1                Streams view                            │racking=…│
-        │ 11:06:43│ 2                Actors view                             │urrency=…│
-        │ 11:06:44│ 3                Cluster view                            │nt-1007  │
+        │ 11:06:44│ S-Tab            previous view                           │rrency=E…│
+        │ 11:06:45│ 1                Streams view                            │acking=T…│
+        │ 11:06:43│ 2                Actors view                             │rrency=E…│
+        │ 11:06:44│ 3                Cluster view                            │t-1007   │
         │ 11:06:42│ 4                Bus view                                │         │
-        │ 11:06:42│ ↑ k wheel↑       move up                                 │urrency=…│
-        │ 11:06:43│ ↓ j wheel↓       move down                               │y=1 sku=…│
-        │ 11:06:41│ ← h              left pane / older                       │urrency=…│
-        │ 11:06:42│ → l              right pane / newer                      │ty=2 sku…│
+        │ 11:06:42│ ↑ k wheel↑       move up                                 │rrency=E…│
+        │ 11:06:43│ ↓ j wheel↓       move down                               │=1 sku=s…│
+        │ 11:06:41│ ← h              left pane / older                       │rrency=E…│
+        │ 11:06:42│ → l              right pane / newer                      │y=2 sku=…│
         │ 11:06:40│ PgUp             page up                                 │         │
-        │ 11:06:40│ PgDn             page down                               │urrency=…│
-        │ 11:06:41│status is always written as text │ colour │ mouse: click …│ items=[…│
+        │ 11:06:40│ PgDn             page down                               │rrency=E…│
+        │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -531,18 +531,18 @@ enum Golden {
         ┌─ Live ta│ → l              right pane / newer                      │─────────┐
         │ TIME    │ PgUp             page up                                 │         │
         │▶11:06:44│ PgDn             page down                               │         │
-        │ 11:06:44│ Home g           first                                   │urrency=…│
-        │ 11:06:45│ End G            last                                    │racking=…│
-        │ 11:06:43│ Esc              back / close                            │urrency=…│
-        │ 11:06:44│ s                snapshot the actor                      │nt-1007  │
+        │ 11:06:44│ Home g           first                                   │rrency=E…│
+        │ 11:06:45│ End G            last                                    │acking=T…│
+        │ 11:06:43│ Esc              back / close                            │rrency=E…│
+        │ 11:06:44│ s                snapshot the actor                      │t-1007   │
         │ 11:06:42│ f                leader failover drill                   │         │
-        │ 11:06:42│ K                kill a member (embedded demo)           │urrency=…│
-        │ 11:06:43│ ]                next namespace                          │y=1 sku=…│
-        │ 11:06:41│ [                previous namespace                      │urrency=…│
-        │ 11:06:42│ v                jump to version                         │ty=2 sku…│
+        │ 11:06:42│ K                kill a member (embedded demo)           │rrency=E…│
+        │ 11:06:43│ ]                next namespace                          │=1 sku=s…│
+        │ 11:06:41│ [                previous namespace                      │rrency=E…│
+        │ 11:06:42│ v                jump to version                         │y=2 sku=…│
         │ 11:06:40│ :                command line (Tab completes)            │         │
-        │ 11:06:40│ m                message log (the last 100)              │urrency=…│
-        │ 11:06:41│status is always written as text │ colour │ mouse: click …│ items=[…│
+        │ 11:06:40│ m                message log (the last 100)              │rrency=E…│
+        │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
@@ -555,8 +555,8 @@ enum Golden {
         │payments               1.0                                                                 █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
-        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
-        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
         │ 11:06:44 p┌─ Keys (any key closes) ──────────────────────────────────────────────────────────────────────┐           │
         │ 11:06:45 o│ Enter            open (an actor, an event who  ← h              left pane / older            │           │
         │ 11:06:43 p│ /                filter                        → l              right pane / newer           │           │
@@ -597,18 +597,18 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
-        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
-        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                   │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                 │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=T…│
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007   │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                 │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=s…│
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=…│
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                 │
           actor      NAMESPACE/ID  open an actor
           actors     Actors view
 
@@ -623,20 +623,20 @@ enum Golden {
         │payments               1.0                                                                 █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
-        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
-        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
-        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
-        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
-        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
-        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
-        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
-        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
-        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=TRK123456                                 │
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007                                           │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                                                         │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=sku-1004                                  │
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=sku-1002                                 │
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                                                         │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0] total=0.0                              │
         │                                                                                                                      │
         │                                                                                                                      │
         │                                                                                                                      │
@@ -665,19 +665,19 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
-        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
-        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
-        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                   │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                 │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=T…│
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007   │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                 │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=s…│
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=…│
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                 │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=E…│
          no namespace "nowhere" (known: inventory, orders, payments)
 
         :ns nowhere_
@@ -691,20 +691,20 @@ enum Golden {
         │payments               1.0                                                                 █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
-        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
-        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
-        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
-        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
-        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
-        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
-        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
-        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
-        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=TRK123456                                 │
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007                                           │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                                                         │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=sku-1004                                  │
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=sku-1002                                 │
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                                                         │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0] total=0.0                              │
         │                                                                                                                      │
         │                                                                                                                      │
         │                                                                                                                      │
@@ -734,19 +734,19 @@ enum Golden {
         │payments            1.0                            █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────┐
-        │ TIME     NAMESPACE  ACTOR        TYPE              VER DATA                  │
-        │▶11:06:44 inventory  sku-1001     StockReceived       5 qty=40                │
-        │ 11:06:44 payments   payment-1004 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:45 orders     order-1001   OrderShipped        5 carrier=dhl tracking=…│
-        │ 11:06:43 payments   payment-1003 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:44 orders     order-1001   OrderPaid           4 payment=payment-1007  │
-        │ 11:06:42 inventory  sku-1001     StockReceived       3 qty=40                │
-        │ 11:06:42 payments   payment-1002 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:43 orders     order-1001   ItemAdded           3 price=5.01 qty=1 sku=…│
-        │ 11:06:41 payments   payment-1001 PaymentAuthori…     1 amount=10.5 currency=…│
-        │ 11:06:42 orders     order-1001   ItemAdded           2 price=19.99 qty=2 sku…│
-        │ 11:06:40 inventory  sku-1001     StockReceived       1 qty=40                │
-        │ 11:06:40 payments   payment-1000 PaymentAuthori…     1 amount=10.5 currency=…│
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                   │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                 │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=T…│
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007   │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                 │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=s…│
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=E…│
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=…│
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                 │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=E…│
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect           PROD EU │ writes on
         """#
@@ -760,20 +760,20 @@ enum Golden {
         │payments               1.0                                                                 █████        5        3 !  │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
-        │ TIME     NAMESPACE    ACTOR            TYPE                 VER DATA                                                 │
-        │▶11:06:44 inventory    sku-1001         StockReceived          5 qty=40                                               │
-        │ 11:06:44 payments     payment-1004     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:45 orders       order-1001       OrderShipped           5 carrier=dhl tracking=TRK123456                       │
-        │ 11:06:43 payments     payment-1003     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:44 orders       order-1001       OrderPaid              4 payment=payment-1007                                 │
-        │ 11:06:42 inventory    sku-1001         StockReceived          3 qty=40                                               │
-        │ 11:06:42 payments     payment-1002     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:43 orders       order-1001       ItemAdded              3 price=5.01 qty=1 sku=sku-1004                        │
-        │ 11:06:41 payments     payment-1001     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:42 orders       order-1001       ItemAdded              2 price=19.99 qty=2 sku=sku-1002                       │
-        │ 11:06:40 inventory    sku-1001         StockReceived          1 qty=40                                               │
-        │ 11:06:40 payments     payment-1000     PaymentAuthorized      1 amount=10.5 currency=EUR                             │
-        │ 11:06:41 orders       order-1001       OrderPlaced            1 customer=acme items=[0] total=0.0                    │
+        │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
+        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
+        │ 11:06:44 payments  payment-1004 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:45 orders    order-1001   OrderShipped        5 carrier=dhl tracking=TRK123456                                 │
+        │ 11:06:43 payments  payment-1003 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:44 orders    order-1001   OrderPaid           4 payment=payment-1007                                           │
+        │ 11:06:42 inventory sku-1001     StockReceived       3 qty=40                                                         │
+        │ 11:06:42 payments  payment-1002 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:43 orders    order-1001   ItemAdded           3 price=5.01 qty=1 sku=sku-1004                                  │
+        │ 11:06:41 payments  payment-1001 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:42 orders    order-1001   ItemAdded           2 price=19.99 qty=2 sku=sku-1002                                 │
+        │ 11:06:40 inventory sku-1001     StockReceived       1 qty=40                                                         │
+        │ 11:06:40 payments  payment-1000 PaymentAuthorized   1 amount=10.5 currency=EUR                                       │
+        │ 11:06:41 orders    order-1001   OrderPlaced         1 customer=acme items=[0] total=0.0                              │
         │                                                                                                                      │
         │                                                                                                                      │
         │                                                                                                                      │

@@ -53,7 +53,11 @@ public struct AetherTop: AsyncParsableCommand {
 
 /// Where to connect; shared by every subcommand.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .long, help: "NATS server URL (also NATS_URL); without one, the embedded demo.")
+    @Option(
+        name: .long,
+        help:
+            "NATS server URL; without one, the embedded demo. A password in it shows in ps: prefer NATS_URL, --context or --creds."
+    )
     var server: String?
 
     @Option(name: .long, help: "A .creds file (JWT and NKey seed).")
@@ -201,6 +205,12 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --once: the view's data as JSON.")
     var json = false
 
+    @Option(name: .long, help: "The namespace the Actors view lists (with --once --view actors, the one shown).")
+    var namespace: String?
+
+    @Option(name: .long, help: "An actor to open in --namespace (with --once --view actors, its history).")
+    var actor: String?
+
     @Option(name: .long, help: "Cluster timings of the deployment: fast or standard.")
     var timings: DemoTimings = .fast
 
@@ -237,6 +247,13 @@ struct DashboardCommand: AsyncParsableCommand {
         settings.timings = timings
         settings.drillReportPath = drillReport
         settings.reducers = try AetherTop.reducers(named: reducers)
+        if let namespace { try Identifiers.validateNamespace(namespace) }
+        if let actor {
+            guard namespace != nil else { throw ValidationError("--actor needs --namespace") }
+            try Identifiers.validateActorID(actor)
+        }
+        settings.startNamespace = namespace
+        settings.startActor = actor
         if let view {
             guard let chosen = ViewID(name: view) else {
                 throw ValidationError("unknown view \(view): use streams, actors, cluster or bus")

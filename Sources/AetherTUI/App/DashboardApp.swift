@@ -396,9 +396,13 @@ actor DashboardApp {
                 let reducer = withStates ? deployment.reducers.reducer(for: namespace).reducer : nil
                 var skipped = 0
                 count = try await Export.write(to: job.path, overwrite: overwrite) { sink in
-                    try await Export.history(of: actorID, in: store, reducer: reducer, skipped: { _ in skipped += 1 }) {
-                        try sink.write($0)
-                    }
+                    try await Export.history(
+                        of: actorID,
+                        in: store,
+                        reducer: reducer,
+                        skipped: { _ in skipped += 1 },
+                        { try sink.write($0) }
+                    )
                 }
                 if skipped > 0 {
                     note =
@@ -576,7 +580,7 @@ actor DashboardApp {
             }
         } catch {
             await send(
-                .actionFailed(
+                .appendFailed(
                     "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
                 )
             )
@@ -641,9 +645,15 @@ public enum DashboardRunner {
         await app.setPresenter { terminal.present($0) }
         // One service group, as `aether-top node` runs: the feeds, the keys and the frames; the
         // first to end (a quit) cancels the others, and SIGTERM, SIGINT or SIGHUP end them all.
+        // SIGTERM, SIGINT and SIGHUP are trapped before anything takes the terminal, and before
+        // the group runs: the group's own trapping is set up while its services start, and a
+        // signal in between would end the process by default, leaving the alternate screen on.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
+                    // A signal ends this service, and so the group (the others are cancelled).
+                    .init(service: DashboardService { for await _ in signals { return } }),
                     .init(service: DashboardService { await cancelWhenGracefulShutdown { await app.runFeeds() } }),
                     .init(
                         service: DashboardService {
@@ -680,7 +690,7 @@ public enum DashboardRunner {
                         }
                     ),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint, .sighup],
+                gracefulShutdownSignals: [],
                 // Nothing may write over the screen.
                 logger: Logger(label: "aether-top", factory: { _ in SwiftLogNoOpLogHandler() })
             )

@@ -46,13 +46,15 @@ struct ExportRun {
             skipped: { error in
                 // Said, never silently dropped; the export goes on.
                 StandardError.write(
-                    (progress ? "\r\u{1B}[K" : "") + "aether-top export: skipped a stored record of \(Identifiers.quoted(actorID)): \(DisplayText.visible(error.description))\n"
+                    (progress ? "\r\u{1B}[K" : "")
+                        + "aether-top export: skipped a stored record of \(Identifiers.quoted(actorID)): \(DisplayText.visible(error.description))\n"
                 )
+            },
+            { line in
+                try output.write(line)
+                bar.advance()
             }
-        ) { line in
-            try output.write(line)
-            bar.advance()
-        }
+        )
     }
 
     /// Standard output, buffered.

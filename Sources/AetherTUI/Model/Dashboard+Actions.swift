@@ -170,15 +170,28 @@ extension Dashboard {
             let actor = form.value("actor")
             let type = form.value("type")
             guard let version = Int64(form.value("version")), version > 0 else {
-                say("version must be a positive whole number", isError: true)
+                refuse(
+                    form,
+                    field: "version",
+                    "version must be a whole number above 0, not \(Identifiers.quoted(form.value("version")))"
+                )
                 return []
             }
-            do {
-                try Identifiers.validateNamespace(namespace)
-                try Identifiers.validateActorID(actor)
-                try Identifiers.validateEventType(type)
-            } catch {
-                say(error.message, isError: true)
+            let problem: (field: String, message: String)? =
+                if let error = Self.problem({ () throws(AetherError) in try Identifiers.validateNamespace(namespace) })
+                {
+                    ("namespace", error)
+                } else if let error = Self.problem({ () throws(AetherError) in try Identifiers.validateActorID(actor) })
+                {
+                    ("actor", error)
+                } else if let error = Self.problem({ () throws(AetherError) in try Identifiers.validateEventType(type) }
+                ) {
+                    ("type", error)
+                } else {
+                    nil
+                }
+            if let problem {
+                refuse(form, field: problem.field, problem.message)
                 return []
             }
             let data = (try? JSONValue.parse(form.value("data")))?.objectValue ?? [:]
@@ -204,6 +217,7 @@ extension Dashboard {
                     return []
                 }
             }
+            lastAppendForm = form
             ask(
                 "Append \(type) to \(namespace)/\(actor) at version v\(version)?",
                 .append(namespace: namespace, event: event),
@@ -211,6 +225,44 @@ extension Dashboard {
             )
         }
         return []
+    }
+
+    /// The message of a check's error, nil when it passes.
+    static func problem(_ check: () throws(AetherError) -> Void) -> String? {
+        do {
+            try check()
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    /// Keeps the form open, as typed, with the reason next to the field (and on the status line).
+    mutating func refuse(_ form: Form, field label: String, _ reason: String) {
+        var kept = form
+        if let index = kept.fields.firstIndex(where: { $0.label == label }) {
+            kept.fields[index].note = reason
+            kept.focus = index
+        }
+        overlay = .form(kept)
+        say(reason, isError: true)
+    }
+
+    /// The append form as last submitted: it comes back filled after a conflict or a failure.
+    mutating func reopenAppend(version: Int64? = nil, field: String, note: String) {
+        // Not over something the operator opened meanwhile.
+        guard var form = lastAppendForm, overlay == nil else { return }
+        if let version, let index = form.fields.firstIndex(where: { $0.label == "version" }) {
+            form.fields[index].text = "\(version)"
+            form.purpose = .append(expectedVersion: version)
+        }
+        if let index = form.fields.firstIndex(where: { $0.label == field }) {
+            form.fields[index].note = note
+            form.focus = index
+        }
+        // Reopened as the operator left it: Esc asks before discarding it.
+        form.initialTexts = []
+        overlay = .form(form)
     }
 
     mutating func perform(_ action: PendingAction) -> [Effect] {

@@ -23,6 +23,16 @@ extension Dashboard {
             return handleInInspector(key)
         case .typedConfirm:
             return handleInTypedConfirm(key)
+        case .discardForm(let form):
+            switch key {
+            case .character("y"), .character("Y"):
+                overlay = nil
+                say("append form discarded; nothing was written")
+            case .character("n"), .character("N"), .escape, .controlC:
+                overlay = .form(form)
+            default:
+                break
+            }
         case .command:
             return handleInCommandLine(key)
         case .messages(let offset):
@@ -72,6 +82,11 @@ extension Dashboard {
     mutating func handleInForm(_ key: Key) -> [Effect] {
         switch key {
         case .escape, .controlC:
+            // What was typed into an append form is not thrown away on one key.
+            if case .form(let form) = overlay, case .append = form.purpose, form.isEdited {
+                overlay = .discardForm(form)
+                return []
+            }
             overlay = nil
         case .tab, .down:
             editForm { $0.focus = ($0.focus + 1) % $0.fields.count }
@@ -112,6 +127,7 @@ extension Dashboard {
         overlay = nil
         edit(&form)
         form.submitError = nil
+        form.fields[form.focus].note = nil
         overlay = .form(form)
     }
 }

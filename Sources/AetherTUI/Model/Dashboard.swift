@@ -43,6 +43,10 @@ public struct DashboardSettings: Sendable {
     public var labelColor: Color?
     /// Seconds east of UTC of the operator's local time (the inspector shows both).
     public var utcOffset = 0
+    /// The namespace the Actors view lists first, and an actor to open there (`--namespace`,
+    /// `--actor`).
+    public var startNamespace: String?
+    public var startActor: String?
     /// How often the cluster view and clock (`cluster`) and the figures (`figures`) refresh.
     public var refresh = Refresh()
 
@@ -141,6 +145,8 @@ public struct Dashboard: Sendable {
         case actionSucceeded(String)
         case actionFailed(String)
         case appendConflict(namespace: String, actorID: String, attempted: Int64, current: Int64, since: [Event])
+        /// An append that failed (nothing written): the form comes back filled.
+        case appendFailed(String)
         case connection(ConnectionState)
         case drillStep(String, at: Timestamp)
         case drillFinished(DrillReport)
@@ -261,6 +267,8 @@ public struct Dashboard: Sendable {
     public static let messageLogLimit = 100
     public var drill: DrillState?
     public var killable: [String] = []
+    /// The append form last submitted, to bring back filled after a conflict or a failure.
+    public var lastAppendForm: Form?
 
     public init(settings: DashboardSettings, label: String) {
         self.settings = settings
@@ -322,9 +330,13 @@ public struct Dashboard: Sendable {
             let visible = names.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }
             storeNamespaces = Set(visible)
             for name in visible { _ = note(name, fromStore: true) }
-            if actorNamespace == nil, let first = visible.first {
+            if actorNamespace == nil, let first = settings.startNamespace ?? visible.first {
                 actorNamespace = first
-                return listActors(first)
+                let listing = listActors(first)
+                if let actor = settings.startActor {
+                    return [.openExact(namespace: first, actorID: actor)] + listing
+                }
+                return listing
             }
         case .badRecordCounts(let namespace, let counts):
             scannedNamespaces.insert(namespace)
@@ -425,11 +437,19 @@ public struct Dashboard: Sendable {
             say(text)
         case .actionFailed(let text):
             say(text, isError: true)
+        case .appendFailed(let text):
+            say(text, isError: true)
+            reopenAppend(field: "data", note: text)
         case .appendConflict(let namespace, let actorID, let attempted, let current, let since):
             let changes = since.prefix(4).map { "v\($0.version) \($0.eventType)" }.joined(separator: ", ")
             say(
                 "version conflict on \(namespace)/\(actorID): nothing written; v\(attempted) is taken, the actor is at v\(current) (since: \(changes))",
                 isError: true
+            )
+            reopenAppend(
+                version: current + 1,
+                field: "version",
+                note: "v\(attempted) is taken: the actor is at v\(current) (since: \(changes)); now v\(current + 1)"
             )
             if detail?.actorID == actorID, detail?.namespace == namespace {
                 return [.loadHistory(namespace: namespace, actorID: actorID)]

@@ -8,6 +8,8 @@ public struct Form: Sendable, Equatable {
         /// Checked as JSON while typing.
         public var isJSON = false
         public var optional = false
+        /// Why the last submit refused this field's value (shown under it; cleared by an edit).
+        public var note: String?
     }
 
     public enum Purpose: Sendable, Equatable {
@@ -24,6 +26,19 @@ public struct Form: Sendable, Equatable {
     public var focus = 0
     /// Why the last submit was refused (cleared by the next edit); the form stays filled.
     public var submitError: String?
+    /// The fields' texts when the form opened: Esc on a form typed into asks first.
+    public var initialTexts: [String] = []
+
+    public init(title: String, purpose: Purpose, fields: [Field], focus: Int = 0) {
+        self.title = title
+        self.purpose = purpose
+        self.fields = fields
+        self.focus = focus
+        self.initialTexts = fields.map(\.text)
+    }
+
+    /// Something was typed since the form opened.
+    public var isEdited: Bool { fields.map(\.text) != initialTexts }
 
     /// A field's validation error: a message and, for JSON, the 1-based column of the bad character.
     public func error(of index: Int) -> (message: String, column: Int?)? {
@@ -143,6 +158,8 @@ public enum Overlay: Sendable, Equatable {
         alternative: (key: Character, text: String, action: PendingAction)?
     )
     case drill
+    /// Esc on a form typed into: discard it (y), or go back to it.
+    case discardForm(Form)
     /// A write on a production context: the operator types the target's name to confirm.
     case typedConfirm(text: String, expected: String, typed: String, action: PendingAction)
     case inspector(Inspector)
@@ -156,6 +173,7 @@ public enum Overlay: Sendable, Equatable {
         case (.typedConfirm(let a, let b, let c, let d), .typedConfirm(let e, let f, let g, let h)):
             a == e && b == f && c == g && d == h
         case (.inspector(let a), .inspector(let b)): a == b
+        case (.discardForm(let a), .discardForm(let b)): a == b
         case (.command(let a), .command(let b)): a == b
         case (.messages(let a), .messages(let b)): a == b
         case (.form(let a), .form(let b)): a == b

@@ -126,17 +126,22 @@ enum ActorsView {
             titleStyle: detail.errors.isEmpty ? .title : .warn
         )
         let inner = left.inner
-        let typeWidth = max(8, inner.width - 19)
-        canvas.put(
-            " " + Canvas.pad("VER", 5, right: true) + "   " + Canvas.pad("TYPE", typeWidth) + " TIME",
-            in: inner,
-            style: .header
-        )
         let rows = inner.height - 1
         // Newest first, bad records where they lie.
         let order = detail.historyRows
         let position = order.firstIndex(of: .event(index: detail.selected)) ?? 0
         let first = max(0, min(position - rows / 2, order.count - rows))
+        // The version column holds the longest version on screen whole (v1652304).
+        let shownVersions = order.dropFirst(first).prefix(rows).compactMap { row -> Int64? in
+            if case .event(let index) = row { detail.events[index].version } else { nil }
+        }
+        let versionWidth = max(5, "v\(shownVersions.max() ?? 0)".count)
+        let typeWidth = max(8, inner.width - 14 - versionWidth)
+        canvas.put(
+            " " + Canvas.pad("VER", versionWidth, right: true) + "   " + Canvas.pad("TYPE", typeWidth) + " TIME",
+            in: inner,
+            style: .header
+        )
         for row in 0..<max(0, min(rows, order.count - first)) {
             guard case .event(let index) = order[first + row] else {
                 if case .bad(let bad) = order[first + row] {
@@ -149,7 +154,9 @@ enum ActorsView {
             let selected = index == detail.selected
             let y = inner.y + row + 1
             let line =
-                (selected ? String(canvas.glyphs.pointer) : " ") + Canvas.pad("v\(event.version)", 5, right: true) + " "
+                (selected ? String(canvas.glyphs.pointer) : " ")
+                + Canvas.pad("v\(event.version)", versionWidth, right: true)
+                + " "
                 + (snapshotted ? String(canvas.glyphs.snapshotMark) : " ") + " "
                 + Canvas.pad(event.eventType, typeWidth, glyphs: canvas.glyphs) + " "
                 + Summary.clock(event.timestamp)
@@ -157,7 +164,10 @@ enum ActorsView {
             if selected {
                 canvas.restyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), .selected)
             } else if snapshotted {
-                canvas.restyle(Rect(x: inner.x + 7, y: y, width: 1, height: 1), .init(.magenta, bold: true))
+                canvas.restyle(
+                    Rect(x: inner.x + 2 + versionWidth, y: y, width: 1, height: 1),
+                    .init(.magenta, bold: true)
+                )
             }
         }
         if rows > order.count - first + 1 {

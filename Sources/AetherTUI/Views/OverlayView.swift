@@ -17,6 +17,13 @@ enum OverlayView {
             drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
         case .drill: drawDrill(dashboard, on: &canvas)
         case .inspector(let inspector): drawInspector(inspector, dashboard, on: &canvas)
+        case .discardForm:
+            drawConfirm(
+                "Discard the event you typed? Nothing has been written.",
+                alternative: nil,
+                key: nil,
+                on: &canvas
+            )
         case .typedConfirm(let text, let expected, let typed, _):
             drawTypedConfirm(text, expected: expected, typed: typed, on: &canvas)
         case .command(let line): drawCommandLine(line, dashboard, on: &canvas)
@@ -265,18 +272,16 @@ enum OverlayView {
                 let shift = field.text.count - shown.count
                 let caret = max(0, column - 1 - shift + (cut ? 1 : 0))
                 canvas.put(String(repeating: " ", count: caret) + "^", in: inner, row: row + 1, offset: 12, style: .bad)
+            } else if let note = field.note {
+                // Why a submit refused this field, next to it.
+                canvas.put(note, in: inner, row: row + 1, offset: 12, style: .bad)
             }
         }
-        let footer: (String, Style)
-        if let error {
-            footer = (error.message, .bad)
-        } else if let refused = form.submitError {
-            footer = (refused, .bad)
-        } else {
-            footer = ("Enter submit  Tab next field  Esc cancel", .muted)
-        }
-        canvas.put(footer.0, in: inner, row: inner.height - 1, style: footer.1)
-        if case .append(let version) = form.purpose, error == nil {
+        // The keys always show; what is wrong goes on the line above them.
+        canvas.put("Enter submit  Tab next field  Esc cancel", in: inner, row: inner.height - 1, style: .muted)
+        if let problem = error?.message ?? form.submitError {
+            canvas.put(problem, in: inner, row: inner.height - 2, style: .bad)
+        } else if case .append(let version) = form.purpose {
             canvas.put("expects the actor at v\(version - 1)", in: inner, row: inner.height - 2, style: .muted)
         }
     }

@@ -13,6 +13,13 @@ enum StreamsView {
         drawTail(dashboard, in: bottom, on: &canvas)
     }
 
+    /// Namespaces seen on the bus that the store does not list (none before the store's first
+    /// list, and none in the embedded demo, whose store holds every namespace written).
+    static func busOnly(_ dashboard: Dashboard) -> Set<String> {
+        guard !dashboard.storeNamespaces.isEmpty else { return [] }
+        return Set(dashboard.namespaces).subtracting(dashboard.storeNamespaces)
+    }
+
     static func drawNamespaces(_ dashboard: Dashboard, names: [String], in box: Rect, on canvas: inout Canvas) {
         let total = dashboard.stats.values.reduce(0) { $0 + $1.total }
         canvas.box(
@@ -21,7 +28,8 @@ enum StreamsView {
             title: (dashboard.connectionGaps == 0
                 ? ""
                 : "⚠ connection lost \(dashboard.connectionGaps)×, events sent meanwhile not counted (\(dashboard.lastGapReason)) \(canvas.glyphs.vertical) ")
-                + "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen",
+                + "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
+                + (busOnly(dashboard).isEmpty ? "" : " \(canvas.glyphs.vertical) * seen on the bus only, no stream"),
             titleStyle: dashboard.connectionGaps == 0 ? .title : .bad
         )
         let inner = box.inner
@@ -36,13 +44,16 @@ enum StreamsView {
             canvas.put("waiting for events…", in: inner, row: 1, style: .muted)
             return
         }
+        let busOnly = busOnly(dashboard)
         for (index, name) in names.prefix(inner.height - 1).enumerated() {
             let stats = dashboard.stats[name] ?? NamespaceStats()
             let drops = dashboard.busMetrics[name].dropped
             var x = inner.x
             let y = inner.y + 1 + index
+            // A namespace seen on the bus that has no stream stays listed, marked.
+            let marked = busOnly.contains(name) ? Canvas.fit(name, nameWidth - 1, glyphs: canvas.glyphs) + "*" : name
             x += canvas.put(
-                Canvas.pad(name, nameWidth, glyphs: canvas.glyphs) + " ",
+                Canvas.pad(marked, nameWidth, glyphs: canvas.glyphs) + " ",
                 x: x,
                 y: y,
                 limit: inner.maxX - x
@@ -91,13 +102,15 @@ enum StreamsView {
         )
         let inner = box.inner
         guard inner.height > 1 else { return }
-        let widths = columns(inner.width)
+        let shown = dashboard.visibleTail(limit: max(dashboard.tailCursor + 1, inner.height))
+        let rows = inner.height - 1
+        let first = max(0, min(dashboard.tailCursor - rows + 1, shown.count - rows))
+        let widths = columns(shown.dropFirst(first).prefix(rows), width: inner.width, ascii: canvas.glyphs.asciiOnly)
         let header =
             " " + Canvas.pad("TIME", 8) + " " + Canvas.pad("NAMESPACE", widths.namespace) + " "
             + Canvas.pad("ACTOR", widths.actor) + " " + Canvas.pad("TYPE", widths.type) + " "
-            + Canvas.pad("VER", 5, right: true) + " " + "DATA"
+            + Canvas.pad("VER", widths.version, right: true) + " " + "DATA"
         canvas.put(header, in: inner, style: .header)
-        let shown = dashboard.visibleTail(limit: max(dashboard.tailCursor + 1, inner.height))
         if shown.isEmpty {
             canvas.put(
                 dashboard.filter.isEmpty ? "no events yet" : "no events match the filter (Esc clears it)",
@@ -107,8 +120,6 @@ enum StreamsView {
             )
             return
         }
-        let rows = inner.height - 1
-        let first = max(0, min(dashboard.tailCursor - rows + 1, shown.count - rows))
         for row in 0..<min(rows, shown.count - first) {
             let index = first + row
             let entry = shown[index]
@@ -119,7 +130,8 @@ enum StreamsView {
                 + Canvas.pad(entry.namespace, widths.namespace, glyphs: glyphs)
                 + " " + Canvas.pad(entry.event.actorID, widths.actor, glyphs: glyphs) + " "
                 + Canvas.pad(entry.event.eventType, widths.type, glyphs: glyphs) + " "
-                + Canvas.pad("\(entry.event.version)", 5, right: true) + " " + Summary.data(entry.event.data)
+                + Canvas.pad("\(entry.event.version)", widths.version, right: true) + " "
+                + Summary.data(entry.event.data)
             canvas.put(line, in: inner, row: row + 1, style: selected ? .selected : .plain)
             if selected {
                 canvas.restyle(Rect(x: inner.x, y: inner.y + row + 1, width: inner.width, height: 1), .selected)
@@ -128,9 +140,35 @@ enum StreamsView {
         }
     }
 
-    static func columns(_ width: Int) -> (namespace: Int, actor: Int, type: Int) {
-        if width >= 120 { return (16, 20, 22) }
-        if width >= 90 { return (12, 16, 18) }
-        return (10, 12, 15)
+    /// The tail's columns, sized from the rows on screen: each as wide as its widest value
+    /// (the version always whole), within caps, and narrowed, widest first, until the data keeps
+    /// at least 16 columns.
+    static func columns(
+        _ rows: some Collection<TailEntry>,
+        width: Int,
+        ascii: Bool
+    ) -> (namespace: Int, actor: Int, type: Int, version: Int) {
+        var namespace = 9
+        var actor = 5
+        var type = 4
+        var version = 3
+        for entry in rows {
+            namespace = max(namespace, DisplayText.width(entry.namespace, ascii: ascii))
+            actor = max(actor, DisplayText.width(entry.event.actorID, ascii: ascii))
+            type = max(type, DisplayText.width(entry.event.eventType, ascii: ascii))
+            version = max(version, "\(entry.event.version)".count)
+        }
+        var sizes = [min(namespace, 24), min(actor, 32), min(type, 28)]
+        let minimums = [6, 8, 8]
+        // time, the spaces between, the version, and 16 for the data.
+        let room = width - 1 - 8 - 5 - version - 16
+        while sizes.reduce(0, +) > room {
+            guard let widest = sizes.indices.filter({ sizes[$0] > minimums[$0] }).max(by: { sizes[$0] < sizes[$1] })
+            else {
+                break
+            }
+            sizes[widest] -= 1
+        }
+        return (sizes[0], sizes[1], sizes[2], version)
     }
 }
