@@ -394,8 +394,8 @@ enum Golden {
         │ size           402 bytes payload                                                                                     │
         │ stored at      2026-11-18T11:06:44.2Z                                                                                │
         │ headers (2)                                                                                                          │
-        │ Nats-Msg-Id    0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                                                                  │
-        │ Aether-Version 5                                                                                                     │
+        │ Nats-Msg-Id: 0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                                                                    │
+        │ Aether-Version: 5                                                                                                    │
         │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                                                          │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append              embedded demo │ writes on
@@ -420,8 +420,8 @@ enum Golden {
         │ size           402 bytes payload                                             │
         │ stored at      2026-11-18T11:06:44.2Z                                        │
         │ headers (2)                                                                  │
-        │ Nats-Msg-Id    0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                          │
-        │ Aether-Version 5                                                             │
+        │ Nats-Msg-Id: 0f6c1a52-5d5e-4c8e-9c62-3b0f8d7e2a11                            │
+        │ Aether-Version: 5                                                            │
         │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                  │
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on

@@ -73,7 +73,7 @@ struct InspectorTests {
         _ = model.apply(.stored(namespace: "orders", actorID: "order-1001", version: 5, .found(record)))
         guard case .inspector(let found) = model.overlay else { return }
         #expect(found.stored == .found(record))
-        #expect(found.lines(utcOffset: 0).contains { $0.label == "Nats-Msg-Id" && $0.text == Self.rich.id })
+        #expect(found.lines(utcOffset: 0).contains { $0.text == "Nats-Msg-Id: \(Self.rich.id)" })
     }
 
     @Test("the inspector scrolls within its lines, and Esc closes it")

@@ -336,9 +336,15 @@ public struct StoredRecord: Sendable, Equatable {
 }
 
 extension JetStreamEventStore {
+    /// Headers the server adds to a direct get's reply (ADR-31), not stored with the message.
+    static let directGetHeaders: Set<String> = [
+        "Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Num-Pending", "Nats-Last-Sequence",
+    ]
+
     /// The stored message of an actor's event at `version`: found by the same binary search as a
-    /// read from a version, then read by sequence. Nil when the actor has no record stating that
-    /// version.
+    /// read from a version, then read by sequence. Nil when no record holds this actor's event at
+    /// that version (records of other actors, undecodable ones and lying version headers are
+    /// stepped over).
     /// - Throws: `AetherError` for an invalid actor ID; the transport's errors.
     public func storedRecord(of actorID: String, version: Int64) async throws -> StoredRecord? {
         try Identifiers.validateActorID(actorID)
@@ -349,14 +355,22 @@ extension JetStreamEventStore {
             guard let message = try await js.directGetNext(stream: streamName, subject: subject, from: sequence)
             else { return nil }
             let stated = Self.statedVersion(of: message)
-            if stated == version {
+            // The record of this actor's event at that version: another actor's event, or one
+            // whose payload says another version, is not it.
+            if stated == version, let event = try? Event(jsonBytes: message.data), event.actorID == actorID,
+                event.version == version
+            {
                 return StoredRecord(
                     stream: streamName,
                     subject: message.subject,
                     sequence: message.sequence,
                     payloadBytes: message.data.count,
-                    headers: message.headers.map { $0.map { StoredRecord.Header(name: $0.name, value: $0.value) } }
-                        ?? [],
+                    // The headers the writer stored; not the ones a direct get's reply adds.
+                    headers: message.headers.map { headers in
+                        headers.filter { !Self.directGetHeaders.contains($0.name) }.map {
+                            StoredRecord.Header(name: $0.name, value: $0.value)
+                        }
+                    } ?? [],
                     storedAt: message.time
                 )
             }

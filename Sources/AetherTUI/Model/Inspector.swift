@@ -105,7 +105,10 @@ public struct Inspector: Sendable, Equatable {
                 field("size", "\(record.payloadBytes) bytes payload")
                 field("stored at", record.storedAt ?? "—")
                 heading("headers (\(record.headers.count))")
-                for header in record.headers { field(header.name, header.value) }
+                // Names in full (they are often longer than the label column).
+                for header in record.headers {
+                    lines.append(Line(label: "", text: "\(header.name): \(header.value)", kind: .text))
+                }
             }
             if other != nil {
                 lines.append(Line(label: "", text: "a snapshot was taken at this version: Tab shows it", kind: .muted))

@@ -150,4 +150,36 @@ struct ForeignRecordsTests {
             #expect(afterAdd.actors.map(\.actorID) == ["a-1", "b-1"])
         }
     }
+
+    @Test(
+        "the inspector's stored message: found by version among bad records, with its stream, subject, sequence, size and headers; none for a version no record states"
+    )
+    func storedRecord() async throws {
+        try await Live.withClient { client, _ in
+            try await Self.writeForeignStream(client)
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: Self.namespace)
+            )
+            // v4 is stored after a record that does not decode, and before one going back.
+            let four = try #require(try await store.storedRecord(of: "a-1", version: 4))
+            #expect(four.stream == Self.stream)
+            #expect(four.subject == Self.base + "e.a-1")
+            #expect(four.sequence == 4)
+            #expect(four.payloadBytes == Self.eventJSON("a-1", 4, id: "e4").utf8.count)
+            #expect(four.storedAt?.hasPrefix("20") == true)
+            #expect(
+                !four.headers.contains { $0.name == "Nats-Stream" || $0.name == "Nats-Sequence" },
+                "a direct get's own headers are not the stored message's: \(four.headers)"
+            )
+            let six = try #require(try await store.storedRecord(of: "a-1", version: 6))
+            #expect(six.sequence == 7)
+            let first = try #require(try await store.storedRecord(of: "h-1", version: 1))
+            #expect(first.headers.allSatisfy { $0.name != "Aether-Version" }, "the plain writer set no header")
+            // A version header that lies (9 on the payload's v5) names no event at v9.
+            #expect(try await store.storedRecord(of: "h-1", version: 9) == nil)
+            #expect(try await store.storedRecord(of: "a-1", version: 5) == nil, "v5 is another actor's event")
+            #expect(try await store.storedRecord(of: "nobody", version: 1) == nil)
+        }
+    }
 }
