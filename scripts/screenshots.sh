@@ -25,10 +25,14 @@ shot() { # name title
 
 sleep 6                                   # let the demo build up some history
 shot streams "aether-top — Streams: live rates and the tail (embedded demo)"
-tmux send-keys -t "$S" Enter              # open the selected event's actor
+tmux send-keys -t "$S" Enter              # the selected event, whole
+shot inspector "aether-top — the event inspector"
+tmux send-keys -t "$S" Enter              # its actor, at that version
 sleep 1
 tmux send-keys -t "$S" Down Down          # step back two events
 shot actors "aether-top — Actors: history, replayed state and its diff"
+tmux send-keys -t "$S" Escape ':' a c Tab
+shot command "aether-top — the : command line, completing"
 tmux send-keys -t "$S" Escape 3
 shot cluster "aether-top — Cluster: members, leader, lease, shard map"
 tmux send-keys -t "$S" 4
