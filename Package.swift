@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
     ],
     targets: [
         .target(
@@ -45,6 +47,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
             ],
             swiftSettings: strictSettings
         ),
@@ -126,7 +130,12 @@ let package = Package(
         // drill, the dashboard's timers), live-server helpers, the aether-top binary's path.
         .target(
             name: "AetherTestSupport",
-            dependencies: ["Aether", "AetherNATS", "AetherNATSTesting"],
+            dependencies: [
+                "Aether", "AetherNATS", "AetherNATSTesting",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
             path: "Tests/AetherTestSupport",
             swiftSettings: strictSettings
         ),
@@ -146,7 +155,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         )
-        + testTargets("AetherTUI", ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting"]),
+        + testTargets(
+            "AetherTUI",
+            ["AetherTUI", "Aether", "AetherNATS", "AetherNATSTesting", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     swiftLanguageModes: [.v6]
 )
 

@@ -112,6 +112,36 @@ public enum DemoDomain {
         return event
     }
 
+    /// The order a payment or a stock reservation is for (its `order` field), if any.
+    public static func order(of event: Event) -> String? {
+        guard event.actorID.hasPrefix("payment-") || event.actorID.hasPrefix("sku-") else { return nil }
+        return event.data["order"]?.stringValue
+    }
+
+    /// Links an event into its request's chain, as an application would: an order's
+    /// `OrderPlaced` starts a request (a new `correlationId`); the order's later events carry it
+    /// on, each caused by the one before; a payment or a stock reservation for an order joins the
+    /// order's request, caused by the order's latest event (`order`); a payment's capture follows
+    /// its authorization. Events of no request (stock received or shipped) carry none.
+    public static func link(
+        _ event: inout Event,
+        previous: Event?,
+        order: Event?,
+        using random: inout some RandomNumberGenerator
+    ) {
+        if event.eventType == "OrderPlaced" {
+            event.correlationID = "req-" + String(UInt32.random(in: 0...UInt32.max, using: &random), radix: 16)
+        } else if let order, let request = order.correlationID {
+            event.correlationID = request
+            event.causationID = order.id
+        } else if event.actorID.hasPrefix("order-") || event.eventType == "PaymentCaptured",
+            let previous, let request = previous.correlationID
+        {
+            event.correlationID = request
+            event.causationID = previous.id
+        }
+    }
+
     private static func nextBody(
         namespace: String,
         actorID: String,

@@ -138,12 +138,19 @@ public final class DemoMember: Service, Sendable {
         if previous?.version != latest {
             previous = latest == 0 ? nil : try await store.events(of: target.actorID, from: latest).last
         }
-        let event = DemoDomain.nextEvent(
+        var event = DemoDomain.nextEvent(
             namespace: target.namespace,
             actorID: target.actorID,
             after: previous,
             using: &random
         )
+        // A payment or a reservation joins its order's request, read from the order's store.
+        var order: Event?
+        if let orderID = DemoDomain.order(of: event), let orders = stores["orders"] {
+            let version = try await orders.latestVersion(of: orderID)
+            if version > 0 { order = try await orders.events(of: orderID, from: version).last }
+        }
+        DemoDomain.link(&event, previous: previous, order: order, using: &random)
         try await store.save(event)
         counters.withLock { $0.saved += 1 }
         onSaved(target.namespace, event)

@@ -3,6 +3,7 @@ import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
 import Foundation
+import NIOCore
 import Testing
 
 /// What an operator used to k9s expects, in the real binary under tmux: the inspector and its
@@ -320,5 +321,171 @@ struct ExportCommandTests {
         #expect(good.stdout.contains("# \(path) (read)"))
         #expect(good.stdout.contains("append: [\"A\", \"+\"]  # remapped"))
         #expect(good.stdout.contains("view: actors"))
+    }
+}
+
+/// `--once` with `--namespace` and `--actor`: the frame a script asks for.
+@Suite(
+    "aether-top --once chooses what the Actors view shows",
+    .enabled(if: Binary.ready, "needs the built aether-top"),
+    .bulkLane
+)
+struct OnceChoiceTests {
+    @Test("--once --view actors --namespace lists that namespace; with --actor, that actor's history")
+    func namespaceAndActor() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        // Two namespaces written by a plain client (docs/WIRE-FORMAT.md); the second is chosen.
+        let js = JetStream(client: client)
+        for namespace in ["alpha", "ledger"] {
+            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
+            config.allowDirect = true
+            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
+            try await js.createStream(config)
+        }
+        for version in 1...3 {
+            let event =
+                #"{"id":"acct-1-\#(version)","eventType":"Posted","actorId":"acct-1","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
+            _ = try await js.publish(Array(event.utf8), to: "aether.store.ledger_events.e.acct-1")
+        }
+        let listing = try await ExportCommandTests.run([
+            "--once", "--server", server.url, "--view", "actors", "--namespace", "ledger",
+        ])
+        #expect(listing.termination == .exited(0), "\(listing.stderr)")
+        #expect(listing.stdout.contains("Actors in ledger (1)"), "\(listing.stdout)")
+        let history = try await ExportCommandTests.run([
+            "--once", "--server", server.url, "--view", "actors", "--namespace", "ledger", "--actor", "acct-1",
+        ])
+        #expect(history.termination == .exited(0), "\(history.stderr)")
+        #expect(history.stdout.contains("─ acct-1 │ 3 events"), "\(history.stdout)")
+        #expect(history.stdout.contains("State at v3"))
+        let refused = try await ExportCommandTests.run(["--once", "--actor", "acct-1"])
+        #expect(refused.termination == .exited(64))
+        #expect(refused.stderr.contains("--actor needs --namespace"))
+    }
+}
+
+/// Following one request end to end: the trace view on the embedded demo, `aether-top trace`
+/// on nats-server with a deployment another client wrote.
+@Suite(
+    "aether-top: tracing a request end to end",
+    .enabled(if: Binary.ready, "needs tmux and the built aether-top"),
+    .serialized,
+    .bulkLane
+)
+struct TraceEndToEndTests {
+    @Test("embedded demo: t on an order event opens its request's trace from the index; Enter walks into an actor")
+    func traceFromTheTail() async throws {
+        let directory = try OperatorEndToEndTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let session = try await OperatorEndToEndTests.start(in: directory)
+        defer { session.kill() }
+        try await session.waitFor("starts live with events") { $0.contains("LIVE") && $0.contains("orders ") }
+        try await session.type("/")
+        try await session.waitFor("Filter the live tail")
+        try await session.type("orders")
+        try await session.press("Enter")
+        try await session.waitFor("filter: ns=orders")
+        try await session.type("t")
+        let trace = try await session.waitFor("the trace from the index", within: 20) {
+            $0.contains("─ Trace req-") && $0.contains("from the correlation index")
+        }
+        let selected = try #require(
+            EndToEndTests.line(trace, containing: "▶")?.firstMatch(of: /(\w+)\/(\S+) v(\d+) (\w+)/)
+        )
+        try await session.press("Enter")
+        let opened = try await session.waitFor("the traced actor's history") { $0.contains("State at v") }
+        #expect(opened.contains("─ \(selected.2) │ "), "opened \(selected.2)")
+        try await session.type("q")
+    }
+
+    @Test(
+        "aether-top trace on nats-server: a request written by a plain client across three namespaces, as a tree; --json; --scan finds an unindexed event; nothing found exits 1"
+    )
+    func traceCommand() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        // A plain writer following docs/WIRE-FORMAT.md: each event and its index record in one atomic batch.
+        let js = JetStream(client: client)
+        for namespace in ["orders", "payments", "inventory"] {
+            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
+            config.allowDirect = true
+            config.allowAtomic = true
+            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
+            try await js.createStream(config)
+        }
+        func write(
+            _ namespace: String,
+            _ actor: String,
+            _ version: Int,
+            _ type: String,
+            id: String,
+            cause: String?,
+            index: Bool = true
+        ) async throws {
+            let causation = cause.map { #","causationId":"\#($0)""# } ?? ""
+            let event =
+                #"{"id":"\#(id)","eventType":"\#(type)","actorId":"\#(actor)","version":\#(version),"data":{},"metadata":{"correlationId":"req-42"\#(causation)},"timestamp":"2026-01-01T00:00:0\#(version)Z"}"#
+            let stream = "aether.store.\(namespace)_events"
+            var messages = [
+                BatchMessage(
+                    subject: "\(stream).e.\(actor)",
+                    payload: ByteBuffer(string: event),
+                    headers: ["Nats-Msg-Id": id, "Aether-Version": "\(version)"]
+                )
+            ]
+            if index {
+                messages.append(
+                    BatchMessage(
+                        subject: "\(stream).c.req-42",
+                        payload: ByteBuffer(
+                            string: #"{"eventId":"\#(id)","actorId":"\#(actor)","version":\#(version)}"#
+                        ),
+                        headers: ["Nats-Msg-Id": id + ".correlation", "Aether-Index": "correlation"]
+                    )
+                )
+            }
+            _ = try await js.publishBatch(messages)
+        }
+        try await write("orders", "order-1", 1, "OrderPlaced", id: "e-placed", cause: nil)
+        try await write("inventory", "sku-1", 1, "StockReserved", id: "e-reserved", cause: "e-placed")
+        try await write("payments", "payment-1", 1, "PaymentAuthorized", id: "e-authorized", cause: "e-placed")
+        try await write("payments", "payment-1", 2, "PaymentCaptured", id: "e-captured", cause: "e-authorized")
+        try await write("orders", "order-1", 3, "OrderShipped", id: "e-shipped", cause: "e-captured", index: false)
+
+        let text = try await ExportCommandTests.run(["trace", "--server", server.url, "--correlation", "req-42"])
+        #expect(text.termination == .exited(0), "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(text.stdout)")
+        #expect(lines.first?.contains("orders/order-1 v1 OrderPlaced e-placed") == true)
+        #expect(lines.contains { $0.contains("  └ inventory/sku-1 v1 StockReserved") })
+        #expect(lines.contains { $0.contains("    └ payments/payment-1 v2 PaymentCaptured") })
+
+        let json = try await ExportCommandTests.run([
+            "trace", "--server", server.url, "--correlation", "req-42", "--json",
+        ])
+        let object = try JSONValue.parse(json.stdout).objectValue ?? [:]
+        #expect(object["source"] == "index")
+        #expect(object["events"]?.arrayValue?.count == 4)
+
+        let scan = try await ExportCommandTests.run([
+            "trace", "--server", server.url, "--correlation", "req-42", "--scan", "--namespaces", "orders",
+        ])
+        #expect(scan.termination == .exited(0), "\(scan.stderr)")
+        #expect(scan.stdout.contains("OrderShipped e-shipped"), "the unindexed event is found by the scan")
+        #expect(
+            scan.stdout.contains("(its cause e-captured was not found)"),
+            "payments was not scanned: said, not guessed"
+        )
+
+        let none = try await ExportCommandTests.run(["trace", "--server", server.url, "--correlation", "req-0"])
+        #expect(none.termination == .exited(1))
+        #expect(none.stderr.contains("no event has correlationId \"req-0\""))
     }
 }

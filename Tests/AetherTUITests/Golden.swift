@@ -165,27 +165,28 @@ enum Golden {
 
     static let help = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–29 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–29 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
         │payments │ a                append an event                         │    3 !  │
         └─────────│ e                export what is shown (JSON Lines)       │─────────┘
-        ┌─ Live ta│ q C-c            quit                                    │─────────┐
-        │ TIME    │ ?                this help                               │         │
-        │▶11:06:44│ Tab              next view                               │         │
-        │ 11:06:44│ S-Tab            previous view                           │rrency=E…│
-        │ 11:06:45│ 1                Streams view                            │acking=T…│
-        │ 11:06:43│ 2                Actors view                             │rrency=E…│
-        │ 11:06:44│ 3                Cluster view                            │t-1007   │
-        │ 11:06:42│ 4                Bus view                                │         │
-        │ 11:06:42│ ↑ k wheel↑       move up                                 │rrency=E…│
-        │ 11:06:43│ ↓ j wheel↓       move down                               │=1 sku=s…│
-        │ 11:06:41│ ← h              left pane / older                       │rrency=E…│
-        │ 11:06:42│ → l              right pane / newer                      │y=2 sku=…│
-        │ 11:06:40│ PgUp             page up                                 │         │
-        │ 11:06:40│ PgDn             page down                               │rrency=E…│
-        │ 11:06:41│ Home g           first                                   │items=[0…│
+        ┌─ Live ta│ t                trace the event's request               │─────────┐
+        │ TIME    │ q C-c            quit                                    │         │
+        │▶11:06:44│ ?                this help                               │         │
+        │ 11:06:44│ Tab              next view                               │rrency=E…│
+        │ 11:06:45│ S-Tab            previous view                           │acking=T…│
+        │ 11:06:43│ 1                Streams view                            │rrency=E…│
+        │ 11:06:44│ 2                Actors view                             │t-1007   │
+        │ 11:06:42│ 3                Cluster view                            │         │
+        │ 11:06:42│ 4                Bus view                                │rrency=E…│
+        │ 11:06:43│ ↑ k wheel↑       move up                                 │=1 sku=s…│
+        │ 11:06:41│ ↓ j wheel↓       move down                               │rrency=E…│
+        │ 11:06:42│ ← h              left pane / older                       │y=2 sku=…│
+        │ 11:06:40│ → l              right pane / newer                      │         │
+        │ 11:06:40│ PgUp             page up                                 │rrency=E…│
+        │ 11:06:41│ PgDn             page down                               │items=[0…│
+        │         │ Home g           first                                   │         │
         │         │ End G            last                                    │         │
         │         │ Esc              back / close                            │         │
         │         │ s                snapshot the actor                      │         │
@@ -194,7 +195,6 @@ enum Golden {
         │         │ ]                next namespace                          │         │
         │         │ [                previous namespace                      │         │
         │         │ v                jump to version                         │         │
-        │         │ :                command line (Tab completes)            │         │
         │         │status is always written as text │ colour │ mouse: click …│         │
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
@@ -496,33 +496,33 @@ enum Golden {
         """#
     static let helpPage1 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–19 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–19 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
         │payments │ a                append an event                         │    3 !  │
         └─────────│ e                export what is shown (JSON Lines)       │─────────┘
-        ┌─ Live ta│ q C-c            quit                                    │─────────┐
-        │ TIME    │ ?                this help                               │         │
-        │▶11:06:44│ Tab              next view                               │         │
-        │ 11:06:44│ S-Tab            previous view                           │rrency=E…│
-        │ 11:06:45│ 1                Streams view                            │acking=T…│
-        │ 11:06:43│ 2                Actors view                             │rrency=E…│
-        │ 11:06:44│ 3                Cluster view                            │t-1007   │
-        │ 11:06:42│ 4                Bus view                                │         │
-        │ 11:06:42│ ↑ k wheel↑       move up                                 │rrency=E…│
-        │ 11:06:43│ ↓ j wheel↓       move down                               │=1 sku=s…│
-        │ 11:06:41│ ← h              left pane / older                       │rrency=E…│
-        │ 11:06:42│ → l              right pane / newer                      │y=2 sku=…│
-        │ 11:06:40│ PgUp             page up                                 │         │
-        │ 11:06:40│ PgDn             page down                               │rrency=E…│
+        ┌─ Live ta│ t                trace the event's request               │─────────┐
+        │ TIME    │ q C-c            quit                                    │         │
+        │▶11:06:44│ ?                this help                               │         │
+        │ 11:06:44│ Tab              next view                               │rrency=E…│
+        │ 11:06:45│ S-Tab            previous view                           │acking=T…│
+        │ 11:06:43│ 1                Streams view                            │rrency=E…│
+        │ 11:06:44│ 2                Actors view                             │t-1007   │
+        │ 11:06:42│ 3                Cluster view                            │         │
+        │ 11:06:42│ 4                Bus view                                │rrency=E…│
+        │ 11:06:43│ ↑ k wheel↑       move up                                 │=1 sku=s…│
+        │ 11:06:41│ ↓ j wheel↓       move down                               │rrency=E…│
+        │ 11:06:42│ ← h              left pane / older                       │y=2 sku=…│
+        │ 11:06:40│ → l              right pane / newer                      │         │
+        │ 11:06:40│ PgUp             page up                                 │rrency=E…│
         │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
         """#
     static let helpPage2 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 12–30 of 30 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
+        ┌─ Namespa┌─ Keys 13–31 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
         │NAMESPACE│ 3                Cluster view                            │  DROPS  │
         │inventory│ 4                Bus view                                │      0  │
         │orders   │ ↑ k wheel↑       move up                                 │      0  │
@@ -563,20 +563,20 @@ enum Golden {
         │ 11:06:44 o│ space            pause / resume the tail       PgUp             page up                      │           │
         │ 11:06:42 i│ a                append an event               PgDn             page down                    │           │
         │ 11:06:42 p│ e                export what is shown (JSON L  Home g           first                        │           │
-        │ 11:06:43 o│ q C-c            quit                          End G            last                         │           │
-        │ 11:06:41 p│ ?                this help                     Esc              back / close                 │           │
-        │ 11:06:42 o│ Tab              next view                     s                snapshot the actor           │           │
-        │ 11:06:40 i│ S-Tab            previous view                 f                leader failover drill        │           │
-        │ 11:06:40 p│ 1                Streams view                  K                kill a member (embedded demo │           │
-        │ 11:06:41 o│ 2                Actors view                   ]                next namespace               │           │
-        │           │ 3                Cluster view                  [                previous namespace           │           │
-        │           │ 4                Bus view                      v                jump to version              │           │
-        │           │ ↑ k wheel↑       move up                       :                command line (Tab completes) │           │
-        │           │ ↓ j wheel↓       move down                     m                message log (the last 100)   │           │
+        │ 11:06:43 o│ t                trace the event's request     End G            last                         │           │
+        │ 11:06:41 p│ q C-c            quit                          Esc              back / close                 │           │
+        │ 11:06:42 o│ ?                this help                     s                snapshot the actor           │           │
+        │ 11:06:40 i│ Tab              next view                     f                leader failover drill        │           │
+        │ 11:06:40 p│ S-Tab            previous view                 K                kill a member (embedded demo │           │
+        │ 11:06:41 o│ 1                Streams view                  ]                next namespace               │           │
+        │           │ 2                Actors view                   [                previous namespace           │           │
+        │           │ 3                Cluster view                  v                jump to version              │           │
+        │           │ 4                Bus view                      :                command line (Tab completes) │           │
+        │           │ ↑ k wheel↑       move up                       m                message log (the last 100)   │           │
+        │           │ ↓ j wheel↓       move down                                                                   │           │
         │           │                                                                                              │           │
         │           │status is always written as text │ colour │ mouse: click tabs and rows, wheel scrolls         │           │
         │           └──────────────────────────────────────────────────────────────────────────────────────────────┘           │
-        │                                                                                                                      │
         │                                                                                                                      │
         │                                                                                                                      │
         │                                                                                                                      │

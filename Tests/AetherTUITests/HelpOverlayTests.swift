@@ -12,7 +12,8 @@ struct HelpOverlayTests {
     func scrollsAtEightyByTwentyFour() {
         var model = Fixture.dashboard(width: 80, height: 24)
         _ = model.apply(.key(.character("?")))
-        let lines = model.keyMap.helpLines
+        // In the order the help shows them: the view's keys first.
+        let lines = model.keyMap.helpLines(for: model.view)
         let layout = model.helpLayout
         #expect(layout.rows < lines.count, "the fixture's key map fits 80×24 now; the test needs more bindings")
         var screen = Self.screen(model)

@@ -36,10 +36,13 @@ extension EventBus {
 public struct DeliveredEvent: Sendable, Hashable {
     public var namespace: String
     public var event: Event
+    /// The W3C `traceparent` the publisher sent (its span), if any; see `traceContext`.
+    public var traceParent: String?
 
-    public init(namespace: String, event: Event) {
+    public init(namespace: String, event: Event, traceParent: String? = nil) {
         self.namespace = namespace
         self.event = event
+        self.traceParent = traceParent
     }
 }
 

@@ -30,7 +30,7 @@ public final class LocalEventBus: EventBus {
     public func publish(_ event: Event, to namespace: String) async throws {
         try Identifiers.validateNamespace(namespace)
         try event.validate()
-        await deliver(event, to: namespace, countAs: .published)
+        await deliver(event, to: namespace, countAs: .published, traceParent: TracePropagation.currentTraceParent())
     }
 
     /// How a delivery is counted: a local publish, or an event received from another node.
@@ -43,7 +43,12 @@ public final class LocalEventBus: EventBus {
 
     /// Delivers to local subscribers without validating (the namespace is already known to be
     /// valid, or is Aether's own `__internal__` one).
-    package func deliver(_ event: Event, to namespace: String, countAs origin: Origin) async {
+    package func deliver(
+        _ event: Event,
+        to namespace: String,
+        countAs origin: Origin,
+        traceParent: String? = nil
+    ) async {
         let subscribers = state.withLock { state -> [EventSubscription] in
             switch origin {
             case .published: state.count(namespace) { $0.published += 1 }
@@ -65,7 +70,7 @@ public final class LocalEventBus: EventBus {
         case .forwarded: break
         }
         guard !subscribers.isEmpty else { return }
-        let item = DeliveredEvent(namespace: namespace, event: event)
+        let item = DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent)
         var delivered = 0
         var drops: [String: Int] = [:]
         for subscriber in subscribers {

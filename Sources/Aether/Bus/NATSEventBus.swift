@@ -89,8 +89,14 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         envelope.append(contentsOf: #","event":"#.utf8)
         event.writeJSON(to: &envelope)
         envelope.append(UInt8(ascii: "}"))
+        // The publisher's span goes along as W3C `traceparent` (nothing without one).
+        let traceParent = TracePropagation.currentTraceParent()
         do {
-            try client.publish(ByteBuffer(bytes: envelope), to: "\(subjectPrefix).\(namespace)")
+            try client.publish(
+                ByteBuffer(bytes: envelope),
+                to: "\(subjectPrefix).\(namespace)",
+                headers: traceParent.map { [TracePropagation.header: $0] }
+            )
         } catch {
             state.withLock { $0.counters[namespace, default: NamespaceMetrics()].publishErrors += 1 }
             switch error.code {
@@ -119,7 +125,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             return state.patterns.filter { TokenPattern(unchecked: $0.key).matches(namespace) }.map(\.value.bus)
         }
         exporter.count(.published, namespace: namespace)
-        for bus in buses { await bus.deliver(event, to: namespace, countAs: .forwarded) }
+        for bus in buses { await bus.deliver(event, to: namespace, countAs: .forwarded, traceParent: traceParent) }
     }
 
     // MARK: subscribing
@@ -215,7 +221,11 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         if node == nodeID { return }  // our own, already delivered locally
         state.withLock { $0.count(namespace) { $0.received += 1 } }
         exporter.count(.received, namespace: namespace)
-        await bus.deliver(event, to: namespace, countAs: .forwarded)
+        // A traceparent that is not one is dropped (the event still arrives).
+        let traceParent = message.headers?[TracePropagation.header].flatMap {
+            TracePropagation.ids(of: $0) == nil ? nil : $0
+        }
+        await bus.deliver(event, to: namespace, countAs: .forwarded, traceParent: traceParent)
     }
 
     /// The namespace a subject is for. One that breaks the naming rules is counted under one key

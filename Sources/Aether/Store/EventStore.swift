@@ -227,6 +227,8 @@ public struct StoreFigures: Sendable, Equatable {
     public var undecodableRecords: Int
     /// Records on subjects outside the event and snapshot layout (`docs/WIRE-FORMAT.md`).
     public var otherRecords: Int = 0
+    /// Correlation index records (`c.` subjects), counted apart from events.
+    public var indexRecords: Int = 0
     /// Records that belong to no actor: on undecodable subjects, or outside the layout.
     public var recordsOutsideActors: Int { undecodableRecords + otherRecords }
     /// Every record the backend holds for the namespace.

@@ -18,6 +18,8 @@ public final class InMemoryStorage: Sendable {
 
     struct State {
         var namespaces: [String: [String: ActorLog]] = [:]
+        /// The correlation index: by namespace and correlation id, the events in stored order.
+        var correlations: [String: [String: [(actorID: String, version: Int64)]]] = [:]
     }
 
     let state = Mutex(State())
@@ -65,6 +67,8 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
     }
 
     public func save(_ events: [Event]) async throws {
+        // Inside a span, the events record it (traceId, spanId) unless they name one already.
+        let events = events.map { $0.stampedWithCurrentTrace() }
         guard let first = events.first else { return }
         for event in events { try event.validate() }
         try storage.state.withLock { state throws(AetherError) in
@@ -74,6 +78,13 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
             state.namespaces[namespace, default: [:]][first.actorID, default: ActorLogAlias()].events.append(
                 contentsOf: events
             )
+            // Indexed with the events, under the same lock: never out of step.
+            for event in events {
+                guard let correlationID = event.correlationID, !correlationID.isEmpty else { continue }
+                state.correlations[namespace, default: [:]][correlationID, default: []].append(
+                    (event.actorID, event.version)
+                )
+            }
         }
         guard let sink else { return }
         await sink.eventsStored(events, namespace: namespace, at: now())
@@ -168,3 +179,22 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
 }
 
 private typealias ActorLogAlias = InMemoryStorage.ActorLog
+
+extension InMemoryEventStore: CorrelationIndex {
+    public func events(correlatedWith correlationID: String) async throws -> CorrelationRead {
+        guard !correlationID.isEmpty else {
+            throw AetherError(code: .invalidArgument, message: "a correlation id cannot be empty")
+        }
+        return storage.state.withLock { state in
+            let references = state.correlations[namespace]?[correlationID] ?? []
+            let logs = state.namespaces[namespace] ?? [:]
+            let events = references.compactMap { reference -> Event? in
+                guard let events = logs[reference.actorID]?.events else { return nil }
+                let index = firstIndex(in: events, atOrAbove: reference.version)
+                return events.indices.contains(index) && events[index].version == reference.version
+                    ? events[index] : nil
+            }
+            return CorrelationRead(events: events)
+        }
+    }
+}

@@ -227,6 +227,8 @@ extension JetStreamEventStore {
             let eventSubjects = try await js.streamSubjects(streamName, filter: base + "e.>")
             let snapshotSubjects = try await js.streamSubjects(streamName, filter: base + "s.>")
             figures.snapshots = Int(snapshotSubjects.values.reduce(0, +))
+            let indexSubjects = try await js.streamSubjects(streamName, filter: base + "c.>")
+            figures.indexRecords = Int(indexSubjects.values.reduce(0, +))
             for (subject, count) in eventSubjects {
                 if let actorID = ActorToken.decode(String(subject.dropFirst(base.count + 2))),
                     (try? Identifiers.validateActorID(actorID)) != nil
@@ -242,7 +244,7 @@ extension JetStreamEventStore {
             throw AetherError(error, context: "counting the subjects of stream \(streamName)")
         }
         // Records on subjects outside the event and snapshot layout (another writer's).
-        let counted = figures.events + figures.undecodableRecords + figures.snapshots
+        let counted = figures.events + figures.undecodableRecords + figures.snapshots + figures.indexRecords
         figures.otherRecords = max(0, figures.records - counted)
         return figures
     }

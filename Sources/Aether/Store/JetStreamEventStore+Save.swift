@@ -13,6 +13,8 @@ extension JetStreamEventStore {
     }
 
     public func save(_ events: [Event]) async throws {
+        // Inside a span, the events record it (traceId, spanId) unless they name one already.
+        let events = events.map { $0.stampedWithCurrentTrace() }
         guard let first = events.first else { return }
         for event in events { try event.validate() }
         try VersionRules.checkBatch(events, current: 0)  // one actor, increasing
@@ -97,7 +99,9 @@ extension JetStreamEventStore {
         subject: String,
         expected: UInt64
     ) async throws -> UInt64 {
-        if events.count == 1 {
+        // An event with a correlation id takes its index record along, in the same batch.
+        let indexes = events.map(indexMessage(for:))
+        if events.count == 1, indexes[0] == nil {
             var options = PublishOptions(messageID: events[0].id, expectedLastSubjectSequence: expected)
             options.retryUntil = .seconds(15)
             options.extraHeaders = [Self.versionHeader: String(events[0].version)]
@@ -108,8 +112,12 @@ extension JetStreamEventStore {
             var headers: NATSHeaders = ["Nats-Msg-Id": event.id, Self.versionHeader: String(event.version)]
             if index == 0 { headers["Nats-Expected-Last-Subject-Sequence"] = String(expected) }
             messages.append(BatchMessage(subject: subject, payload: ByteBuffer(bytes: payload), headers: headers))
+            if let record = indexes[index] { messages.append(record) }
         }
-        return try await js.publishBatch(messages).sequence
+        // The ack is the commit's (the last message); the actor's last event comes before a
+        // trailing index record.
+        let sequence = try await js.publishBatch(messages).sequence
+        return indexes[indexes.count - 1] == nil ? sequence : sequence - 1
     }
 
     func notify(_ events: [Event]) async {

@@ -20,7 +20,7 @@ public struct AetherTop: AsyncParsableCommand {
         abstract: "Watch and steer an Aether deployment.",
         subcommands: [
             DashboardCommand.self, NodeCommand.self, CheckCommand.self, VerifyCommand.self, ExportCommand.self,
-            ConfigCommand.self,
+            TraceCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )
@@ -456,5 +456,137 @@ struct ExportCommand: AsyncParsableCommand {
             code = 3
         }
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `aether-top trace`: every event of one request, across namespaces, as a causation tree.
+struct TraceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Every event sharing a correlation id, across namespaces, each under the event that caused it.",
+        discussion: """
+            Looks the id up in every namespace's correlation index (docs/WIRE-FORMAT.md), or in \
+            --namespaces. Events stored without an index record are found only with --scan, which reads \
+            histories (at most --limit records per namespace) and says so. Prints the tree, or with --json \
+            one object. Exits 0 when events were found, 1 when none, 3 when the lookup cannot run.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .long, help: "The correlation id to follow.")
+    var correlation: String
+
+    @Option(name: .long, help: "Only these namespaces (comma-separated).")
+    var namespaces: String?
+
+    @Flag(name: .long, help: "One JSON object: the events in tree order, with their depth.")
+    var json = false
+
+    @Flag(name: .long, help: "Read histories instead of the index (slow; finds events without index records).")
+    var scan = false
+
+    @Option(name: .long, help: "With --scan: the most records read per namespace.")
+    var limit: Int = 1_000_000
+
+    @Option(name: .long, help: "Cluster timings of the deployment: fast or standard.")
+    var timings: DemoTimings = .fast
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let code: Int32
+        do {
+            guard !correlation.isEmpty else {
+                throw AetherError(code: .invalidArgument, message: "--correlation is empty")
+            }
+            let chosen = namespaces.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            for namespace in chosen ?? [] { try Identifiers.validateNamespace(namespace) }
+            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
+            do {
+                if options == nil {
+                    try await Batch.warmUp(
+                        DashboardApp(deployment: deployment, settings: DashboardSettings()),
+                        deployment: deployment
+                    )
+                }
+                var stores: [any CorrelationIndex] = []
+                var names = chosen ?? []
+                if chosen == nil { names = await deployment.namespaces() }
+                for namespace in names {
+                    if let store = try await deployment.store(for: namespace) as? any CorrelationIndex {
+                        stores.append(store)
+                    }
+                }
+                let trace: Trace
+                if scan {
+                    let progress = isatty(2) == 1
+                    let result = try await Trace.scan(correlation, in: stores, limit: limit) { records in
+                        if progress {
+                            StandardError.write("\rscanning histories: \(Summary.exact(records)) records read")
+                        }
+                        return true
+                    }
+                    if progress { StandardError.write("\n") }
+                    if !result.complete {
+                        StandardError.write(
+                            "aether-top trace: the scan stopped at --limit \(limit) records in a namespace\n"
+                        )
+                    }
+                    trace = result.trace
+                } else {
+                    trace = try await Trace.find(correlation, in: stores)
+                }
+                for problem in trace.problems {
+                    StandardError.write("aether-top trace: \(DisplayText.visible(problem))\n")
+                }
+                StandardOutput.write(json ? Self.json(trace) + "\n" : Self.text(trace))
+                if trace.entries.isEmpty {
+                    StandardError.write(
+                        "aether-top trace: no event has correlationId \(Identifiers.quoted(correlation))"
+                            + (scan ? "" : " in the index (--scan reads histories)") + "\n"
+                    )
+                }
+                code = trace.entries.isEmpty ? 1 : 0
+            } catch {
+                await deployment.shutdown()
+                throw error
+            }
+            await deployment.shutdown()
+        } catch let error as AetherError {
+            StandardError.write("aether-top trace: \(DisplayText.visible(error.message))\n")
+            code = 3
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The tree: one line per event, indented under its cause.
+    static func text(_ trace: Trace) -> String {
+        trace.rows.map { row in
+            let event = row.entry.event
+            let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "└ " : "")
+            let missing = row.missingCause.map { "  (its cause \(DisplayText.visible($0)) was not found)" } ?? ""
+            return DisplayText.visible(
+                "\(event.timestamp.rfc3339) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
+            ) + missing + "\n"
+        }.joined()
+    }
+
+    static func json(_ trace: Trace) -> String {
+        let events: [JSONValue] = trace.rows.map { row in
+            var object: JSONObject = [
+                "namespace": .string(row.entry.namespace),
+                "depth": .integer(Int64(row.depth)),
+                "event": (try? JSONValue.parse(row.entry.event.jsonString())) ?? .null,
+            ]
+            if let missing = row.missingCause { object["causeNotFound"] = .string(missing) }
+            return .object(object)
+        }
+        return JSONValue.object([
+            "correlationId": .string(trace.correlationID),
+            "source": .string(trace.scanned ? "scan" : "index"),
+            "events": .array(events),
+            "problems": .array(trace.problems.map { .string($0) }),
+        ]).serialized()
     }
 }

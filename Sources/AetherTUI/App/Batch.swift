@@ -11,6 +11,9 @@ enum Batch {
         let height = environment["LINES"].flatMap(Int.init) ?? 30
         let app = DashboardApp(deployment: deployment, settings: settings, width: width, height: height)
         try await warmUp(app, deployment: deployment)
+        if let namespace = settings.startNamespace, let actor = settings.startActor {
+            await app.openAndWait(namespace: namespace, actorID: actor)
+        }
         if settings.json {
             let model = await app.model
             StandardOutput.write(JSONValue.object(data(of: model)).serialized(pretty: true) + "\n")

@@ -298,7 +298,7 @@ actor DashboardApp {
                 clock: clock
             )
             drillLane.yield(drill)
-        case .readStored, .export:
+        case .readStored, .export, .trace, .traceScan:
             exportLane.yield(effect)
         case .kill(let member):
             do {
@@ -376,9 +376,38 @@ actor DashboardApp {
         case .export(let job, let overwrite):
             await export(job, overwrite: overwrite)
             await frameSoon()
+        case .trace(let correlationID):
+            do {
+                let trace = try await Trace.find(correlationID, in: try await correlationStores())
+                await send(.traceFound(trace))
+            } catch {
+                await send(.traceFailed(correlationID: correlationID, Self.describe(error)))
+            }
+            await frameSoon()
+        case .traceScan(let correlationID, let limit):
+            do {
+                let result = try await Trace.scan(correlationID, in: try await correlationStores(), limit: limit) {
+                    records in
+                    await self.send(.traceScanProgress(correlationID: correlationID, records: records))
+                    return !Task.isCancelled
+                }
+                await send(.traceScanned(result.trace, records: result.recordsRead, complete: result.complete))
+            } catch {
+                await send(.traceFailed(correlationID: correlationID, Self.describe(error)))
+            }
+            await frameSoon()
         default:
             await perform(effect)
         }
+    }
+
+    /// Every namespace's store that keeps a correlation index.
+    private func correlationStores() async throws -> [any CorrelationIndex] {
+        var stores: [any CorrelationIndex] = []
+        for namespace in await deployment.namespaces() where !namespace.hasPrefix(Identifiers.internalNamespaceToken) {
+            if let store = try await deployment.store(for: namespace) as? any CorrelationIndex { stores.append(store) }
+        }
+        return stores
     }
 
     /// Writes an export (see ``Export/write(to:overwrite:_:)``) and says what was written.
@@ -416,6 +445,12 @@ actor DashboardApp {
         } catch {
             await send(.actionFailed("export of \(job.what) to \(job.path) failed: \(Self.describe(error))"))
         }
+    }
+
+    /// Opens an actor and returns once its history is read (or its absence said): `--once
+    /// --actor`.
+    func openAndWait(namespace: String, actorID: String) async {
+        await performSlow(.openExact(namespace: namespace, actorID: actorID))
     }
 
     /// Draws what a read brought within 10 ms, not at the frame cadence's next turn.

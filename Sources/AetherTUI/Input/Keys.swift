@@ -43,7 +43,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case open, back, filter, pause
     case append, snapshot, drill, kill
     case nextNamespace, previousNamespace, jumpToVersion
-    case export, commandLine, messages
+    case export, commandLine, messages, trace
 
     /// The help text for this command.
     public var summary: String {
@@ -78,6 +78,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
         case .export: "export what is shown (JSON Lines)"
         case .commandLine: "command line (Tab completes)"
         case .messages: "message log (the last 100)"
+        case .trace: "trace the event's request"
         }
     }
 }
@@ -122,6 +123,7 @@ public struct KeyMap: Sendable {
         .init(keys: [.character("e")], command: .export),
         .init(keys: [.character(":")], command: .commandLine),
         .init(keys: [.character("m")], command: .messages),
+        .init(keys: [.character("t")], command: .trace),
     ])
 
     public func command(for key: Key) -> Command? {
@@ -168,7 +170,7 @@ extension Command {
         case .quit, .help, .nextView, .previousView, .viewStreams, .viewActors, .viewCluster, .viewBus:
             []
         case .commandLine, .messages: []
-        case .export: [.streams, .actors]
+        case .export, .trace: [.streams, .actors]
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .drill: []
         case .left, .right, .back, .snapshot, .nextNamespace, .previousNamespace, .jumpToVersion: [.actors]
         case .open, .filter, .append: [.streams, .actors]

@@ -16,6 +16,7 @@ extension Dashboard {
         ("bus", "", "Bus view"),
         ("filter", "ns=… type=… actor=… text=…", "filter the live tail (re:… regex, !… not)"),
         ("export", "FILE", "export what the view shows to FILE"),
+        ("trace", "CORRELATION-ID", "every event of a request, across namespaces"),
         ("messages", "", "the message log"),
         ("help", "", "the keys"),
         ("q", "", "quit"),
@@ -200,6 +201,10 @@ extension Dashboard {
             filter = next
             tailCursor = 0
             view = .streams
+        case "trace":
+            if argument.isEmpty { return (openTrace(), nil) }
+            overlay = .trace(TraceView(correlationID: argument, origin: nil))
+            return ([.trace(correlationID: argument)], nil)
         case "export":
             guard !argument.isEmpty else { return needs("a file: :export FILE") }
             overlay = nil

@@ -59,6 +59,7 @@ extension Dashboard {
         case .export: return exportHere()
         case .commandLine: overlay = .command(CommandPrompt())
         case .messages: openMessages()
+        case .trace: return openTrace()
         case .jumpToVersion:
             guard view == .actors, detail != nil else { return [] }
             overlay = .form(

@@ -20,7 +20,11 @@ extension Dashboard {
         guard let current = overlay else { return [] }
         switch current {
         case .inspector:
+            // The trace key works from the inspector too.
+            if keyMap.command(for: key) == .trace { return openTrace() }
             return handleInInspector(key)
+        case .trace:
+            return handleInTrace(key)
         case .typedConfirm:
             return handleInTypedConfirm(key)
         case .discardForm(let form):

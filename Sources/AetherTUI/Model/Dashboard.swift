@@ -154,6 +154,11 @@ public struct Dashboard: Sendable {
         case stored(namespace: String, actorID: String, version: Int64, Inspector.Stored)
         /// An export's file exists: the operator is asked before it is overwritten.
         case exportExists(ExportJob)
+        /// What a trace found, or why it could not look.
+        case traceFound(Trace)
+        case traceFailed(correlationID: String, String)
+        case traceScanProgress(correlationID: String, records: Int)
+        case traceScanned(Trace, records: Int, complete: Bool)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -176,6 +181,10 @@ public struct Dashboard: Sendable {
         case readStored(namespace: String, actorID: String, version: Int64)
         /// Writes an export; without `overwrite`, an existing file is left alone and reported.
         case export(ExportJob, overwrite: Bool)
+        /// Finds every event of a correlation id in every namespace (the index).
+        case trace(correlationID: String)
+        /// Reads histories for it (opt-in; at most `limit` records per namespace).
+        case traceScan(correlationID: String, limit: Int)
     }
 
     public let settings: DashboardSettings
@@ -333,7 +342,8 @@ public struct Dashboard: Sendable {
             if actorNamespace == nil, let first = settings.startNamespace ?? visible.first {
                 actorNamespace = first
                 let listing = listActors(first)
-                if let actor = settings.startActor {
+                // Batch mode opens the actor once the demo or the feeds have warmed up (Batch).
+                if let actor = settings.startActor, !settings.once {
                     return [.openExact(namespace: first, actorID: actor)] + listing
                 }
                 return listing
@@ -480,6 +490,25 @@ public struct Dashboard: Sendable {
             else { return [] }
             if case .event = inspector.subject { inspector.stored = stored } else { inspector.otherStored = stored }
             overlay = .inspector(inspector)
+        case .traceFound(let trace):
+            updateTrace(trace.correlationID) { view in
+                view.trace = trace
+                if let origin = view.origin, let index = trace.rows.firstIndex(where: { $0.entry.event.id == origin }) {
+                    view.selection = index
+                }
+            }
+        case .traceFailed(let id, let reason):
+            updateTrace(id) { $0.failure = reason }
+            say("trace of \(Identifiers.quoted(id)) failed: \(reason)", isError: true)
+        case .traceScanProgress(let id, let records):
+            updateTrace(id) { $0.scanning = records }
+        case .traceScanned(let trace, let records, let complete):
+            updateTrace(trace.correlationID) { view in
+                view.scanning = nil
+                view.scanned = (records, complete)
+                view.trace = trace
+                view.selection = min(view.selection, max(0, trace.rows.count - 1))
+            }
         case .exportExists(let job):
             overlay = .confirm(
                 text: "\(job.path) exists: overwrite it with \(job.what)?",

@@ -124,6 +124,35 @@ public struct ExportJob: Sendable, Equatable {
     }
 }
 
+/// The trace view: every event of one request, as a causation tree.
+public struct TraceView: Sendable, Equatable {
+    public var correlationID: String
+    /// The event the trace was opened from (selected first).
+    public var origin: String?
+    public var trace: Trace?
+    /// Why the lookup failed.
+    public var failure: String?
+    /// A scan of histories under way: the records read so far.
+    public var scanning: Int?
+    /// How the scan ended (records read, whether it read them all).
+    public var scanned: (records: Int, complete: Bool)?
+    public var selection = 0
+
+    public init(correlationID: String, origin: String?) {
+        self.correlationID = correlationID
+        self.origin = origin
+    }
+
+    public var rows: [Trace.Row] { trace?.rows ?? [] }
+
+    public static func == (lhs: TraceView, rhs: TraceView) -> Bool {
+        lhs.correlationID == rhs.correlationID && lhs.origin == rhs.origin && lhs.trace == rhs.trace
+            && lhs.failure == rhs.failure && lhs.scanning == rhs.scanning
+            && lhs.scanned?.records == rhs.scanned?.records
+            && lhs.scanned?.complete == rhs.scanned?.complete && lhs.selection == rhs.selection
+    }
+}
+
 /// The `:` command line: what is typed, the completions of its last word, and why it was
 /// refused.
 public struct CommandPrompt: Sendable, Equatable {
@@ -163,6 +192,7 @@ public enum Overlay: Sendable, Equatable {
     /// A write on a production context: the operator types the target's name to confirm.
     case typedConfirm(text: String, expected: String, typed: String, action: PendingAction)
     case inspector(Inspector)
+    case trace(TraceView)
     case command(CommandPrompt)
     /// The last messages, with their times, whole.
     case messages(offset: Int)
@@ -173,6 +203,7 @@ public enum Overlay: Sendable, Equatable {
         case (.typedConfirm(let a, let b, let c, let d), .typedConfirm(let e, let f, let g, let h)):
             a == e && b == f && c == g && d == h
         case (.inspector(let a), .inspector(let b)): a == b
+        case (.trace(let a), .trace(let b)): a == b
         case (.discardForm(let a), .discardForm(let b)): a == b
         case (.command(let a), .command(let b)): a == b
         case (.messages(let a), .messages(let b)): a == b

@@ -17,6 +17,7 @@ enum OverlayView {
             drawConfirm(text, alternative: alternative?.text, key: alternative?.key, on: &canvas)
         case .drill: drawDrill(dashboard, on: &canvas)
         case .inspector(let inspector): drawInspector(inspector, dashboard, on: &canvas)
+        case .trace(let trace): drawTrace(trace, dashboard, on: &canvas)
         case .discardForm:
             drawConfirm(
                 "Discard the event you typed? Nothing has been written.",
@@ -84,6 +85,97 @@ enum OverlayView {
         if inspector.other != nil {
             hints.insert("Tab \(inspector.title.hasPrefix("Event") ? "snapshot" : "event")", at: 1)
         }
+        canvas.put(
+            Renderer.fitHints(hints, width: inner.width - 1, glyphs: canvas.glyphs),
+            in: inner,
+            row: inner.height - 1,
+            offset: 1,
+            style: .muted
+        )
+    }
+
+    /// Every event of one request: a causation tree, each event under its cause, in time order.
+    static func drawTrace(_ view: TraceView, _ dashboard: Dashboard, on canvas: inout Canvas) {
+        let box = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
+        canvas.fill(box)
+        let bar = canvas.glyphs.vertical
+        let rows = view.rows
+        let namespaces = Set(rows.map(\.entry.namespace)).count
+        var title = "Trace \(view.correlationID)"
+        if let trace = view.trace {
+            title +=
+                " \(bar) \(rows.count) event\(rows.count == 1 ? "" : "s") in \(namespaces) namespace\(namespaces == 1 ? "" : "s") \(bar) "
+                + (trace.scanned ? "from a scan of histories" : "from the correlation index")
+        }
+        canvas.box(box, title: title, style: .init(.cyan))
+        let inner = box.inner
+        // The scan's progress or result, and unfollowed index records, each on a line of its own.
+        var status: [(String, Style)] = []
+        if let scanning = view.scanning {
+            status.append(("scanning histories: \(Summary.exact(scanning)) records read…", .warn))
+        } else if let scanned = view.scanned {
+            status.append(
+                (
+                    "scan read \(Summary.exact(scanned.records)) records"
+                        + (scanned.complete ? ", every history" : "; it stopped at the limit, so more may exist"),
+                    scanned.complete ? .muted : .warn
+                )
+            )
+        }
+        if let problems = view.trace?.problems, !problems.isEmpty {
+            status.append(
+                ("⚠ \(problems.count) index record\(problems.count == 1 ? "" : "s") not followed: \(problems[0])", .bad)
+            )
+        }
+        let footerRows = 1 + status.count
+        let room = max(1, inner.height - footerRows)
+        guard view.trace != nil else {
+            canvas.put(
+                view.failure.map { "cannot trace: \($0)" } ?? "looking up every namespace's index…",
+                in: inner,
+                row: 0,
+                offset: 1,
+                style: view.failure == nil ? .muted : .bad
+            )
+            return
+        }
+        if rows.isEmpty {
+            canvas.put(
+                "no indexed event has this correlationId (S scans the histories)",
+                in: inner,
+                row: 0,
+                offset: 1,
+                style: .muted
+            )
+        }
+        let first = max(0, min(view.selection - room / 2, rows.count - room))
+        for (row, line) in rows.dropFirst(first).prefix(room).enumerated() {
+            let index = first + row
+            let selected = index == view.selection
+            let event = line.entry.event
+            let indent = String(repeating: "  ", count: min(line.depth, 12))
+            let branch = line.depth > 0 ? "└ " : ""
+            var text =
+                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(event.timestamp) + " " + indent
+                + branch
+                + "\(line.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType)"
+            if let missing = line.missingCause {
+                // Said, never guessed.
+                text += "  ⚠ its cause \(missing) is not among these events"
+            }
+            canvas.put(
+                text,
+                in: inner,
+                row: row,
+                style: selected ? .selected : line.missingCause == nil ? .plain : .warn
+            )
+            if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row, width: inner.width, height: 1), .selected) }
+        }
+        for (index, line) in status.enumerated() {
+            canvas.put(line.0, in: inner, row: inner.height - 1 - status.count + index, offset: 1, style: line.1)
+        }
+        var hints = ["↑↓ select", "Enter open the actor at that version", "Esc close"]
+        if view.scanning == nil { hints.insert("S scan histories (slow)", at: 2) }
         canvas.put(
             Renderer.fitHints(hints, width: inner.width - 1, glyphs: canvas.glyphs),
             in: inner,

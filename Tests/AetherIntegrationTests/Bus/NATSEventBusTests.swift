@@ -56,6 +56,41 @@ struct NATSEventBusTests {
         }
     }
 
+    @Test(
+        "traceparent crosses NATS: a receiver on another connection continues the publisher's trace; a bad header is dropped, the event kept"
+    )
+    func traceParentAcrossNATS() async throws {
+        try await Live.withClient { client, server in
+            let otherClient = try await NATSClient.connect(url: server.url)
+            defer { otherClient.closeNow() }
+            let a = NATSEventBus(client: client, nodeID: "node-a")
+            let b = NATSEventBus(client: otherClient, nodeID: "node-b")
+            let onB = try await b.subscribe("orders")
+            let raw = try await otherClient.subscribe(to: "aether.events.orders")
+            try await otherClient.flush()
+            let tracer = W3CInMemoryTracer()
+            let (traceID, spanID) = try await TestTracing.inSpan("publish", tracer: tracer) { traceID, spanID in
+                try await a.publish(Event(eventType: "Placed", actorID: "o-1", version: 1), to: "orders")
+                return (traceID, spanID)
+            }
+            let delivered = try #require(try await take(1, from: onB).first)
+            #expect(delivered.traceParent == "00-\(traceID)-\(spanID)-01")
+            let handled = TestTracing.handle(delivered, tracer: tracer)
+            #expect(handled.traceID == traceID && handled.parentSpanID == spanID)
+            // On the wire: a header other clients read (HPUB), the envelope unchanged.
+            let message = try #require(await raw.next())
+            #expect(message.headers?["traceparent"] == "00-\(traceID)-\(spanID)-01")
+
+            // Another client's malformed traceparent: the event arrives, the header does not.
+            let envelope =
+                #"{"node_id":"other","namespace_id":"orders","event":{"id":"x-1","eventType":"Placed","actorId":"o-2","version":1,"data":{},"timestamp":"2026-01-01T00:00:00Z"}}"#
+            try client.publish(envelope, to: "aether.events.orders", headers: ["traceparent": "00-not-a-trace-01"])
+            let foreign = try #require(try await take(1, from: onB).first)
+            #expect(foreign.event.id == "x-1")
+            #expect(foreign.traceParent == nil)
+        }
+    }
+
     @Test("wire-compatible with the Go original: raw envelopes in and out")
     func goEnvelopes() async throws {
         try await Live.withClient { client, _ in

@@ -347,5 +347,59 @@ enum StoreContract {
             let stored = try await store.events(of: "race", from: 0)
             #expect(stored.map(\.version) == (1...100).map { Int64($0) })
         },
+        StoreCheck(name: "events are found by correlation id across actors, in stored order, without the others") {
+            env in
+            let store = try await env.makeStore(namespace: "corr", sink: nil)
+            let index = try #require(store as? any CorrelationIndex, "the store keeps no correlation index")
+            var placed = event("order-1", 1, "OrderPlaced")
+            placed.correlationID = "req-1"
+            var paid = event("payment-1", 1, "PaymentAuthorized")
+            paid.correlationID = "req-1"
+            paid.causationID = placed.id
+            var other = event("order-2", 1, "OrderPlaced")
+            other.correlationID = "req-2"
+            try await store.save(placed)
+            try await store.save(other)
+            try await store.save(paid)
+            try await store.save(event("order-1", 2, "ItemAdded"))  // no correlation id
+            let read = try await index.events(correlatedWith: "req-1")
+            #expect(read.events.map(\.id) == [placed.id, paid.id])
+            #expect(read.problems.isEmpty)
+            #expect(try await index.events(correlatedWith: "req-2").events.map(\.id) == [other.id])
+            #expect(try await index.events(correlatedWith: "nobody").events.isEmpty)
+            // Hostile ids are tokens, never subjects: no wildcard, no dot crosses into another.
+            var hostile = event("order-3", 1)
+            hostile.correlationID = "req.>*"
+            try await store.save(hostile)
+            #expect(try await index.events(correlatedWith: "req.>*").events.map(\.id) == [hostile.id])
+            #expect(try await index.events(correlatedWith: "req").events.isEmpty)
+            await expectCode(.invalidArgument) { _ = try await index.events(correlatedWith: "") }
+            // The actor's history and version are the events' only.
+            #expect(try await store.latestVersion(of: "order-1") == 2)
+            #expect(try await store.events(of: "order-1", from: 0).map(\.version) == [1, 2])
+        },
+        StoreCheck(name: "a batch is indexed all or nothing: a refused batch leaves no index entry") { env in
+            let store = try await env.makeStore(namespace: "corr-batch", sink: nil)
+            let index = try #require(store as? any CorrelationIndex)
+            try await store.save(event("a-1", 1))
+            var first = event("a-1", 2)
+            first.correlationID = "req-9"
+            var second = event("a-1", 3)
+            second.correlationID = "req-9"
+            try await store.save([first, second])
+            #expect(try await index.events(correlatedWith: "req-9").events.map(\.version) == [2, 3])
+            var late = event("a-1", 3)  // v3 is taken: the whole batch is refused
+            late.correlationID = "req-10"
+            var later = event("a-1", 4)
+            later.correlationID = "req-10"
+            await expectCode(.versionConflict) { try await store.save([late, later]) }
+            #expect(try await index.events(correlatedWith: "req-10").events.isEmpty)
+            // The next save still expects the actor's real last event (not its index record).
+            var next = event("a-1", 4)
+            next.correlationID = "req-9"
+            try await store.save(next)
+            #expect(try await store.latestVersion(of: "a-1") == 4)
+            #expect(try await index.events(correlatedWith: "req-9").events.map(\.version) == [2, 3, 4])
+        },
     ]
 }

@@ -1,0 +1,202 @@
+/// Finding the events of one request (one `correlationId`) without scanning: both stores keep
+/// an index written all or nothing with each event whose metadata names a correlation id.
+///
+/// On JetStream the index is a record in the same atomic batch as its event
+/// (`docs/WIRE-FORMAT.md`, "Correlation index"), so other writers can add it too. Events
+/// without an index record (older ones, or written by a client that does not add it) are found
+/// only by ``correlationScan(_:limit:progress:)``, which reads histories and says it did.
+public protocol CorrelationIndex: Sendable {
+    var namespace: String { get }
+
+    /// The events of this namespace whose `correlationId` is `correlationID`, in the order they
+    /// were stored; with what could not be followed (an index record naming no stored event).
+    /// - Throws: `AetherError` (`.invalidArgument` for an empty id); the transport's errors.
+    func events(correlatedWith correlationID: String) async throws -> CorrelationRead
+
+    /// Reads every history of the namespace, at most `limit` records, for events whose
+    /// `correlationId` is `correlationID` (indexed or not); `progress` gets the records read so
+    /// far and returns false to stop. Slow on a large namespace: opt-in only.
+    func correlationScan(
+        _ correlationID: String,
+        limit: Int,
+        progress: @Sendable (Int) async -> Bool
+    ) async throws -> CorrelationScan
+}
+
+/// What a correlation lookup found in one namespace.
+public struct CorrelationRead: Sendable, Equatable {
+    public var events: [Event]
+    /// Index records that could not be followed, each said in a sentence.
+    public var problems: [String]
+
+    public init(events: [Event], problems: [String] = []) {
+        self.events = events
+        self.problems = problems
+    }
+}
+
+/// What a scan found: the events, how many records it read, and whether it read them all.
+public struct CorrelationScan: Sendable, Equatable {
+    public var events: [Event]
+    public var recordsRead: Int
+    public var complete: Bool
+
+    public init(events: [Event], recordsRead: Int, complete: Bool) {
+        self.events = events
+        self.recordsRead = recordsRead
+        self.complete = complete
+    }
+}
+
+/// Everything one request caused, across namespaces: the events sharing a correlation id in time
+/// order, and the causation tree (each event under the event its `causationId` names).
+public struct Trace: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var namespace: String
+        public var event: Event
+
+        public init(namespace: String, event: Event) {
+            self.namespace = namespace
+            self.event = event
+        }
+    }
+
+    /// One line of the tree: an entry, its depth, and, for an event whose cause is not among
+    /// the entries, the cause's id (never guessed).
+    public struct Row: Sendable, Equatable {
+        public var entry: Entry
+        public var depth: Int
+        public var missingCause: String?
+    }
+
+    public var correlationID: String
+    /// In time order (stored order for equal times).
+    public var entries: [Entry]
+    /// Index records that could not be followed, per namespace.
+    public var problems: [String]
+    /// From a scan of histories, not the index.
+    public var scanned: Bool
+
+    public init(correlationID: String, entries: [Entry], problems: [String] = [], scanned: Bool = false) {
+        self.correlationID = correlationID
+        self.entries = entries
+        self.problems = problems
+        self.scanned = scanned
+    }
+
+    /// The causation tree, depth first; children in time order. A cycle in causation ids (a bad
+    /// writer's) is cut where it closes, and the event shown as a root.
+    public var rows: [Row] {
+        var byID: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() where byID[entry.event.id] == nil { byID[entry.event.id] = index }
+        var children: [Int: [Int]] = [:]
+        var roots: [(index: Int, missing: String?)] = []
+        for (index, entry) in entries.enumerated() {
+            if let cause = entry.event.causationID, let parent = byID[cause], parent != index {
+                children[parent, default: []].append(index)
+            } else {
+                roots.append((index, entry.event.causationID))
+            }
+        }
+        var rows: [Row] = []
+        var placed = Set<Int>()
+        func visit(_ index: Int, depth: Int, missing: String?) {
+            guard placed.insert(index).inserted else { return }
+            rows.append(Row(entry: entries[index], depth: depth, missingCause: missing))
+            for child in children[index] ?? [] { visit(child, depth: depth + 1, missing: nil) }
+        }
+        for root in roots { visit(root.index, depth: 0, missing: root.missing) }
+        // Events only reachable through a cycle.
+        for index in entries.indices where !placed.contains(index) {
+            visit(index, depth: 0, missing: entries[index].event.causationID)
+        }
+        return rows
+    }
+
+    /// Looks a correlation id up in every store given, at once; entries in time order.
+    /// - Throws: the first store's error that stops a lookup (a namespace that cannot be read).
+    public static func find(
+        _ correlationID: String,
+        in stores: [any CorrelationIndex]
+    ) async throws -> Trace {
+        try await withThrowingTaskGroup(of: (Int, CorrelationRead).self) { group in
+            for (position, store) in stores.enumerated() {
+                group.addTask { (position, try await store.events(correlatedWith: correlationID)) }
+            }
+            var reads = [CorrelationRead?](repeating: nil, count: stores.count)
+            for try await (position, read) in group { reads[position] = read }
+            var entries: [Entry] = []
+            var problems: [String] = []
+            for (store, read) in zip(stores, reads) {
+                guard let read else { continue }
+                entries += read.events.map { Entry(namespace: store.namespace, event: $0) }
+                problems += read.problems.map { "\(store.namespace): \($0)" }
+            }
+            return Trace(correlationID: correlationID, entries: ordered(entries), problems: problems)
+        }
+    }
+
+    /// Scans every store given (see ``CorrelationIndex/correlationScan(_:limit:progress:)``),
+    /// `limit` records each.
+    public static func scan(
+        _ correlationID: String,
+        in stores: [any CorrelationIndex],
+        limit: Int,
+        progress: @Sendable (Int) async -> Bool
+    ) async throws -> (trace: Trace, recordsRead: Int, complete: Bool) {
+        var entries: [Entry] = []
+        var read = 0
+        var complete = true
+        for store in stores {
+            let before = read
+            let result = try await store.correlationScan(correlationID, limit: limit) { count in
+                await progress(before + count)
+            }
+            read += result.recordsRead
+            complete = complete && result.complete
+            entries += result.events.map { Entry(namespace: store.namespace, event: $0) }
+        }
+        return (Trace(correlationID: correlationID, entries: ordered(entries), scanned: true), read, complete)
+    }
+
+    /// Time order; for equal times the order found (stored order within a namespace).
+    public static func ordered(_ entries: [Entry]) -> [Entry] {
+        entries.enumerated().sorted { a, b in
+            a.element.event.timestamp != b.element.event.timestamp
+                ? a.element.event.timestamp < b.element.event.timestamp : a.offset < b.offset
+        }.map(\.element)
+    }
+}
+
+/// The scan both stores share: page through the listing, read each history, keep the events of
+/// the correlation id, stop at `limit` records.
+extension CorrelationIndex where Self: EventStore {
+    public func correlationScan(
+        _ correlationID: String,
+        limit: Int,
+        progress: @Sendable (Int) async -> Bool
+    ) async throws -> CorrelationScan {
+        var found: [Event] = []
+        var read = 0
+        var cursor: ActorCursor?
+        repeat {
+            let page = try await actorPage(after: cursor, limit: 500, matching: nil)
+            for actor in page.actors {
+                guard read < limit else { return CorrelationScan(events: found, recordsRead: read, complete: false) }
+                // At most the records left of the limit; a longer history makes the scan partial.
+                let room = Int64(limit - read)
+                let history = try await eventsWithErrors(of: actor.actorID, from: 1, through: room)
+                read += history.events.count + history.errors.count
+                found += history.events.filter { $0.correlationID == correlationID }
+                if actor.version > room {
+                    return CorrelationScan(events: found, recordsRead: read, complete: false)
+                }
+                if !(await progress(read)) {
+                    return CorrelationScan(events: found, recordsRead: read, complete: false)
+                }
+            }
+            cursor = page.next
+        } while cursor != nil
+        return CorrelationScan(events: found, recordsRead: read, complete: true)
+    }
+}

@@ -1,0 +1,106 @@
+import AetherNATS
+import NIOCore
+
+/// The correlation index on JetStream (`docs/WIRE-FORMAT.md`, "Correlation index"): a record on
+/// `aether.store.<stream>.c.<correlation token>` right after each event whose metadata names a
+/// `correlationId`, in the same atomic batch, naming the event.
+extension JetStreamEventStore: CorrelationIndex {
+    /// Marks an index record (its value: what it indexes).
+    public static let indexHeader = "Aether-Index"
+
+    func correlationSubject(_ correlationID: String) -> String {
+        "aether.store.\(streamName).c.\(ActorToken.encode(correlationID))"
+    }
+
+    /// An index record's payload: `{"eventId": …, "actorId": …, "version": …}`.
+    static func indexRecord(for event: Event) -> [UInt8] {
+        Array(
+            JSONValue.object([
+                "eventId": .string(event.id), "actorId": .string(event.actorID), "version": .integer(event.version),
+            ]).serialized().utf8
+        )
+    }
+
+    /// The index message that follows `event` in its batch, if the event has a correlation id.
+    func indexMessage(for event: Event) -> BatchMessage? {
+        guard let correlationID = event.correlationID, !correlationID.isEmpty else { return nil }
+        return BatchMessage(
+            subject: correlationSubject(correlationID),
+            payload: ByteBuffer(bytes: Self.indexRecord(for: event)),
+            headers: ["Nats-Msg-Id": event.id + ".correlation", Self.indexHeader: "correlation"]
+        )
+    }
+
+    public func events(correlatedWith correlationID: String) async throws -> CorrelationRead {
+        guard !correlationID.isEmpty else {
+            throw AetherError(code: .invalidArgument, message: "a correlation id cannot be empty")
+        }
+        var records: [StoredMessage] = []
+        do {
+            try await forEachMessage(correlationSubject(correlationID)) { message in
+                records.append(message)
+                return true
+            }
+        } catch let error as NATSError {
+            throw AetherError(error, context: "reading the correlation index of \(namespace)")
+        }
+        // Each record is followed to its event at once: one direct get each, all in flight.
+        let resolved = try await withThrowingTaskGroup(of: (Int, Result<Event, Problem>).self) { group in
+            for (position, record) in records.enumerated() {
+                group.addTask { (position, try await self.follow(record)) }
+            }
+            var results = [Result<Event, Problem>?](repeating: nil, count: records.count)
+            for try await (position, result) in group { results[position] = result }
+            return results
+        }
+        var read = CorrelationRead(events: [])
+        var seen = Set<String>()
+        for result in resolved {
+            switch result {
+            case .success(let event)?:
+                // A record written twice (a retried batch another writer made) counts once.
+                if seen.insert(event.id).inserted { read.events.append(event) }
+            case .failure(let problem)?:
+                read.problems.append(problem.text)
+            case nil:
+                break
+            }
+        }
+        return read
+    }
+
+    struct Problem: Error {
+        let text: String
+    }
+
+    /// The event an index record names: the message just before it (the batch puts it there),
+    /// else the actor's record at that version (a writer that put it elsewhere).
+    func follow(_ record: StoredMessage) async throws -> Result<Event, Problem> {
+        guard let object = (try? JSONValue.parse(record.data))?.objectValue,
+            let eventID = object["eventId"]?.stringValue, let actorID = object["actorId"]?.stringValue,
+            let version = object["version"]?.integerValue
+        else {
+            return .failure(Problem(text: "index record at sequence \(record.sequence) is not an index record"))
+        }
+        func matches(_ event: Event) -> Bool { event.id == eventID && event.actorID == actorID }
+        if record.sequence > 1,
+            let previous = try await js.directGet(stream: streamName, sequence: record.sequence - 1),
+            previous.subject == eventSubject(actorID), let event = try? Event(jsonBytes: previous.data), matches(event)
+        {
+            return .success(event)
+        }
+        if (try? Identifiers.validateActorID(actorID)) != nil,
+            let stored = try await storedRecord(of: actorID, version: version),
+            let message = try await js.directGet(stream: streamName, sequence: stored.sequence),
+            let event = try? Event(jsonBytes: message.data), matches(event)
+        {
+            return .success(event)
+        }
+        return .failure(
+            Problem(
+                text:
+                    "index record at sequence \(record.sequence) names event \(Identifiers.quoted(eventID)) of \(Identifiers.quoted(actorID)) v\(version), which is not stored"
+            )
+        )
+    }
+}

@@ -1,0 +1,142 @@
+import Aether
+import Testing
+
+@testable import AetherTUI
+
+/// Following one request: the causation tree, the trace view, the demo's chains.
+@Suite("Trace: one request across namespaces")
+struct TraceTests {
+    static func event(
+        _ type: String,
+        _ actor: String,
+        _ version: Int64,
+        at seconds: Int64,
+        cause: Event? = nil,
+        causeID: String? = nil
+    ) -> Event {
+        var event = Fixture.event(type, actor, version, [:], at: seconds)
+        event.correlationID = "req-7"
+        event.causationID = cause?.id ?? causeID
+        return event
+    }
+
+    static let placed = event("OrderPlaced", "order-1", 1, at: 1)
+    static let added = event("ItemAdded", "order-1", 2, at: 2, cause: placed)
+    static let reserved = event("StockReserved", "sku-1", 4, at: 3, cause: added)
+    static let authorized = event("PaymentAuthorized", "payment-1", 1, at: 4, cause: added)
+    static let captured = event("PaymentCaptured", "payment-1", 2, at: 5, cause: authorized)
+    static let orphan = event("StockShipped", "sku-2", 1, at: 6, causeID: "evt-gone")
+
+    static var trace: Trace {
+        // Found out of time order, as namespaces answer: the trace orders them.
+        Trace(
+            correlationID: "req-7",
+            entries: Trace.ordered([
+                .init(namespace: "payments", event: captured), .init(namespace: "orders", event: placed),
+                .init(namespace: "inventory", event: orphan), .init(namespace: "payments", event: authorized),
+                .init(namespace: "orders", event: added), .init(namespace: "inventory", event: reserved),
+            ])
+        )
+    }
+
+    @Test("the tree puts each event under its cause, children in time order; a missing cause is said, not guessed")
+    func tree() {
+        let rows = Self.trace.rows
+        #expect(
+            rows.map { "\($0.depth) \($0.entry.event.eventType)" } == [
+                "0 OrderPlaced", "1 ItemAdded", "2 StockReserved", "2 PaymentAuthorized", "3 PaymentCaptured",
+                "0 StockShipped",
+            ]
+        )
+        #expect(rows.last?.missingCause == "evt-gone")
+        #expect(rows.first?.missingCause == nil)
+        // A cycle another writer made is cut, every event still shown once.
+        var a = Self.event("A", "x", 1, at: 1, causeID: "b-id")
+        a.id = "a-id"
+        var b = Self.event("B", "x", 2, at: 2, causeID: "a-id")
+        b.id = "b-id"
+        let cyclic = Trace(
+            correlationID: "c",
+            entries: [.init(namespace: "n", event: a), .init(namespace: "n", event: b)]
+        )
+        #expect(cyclic.rows.count == 2)
+    }
+
+    @Test("t on a tail row opens the trace of its request; Enter walks into the actor at that version; no id, no trace")
+    func traceView() {
+        var model = Fixture.dashboard(width: 100, height: 30)
+        _ = model.apply(.events([DeliveredEvent(namespace: "payments", event: Self.authorized)], at: Fixture.at(6)))
+        #expect(model.apply(.key(.character("t"))) == [.trace(correlationID: "req-7")])
+        _ = model.apply(.traceFound(Self.trace))
+        guard case .trace(let view) = model.overlay else {
+            Issue.record("no trace view")
+            return
+        }
+        #expect(view.rows[view.selection].entry.event.id == Self.authorized.id, "the event traced from is selected")
+        let screen = Renderer.render(model).text
+        #expect(screen.contains("Trace req-7 │ 6 events in 3 namespaces │ from the correlation index"))
+        #expect(screen.contains("└ inventory/sku-1 v4 StockReserved"))
+        #expect(screen.contains("its cause evt-gone is not among these events"))
+        _ = model.apply(.key(.down))
+        #expect(
+            model.apply(.key(.enter)) == [
+                .loadActors(namespace: "payments"),
+                .loadHistoryWindow(namespace: "payments", actorID: "payment-1", from: 1, through: 2502, select: 2),
+            ]
+        )
+        #expect(model.view == .actors)
+
+        var plain = Fixture.dashboard()
+        #expect(plain.apply(.key(.character("t"))) == [])
+        #expect(plain.message?.text.hasSuffix("has no correlationId: nothing to trace") == true)
+
+        // S scans histories, with progress, and says the result came from a scan.
+        var scanning = Fixture.dashboard()
+        #expect(scanning.run("trace req-7").effects == [.trace(correlationID: "req-7")])
+        _ = scanning.apply(.traceFound(Trace(correlationID: "req-7", entries: [])))
+        #expect(
+            Renderer.render(scanning).text.contains("no indexed event has this correlationId (S scans the histories)")
+        )
+        #expect(
+            scanning.apply(.key(.character("S"))) == [
+                .traceScan(correlationID: "req-7", limit: Dashboard.traceScanLimit)
+            ]
+        )
+        _ = scanning.apply(.traceScanProgress(correlationID: "req-7", records: 1234))
+        #expect(Renderer.render(scanning).text.contains("scanning histories: 1,234 records read"))
+        var scanned = Self.trace
+        scanned.scanned = true
+        _ = scanning.apply(.traceScanned(scanned, records: 5000, complete: true))
+        #expect(Renderer.render(scanning).text.contains("from a scan of histories"))
+    }
+
+    @Test(
+        "the demo links its events: an order starts a request, a payment for it joins it caused by the order's latest event"
+    )
+    func demoChains() {
+        var random = SystemRandomNumberGenerator()
+        var placed = Event(eventType: "OrderPlaced", actorID: "order-1001", version: 1)
+        DemoDomain.link(&placed, previous: nil, order: nil, using: &random)
+        let request = placed.correlationID
+        #expect(request?.hasPrefix("req-") == true)
+        #expect(placed.causationID == nil)
+        var added = Event(eventType: "ItemAdded", actorID: "order-1001", version: 2)
+        DemoDomain.link(&added, previous: placed, order: nil, using: &random)
+        #expect(added.correlationID == request && added.causationID == placed.id)
+        var payment = Event(
+            eventType: "PaymentAuthorized",
+            actorID: "payment-1001",
+            version: 1,
+            data: ["order": "order-1001"]
+        )
+        #expect(DemoDomain.order(of: payment) == "order-1001")
+        DemoDomain.link(&payment, previous: nil, order: added, using: &random)
+        #expect(payment.correlationID == request && payment.causationID == added.id)
+        var capture = Event(eventType: "PaymentCaptured", actorID: "payment-1001", version: 2)
+        DemoDomain.link(&capture, previous: payment, order: nil, using: &random)
+        #expect(capture.correlationID == request && capture.causationID == payment.id)
+        var received = Event(eventType: "StockReceived", actorID: "sku-1001", version: 3)
+        DemoDomain.link(&received, previous: nil, order: nil, using: &random)
+        #expect(received.correlationID == nil)
+    }
+}
