@@ -33,6 +33,9 @@ tmux send-keys -t "$S" Down Down          # step back two events
 shot actors "aether-top — Actors: history, replayed state and its diff"
 tmux send-keys -t "$S" Escape ':' a c Tab
 shot command "aether-top — the : command line, completing"
+tmux send-keys -t "$S" Escape 1 '/' o r d e r s Enter t   # the request of an order event
+shot trace "aether-top — the trace view: one request across namespaces" 2
+tmux send-keys -t "$S" Escape Escape
 tmux send-keys -t "$S" Escape 3
 shot cluster "aether-top — Cluster: members, leader, lease, shard map"
 tmux send-keys -t "$S" 4

@@ -108,6 +108,8 @@ public final class NATSWiring: Sendable {
     public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
         if let existing = stores.withLock({ $0[namespace] }) { return existing }
         var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        // The demo's requests are traced (aether-top's trace view); see the option's cost.
+        configuration.indexCorrelations = true
         configuration.replicas = streamReplicas
         let store = try await JetStreamEventStore.open(client: client, configuration: configuration, sink: bus)
         return stores.withLock { stores in

@@ -23,7 +23,8 @@ extension JetStreamEventStore: CorrelationIndex {
 
     /// The index message that follows `event` in its batch, if the event has a correlation id.
     func indexMessage(for event: Event) -> BatchMessage? {
-        guard let correlationID = event.correlationID, !correlationID.isEmpty else { return nil }
+        guard configuration.indexCorrelations, let correlationID = event.correlationID, !correlationID.isEmpty
+        else { return nil }
         return BatchMessage(
             subject: correlationSubject(correlationID),
             payload: ByteBuffer(bytes: Self.indexRecord(for: event)),

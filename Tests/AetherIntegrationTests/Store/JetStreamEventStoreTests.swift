@@ -10,7 +10,9 @@ struct JetStreamEnvironment: StoreEnvironment {
     let client: NATSClient
 
     func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
-        try await JetStreamEventStore.open(client: client, configuration: .init(namespace: namespace), sink: sink)
+        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        configuration.indexCorrelations = true
+        return try await JetStreamEventStore.open(client: client, configuration: configuration, sink: sink)
     }
 }
 
@@ -20,6 +22,22 @@ struct JetStreamEventStoreTests {
     func contract(check: StoreCheck) async throws {
         try await Live.withClient { client, _ in
             try await check.body(JetStreamEnvironment(client: client))
+        }
+    }
+
+    @Test(
+        "without indexCorrelations a save is a single publish and writes no index record; the scan still finds the event"
+    )
+    func indexOffByDefault() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "plain"))
+            var event = Event(eventType: "Placed", actorID: "o-1", version: 1)
+            event.correlationID = "req-1"
+            try await store.save(event)
+            #expect(try await store.events(correlatedWith: "req-1").events.isEmpty)
+            let scan = try await store.correlationScan("req-1", limit: 100) { _ in true }
+            #expect(scan.events.map(\.id) == [event.id] && scan.complete)
+            #expect(try await store.figures().indexRecords == 0)
         }
     }
 
@@ -229,6 +247,7 @@ struct ClusterEnvironment: StoreEnvironment {
     func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
         var configuration = JetStreamEventStore.Configuration(namespace: namespace)
         configuration.replicas = 3
+        configuration.indexCorrelations = true
         return try await JetStreamEventStore.open(client: client, configuration: configuration, sink: sink)
     }
 }

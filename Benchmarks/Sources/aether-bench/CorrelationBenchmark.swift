@@ -1,0 +1,148 @@
+import Aether
+import AetherNATS
+import AetherNATSTesting
+import Foundation
+
+/// The correlation index (issue 15): what it adds to a save, and how fast a trace is found.
+///
+/// - Save cost: sequential saves of one actor and 64 concurrent savers over 1,000 actors, without
+///   and with a `correlationId` (an event and its index record in one atomic batch), rounds
+///   interleaved, medians of `rounds`.
+/// - Trace: 10 namespaces of `events / 10` events each, written by a plain NATS client following
+///   `docs/WIRE-FORMAT.md` (core publishes, each event followed by its index record, every event
+///   in a request of 5), plus one request of 3 events in each namespace; `Trace.find` over the
+///   10 namespaces, p50 and p99.
+enum CorrelationBenchmark {
+    static func run(events: Int, rounds: Int) async throws -> [String] {
+        var lines: [String] = []
+        let server = try await NATSServerProcess.start(name: "bench-corr")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+
+        // Save cost, interleaved: without, with, without, with, …
+        var saving = JetStreamEventStore.Configuration(namespace: "savecost")
+        saving.indexCorrelations = true
+        let store = try await JetStreamEventStore.open(client: client, configuration: saving)
+        var sequential: [Bool: [UInt64]] = [false: [], true: []]
+        var concurrent: [Bool: [Double]] = [false: [], true: []]
+        for round in 0..<rounds {
+            for indexed in [false, true] {
+                let actor = "seq-\(indexed)-\(round)"
+                var version: Int64 = 1
+                let result = try await measureLatency(
+                    "save, sequential, \(indexed ? "with" : "without") correlationId",
+                    iterations: 3_000,
+                    warmup: 200
+                ) { _ in
+                    var event = Event(
+                        eventType: "Tick",
+                        actorID: actor,
+                        version: version,
+                        data: ["n": .integer(version)]
+                    )
+                    if indexed { event.correlationID = "req-\(version / 5)" }
+                    try await store.save(event)
+                    version += 1
+                }
+                sequential[indexed]!.append(result.histogram.valueAtPercentile(50))
+                concurrent[indexed]!.append(try await rate(store, indexed: indexed, round: round))
+            }
+        }
+        func median<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
+        let seqWithout = median(sequential[false]!)
+        let seqWith = median(sequential[true]!)
+        let rateWithout = median(concurrent[false]!)
+        let rateWith = median(concurrent[true]!)
+        lines.append(
+            "save, one actor, sequential, p50 (median of \(rounds)): without \(format(seqWithout)) with \(format(seqWith)) → +\(format3((Double(seqWith) / Double(seqWithout) - 1) * 100)) %"
+        )
+        lines.append(
+            "save, 64 concurrent over 1,000 actors (median of \(rounds)): without \(formatRate(rateWithout)) with \(formatRate(rateWith)) → \(format3((1 - rateWith / rateWithout) * 100)) % fewer"
+        )
+
+        // The trace lookup over 10 namespaces in a store of `events` events.
+        let namespaces = (0..<10).map { "trace\($0)" }
+        let js = JetStream(client: client)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let perNamespace = events / namespaces.count
+        for (position, namespace) in namespaces.enumerated() {
+            try await ScaleBenchmark.createStream(js, namespace)
+            let stream = "aether.store.\(namespace)_events"
+            // Messages: each event then its index record; the request's three events in the middle.
+            try await ScaleBenchmark.write(
+                client,
+                namespace,
+                count: perNamespace * 2 + 6,
+                expected: UInt64(perNamespace * 2 + 6)
+            ) {
+                index in
+                let record = index / 2
+                let isIndex = index % 2 == 1
+                let middle = perNamespace / 2
+                let target = record >= middle && record < middle + 3
+                let actor = target ? "target-\(position)" : "a-\(record % 1000)"
+                let version = target ? record - middle + 1 : record / 1000 + 1
+                let id = "\(namespace)-\(record)"
+                let correlation = target ? "req-target" : "req-\(namespace)-\(record / 5)"
+                if isIndex {
+                    return (
+                        "\(stream).c.\(ActorToken.encode(correlation))",
+                        #"{"eventId":"\#(id)","actorId":"\#(actor)","version":\#(version)}"#,
+                        ["Nats-Msg-Id": id + ".correlation", "Aether-Index": "correlation"]
+                    )
+                }
+                let cause = target && record > middle ? #","causationId":"\#(namespace)-\#(record - 1)""# : ""
+                return (
+                    "\(stream).e.\(actor)",
+                    #"{"id":"\#(id)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{"n":\#(record)},"metadata":{"correlationId":"\#(correlation)"\#(cause)},"timestamp":"2026-01-01T00:00:00Z"}"#,
+                    ["Nats-Msg-Id": id, "Aether-Version": "\(version)"]
+                )
+            }
+        }
+        lines.append(
+            "wrote \(perNamespace * namespaces.count + 30) events and as many index records in 10 namespaces with a plain client in \(start.duration(to: clock.now))"
+        )
+        var stores: [any CorrelationIndex] = []
+        for namespace in namespaces {
+            stores.append(
+                try await JetStreamEventStore.open(client: client, configuration: .init(namespace: namespace))
+            )
+        }
+        let lookup = try await measureLatency("trace of one request over 10 namespaces", iterations: 200, warmup: 20) {
+            _ in
+            let trace = try await Trace.find("req-target", in: stores)
+            precondition(trace.entries.count == 30 && trace.problems.isEmpty, "trace: \(trace.entries.count) entries")
+        }
+        lines.append(lookup.line + "  (target ≤ 100 ms)")
+        return lines
+    }
+
+    /// 64 concurrent savers over 1,000 actors, 200 saves each.
+    static func rate(_ store: JetStreamEventStore, indexed: Bool, round: Int) async throws -> Double {
+        try await measureRate(operations: 64 * 200) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        var versions: [Int: Int64] = [:]
+                        for index in 0..<200 {
+                            let actor = worker + 64 * (index % 15)
+                            let version = (versions[actor] ?? 0) + 1
+                            versions[actor] = version
+                            var event = Event(
+                                eventType: "Tick",
+                                actorID: "c-\(indexed)-\(round)-\(actor)",
+                                version: version,
+                                data: ["n": .integer(version)]
+                            )
+                            if indexed { event.correlationID = "req-\(worker)-\(index / 5)" }
+                            try await store.save(event)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+}
