@@ -250,8 +250,14 @@ struct EndToEndTests {
         try await session.waitFor("the prompt after Ctrl-C") { !$0.contains("Live tail") && $0.contains("E2E$") }
         #expect(!(await session.alternateScreen))
 
-        try await session.type("\(Binary.path!) & sleep 2; kill -TERM %1; wait; echo done-$?")
+        // In the foreground, as an operator runs it; SIGTERM comes from outside (a service
+        // manager, `kill`). A background job taking the terminal would be stopped by job control
+        // (SIGTTOU), which is not what this test is about.
+        let marker = "aether-sigterm-\(UUID().uuidString.prefix(8)).json"
+        try await session.type("\(Binary.path!) --drill-report /tmp/\(marker); echo done-$?")
         try await session.press("Enter")
+        try await session.waitFor("LIVE")
+        _ = try? await TmuxSession.run(["pkill", "-TERM", "-f", marker])
         try await session.waitFor("the prompt after SIGTERM") { $0.contains("done-") && !$0.contains("Live tail") }
         #expect(!(await session.alternateScreen))
     }
