@@ -416,19 +416,11 @@ struct ExportCommand: AsyncParsableCommand {
             try Identifiers.validateNamespace(namespace)
             if let actor { try Identifiers.validateActorID(actor) }
             let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
-            let deployment = try await DashboardRunner.makeDeployment(
+            code = try await DashboardRunner.withDeployment(
                 options: options,
                 timings: timings,
                 reducers: try AetherTop.reducers(named: reducers)
-            )
-            do {
-                if options == nil {
-                    // The embedded demo: let it write events first.
-                    try await Batch.warmUp(
-                        DashboardApp(deployment: deployment, settings: DashboardSettings()),
-                        deployment: deployment
-                    )
-                }
+            ) { deployment -> Int32 in
                 let written = try await ExportRun(
                     store: try await deployment.store(for: namespace),
                     actor: actor,
@@ -438,19 +430,14 @@ struct ExportCommand: AsyncParsableCommand {
                     reducer: states ? deployment.reducers.reducer(for: namespace).reducer : nil,
                     progress: isatty(2) == 1
                 ).run()
-                if written == 0 {
+                guard written > 0 else {
                     StandardError.write(
                         "aether-top export: nothing to export: no events in \(namespace)\(actor.map { "/" + Identifiers.quoted($0) } ?? "") from v\(from)\n"
                     )
-                    code = 1
-                } else {
-                    code = 0
+                    return 1
                 }
-            } catch {
-                await deployment.shutdown()
-                throw error
+                return 0
             }
-            await deployment.shutdown()
         } catch let error as AetherError {
             StandardError.write("aether-top export: \(DisplayText.visible(error.message))\n")
             code = 3
@@ -502,22 +489,8 @@ struct TraceCommand: AsyncParsableCommand {
             let chosen = namespaces.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             for namespace in chosen ?? [] { try Identifiers.validateNamespace(namespace) }
             let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
-            let deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
-            do {
-                if options == nil {
-                    try await Batch.warmUp(
-                        DashboardApp(deployment: deployment, settings: DashboardSettings()),
-                        deployment: deployment
-                    )
-                }
-                var stores: [any CorrelationIndex] = []
-                var names = chosen ?? []
-                if chosen == nil { names = await deployment.namespaces() }
-                for namespace in names {
-                    if let store = try await deployment.store(for: namespace) as? any CorrelationIndex {
-                        stores.append(store)
-                    }
-                }
+            code = try await DashboardRunner.withDeployment(options: options, timings: timings) { deployment -> Int32 in
+                let stores = try await deployment.correlationStores(chosen)
                 let trace: Trace
                 if scan {
                     let progress = isatty(2) == 1
@@ -547,12 +520,8 @@ struct TraceCommand: AsyncParsableCommand {
                             + (scan ? "" : " in the index (--scan reads histories)") + "\n"
                     )
                 }
-                code = trace.entries.isEmpty ? 1 : 0
-            } catch {
-                await deployment.shutdown()
-                throw error
+                return trace.entries.isEmpty ? 1 : 0
             }
-            await deployment.shutdown()
         } catch let error as AetherError {
             StandardError.write("aether-top trace: \(DisplayText.visible(error.message))\n")
             code = 3

@@ -403,11 +403,7 @@ actor DashboardApp {
 
     /// Every namespace's store that keeps a correlation index.
     private func correlationStores() async throws -> [any CorrelationIndex] {
-        var stores: [any CorrelationIndex] = []
-        for namespace in await deployment.namespaces() where !namespace.hasPrefix(Identifiers.internalNamespaceToken) {
-            if let store = try await deployment.store(for: namespace) as? any CorrelationIndex { stores.append(store) }
-        }
-        return stores
+        try await deployment.correlationStores()
     }
 
     /// Writes an export (see ``Export/write(to:overwrite:_:)``) and says what was written.
@@ -649,6 +645,32 @@ public enum DashboardRunner {
         }
         await deployment.shutdown()
         return code
+    }
+
+    /// Runs `body` on the deployment `options` name, for a one-shot command (`export`, `trace`):
+    /// the embedded demo first runs until it has written events, as `--once` lets it; the
+    /// deployment is shut down however `body` ends.
+    static func withDeployment<T: Sendable>(
+        options: NATSOptions?,
+        timings: DemoTimings,
+        reducers: ReducerCatalog? = nil,
+        _ body: (any Deployment) async throws -> T
+    ) async throws -> T {
+        let deployment = try await makeDeployment(options: options, timings: timings, reducers: reducers)
+        do {
+            if options == nil {
+                try await Batch.warmUp(
+                    DashboardApp(deployment: deployment, settings: DashboardSettings()),
+                    deployment: deployment
+                )
+            }
+            let result = try await body(deployment)
+            await deployment.shutdown()
+            return result
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
     }
 
     /// - Parameter reducers: nil for the default: the demo's in the embedded demo, none on NATS.

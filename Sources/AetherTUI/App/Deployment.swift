@@ -357,3 +357,19 @@ enum DashboardObserver {
     static let idleTick: Duration = .milliseconds(250)
     static let drillTick: Duration = .milliseconds(20)
 }
+
+extension Deployment {
+    /// The stores of `namespaces` (default: every namespace but Aether's internal ones) that
+    /// keep a correlation index, for a trace.
+    func correlationStores(_ namespaces: [String]? = nil) async throws -> [any CorrelationIndex] {
+        var names = namespaces ?? []
+        if namespaces == nil {
+            names = await self.namespaces().filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }
+        }
+        var stores: [any CorrelationIndex] = []
+        for namespace in names {
+            if let store = try await store(for: namespace) as? any CorrelationIndex { stores.append(store) }
+        }
+        return stores
+    }
+}

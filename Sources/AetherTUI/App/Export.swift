@@ -7,29 +7,35 @@ import Glibc
 
 /// Writing exports: JSON Lines, streamed, to a file that appears whole or not at all.
 enum Export {
-    /// Lines buffered and written in large pieces.
+    /// Lines buffered and handed to `deliver` in large pieces (a file, standard output).
     struct Sink {
-        fileprivate let handle: FileHandle
-        fileprivate var buffer: [UInt8] = []
+        private let deliver: ([UInt8]) throws -> Void
+        private var buffer: [UInt8] = []
         private(set) var lines = 0
 
-        fileprivate init(handle: FileHandle) {
-            self.handle = handle
+        init(_ deliver: @escaping ([UInt8]) throws -> Void) {
+            self.deliver = deliver
             buffer.reserveCapacity(Self.chunk + 4096)
         }
 
         static let chunk = 256 * 1024
 
-        mutating func write(_ line: String) throws {
-            buffer.append(contentsOf: line.utf8)
-            buffer.append(UInt8(ascii: "\n"))
-            lines += 1
+        /// Writes `text` as it is (framing, not a line).
+        mutating func append(_ text: String) throws {
+            buffer.append(contentsOf: text.utf8)
             if buffer.count >= Self.chunk { try flush() }
+        }
+
+        /// Writes one line, ended by `terminator`.
+        mutating func write(_ line: String, terminator: String = "\n") throws {
+            lines += 1
+            buffer.append(contentsOf: line.utf8)
+            try append(terminator)
         }
 
         mutating func flush() throws {
             guard !buffer.isEmpty else { return }
-            try handle.write(contentsOf: buffer)
+            try deliver(buffer)
             buffer.removeAll(keepingCapacity: true)
         }
     }
@@ -62,7 +68,7 @@ enum Export {
         do {
             let opened = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
             handle = opened
-            var sink = Sink(handle: opened)
+            var sink = Sink { try opened.write(contentsOf: $0) }
             try await produce(&sink)
             try sink.flush()
             try opened.synchronize()

@@ -57,38 +57,27 @@ struct ExportRun {
         )
     }
 
-    /// Standard output, buffered.
+    /// Standard output, buffered (``Export/Sink``), as JSON Lines or one JSON array.
     struct Output {
         let json: Bool
-        var buffer: [UInt8] = []
-        var lines = 0
-
-        init(json: Bool) {
-            self.json = json
-            buffer.reserveCapacity(Self.chunk + 4096)
-        }
-
-        static let chunk = 256 * 1024
-
-        mutating func write(_ line: String) throws {
-            if json { buffer.append(contentsOf: (lines == 0 ? "[\n" : ",\n").utf8) }
-            buffer.append(contentsOf: line.utf8)
-            if !json { buffer.append(UInt8(ascii: "\n")) }
-            lines += 1
-            if buffer.count >= Self.chunk { try flush() }
-        }
-
-        mutating func flush() throws {
-            guard !buffer.isEmpty else { return }
-            guard Descriptor.write(1, buffer) else {
+        private var sink = Export.Sink { bytes in
+            guard Descriptor.write(1, bytes) else {
                 throw AetherError(code: .invalidArgument, message: "standard output was closed; export stopped")
             }
-            buffer.removeAll(keepingCapacity: true)
+        }
+
+        init(json: Bool) { self.json = json }
+
+        var lines: Int { sink.lines }
+
+        mutating func write(_ line: String) throws {
+            if json { try sink.append(lines == 0 ? "[\n" : ",\n") }
+            try sink.write(line, terminator: json ? "" : "\n")
         }
 
         mutating func finish() throws {
-            if json { buffer.append(contentsOf: (lines == 0 ? "[]\n" : "\n]\n").utf8) }
-            try flush()
+            if json { try sink.append(lines == 0 ? "[]\n" : "\n]\n") }
+            try sink.flush()
         }
     }
 

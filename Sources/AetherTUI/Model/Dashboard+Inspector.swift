@@ -29,13 +29,12 @@ extension Dashboard {
         guard case .inspector(var inspector) = overlay else { return [] }
         let count = inspector.lines(utcOffset: settings.utcOffset).count
         let maxOffset = max(0, count - inspectorRows)
+        if let offset = Self.scrolled(inspector.offset, by: key, page: inspectorRows, last: maxOffset) {
+            inspector.offset = offset
+            overlay = .inspector(inspector)
+            return []
+        }
         switch key {
-        case .down, .character("j"), .scrollDown: inspector.offset += 1
-        case .up, .character("k"), .scrollUp: inspector.offset -= 1
-        case .pageDown, .character(" "): inspector.offset += inspectorRows
-        case .pageUp: inspector.offset -= inspectorRows
-        case .home, .character("g"): inspector.offset = 0
-        case .end, .character("G"): inspector.offset = maxOffset
         case .tab, .backTab: inspector.flip()
         case .escape, .character("q"), .controlC:
             overlay = nil
@@ -44,12 +43,11 @@ extension Dashboard {
             overlay = nil
             return openActor(inspector.namespace, inspector.actorID, at: inspector.version)
         case _ where keyMap.command(for: key) == .export:
+            let kind = if case .event = inspector.subject { "event" } else { "snapshot" }
             openExport(
                 ExportJob(
-                    what: inspector.title.lowercased().hasPrefix("event") ? "the event" : "the snapshot",
-                    path: Self.fileName(
-                        "\(inspector.title.hasPrefix("Event") ? "event" : "snapshot")-\(inspector.namespace)-\(inspector.actorID)-v\(inspector.version)"
-                    ),
+                    what: "the \(kind)",
+                    path: Self.fileName("\(kind)-\(inspector.namespace)-\(inspector.actorID)-v\(inspector.version)"),
                     content: .lines([inspector.exportLine])
                 )
             )
@@ -57,7 +55,6 @@ extension Dashboard {
         default:
             break
         }
-        inspector.offset = min(max(0, inspector.offset), maxOffset)
         overlay = .inspector(inspector)
         return []
     }
@@ -188,19 +185,11 @@ extension Dashboard {
 
     mutating func handleInMessages(_ key: Key, offset: Int) {
         let maxOffset = max(0, messageLog.count - inspectorRows)
-        var next = offset
-        switch key {
-        case .down, .character("j"), .scrollDown: next += 1
-        case .up, .character("k"), .scrollUp: next -= 1
-        case .pageDown, .character(" "): next += inspectorRows
-        case .pageUp: next -= inspectorRows
-        case .home, .character("g"): next = 0
-        case .end, .character("G"): next = maxOffset
-        default:
+        guard let next = Self.scrolled(offset, by: key, page: inspectorRows, last: maxOffset) else {
             overlay = nil
             return
         }
-        overlay = .messages(offset: min(max(0, next), maxOffset))
+        overlay = .messages(offset: next)
     }
 
     mutating func openMessages() {

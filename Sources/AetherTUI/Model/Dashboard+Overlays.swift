@@ -14,6 +14,24 @@ extension Dashboard {
         return (columns, rows, max(0, count - rows * columns))
     }
 
+    /// Where a scrolling key moves a position within `0...last` (a first line shown, a selected
+    /// row): ↓↑ j k and the wheel by one, PgDn PgUp and space by `page`, g G Home End to the ends;
+    /// nil for a key that does not scroll. The help, the inspector, the message log and the trace
+    /// view scroll with it.
+    static func scrolled(_ position: Int, by key: Key, page: Int, last: Int) -> Int? {
+        let next: Int
+        switch key {
+        case .down, .character("j"), .scrollDown: next = position + 1
+        case .up, .character("k"), .scrollUp: next = position - 1
+        case .pageDown, .character(" "): next = position + page
+        case .pageUp: next = position - page
+        case .home, .character("g"): next = 0
+        case .end, .character("G"): next = last
+        default: return nil
+        }
+        return min(max(0, next), max(0, last))
+    }
+
     mutating func handleInOverlay(_ key: Key) -> [Effect] {
         // A form is edited in place: no copy of it may be held here while it changes.
         if case .form = overlay { return handleInForm(key) }
@@ -50,16 +68,11 @@ extension Dashboard {
                 return []
             }
             let page = max(1, layout.rows * layout.columns)
-            switch key {
-            case .down, .character("j"), .scrollDown: helpOffset += 1
-            case .up, .character("k"), .scrollUp: helpOffset -= 1
-            case .pageDown, .character(" "): helpOffset += page
-            case .pageUp: helpOffset -= page
-            case .home, .character("g"): helpOffset = 0
-            case .end, .character("G"): helpOffset = layout.maxOffset
-            default: overlay = nil
+            if let offset = Self.scrolled(helpOffset, by: key, page: page, last: layout.maxOffset) {
+                helpOffset = offset
+            } else {
+                overlay = nil
             }
-            helpOffset = min(max(0, helpOffset), layout.maxOffset)
         case .drill:
             if key == .escape || key == .enter || key == .character("q") { overlay = nil }
             if keyMap.command(for: key) == .export { return exportHere() }

@@ -48,14 +48,15 @@ extension Dashboard {
 
     mutating func handleInTrace(_ key: Key) -> [Effect] {
         guard case .trace(var view) = overlay else { return [] }
-        let count = view.rows.count
+        // Space does not page here: the trace view pages with PgDn and PgUp only.
+        if key != .character(" "),
+            let selection = Self.scrolled(view.selection, by: key, page: inspectorRows, last: view.rows.count - 1)
+        {
+            view.selection = selection
+            overlay = .trace(view)
+            return []
+        }
         switch key {
-        case .down, .character("j"), .scrollDown: view.selection += 1
-        case .up, .character("k"), .scrollUp: view.selection -= 1
-        case .pageDown: view.selection += inspectorRows
-        case .pageUp: view.selection -= inspectorRows
-        case .home, .character("g"): view.selection = 0
-        case .end, .character("G"): view.selection = count - 1
         case .escape, .character("q"), .controlC:
             overlay = nil
             return []
@@ -73,8 +74,5 @@ extension Dashboard {
         default:
             return []
         }
-        view.selection = min(max(0, view.selection), max(0, count - 1))
-        overlay = .trace(view)
-        return []
     }
 }
