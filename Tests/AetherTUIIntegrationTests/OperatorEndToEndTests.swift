@@ -36,6 +36,26 @@ struct OperatorEndToEndTests {
         return session
     }
 
+    /// Writes `text` as the config file `start(in:)` reads (its XDG config home).
+    static func writeConfig(_ text: String, in directory: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: directory + "/config/aether-top",
+            withIntermediateDirectories: true
+        )
+        try text.write(toFile: directory + "/config/aether-top/config.yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// Creates namespaces' streams as a plain client following docs/WIRE-FORMAT.md would.
+    static func createStreams(_ js: JetStream, _ namespaces: [String], atomic: Bool = false) async throws {
+        for namespace in namespaces {
+            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
+            config.allowDirect = true
+            config.allowAtomic = atomic
+            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
+            try await js.createStream(config)
+        }
+    }
+
     static func lines(_ path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
@@ -127,15 +147,7 @@ struct OperatorEndToEndTests {
     func configRemap() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(
-            atPath: directory + "/config/aether-top",
-            withIntermediateDirectories: true
-        )
-        try "view: cluster\nkeys:\n  append: [A]\n".write(
-            toFile: directory + "/config/aether-top/config.yaml",
-            atomically: true,
-            encoding: .utf8
-        )
+        try Self.writeConfig("view: cluster\nkeys:\n  append: [A]\n", in: directory)
         let session = try await Self.start(in: directory)
         defer { session.kill() }
         try await session.waitFor("the start view from the config") { $0.contains("Members (3)") }
@@ -158,14 +170,9 @@ struct OperatorEndToEndTests {
     func productionContext() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(
-            atPath: directory + "/config/aether-top",
-            withIntermediateDirectories: true
-        )
-        try "contexts:\n  embedded:\n    production: true\n    label: DEMO PROD\n    color: red\n".write(
-            toFile: directory + "/config/aether-top/config.yaml",
-            atomically: true,
-            encoding: .utf8
+        try Self.writeConfig(
+            "contexts:\n  embedded:\n    production: true\n    label: DEMO PROD\n    color: red\n",
+            in: directory
         )
         let session = try await Self.start(in: directory, arguments: "--drill-report \(directory)/drill.json")
         defer { session.kill() }
@@ -255,10 +262,7 @@ struct ExportCommandTests {
         // A plain JetStream writer following docs/WIRE-FORMAT.md.
         let js = JetStream(client: client)
         let stream = "ledger_events"
-        var config = StreamConfig(name: stream, subjects: ["aether.store.\(stream).>"])
-        config.allowDirect = true
-        config.description = JetStreamEventStore.namespaceMetadataPrefix + "ledger"
-        try await js.createStream(config)
+        try await OperatorEndToEndTests.createStreams(js, ["ledger"])
         func event(_ actor: String, _ version: Int) -> [UInt8] {
             Array(
                 #"{"id":"\#(actor)-\#(version)","eventType":"Posted","actorId":"\#(actor)","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:0\#(version)Z"}"#
@@ -340,12 +344,7 @@ struct OnceChoiceTests {
         defer { client.closeNow() }
         // Two namespaces written by a plain client (docs/WIRE-FORMAT.md); the second is chosen.
         let js = JetStream(client: client)
-        for namespace in ["alpha", "ledger"] {
-            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
-            config.allowDirect = true
-            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
-            try await js.createStream(config)
-        }
+        try await OperatorEndToEndTests.createStreams(js, ["alpha", "ledger"])
         for version in 1...3 {
             let event =
                 #"{"id":"acct-1-\#(version)","eventType":"Posted","actorId":"acct-1","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
@@ -413,13 +412,7 @@ struct TraceEndToEndTests {
         defer { client.closeNow() }
         // A plain writer following docs/WIRE-FORMAT.md: each event and its index record in one atomic batch.
         let js = JetStream(client: client)
-        for namespace in ["orders", "payments", "inventory"] {
-            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
-            config.allowDirect = true
-            config.allowAtomic = true
-            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
-            try await js.createStream(config)
-        }
+        try await OperatorEndToEndTests.createStreams(js, ["orders", "payments", "inventory"], atomic: true)
         func write(
             _ namespace: String,
             _ actor: String,
