@@ -47,6 +47,41 @@ struct JetStreamMoreLiveTests {
         }
     }
 
+    @Test(
+        "pipelined publishes: stored in the order given, each acknowledged or refused on its own; a message deleted by sequence is gone"
+    )
+    func pipelinedPublishes() async throws {
+        try await Live.withClient { client, _ in
+            let js = JetStream(client: client)
+            try await atomicStream(js, "PP")
+            let results = try await js.publish([
+                JetStream.Publish(ByteBuffer(string: "one"), to: "pp.a"),
+                JetStream.Publish(
+                    ByteBuffer(string: "stale"),
+                    to: "pp.a",
+                    options: PublishOptions(expectedLastSubjectSequence: 0)
+                ),
+                JetStream.Publish(ByteBuffer(string: "two"), to: "pp.b", options: PublishOptions(messageID: "m-2")),
+                JetStream.Publish(ByteBuffer(string: "two again"), to: "pp.b", options: PublishOptions(messageID: "m-2")),
+            ])
+            #expect(try results[0].get().sequence == 1)
+            if case .failure(let error) = results[1] {
+                #expect((error as? NATSError)?.code == .wrongLastSequence)
+            } else {
+                Issue.record("the publish with a stale expectation was stored")
+            }
+            #expect(try results[2].get().sequence == 2)
+            #expect(try results[3].get().duplicate == true && results[3].get().sequence == 2)
+            #expect(try await js.streamInfo("PP").state.messages == 2)
+            try await js.deleteMessage(stream: "PP", sequence: 1)
+            #expect(try await js.directGet(stream: "PP", sequence: 1) == nil)
+            #expect(try await js.streamInfo("PP").state.messages == 1)
+            let missing = await #expect(throws: NATSError.self) { try await js.deleteMessage(stream: "PP", sequence: 1) }
+            #expect(missing?.apiError != nil)
+            #expect(try await js.publish([]).isEmpty)
+        }
+    }
+
     @Test("batched direct get reads a subject's messages in order across batches")
     func directBatches() async throws {
         try await Live.withClient { client, _ in
@@ -256,3 +291,4 @@ struct PullConsumerLiveTests {
         }
     }
 }
+

@@ -6,8 +6,8 @@ import Foundation
 /// The correlation index (issue 15): what it adds to a save, and how fast a trace is found.
 ///
 /// - Save cost: sequential saves of one actor and 64 concurrent savers over 1,000 actors, without
-///   and with a `correlationId` (an event and its index record in one atomic batch), rounds
-///   interleaved, medians of `rounds`.
+///   and with a `correlationId` (its index record published just ahead of it, in the same socket
+///   write), rounds interleaved, medians of `rounds`.
 /// - Trace: 10 namespaces of `events / 10` events each, written by a plain NATS client following
 ///   `docs/WIRE-FORMAT.md` (core publishes, each event followed by its index record, every event
 ///   in a request of 5), plus one request of 3 events in each namespace; `Trace.find` over the

@@ -2,8 +2,9 @@ import AetherNATS
 import NIOCore
 
 /// The correlation index on JetStream (`docs/WIRE-FORMAT.md`, "Correlation index"): a record on
-/// `aether.store.<stream>.c.<correlation token>` right after each event whose metadata names a
-/// `correlationId`, in the same atomic batch, naming the event.
+/// `aether.store.<stream>.c.<correlation token>` for each event whose metadata names a
+/// `correlationId`, naming the event: just ahead of a single event (same socket write), just
+/// after each event of an atomic batch.
 extension JetStreamEventStore: CorrelationIndex {
     /// Marks an index record (its value: what it indexes).
     public static let indexHeader = "Aether-Index"
@@ -74,8 +75,10 @@ extension JetStreamEventStore: CorrelationIndex {
         let text: String
     }
 
-    /// The event an index record names: the message just before it (the batch puts it there),
-    /// else the actor's record at that version (a writer that put it elsewhere).
+    /// The event an index record names: among the actor's first messages from just before the
+    /// record (a batch puts the event just before it, a single save just after it), else the
+    /// actor's record at that version (a writer that put it elsewhere). One direct get, then
+    /// the fallback only when that missed.
     func follow(_ record: StoredMessage) async throws -> Result<Event, Problem> {
         guard let object = (try? JSONValue.parse(record.data))?.objectValue,
             let eventID = object["eventId"]?.stringValue, let actorID = object["actorId"]?.stringValue,
@@ -84,14 +87,23 @@ extension JetStreamEventStore: CorrelationIndex {
             return .failure(Problem(text: "index record at sequence \(record.sequence) is not an index record"))
         }
         func matches(_ event: Event) -> Bool { event.id == eventID && event.actorID == actorID }
-        if record.sequence > 1,
-            let previous = try await js.directGet(stream: streamName, sequence: record.sequence - 1),
-            previous.subject == eventSubject(actorID), let event = try? Event(jsonBytes: previous.data), matches(event)
-        {
-            return .success(event)
+        guard (try? Identifiers.validateActorID(actorID)) != nil else {
+            return .failure(
+                Problem(text: "index record at sequence \(record.sequence) names an invalid actor id \(Identifiers.quoted(actorID))")
+            )
         }
-        if (try? Identifiers.validateActorID(actorID)) != nil,
-            let stored = try await storedRecord(of: actorID, version: version),
+        // The actor's previous event may sit just before the record, so three messages: it,
+        // the event, and one more for a writer of another actor that came in between.
+        let (nearby, _) = try await js.directGetBatch(
+            stream: streamName,
+            subject: eventSubject(actorID),
+            from: max(record.sequence, 2) - 1,
+            count: 3
+        )
+        for message in nearby {
+            if let event = try? Event(jsonBytes: message.data), matches(event) { return .success(event) }
+        }
+        if let stored = try await storedRecord(of: actorID, version: version),
             let message = try await js.directGet(stream: streamName, sequence: stored.sequence),
             let event = try? Event(jsonBytes: message.data), matches(event)
         {

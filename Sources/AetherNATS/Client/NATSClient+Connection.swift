@@ -19,7 +19,7 @@ extension NATSClient {
     /// under, to be acted on outside it.
     struct Taken {
         var flushes: [CheckedContinuation<Void, any Error>] = []
-        var requests: [CheckedContinuation<NATSMessage, any Error>] = []
+        var requests: [ReplySink] = []
         var subscriptions: [NATSSubscription] = []
         var streams: [AsyncStream<ConnectionEvent>.Continuation] = []
         /// The channel to close, with what was still buffered for it.
@@ -456,7 +456,7 @@ extension NATSClient.State {
             if case .flush(_, let continuation) = waiter { taken.flushes.append(continuation) }
         }
         pongWaiters.removeAll()
-        taken.requests = mux?.waiters.values.map(\.continuation) ?? []
+        taken.requests = mux?.waiters.values.map(\.reply) ?? []
         mux?.waiters.removeAll()
     }
 }

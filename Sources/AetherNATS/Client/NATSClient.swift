@@ -42,7 +42,7 @@ public final class NATSClient: Sendable {
     }
 
     struct RequestWaiter {
-        var continuation: CheckedContinuation<NATSMessage, any Error>
+        var reply: ReplySink
         var deadline: NIODeadline
         var subject: String
         var timeout: Duration
@@ -416,7 +416,7 @@ public final class NATSClient: Sendable {
                 let registered = state.withLock { state -> (Bool, sweep: Bool) in
                     if Task.isCancelled { return (false, false) }
                     state.mux?.waiters[token] = RequestWaiter(
-                        continuation: continuation,
+                        reply: .caller(continuation),
                         deadline: deadline,
                         subject: subject,
                         timeout: timeout
@@ -438,6 +438,75 @@ public final class NATSClient: Sendable {
             }
         } onCancel: {
             self.failRequest(token: token, CancellationError())
+        }
+    }
+
+    /// One request of ``requests(_:timeout:)``.
+    public struct OutgoingRequest: Sendable {
+        public var payload: ByteBuffer
+        public var subject: String
+        public var headers: NATSHeaders?
+
+        public init(_ payload: ByteBuffer, to subject: String, headers: NATSHeaders? = nil) {
+            self.payload = payload
+            self.subject = subject
+            self.headers = headers
+        }
+    }
+
+    /// Sends several requests in this order, in one socket write, and waits for every reply:
+    /// one round trip for all of them, the server reading them one after the other.
+    ///
+    /// Each result is that request's first reply or its own error (`.noResponders`, `.timeout`,
+    /// `.disconnected`, …). Throws only when nothing could be sent (invalid subject or headers,
+    /// a closed client) or on cancellation.
+    public func requests(_ items: [OutgoingRequest], timeout: Duration? = nil) async throws -> [Result<
+        NATSMessage, any Error
+    >] {
+        guard !items.isEmpty else { return [] }
+        for item in items {
+            try Subject.validatePublish(item.subject)
+            if let headers = item.headers { try headers.validate() }
+        }
+        try Task.checkCancellation()
+        let timeout = timeout ?? options.requestTimeout
+        let prefix = try ensureMux()
+        let tokens = items.map { _ in NUID.token() }
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
+        return try await withTaskCancellationHandler {
+            let results = await withCheckedContinuation { (continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) in
+                let group = RequestGroup(count: items.count, continuation: continuation)
+                let registered = state.withLock { state -> (Bool, sweep: Bool) in
+                    if Task.isCancelled { return (false, false) }
+                    for (index, item) in items.enumerated() {
+                        state.mux?.waiters[tokens[index]] = RequestWaiter(
+                            reply: .member(group, index),
+                            deadline: deadline,
+                            subject: item.subject,
+                            timeout: timeout
+                        )
+                    }
+                    if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
+                    state.mux?.sweepAt = deadline
+                    return (true, true)
+                }
+                guard registered.0 else {
+                    for index in items.indices { group.finish(index, .failure(CancellationError())) }
+                    return
+                }
+                if registered.sweep { scheduleSweep(at: deadline) }
+                for (index, item) in items.enumerated() {
+                    do {
+                        try enqueuePublish(item.payload, to: item.subject, replyTo: prefix + tokens[index], headers: item.headers)
+                    } catch {
+                        failRequest(token: tokens[index], error)
+                    }
+                }
+            }
+            try Task.checkCancellation()
+            return results
+        } onCancel: {
+            for token in tokens { self.failRequest(token: token, CancellationError()) }
         }
     }
 
@@ -464,7 +533,7 @@ public final class NATSClient: Sendable {
         }
         if let next { scheduleSweep(at: next) }
         for waiter in expired {
-            waiter.continuation.resume(
+            waiter.reply.resume(
                 throwing: NATSError(
                     code: .timeout,
                     message: "request to \(Subject.describe(waiter.subject)) timed out after \(waiter.timeout)"
@@ -510,7 +579,7 @@ public final class NATSClient: Sendable {
 
     private func failRequest(token: String, _ error: any Error) {
         let waiter = state.withLock { $0.mux?.waiters.removeValue(forKey: token) }
-        waiter?.continuation.resume(throwing: error)
+        waiter?.reply.resume(throwing: error)
     }
 
     /// A new unique inbox subject.
@@ -544,7 +613,7 @@ public final class NATSClient: Sendable {
 
     private func deliver(_ message: NATSMessage, generation: UInt64) {
         enum Route {
-            case reply(CheckedContinuation<NATSMessage, any Error>)
+            case reply(ReplySink)
             case subscription(NATSSubscription, last: Bool)
             case none
         }
@@ -555,7 +624,7 @@ public final class NATSClient: Sendable {
             if let mux = state.mux, message.sid == mux.sid {
                 let token = String(message.subject.dropFirst(mux.prefix.count))
                 guard let waiter = state.mux?.waiters.removeValue(forKey: token) else { return .none }
-                return .reply(waiter.continuation)
+                return .reply(waiter.reply)
             }
             guard var entry = state.subscriptions[message.sid] else { return .none }
             entry.delivered += 1
@@ -636,5 +705,51 @@ extension NATSClient.State {
 extension Duration {
     var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}
+
+/// Where a request's reply goes: the one caller waiting for it, or its place in a group of
+/// requests sent together (``NATSClient/requests(_:timeout:)``).
+enum ReplySink: Sendable {
+    case caller(CheckedContinuation<NATSMessage, any Error>)
+    case member(RequestGroup, Int)
+
+    func resume(returning message: NATSMessage) { resume(with: .success(message)) }
+
+    func resume(throwing error: any Error) { resume(with: .failure(error)) }
+
+    func resume(with result: Result<NATSMessage, any Error>) {
+        switch self {
+        case .caller(let continuation): continuation.resume(with: result)
+        case .member(let group, let index): group.finish(index, result)
+        }
+    }
+}
+
+/// The replies of requests sent together; the caller resumes when the last one is in.
+final class RequestGroup: Sendable {
+    private struct Progress {
+        var results: [Result<NATSMessage, any Error>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>?
+    }
+
+    private let progress: Mutex<Progress>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) {
+        progress = Mutex(Progress(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+    }
+
+    /// Records request `index`'s result (the first one counts); the last resumes the caller.
+    func finish(_ index: Int, _ result: Result<NATSMessage, any Error>) {
+        let done = progress.withLock { progress -> (CheckedContinuation<[Result<NATSMessage, any Error>], Never>, [Result<NATSMessage, any Error>])? in
+            guard progress.results[index] == nil else { return nil }
+            progress.results[index] = result
+            progress.remaining -= 1
+            guard progress.remaining == 0, let continuation = progress.continuation else { return nil }
+            progress.continuation = nil
+            return (continuation, progress.results.map { $0! })
+        }
+        if let (continuation, results) = done { continuation.resume(returning: results) }
     }
 }

@@ -168,6 +168,21 @@ public struct JetStream: Sendable {
             .purged ?? 0
     }
 
+    private struct DeleteMessageRequest: Encodable {
+        var seq: UInt64
+        var noErase = true
+        enum CodingKeys: String, CodingKey {
+            case seq
+            case noErase = "no_erase"
+        }
+    }
+
+    /// Removes the message at `sequence` from the stream (without overwriting its bytes).
+    /// - Throws: `.jetStream` (10057 no message at that sequence, 10011 a stream that denies deletes …).
+    public func deleteMessage(stream: String, sequence: UInt64) async throws {
+        _ = try await api("STREAM.MSG.DELETE.\(stream)", body: DeleteMessageRequest(seq: sequence), as: SuccessReply.self)
+    }
+
     private struct OffsetRequest: Encodable { var offset: Int }
 
     /// The names of all streams (every page: the server sends up to 1,024 per reply).
@@ -297,6 +312,64 @@ public struct JetStream: Sendable {
             }
             return try Self.decodeAck(reply, subject: subject)
         }
+    }
+
+    /// One message of a pipelined ``publish(_:)``.
+    public struct Publish: Sendable {
+        public var payload: ByteBuffer
+        public var subject: String
+        public var options: PublishOptions
+
+        public init(_ payload: ByteBuffer, to subject: String, options: PublishOptions = PublishOptions()) {
+            self.payload = payload
+            self.subject = subject
+            self.options = options
+        }
+    }
+
+    /// Publishes several messages in this order, in one socket write, and waits for every
+    /// acknowledgement: one round trip, each message stored (or refused) on its own, in order.
+    /// Not atomic: use ``publishBatch(_:batchID:)`` for all or nothing.
+    ///
+    /// A 503 "no responders" is retried (same headers, so `Nats-Msg-Id` dedupes) until each
+    /// message's `retryUntil`. Each result is that message's PubAck or its own error.
+    public func publish(_ messages: [Publish]) async throws -> [Result<PubAck, any Error>] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = [Result<PubAck, any Error>?](repeating: nil, count: messages.count)
+        var pending = Array(messages.indices)
+        var delay = Duration.milliseconds(50)
+        while !pending.isEmpty {
+            let replies = try await client.requests(
+                pending.map { index in
+                    let headers = messages[index].options.headers
+                    return NATSClient.OutgoingRequest(
+                        messages[index].payload,
+                        to: messages[index].subject,
+                        headers: headers.isEmpty ? nil : headers
+                    )
+                },
+                timeout: timeout
+            )
+            var again: [Int] = []
+            for (index, reply) in zip(pending, replies) {
+                switch reply {
+                case .success(let message):
+                    results[index] = Result { try Self.decodeAck(message, subject: messages[index].subject) }
+                case .failure(let error as NATSError)
+                where error.code == .noResponders && clock.now < start + messages[index].options.retryUntil:
+                    again.append(index)
+                case .failure(let error):
+                    results[index] = .failure(error)
+                }
+            }
+            pending = again
+            if !pending.isEmpty {
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(500))
+            }
+        }
+        return results.map { $0! }
     }
 
     public func publish(

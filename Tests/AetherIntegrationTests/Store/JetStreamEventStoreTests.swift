@@ -28,9 +28,11 @@ struct JetStreamEventStoreTests {
     @Test(
         "without indexCorrelations a save is a single publish and writes no index record; the scan still finds the event"
     )
-    func indexOffByDefault() async throws {
+    func indexOff() async throws {
         try await Live.withClient { client, _ in
-            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "plain"))
+            var configuration = JetStreamEventStore.Configuration(namespace: "plain")
+            configuration.indexCorrelations = false
+            let store = try await JetStreamEventStore.open(client: client, configuration: configuration)
             var event = Event(eventType: "Placed", actorID: "o-1", version: 1)
             event.correlationID = "req-1"
             try await store.save(event)
@@ -38,6 +40,47 @@ struct JetStreamEventStoreTests {
             let scan = try await store.correlationScan("req-1", limit: 100) { _ in true }
             #expect(scan.events.map(\.id) == [event.id] && scan.complete)
             #expect(try await store.figures().indexRecords == 0)
+        }
+    }
+
+    @Test(
+        "a single save: its index record goes just before the event; one the server refused for good is deleted, one it retried is kept once"
+    )
+    func singleSaveIndex() async throws {
+        try await Live.withClient { client, _ in
+            let a = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "pipe"))
+            let b = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "pipe"))
+            let js = JetStream(client: client)
+            var placed = Event(eventType: "Placed", actorID: "o-1", version: 1)
+            placed.correlationID = "req-1"
+            try await b.save(placed)
+            // The record is the message just before the event.
+            let eventRecord = try #require(try await b.storedRecord(of: "o-1", version: 1))
+            let before = try #require(try await js.directGet(stream: b.streamName, sequence: eventRecord.sequence - 1))
+            #expect(before.subject == "aether.store.\(b.streamName).c.req-1")
+            #expect(before.headers?["Aether-Index"] == "correlation")
+
+            // b's cache still says v1; a writes v2. b's v2 reaches the server, which refuses it:
+            // a conflict for good, and the record sent ahead of it is deleted.
+            try await a.save(Event(eventType: "Paid", actorID: "o-1", version: 2))
+            var lost = Event(eventType: "Lost", actorID: "o-1", version: 2)
+            lost.correlationID = "req-lost"
+            await #expect(throws: AetherError.self) { try await b.save(lost) }
+            let none = try await b.events(correlatedWith: "req-lost")
+            #expect(none.events.isEmpty && none.problems.isEmpty, "\(none.problems)")
+
+            // a writes v3 behind b's back; b's v4 is refused once (stale expectation), retried
+            // against the fresh head and stored: the record of the first attempt stays, once.
+            try await a.save(Event(eventType: "Packed", actorID: "o-1", version: 3))
+            var shipped = Event(eventType: "Shipped", actorID: "o-1", version: 4)
+            shipped.correlationID = "req-1"
+            try await b.save(shipped)
+            #expect(b.counts.retries >= 1)
+            let read = try await a.events(correlatedWith: "req-1")
+            #expect(read.events.map(\.id) == [placed.id, shipped.id])
+            #expect(read.problems.isEmpty, "\(read.problems)")
+            #expect(try await a.figures().indexRecords == 2)
+            #expect(try await a.events(of: "o-1", from: 0).map(\.version) == [1, 2, 3, 4])
         }
     }
 
