@@ -62,7 +62,11 @@ struct JetStreamMoreLiveTests {
                     options: PublishOptions(expectedLastSubjectSequence: 0)
                 ),
                 JetStream.Publish(ByteBuffer(string: "two"), to: "pp.b", options: PublishOptions(messageID: "m-2")),
-                JetStream.Publish(ByteBuffer(string: "two again"), to: "pp.b", options: PublishOptions(messageID: "m-2")),
+                JetStream.Publish(
+                    ByteBuffer(string: "two again"),
+                    to: "pp.b",
+                    options: PublishOptions(messageID: "m-2")
+                ),
             ])
             #expect(try results[0].get().sequence == 1)
             if case .failure(let error) = results[1] {
@@ -76,7 +80,9 @@ struct JetStreamMoreLiveTests {
             try await js.deleteMessage(stream: "PP", sequence: 1)
             #expect(try await js.directGet(stream: "PP", sequence: 1) == nil)
             #expect(try await js.streamInfo("PP").state.messages == 1)
-            let missing = await #expect(throws: NATSError.self) { try await js.deleteMessage(stream: "PP", sequence: 1) }
+            let missing = await #expect(throws: NATSError.self) {
+                try await js.deleteMessage(stream: "PP", sequence: 1)
+            }
             #expect(missing?.apiError != nil)
             #expect(try await js.publish([]).isEmpty)
         }
@@ -291,4 +297,3 @@ struct PullConsumerLiveTests {
         }
     }
 }
-

@@ -2,6 +2,7 @@ import Aether
 import AetherNATS
 import AetherNATSTesting
 import Foundation
+import NIOCore
 
 /// The correlation index (issue 15): what it adds to a save, and how fast a trace is found.
 ///
@@ -26,6 +27,8 @@ enum CorrelationBenchmark {
         let store = try await JetStreamEventStore.open(client: client, configuration: saving)
         var sequential: [Bool: [UInt64]] = [false: [], true: []]
         var concurrent: [Bool: [Double]] = [false: [], true: []]
+        var floor: [Bool: [UInt64]] = [false: [], true: []]
+        let js = JetStream(client: client)
         for round in 0..<rounds {
             for indexed in [false, true] {
                 let actor = "seq-\(indexed)-\(round)"
@@ -47,6 +50,7 @@ enum CorrelationBenchmark {
                 }
                 sequential[indexed]!.append(result.histogram.valueAtPercentile(50))
                 concurrent[indexed]!.append(try await rate(store, indexed: indexed, round: round))
+                floor[indexed]!.append(try await rawSave(js, stream: store.streamName, indexed: indexed, round: round))
             }
         }
         func median<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
@@ -61,16 +65,21 @@ enum CorrelationBenchmark {
             "save, 64 concurrent over 1,000 actors (median of \(rounds)): without \(formatRate(rateWithout)) with \(formatRate(rateWith)) → \(format3((1 - rateWith / rateWithout) * 100)) % fewer"
         )
 
+        let floorWithout = median(floor[false]!)
+        let floorWith = median(floor[true]!)
+        lines.append(
+            "the same publishes without the store (JetStream.publish: the event alone, or record + event in one write), p50: without \(format(floorWithout)) with \(format(floorWith)) → +\(format3((Double(floorWith) / Double(floorWithout) - 1) * 100)) %"
+        )
+
         // The trace lookup over 10 namespaces in a store of `events` events.
         let namespaces = (0..<10).map { "trace\($0)" }
-        let js = JetStream(client: client)
         let clock = ContinuousClock()
         let start = clock.now
         let perNamespace = events / namespaces.count
         for (position, namespace) in namespaces.enumerated() {
             try await ScaleBenchmark.createStream(js, namespace)
             let stream = "aether.store.\(namespace)_events"
-            // Messages: each event then its index record; the request's three events in the middle.
+            // Messages: each event's index record then the event; the request's three events in the middle.
             try await ScaleBenchmark.write(
                 client,
                 namespace,
@@ -79,7 +88,7 @@ enum CorrelationBenchmark {
             ) {
                 index in
                 let record = index / 2
-                let isIndex = index % 2 == 1
+                let isIndex = index % 2 == 0  // a single save's layout: the record just ahead of its event
                 let middle = perNamespace / 2
                 let target = record >= middle && record < middle + 3
                 let actor = target ? "target-\(position)" : "a-\(record % 1000)"
@@ -117,6 +126,43 @@ enum CorrelationBenchmark {
         }
         lines.append(lookup.line + "  (target ≤ 100 ms)")
         return lines
+    }
+
+    /// What the server and the client alone cost: the publishes a save makes, without the store
+    /// (no cache, no event encoding): the event with its expectation, or its index record and
+    /// the event in one write. Sequential, p50 of 3,000.
+    static func rawSave(_ js: JetStream, stream: String, indexed: Bool, round: Int) async throws -> UInt64 {
+        let actor = "raw-\(indexed)-\(round)"
+        let subject = "aether.store.\(stream).e.\(actor)"
+        var last: UInt64 = 0
+        var version = 1
+        let result = try await measureLatency("publish", iterations: 3_000, warmup: 200) { _ in
+            let id = "\(actor)-\(version)"
+            let payload = ByteBuffer(
+                string:
+                    #"{"id":"\#(id)","eventType":"Tick","actorId":"\#(actor)","version":\#(version),"data":{"n":\#(version)},"metadata":{"correlationId":"req-\#(version / 5)"},"timestamp":"2026-01-01T00:00:00Z"}"#
+            )
+            var options = PublishOptions(messageID: id, expectedLastSubjectSequence: last)
+            options.extraHeaders = ["Aether-Version": String(version)]
+            if indexed {
+                var record = PublishOptions(messageID: id + ".correlation")
+                record.extraHeaders = ["Aether-Index": "correlation"]
+                let results = try await js.publish([
+                    JetStream.Publish(
+                        ByteBuffer(string: #"{"eventId":"\#(id)","actorId":"\#(actor)","version":\#(version)}"#),
+                        to: "aether.store.\(stream).c.req-\(version / 5)",
+                        options: record
+                    ),
+                    JetStream.Publish(payload, to: subject, options: options),
+                ])
+                _ = try results[0].get()
+                last = try results[1].get().sequence
+            } else {
+                last = try await js.publish(payload, to: subject, options: options).sequence
+            }
+            version += 1
+        }
+        return result.histogram.valueAtPercentile(50)
     }
 
     /// 64 concurrent savers over 1,000 actors, 200 saves each.

@@ -1,8 +1,9 @@
 /// Finding the events of one request (one `correlationId`) without scanning: both stores keep
-/// an index written all or nothing with each event whose metadata names a correlation id.
+/// an index written with each event whose metadata names a correlation id.
 ///
-/// On JetStream the index is a record in the same atomic batch as its event
-/// (`docs/WIRE-FORMAT.md`, "Correlation index"), so other writers can add it too. Events
+/// On JetStream the index is a record just ahead of a single event, in the same socket write,
+/// or just after each event of an atomic batch (`docs/WIRE-FORMAT.md`, "Correlation index"), so
+/// other writers can add it too; a record whose event the server refused is removed. Events
 /// without an index record (older ones, or written by a client that does not add it) are found
 /// only by ``correlationScan(_:limit:progress:)``, which reads histories and says it did.
 public protocol CorrelationIndex: Sendable {

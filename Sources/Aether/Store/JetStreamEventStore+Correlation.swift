@@ -75,10 +75,9 @@ extension JetStreamEventStore: CorrelationIndex {
         let text: String
     }
 
-    /// The event an index record names: among the actor's first messages from just before the
-    /// record (a batch puts the event just before it, a single save just after it), else the
-    /// actor's record at that version (a writer that put it elsewhere). One direct get, then
-    /// the fallback only when that missed.
+    /// The event an index record names: the message just after the record (a single save puts
+    /// it there) or just before it (a batch does), else the actor's record at that version (a
+    /// writer of another actor came in between, or a writer put it elsewhere).
     func follow(_ record: StoredMessage) async throws -> Result<Event, Problem> {
         guard let object = (try? JSONValue.parse(record.data))?.objectValue,
             let eventID = object["eventId"]?.stringValue, let actorID = object["actorId"]?.stringValue,
@@ -89,18 +88,20 @@ extension JetStreamEventStore: CorrelationIndex {
         func matches(_ event: Event) -> Bool { event.id == eventID && event.actorID == actorID }
         guard (try? Identifiers.validateActorID(actorID)) != nil else {
             return .failure(
-                Problem(text: "index record at sequence \(record.sequence) names an invalid actor id \(Identifiers.quoted(actorID))")
+                Problem(
+                    text:
+                        "index record at sequence \(record.sequence) names an invalid actor id \(Identifiers.quoted(actorID))"
+                )
             )
         }
-        // The actor's previous event may sit just before the record, so three messages: it,
-        // the event, and one more for a writer of another actor that came in between.
-        let (nearby, _) = try await js.directGetBatch(
+        // Both neighbours in one round trip: just after the record (a single save), just before
+        // it (a batch). By sequence: a subject-filtered get from a sequence costs the server a
+        // search of the stream.
+        let neighbours = try await js.directGet(
             stream: streamName,
-            subject: eventSubject(actorID),
-            from: max(record.sequence, 2) - 1,
-            count: 3
+            sequences: record.sequence > 1 ? [record.sequence + 1, record.sequence - 1] : [record.sequence + 1]
         )
-        for message in nearby {
+        for case let message? in neighbours where message.subject == eventSubject(actorID) {
             if let event = try? Event(jsonBytes: message.data), matches(event) { return .success(event) }
         }
         if let stored = try await storedRecord(of: actorID, version: version),

@@ -131,7 +131,9 @@ extension JetStreamEventStore {
             options.retryUntil = .seconds(15)
             options.extraHeaders = [Self.versionHeader: String(events[0].version)]
             let event = JetStream.Publish(ByteBuffer(bytes: payloads[0]), to: subject, options: options)
-            guard let index = indexes[0] else { return try await js.publish(event.payload, to: subject, options: options).sequence }
+            guard let index = indexes[0] else {
+                return try await js.publish(event.payload, to: subject, options: options).sequence
+            }
             return try await publish(event, after: index, strayIndex: &strayIndex)
         }
         // Several events: one atomic batch, each event followed by its index record.

@@ -460,7 +460,10 @@ public final class NATSClient: Sendable {
     /// Each result is that request's first reply or its own error (`.noResponders`, `.timeout`,
     /// `.disconnected`, …). Throws only when nothing could be sent (invalid subject or headers,
     /// a closed client) or on cancellation.
-    public func requests(_ items: [OutgoingRequest], timeout: Duration? = nil) async throws -> [Result<
+    public func requests(
+        _ items: [OutgoingRequest],
+        timeout: Duration? = nil
+    ) async throws -> [Result<
         NATSMessage, any Error
     >] {
         guard !items.isEmpty else { return [] }
@@ -474,7 +477,8 @@ public final class NATSClient: Sendable {
         let tokens = items.map { _ in NUID.token() }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
-            let results = await withCheckedContinuation { (continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) in
+            let results = await withCheckedContinuation {
+                (continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) in
                 let group = RequestGroup(count: items.count, continuation: continuation)
                 let registered = state.withLock { state -> (Bool, sweep: Bool) in
                     if Task.isCancelled { return (false, false) }
@@ -497,7 +501,12 @@ public final class NATSClient: Sendable {
                 if registered.sweep { scheduleSweep(at: deadline) }
                 for (index, item) in items.enumerated() {
                     do {
-                        try enqueuePublish(item.payload, to: item.subject, replyTo: prefix + tokens[index], headers: item.headers)
+                        try enqueuePublish(
+                            item.payload,
+                            to: item.subject,
+                            replyTo: prefix + tokens[index],
+                            headers: item.headers
+                        )
                     } catch {
                         failRequest(token: tokens[index], error)
                     }
@@ -737,12 +746,17 @@ final class RequestGroup: Sendable {
     private let progress: Mutex<Progress>
 
     init(count: Int, continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) {
-        progress = Mutex(Progress(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+        progress = Mutex(
+            Progress(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation)
+        )
     }
 
     /// Records request `index`'s result (the first one counts); the last resumes the caller.
     func finish(_ index: Int, _ result: Result<NATSMessage, any Error>) {
-        let done = progress.withLock { progress -> (CheckedContinuation<[Result<NATSMessage, any Error>], Never>, [Result<NATSMessage, any Error>])? in
+        let done = progress.withLock {
+            progress -> (
+                CheckedContinuation<[Result<NATSMessage, any Error>], Never>, [Result<NATSMessage, any Error>]
+            )? in
             guard progress.results[index] == nil else { return nil }
             progress.results[index] = result
             progress.remaining -= 1

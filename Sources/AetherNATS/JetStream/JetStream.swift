@@ -180,7 +180,11 @@ public struct JetStream: Sendable {
     /// Removes the message at `sequence` from the stream (without overwriting its bytes).
     /// - Throws: `.jetStream` (10057 no message at that sequence, 10011 a stream that denies deletes …).
     public func deleteMessage(stream: String, sequence: UInt64) async throws {
-        _ = try await api("STREAM.MSG.DELETE.\(stream)", body: DeleteMessageRequest(seq: sequence), as: SuccessReply.self)
+        _ = try await api(
+            "STREAM.MSG.DELETE.\(stream)",
+            body: DeleteMessageRequest(seq: sequence),
+            as: SuccessReply.self
+        )
     }
 
     private struct OffsetRequest: Encodable { var offset: Int }
@@ -420,6 +424,20 @@ public struct JetStream: Sendable {
         let body = ByteBuffer(bytes: try JSONEncoder().encode(DirectRequest(seq: sequence)))
         let reply = try await client.request(body, to: "\(apiPrefix).DIRECT.GET.\(stream)", timeout: timeout)
         return try Self.decodeDirect(reply, stream: stream)
+    }
+
+    /// The messages at `sequences` by direct get, all requests in one socket write and one round
+    /// trip; nil where there is none.
+    public func directGet(stream: String, sequences: [UInt64]) async throws -> [StoredMessage?] {
+        let requests = try sequences.map { sequence in
+            NATSClient.OutgoingRequest(
+                ByteBuffer(bytes: try JSONEncoder().encode(DirectRequest(seq: sequence))),
+                to: "\(apiPrefix).DIRECT.GET.\(stream)"
+            )
+        }
+        return try await client.requests(requests, timeout: timeout).map {
+            try Self.decodeDirect($0.get(), stream: stream)
+        }
     }
 
     static func decodeDirect(_ reply: NATSMessage, stream: String) throws -> StoredMessage? {

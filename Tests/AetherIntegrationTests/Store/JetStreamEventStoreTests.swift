@@ -48,8 +48,10 @@ struct JetStreamEventStoreTests {
     )
     func singleSaveIndex() async throws {
         try await Live.withClient { client, _ in
-            let a = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "pipe"))
-            let b = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "pipe"))
+            var configuration = JetStreamEventStore.Configuration(namespace: "pipe")
+            configuration.indexCorrelations = true
+            let a = try await JetStreamEventStore.open(client: client, configuration: configuration)
+            let b = try await JetStreamEventStore.open(client: client, configuration: configuration)
             let js = JetStream(client: client)
             var placed = Event(eventType: "Placed", actorID: "o-1", version: 1)
             placed.correlationID = "req-1"
