@@ -3,6 +3,7 @@ import AetherNATSTesting
 import AetherTestSupport
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite("nats-server is there when CI runs")
@@ -68,6 +69,41 @@ struct ClientLiveTests {
             }
             #expect(timeout?.code == .timeout)
             silent.unsubscribe()
+        }
+    }
+
+    @Test(
+        "a handler subscription answers requests as they are read, in order; the max limit and unsubscribe end it; its sequence yields nothing"
+    )
+    func handlerSubscription() async throws {
+        try await Live.withClient { client, server in
+            let responder = try await NATSClient.connect(url: server.url)
+            defer { responder.closeNow() }
+            let seen = Mutex<[String]>([])
+            let service = try await responder.subscribe(to: "svc.echo") { message in
+                seen.withLock { $0.append(message.string) }
+                if let reply = message.replyTo { try? responder.publish("re: \(message.string)", to: reply) }
+            }
+            let replies = try await client.requests(
+                (0..<50).map { NATSClient.OutgoingRequest(ByteBuffer(string: "m\($0)"), to: "svc.echo") }
+            )
+            #expect(try replies.map { try $0.get().string } == (0..<50).map { "re: m\($0)" })
+            #expect(seen.withLock { $0 } == (0..<50).map { "m\($0)" })
+            #expect(service.deliveredCount == 50 && service.pendingCount == 0)
+            service.unsubscribe()
+            #expect(await service.next() == nil)
+            let gone = await #expect(throws: NATSError.self) {
+                _ = try await client.request("after", to: "svc.echo", timeout: .seconds(5))
+            }
+            #expect(gone?.code == .noResponders)
+
+            // max: 3 messages reach the handler, then the subscription ends.
+            let counted = Mutex(0)
+            let limited = try await responder.subscribe(to: "svc.once", max: 3) { _ in counted.withLock { $0 += 1 } }
+            for index in 0..<10 { try client.publish("x\(index)", to: "svc.once") }
+            try await client.flush()
+            #expect(await limited.next() == nil)
+            #expect(counted.withLock { $0 } == 3)
         }
     }
 

@@ -223,11 +223,10 @@ enum CompareBenchmark {
 
         // 6. Core request/reply: a responder on a third connection.
         let responder = try await NATSClient.connect(url: server.url)
-        let service = try await responder.subscribe(to: "gp.echo")
-        let echo = Task {
-            while let message = await service.next() {
-                if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
-            }
+        // A handler subscription, as the Go peer's callback (m.Respond): it answers on the
+        // responder's event loop, as the request is read.
+        let service = try await responder.subscribe(to: "gp.echo") { message in
+            if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
         }
         let ping = ByteBuffer(string: "ping")
         figures["request_reply_p50_us"] = microseconds(
@@ -236,7 +235,6 @@ enum CompareBenchmark {
             }
         )
         service.unsubscribe()
-        await echo.value
 
         // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))

@@ -324,7 +324,32 @@ public final class NATSClient: Sendable {
     /// - Parameter max: unsubscribe automatically after this many messages.
     /// - Throws: `NATSError` `.invalidSubject`, `.connectionClosed`.
     public func subscribe(to subject: String, queue: String? = nil, max: Int? = nil) async throws -> NATSSubscription {
-        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max)
+        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: nil)
+        if state.withLock({ $0.channel != nil }) {
+            do {
+                try await flush()
+            } catch let error as NATSError where error.code == .disconnected {
+                // Made again on reconnect.
+            }
+        }
+        return subscription
+    }
+
+    /// Subscribes with a handler that gets each message as the connection reads it, on the
+    /// client's event loop: no buffer, no task to wake, as a nats.go callback subscription. A
+    /// responder that answers at once (`publish` from the handler) costs no thread hop.
+    ///
+    /// The handler must be short and must never block or wait: while it runs, the connection
+    /// reads nothing else. Iterating the returned subscription yields nothing; it ends, like any
+    /// subscription, on `unsubscribe()`, `drain()`, the `max` limit or the client closing.
+    /// Returns once the server has the subscription.
+    public func subscribe(
+        to subject: String,
+        queue: String? = nil,
+        max: Int? = nil,
+        handler: @escaping @Sendable (NATSMessage) -> Void
+    ) async throws -> NATSSubscription {
+        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: handler)
         if state.withLock({ $0.channel != nil }) {
             do {
                 try await flush()
@@ -345,6 +370,16 @@ public final class NATSClient: Sendable {
         max: Int? = nil,
         onDrop: (@Sendable (NATSMessage) -> Void)? = nil
     ) throws(NATSError) -> NATSSubscription {
+        try subscribeNoWait(to: subject, queue: queue, max: max, onDrop: onDrop, onMessage: nil)
+    }
+
+    private func subscribeNoWait(
+        to subject: String,
+        queue: String?,
+        max: Int?,
+        onDrop: (@Sendable (NATSMessage) -> Void)?,
+        onMessage: (@Sendable (NATSMessage) -> Void)?
+    ) throws(NATSError) -> NATSSubscription {
         try Subject.validateSubscribe(subject)
         if let queue { try Subject.validateQueue(queue) }
         if let max, max <= 0 {
@@ -362,7 +397,8 @@ public final class NATSClient: Sendable {
                 pendingLimit: options.subscriptionPendingLimit,
                 unsubscribe: { [weak self] sid in self?.unsubscribe(sid: sid) },
                 drain: { [weak self] sid in await self?.drain(sid: sid) },
-                onDrop: onDrop
+                onDrop: onDrop,
+                onMessage: onMessage
             )
             state.subscriptions[sid] = SubscriptionEntry(subscription: subscription, max: max)
             state.pending.writeSubscribe(subject: subject, queue: queue, sid: sid)

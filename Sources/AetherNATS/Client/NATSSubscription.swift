@@ -21,6 +21,9 @@ public final class NATSSubscription: AsyncSequence, Sendable {
     /// Told of every message dropped because the buffer was full (on the client's event loop,
     /// outside any lock): a consumer can count drops by subject.
     private let onDrop: (@Sendable (NATSMessage) -> Void)?
+    /// Set for a handler subscription: each message goes to it as it is read, on the client's
+    /// event loop, and nothing is buffered.
+    private let onMessage: (@Sendable (NATSMessage) -> Void)?
 
     private struct State {
         var buffer: Deque<NATSMessage> = []
@@ -39,9 +42,11 @@ public final class NATSSubscription: AsyncSequence, Sendable {
         pendingLimit: Int,
         unsubscribe: @escaping @Sendable (UInt64) -> Void,
         drain: @escaping @Sendable (UInt64) async -> Void,
-        onDrop: (@Sendable (NATSMessage) -> Void)? = nil
+        onDrop: (@Sendable (NATSMessage) -> Void)? = nil,
+        onMessage: (@Sendable (NATSMessage) -> Void)? = nil
     ) {
         self.onDrop = onDrop
+        self.onMessage = onMessage
         self.subject = subject
         self.queue = queue
         self.sid = sid
@@ -61,6 +66,15 @@ public final class NATSSubscription: AsyncSequence, Sendable {
     /// Adds a message. Returns the number of drops to report when this message was dropped
     /// and a report is due, else 0.
     func deliver(_ message: NATSMessage) -> Int {
+        if let onMessage {
+            let taken = state.withLock { state -> Bool in
+                if state.ending { return false }
+                state.delivered += 1
+                return true
+            }
+            if taken { onMessage(message) }
+            return 0
+        }
         let (consumer, report, dropped) = state.withLock {
             state -> (CheckedContinuation<NATSMessage?, Never>?, Int, Bool) in
             if state.ending { return (nil, 0, false) }
