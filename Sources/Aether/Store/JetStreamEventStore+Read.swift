@@ -139,7 +139,7 @@ extension JetStreamEventStore {
         _ body: (StoredMessage) throws -> Bool
     ) async throws {
         guard configuration.replicas <= 1 else {
-            for try await message in read(subject, from: sequence) where try !body(message) { return }
+            try await orderedEach(subject, from: sequence, body)
             return
         }
         let (first, pending) = try await js.directGetBatch(
@@ -151,7 +151,7 @@ extension JetStreamEventStore {
         for message in first where try !body(message) { return }
         guard let last = first.last?.sequence, pending > 0 else { return }
         if pending > Self.orderedReadAfter {
-            for try await message in orderedRead(subject, from: last + 1) where try !body(message) { return }
+            try await orderedEach(subject, from: last + 1, body)
         } else {
             try await js.directGetEach(
                 stream: streamName,
@@ -233,43 +233,12 @@ extension JetStreamEventStore {
     /// The messages of a subject in order through an ordered consumer, up to the subject's last
     /// sequence when the read starts.
     func orderedRead(_ subject: String, from sequence: UInt64) -> AsyncThrowingStream<StoredMessage, any Error> {
-        let source = js.orderedConsumer(
-            stream: streamName,
-            filterSubjects: [subject],
-            deliverPolicy: sequence > 1 ? .byStartSequence(sequence) : .all
-        )
-        let js = self.js
-        let stream = streamName
-        return AsyncThrowingStream { continuation in
+        AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    // The consumer may be placed on a replica that has not applied the latest
-                    // writes yet, and then reports itself caught up too early. The stream leader's
-                    // last sequence for the subject (MSG.GET, fresh) says how far to read.
-                    let last = try await js.lastMessage(stream: stream, subject: subject)?.sequence
-                    guard let last else {
-                        continuation.finish()
-                        return
-                    }
-                    for try await event in source {
-                        switch event {
-                        case .caughtUp:
-                            continue
-                        case .message(let message):
-                            continuation.yield(
-                                StoredMessage(
-                                    subject: message.subject,
-                                    sequence: message.streamSequence,
-                                    headers: message.headers,
-                                    data: message.data,
-                                    time: nil
-                                )
-                            )
-                            if message.streamSequence >= last {
-                                continuation.finish()
-                                return
-                            }
-                        }
+                    try await orderedEach(subject, from: sequence) { message in
+                        continuation.yield(message)
+                        return true
                     }
                     continuation.finish()
                 } catch {
@@ -278,6 +247,40 @@ extension JetStreamEventStore {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// Hands the messages of a subject from `sequence` to `body`, in order, through an ordered
+    /// consumer run in the calling task (no stream, no task hop per message), up to the
+    /// subject's last sequence when the read starts, or until `body` returns false.
+    ///
+    /// The consumer may be placed on a replica that has not applied the latest writes yet, and
+    /// then report itself caught up too early; the stream leader's last sequence for the subject
+    /// (MSG.GET, fresh) says how far to read.
+    func orderedEach(_ subject: String, from sequence: UInt64, _ body: (StoredMessage) throws -> Bool) async throws {
+        guard let last = try await js.lastMessage(stream: streamName, subject: subject)?.sequence, last >= sequence
+        else { return }
+        var ended = false
+        try await js.orderedConsumerEach(
+            stream: streamName,
+            filterSubjects: [subject],
+            deliverPolicy: sequence > 1 ? .byStartSequence(sequence) : .all
+        ) { event in
+            guard case .message(let message) = event else { return true }
+            let stored = StoredMessage(
+                subject: message.subject,
+                sequence: message.streamSequence,
+                headers: message.headers,
+                data: message.data,
+                time: nil
+            )
+            if try !body(stored) || message.streamSequence >= last {
+                ended = true
+                return false
+            }
+            return true
+        }
+        // The consumer stops early only when the task is cancelled: never a silently short read.
+        if !ended { try Task.checkCancellation() }
     }
 
     /// Keeps the version cache in step with other writers: follows `EventStored` notifications of

@@ -172,66 +172,16 @@ extension JetStream {
     ) -> AsyncThrowingStream<OrderedConsumerEvent, any Error> {
         AsyncThrowingStream(bufferingPolicy: .unbounded) { continuation in
             let task = Task {
-                var lastStreamSequence: UInt64?
-                var announcedCaughtUp = false
-                var remainingAtStart: UInt64?
                 do {
-                    while !Task.isCancelled {
-                        let policy: DeliverPolicy = lastStreamSequence.map { .byStartSequence($0 + 1) } ?? deliverPolicy
-                        let inbox = client.newInbox()
-                        let subscription = try client.subscribeNoWait(to: inbox)
-                        let name = "oc_" + NUID.random(length: 16)
-                        let created: ConsumerInfoReply
-                        do {
-                            created = try await createOrderedConsumer(
-                                stream: stream,
-                                name: name,
-                                inbox: inbox,
-                                policy: policy,
-                                filterSubjects: filterSubjects,
-                                headersOnly: headersOnly,
-                                heartbeat: heartbeat
-                            )
-                        } catch {
-                            subscription.unsubscribe()
-                            throw error
-                        }
-                        if remainingAtStart == nil { remainingAtStart = created.numPending ?? 0 }
-                        if !announcedCaughtUp && remainingAtStart == 0 {
-                            announcedCaughtUp = true
-                            continuation.yield(.caughtUp)
-                        }
-                        var expectedConsumerSequence: UInt64 = 1
-                        // Read what has arrived in batches: one wake-up and one heartbeat timer per
-                        // batch, not per message.
-                        reading: while !Task.isCancelled {
-                            let batch = await nextReplies(subscription, max: 512, timeout: heartbeat * 3)
-                            if batch.isEmpty { break reading }  // heartbeats missed: recreate
-                            for message in batch {
-                                if message.status == 100 {
-                                    if let reply = message.replyTo { try? client.publish(ByteBuffer(), to: reply) }
-                                    if let stalled = message.headers?["Nats-Consumer-Stalled"] {
-                                        try? client.publish(ByteBuffer(), to: stalled)
-                                    }
-                                    continue
-                                }
-                                if let status = message.status {
-                                    if status == 409 || status == 404 { break reading }
-                                    continue
-                                }
-                                guard let consumed = ConsumedMessage(message) else { continue }
-                                if consumed.consumerSequence != expectedConsumerSequence { break reading }  // gap
-                                expectedConsumerSequence += 1
-                                lastStreamSequence = consumed.streamSequence
-                                continuation.yield(.message(consumed))
-                                if !announcedCaughtUp && consumed.pending == 0 {
-                                    announcedCaughtUp = true
-                                    continuation.yield(.caughtUp)
-                                }
-                            }
-                        }
-                        subscription.unsubscribe()
-                        try? await deleteConsumer(stream: stream, name: name)
+                    try await orderedConsumerEach(
+                        stream: stream,
+                        filterSubjects: filterSubjects,
+                        deliverPolicy: deliverPolicy,
+                        headersOnly: headersOnly,
+                        heartbeat: heartbeat
+                    ) { event in
+                        continuation.yield(event)
+                        return true
                     }
                     continuation.finish()
                 } catch {
@@ -239,6 +189,94 @@ extension JetStream {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The ordered consumer of ``orderedConsumer(stream:filterSubjects:deliverPolicy:headersOnly:heartbeat:)``,
+    /// run in the calling task: each event goes to `body` as its batch is read, with no stream
+    /// and no task hop per message, until `body` returns false or the task is cancelled; then
+    /// the consumer is deleted.
+    public func orderedConsumerEach(
+        stream: String,
+        filterSubjects: [String] = [],
+        deliverPolicy: DeliverPolicy = .all,
+        headersOnly: Bool = false,
+        heartbeat: Duration = .seconds(5),
+        _ body: (OrderedConsumerEvent) throws -> Bool
+    ) async throws {
+        var lastStreamSequence: UInt64?
+        var announcedCaughtUp = false
+        var remainingAtStart: UInt64?
+        while !Task.isCancelled {
+            let policy: DeliverPolicy = lastStreamSequence.map { .byStartSequence($0 + 1) } ?? deliverPolicy
+            let inbox = client.newInbox()
+            let subscription = try client.subscribeNoWait(to: inbox)
+            let name = "oc_" + NUID.random(length: 16)
+            let created: ConsumerInfoReply
+            do {
+                created = try await createOrderedConsumer(
+                    stream: stream,
+                    name: name,
+                    inbox: inbox,
+                    policy: policy,
+                    filterSubjects: filterSubjects,
+                    headersOnly: headersOnly,
+                    heartbeat: heartbeat
+                )
+            } catch {
+                subscription.unsubscribe()
+                throw error
+            }
+            var stopped = false
+            do {
+                if remainingAtStart == nil { remainingAtStart = created.numPending ?? 0 }
+                if !announcedCaughtUp && remainingAtStart == 0 {
+                    announcedCaughtUp = true
+                    stopped = try !body(.caughtUp)
+                }
+                var expectedConsumerSequence: UInt64 = 1
+                // Read what has arrived in batches: one wake-up and one heartbeat timer per
+                // batch, not per message.
+                reading: while !stopped && !Task.isCancelled {
+                    let batch = await nextReplies(subscription, max: 512, timeout: heartbeat * 3)
+                    if batch.isEmpty { break reading }  // heartbeats missed: recreate
+                    for message in batch {
+                        if message.status == 100 {
+                            if let reply = message.replyTo { try? client.publish(ByteBuffer(), to: reply) }
+                            if let stalled = message.headers?["Nats-Consumer-Stalled"] {
+                                try? client.publish(ByteBuffer(), to: stalled)
+                            }
+                            continue
+                        }
+                        if let status = message.status {
+                            if status == 409 || status == 404 { break reading }
+                            continue
+                        }
+                        guard let consumed = ConsumedMessage(message) else { continue }
+                        if consumed.consumerSequence != expectedConsumerSequence { break reading }  // gap
+                        expectedConsumerSequence += 1
+                        lastStreamSequence = consumed.streamSequence
+                        if try !body(.message(consumed)) {
+                            stopped = true
+                            break reading
+                        }
+                        if !announcedCaughtUp && consumed.pending == 0 {
+                            announcedCaughtUp = true
+                            if try !body(.caughtUp) {
+                                stopped = true
+                                break reading
+                            }
+                        }
+                    }
+                }
+            } catch {
+                subscription.unsubscribe()
+                try? await deleteConsumer(stream: stream, name: name)
+                throw error
+            }
+            subscription.unsubscribe()
+            try? await deleteConsumer(stream: stream, name: name)
+            if stopped { return }
         }
     }
 
