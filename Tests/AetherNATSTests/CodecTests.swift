@@ -261,6 +261,39 @@ struct AckAndNUIDTests {
         #expect(PubAck(flatJSON: Array(json.utf8)) == nil)
     }
 
+    @Test(
+        "a MSG.GET reply of the usual shape is read in one scan exactly as JSONDecoder reads it",
+        arguments: [
+            #"{"type":"io.nats.jetstream.api.v1.stream_msg_get_response","message":{"subject":"a.b","seq":5,"hdrs":"TkFUUy8xLjANCkE6IDENCg0K","data":"eyJ4IjoxfQ==","time":"2026-12-02T10:00:00.123456789Z"}}"#,
+            #"{ "message" : { "subject" : "a", "seq" : 1 , "time":"t" } , "type" : "x" }"#,
+            #"{"type":"t","message":{"subject":"a","seq":2,"data":"","extra":null}}"#,
+        ]
+    )
+    func fastMessageGet(_ json: String) throws {
+        let fast = try #require(JetStream.leaderMessage(flatJSON: Array(json.utf8)))
+        let full = try JSONDecoder().decode(JetStream.MessageGetReply.self, from: Data(json.utf8)).message
+        #expect(fast == full)
+        #expect(try JetStream.decodeLeaderMessage(fast) == JetStream.decodeLeaderMessage(full))
+    }
+
+    @Test(
+        "anything but the usual MSG.GET reply is left to the full decoder",
+        arguments: [
+            #"{"type":"t","error":{"code":404,"err_code":10037,"description":"no message found"}}"#,
+            #"{"type":"t","message":{"subject":"a\"b","seq":1}}"#,
+            #"{"type":"t","message":{"seq":1}}"#,
+            #"{"type":"t","message":{"subject":"a"}}"#,
+            #"{"type":"t","message":{"subject":"a","seq":1,"hdrs":{"x":1}}}"#,
+            #"{"type":"t","message":{"subject":"a","seq":1}} trailing"#,
+            #"{"type":"t","message":{"subject":"a","seq":1},"message":{"subject":"b","seq":2}}"#,
+            #"{"type":"t"}"#,
+            "",
+        ]
+    )
+    func notFastMessageGet(_ json: String) {
+        #expect(JetStream.leaderMessage(flatJSON: Array(json.utf8)) == nil)
+    }
+
     @Test("an error reply still becomes the mapped error")
     func errorReply() {
         let reply = NATSMessage(

@@ -33,13 +33,12 @@ public struct JetStream: Sendable {
         } else {
             payload = ByteBuffer()
         }
+        return try decodeAPIReply(try await apiReply(path, payload: payload), path: path, as: Response.self)
+    }
+
+    /// An API reply decoded as `Response`, or the API error it carries, thrown.
+    func decodeAPIReply<Response: Decodable>(_ reply: NATSMessage, path: String, as: Response.Type) throws -> Response {
         let subject = "\(apiPrefix).\(path)"
-        let reply: NATSMessage
-        do {
-            reply = try await client.request(payload, to: subject, timeout: timeout)
-        } catch let error as NATSError where error.code == .noResponders {
-            throw NATSError(code: .noResponders, message: "JetStream is not enabled or has no leader (\(subject))")
-        }
         let data = Data(reply.payload.readableBytesView)
         if let envelope = try? JSONDecoder().decode(APIErrorEnvelope.self, from: data), let apiError = envelope.error {
             throw Self.mapAPIError(apiError, context: path)
@@ -52,6 +51,16 @@ public struct JetStream: Sendable {
                 message: "cannot decode the reply to \(subject)",
                 cause: SendableDescription(error)
             )
+        }
+    }
+
+    /// The raw reply to a JetStream API request.
+    func apiReply(_ path: String, payload: ByteBuffer) async throws -> NATSMessage {
+        let subject = "\(apiPrefix).\(path)"
+        do {
+            return try await client.request(payload, to: subject, timeout: timeout)
+        } catch let error as NATSError where error.code == .noResponders {
+            throw NATSError(code: .noResponders, message: "JetStream is not enabled or has no leader (\(subject))")
         }
     }
 
@@ -465,8 +474,8 @@ public struct JetStream: Sendable {
         )
     }
 
-    private struct MessageGetReply: Decodable {
-        struct Message: Decodable {
+    struct MessageGetReply: Decodable {
+        struct Message: Decodable, Equatable {
             var subject: String
             var seq: UInt64
             var hdrs: String?
@@ -479,16 +488,63 @@ public struct JetStream: Sendable {
     /// The last message on `subject`, read from the stream leader (read-after-write consistent).
     /// Returns nil when the subject has no message.
     public func lastMessage(stream: String, subject: String) async throws -> StoredMessage? {
+        let path = "STREAM.MSG.GET.\(stream)"
+        // A subject needs no JSON escaping unless it holds a quote or a backslash.
+        let request =
+            subject.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            ? ByteBuffer(bytes: try JSONEncoder().encode(DirectRequest(lastBySubject: subject)))
+            : ByteBuffer(string: #"{"last_by_subj":"\#(subject)"}"#)
+        let reply = try await apiReply(path, payload: request)
+        // The usual reply takes one flat scan; anything else (an error, escapes) the full decoder.
+        if let message = Self.leaderMessage(flatJSON: reply.payload.readableBytesView) {
+            return try Self.decodeLeaderMessage(message)
+        }
         do {
-            let reply = try await api(
-                "STREAM.MSG.GET.\(stream)",
-                body: DirectRequest(lastBySubject: subject),
-                as: MessageGetReply.self
-            )
-            return try Self.decodeLeaderMessage(reply.message)
+            return try Self.decodeLeaderMessage(decodeAPIReply(reply, path: path, as: MessageGetReply.self).message)
         } catch let error as NATSError where error.apiError?.errCode == JetStreamErrorCode.messageNotFound {
             return nil
         }
+    }
+
+    /// A `STREAM.MSG.GET` reply of the usual shape, `{"type": …, "message": {flat fields}}` with
+    /// no escapes, read in one scan; nil for anything else (errors included).
+    static func leaderMessage(flatJSON bytes: some Collection<UInt8>) -> MessageGetReply.Message? {
+        var scanner = FlatJSONScanner(Array(bytes))
+        guard scanner.take(UInt8(ascii: "{")) else { return nil }
+        var found: MessageGetReply.Message?
+        repeat {
+            guard let key = scanner.string(), scanner.take(UInt8(ascii: ":")) else { return nil }
+            switch key {
+            case "type":
+                guard case .string? = scanner.scalar() else { return nil }
+            case "message":
+                guard found == nil, scanner.take(UInt8(ascii: "{")) else { return nil }
+                var subject: String?
+                var sequence: UInt64?
+                var message = MessageGetReply.Message(subject: "", seq: 0)
+                repeat {
+                    guard let field = scanner.string(), scanner.take(UInt8(ascii: ":")), let value = scanner.scalar()
+                    else { return nil }
+                    switch (field, value) {
+                    case ("subject", .string(let text)): subject = text
+                    case ("seq", .integer(let number)): sequence = number
+                    case ("hdrs", .string(let text)): message.hdrs = text
+                    case ("data", .string(let text)): message.data = text
+                    case ("time", .string(let text)): message.time = text
+                    case ("subject", _), ("seq", _), ("hdrs", _), ("data", _), ("time", _): return nil
+                    default: break
+                    }
+                } while scanner.take(UInt8(ascii: ","))
+                guard scanner.take(UInt8(ascii: "}")), let subject, let sequence else { return nil }
+                message.subject = subject
+                message.seq = sequence
+                found = message
+            default:
+                return nil  // "error" or an unknown key: the full decoder
+            }
+        } while scanner.take(UInt8(ascii: ","))
+        guard scanner.take(UInt8(ascii: "}")), scanner.atEnd else { return nil }
+        return found
     }
 
     /// The message at `sequence`, from the stream leader; nil when there is none.
@@ -505,7 +561,7 @@ public struct JetStream: Sendable {
         }
     }
 
-    private static func decodeLeaderMessage(_ message: MessageGetReply.Message) throws -> StoredMessage {
+    static func decodeLeaderMessage(_ message: MessageGetReply.Message) throws -> StoredMessage {
         var headers: NATSHeaders?
         if let encoded = message.hdrs, let bytes = Data(base64Encoded: encoded) {
             headers = try NATSHeaders.parse(ByteBuffer(bytes: bytes).readableBytesView)
