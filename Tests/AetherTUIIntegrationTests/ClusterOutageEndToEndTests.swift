@@ -202,7 +202,14 @@ struct ClusterOutageEndToEndTests {
 
         // 2. The server leading a namespace's stream.
         let stream = "orders_events"
-        let second = try #require(await leader(of: stream))
+        // Its leader, once it answers: just after the first server's return, a stream info can
+        // time out or name no leader for a moment.
+        let second = try await withDeadline(30, "the leader of \(stream) before the second kill") {
+            while true {
+                if let leader = await leader(of: stream) { return leader }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         let secondVictim = try #require(servers.servers.first { $0.name == second })
         let leaseAtSecondKill = try #require(await lease())
         let secondKilledAt = ContinuousClock.now
