@@ -172,8 +172,13 @@ extension JetStreamEventStore {
             return sequence
         } catch {
             // Only a refusal the server answered is known not stored; after a timeout or a lost
-            // connection the event may be, and its record stays.
-            if let indexAck, (error as? NATSError)?.apiError != nil { strayIndex = indexAck.sequence }
+            // connection the event may be (this attempt's record is the earlier one, a msg-id
+            // duplicate), and the record stays.
+            if (error as? NATSError)?.apiError != nil {
+                if let indexAck { strayIndex = indexAck.sequence }
+            } else {
+                strayIndex = nil
+            }
             throw error
         }
     }
