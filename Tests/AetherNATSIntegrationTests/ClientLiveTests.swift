@@ -92,6 +92,8 @@ struct ClientLiveTests {
             #expect(service.deliveredCount == 50 && service.pendingCount == 0)
             service.unsubscribe()
             #expect(await service.next() == nil)
+            // Once the responder's PONG is back, the server has processed its UNSUB.
+            try await responder.flush()
             let gone = await #expect(throws: NATSError.self) {
                 _ = try await client.request("after", to: "svc.echo", timeout: .seconds(5))
             }
