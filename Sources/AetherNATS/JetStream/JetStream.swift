@@ -488,14 +488,24 @@ public struct JetStream: Sendable {
     /// The last message on `subject`, read from the stream leader (read-after-write consistent).
     /// Returns nil when the subject has no message.
     public func lastMessage(stream: String, subject: String) async throws -> StoredMessage? {
-        let path = "STREAM.MSG.GET.\(stream)"
         // A subject needs no JSON escaping unless it holds a quote or a backslash.
         let request =
             subject.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
             ? ByteBuffer(bytes: try JSONEncoder().encode(DirectRequest(lastBySubject: subject)))
             : ByteBuffer(string: #"{"last_by_subj":"\#(subject)"}"#)
+        return try await leaderMessage(stream: stream, request: request)
+    }
+
+    /// The message at `sequence`, from the stream leader; nil when there is none.
+    public func message(stream: String, sequence: UInt64) async throws -> StoredMessage? {
+        try await leaderMessage(stream: stream, request: ByteBuffer(string: #"{"seq":\#(sequence)}"#))
+    }
+
+    /// One `STREAM.MSG.GET`: the usual reply takes one flat scan; anything else (an error,
+    /// escapes) the full decoder, on the same reply. Nil when there is no such message.
+    private func leaderMessage(stream: String, request: ByteBuffer) async throws -> StoredMessage? {
+        let path = "STREAM.MSG.GET.\(stream)"
         let reply = try await apiReply(path, payload: request)
-        // The usual reply takes one flat scan; anything else (an error, escapes) the full decoder.
         if let message = Self.leaderMessage(flatJSON: reply.payload.readableBytesView) {
             return try Self.decodeLeaderMessage(message)
         }
@@ -545,20 +555,6 @@ public struct JetStream: Sendable {
         } while scanner.take(UInt8(ascii: ","))
         guard scanner.take(UInt8(ascii: "}")), scanner.atEnd else { return nil }
         return found
-    }
-
-    /// The message at `sequence`, from the stream leader; nil when there is none.
-    public func message(stream: String, sequence: UInt64) async throws -> StoredMessage? {
-        do {
-            let reply = try await api(
-                "STREAM.MSG.GET.\(stream)",
-                body: DirectRequest(seq: sequence),
-                as: MessageGetReply.self
-            )
-            return try Self.decodeLeaderMessage(reply.message)
-        } catch let error as NATSError where error.apiError?.errCode == JetStreamErrorCode.messageNotFound {
-            return nil
-        }
     }
 
     static func decodeLeaderMessage(_ message: MessageGetReply.Message) throws -> StoredMessage {
