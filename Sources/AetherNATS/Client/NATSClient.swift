@@ -324,7 +324,12 @@ public final class NATSClient: Sendable {
     /// - Parameter max: unsubscribe automatically after this many messages.
     /// - Throws: `NATSError` `.invalidSubject`, `.connectionClosed`.
     public func subscribe(to subject: String, queue: String? = nil, max: Int? = nil) async throws -> NATSSubscription {
-        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: nil)
+        try await confirmed(subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: nil))
+    }
+
+    /// `subscription` once the server has it (a PING/PONG round trip); at once while
+    /// disconnected (it is made on reconnect).
+    private func confirmed(_ subscription: NATSSubscription) async throws -> NATSSubscription {
         if state.withLock({ $0.channel != nil }) {
             do {
                 try await flush()
@@ -349,15 +354,7 @@ public final class NATSClient: Sendable {
         max: Int? = nil,
         handler: @escaping @Sendable (NATSMessage) -> Void
     ) async throws -> NATSSubscription {
-        let subscription = try subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: handler)
-        if state.withLock({ $0.channel != nil }) {
-            do {
-                try await flush()
-            } catch let error as NATSError where error.code == .disconnected {
-                // Made again on reconnect.
-            }
-        }
-        return subscription
+        try await confirmed(subscribeNoWait(to: subject, queue: queue, max: max, onDrop: nil, onMessage: handler))
     }
 
     /// Subscribes without waiting for the server to confirm.
@@ -447,25 +444,16 @@ public final class NATSClient: Sendable {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
-                // Checked under the lock the cancellation handler takes: a cancel that came before
-                // the waiter was registered finds none, so it is seen here instead.
-                let registered = state.withLock { state -> (Bool, sweep: Bool) in
-                    if Task.isCancelled { return (false, false) }
-                    state.mux?.waiters[token] = RequestWaiter(
-                        reply: .caller(continuation),
-                        deadline: deadline,
-                        subject: subject,
-                        timeout: timeout
-                    )
-                    if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
-                    state.mux?.sweepAt = deadline
-                    return (true, true)
-                }
-                guard registered.0 else {
+                let waiter = RequestWaiter(
+                    reply: .caller(continuation),
+                    deadline: deadline,
+                    subject: subject,
+                    timeout: timeout
+                )
+                guard register([(token, waiter)], deadline: deadline) else {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                if registered.sweep { scheduleSweep(at: deadline) }
                 do {
                     try enqueuePublish(payload, to: subject, replyTo: prefix + token, headers: headers)
                 } catch {
@@ -516,25 +504,21 @@ public final class NATSClient: Sendable {
             let results = await withCheckedContinuation {
                 (continuation: CheckedContinuation<[Result<NATSMessage, any Error>], Never>) in
                 let group = RequestGroup(count: items.count, continuation: continuation)
-                let registered = state.withLock { state -> (Bool, sweep: Bool) in
-                    if Task.isCancelled { return (false, false) }
-                    for (index, item) in items.enumerated() {
-                        state.mux?.waiters[tokens[index]] = RequestWaiter(
+                let waiters = items.enumerated().map { index, item in
+                    (
+                        tokens[index],
+                        RequestWaiter(
                             reply: .member(group, index),
                             deadline: deadline,
                             subject: item.subject,
                             timeout: timeout
                         )
-                    }
-                    if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
-                    state.mux?.sweepAt = deadline
-                    return (true, true)
+                    )
                 }
-                guard registered.0 else {
+                guard register(waiters, deadline: deadline) else {
                     for index in items.indices { group.finish(index, .failure(CancellationError())) }
                     return
                 }
-                if registered.sweep { scheduleSweep(at: deadline) }
                 for (index, item) in items.enumerated() {
                     do {
                         try enqueuePublish(
@@ -553,6 +537,22 @@ public final class NATSClient: Sendable {
         } onCancel: {
             for token in tokens { self.failRequest(token: token, CancellationError()) }
         }
+    }
+
+    /// Registers request waiters, all due at `deadline`, and schedules the timeout sweep when
+    /// none is due by then. Checked under the lock the cancellation handler takes: a cancel that
+    /// came first finds no waiter, so it is seen here instead, and false says nothing was
+    /// registered.
+    private func register(_ waiters: [(token: String, waiter: RequestWaiter)], deadline: NIODeadline) -> Bool {
+        let registered = state.withLock { state -> (Bool, sweep: Bool) in
+            if Task.isCancelled { return (false, false) }
+            for (token, waiter) in waiters { state.mux?.waiters[token] = waiter }
+            if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
+            state.mux?.sweepAt = deadline
+            return (true, true)
+        }
+        if registered.sweep { scheduleSweep(at: deadline) }
+        return registered.0
     }
 
     private func scheduleSweep(at deadline: NIODeadline) {
