@@ -160,8 +160,8 @@ extension JetStreamEventStore {
         after index: BatchMessage,
         strayIndex: inout UInt64?
     ) async throws -> UInt64 {
-        var record = PublishOptions(messageID: index.headers["Nats-Msg-Id"])
-        record.extraHeaders = [Self.indexHeader: "correlation"]
+        var record = PublishOptions()
+        record.extraHeaders = index.headers  // Nats-Msg-Id and Aether-Index, as in a batch
         record.retryUntil = event.options.retryUntil
         let indexPublish = JetStream.Publish(index.payload, to: index.subject, options: record)
         let results = try await js.publish([indexPublish, event])

@@ -10,9 +10,14 @@ struct JetStreamEnvironment: StoreEnvironment {
     let client: NATSClient
 
     func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
+        try await JetStreamEventStore.open(client: client, configuration: Self.indexing(namespace), sink: sink)
+    }
+
+    /// A store configuration that writes the correlation index.
+    static func indexing(_ namespace: String) -> JetStreamEventStore.Configuration {
         var configuration = JetStreamEventStore.Configuration(namespace: namespace)
         configuration.indexCorrelations = true
-        return try await JetStreamEventStore.open(client: client, configuration: configuration, sink: sink)
+        return configuration
     }
 }
 
@@ -48,10 +53,14 @@ struct JetStreamEventStoreTests {
     )
     func singleSaveIndex() async throws {
         try await Live.withClient { client, _ in
-            var configuration = JetStreamEventStore.Configuration(namespace: "pipe")
-            configuration.indexCorrelations = true
-            let a = try await JetStreamEventStore.open(client: client, configuration: configuration)
-            let b = try await JetStreamEventStore.open(client: client, configuration: configuration)
+            let a = try await JetStreamEventStore.open(
+                client: client,
+                configuration: JetStreamEnvironment.indexing("pipe")
+            )
+            let b = try await JetStreamEventStore.open(
+                client: client,
+                configuration: JetStreamEnvironment.indexing("pipe")
+            )
             let js = JetStream(client: client)
             var placed = Event(eventType: "Placed", actorID: "o-1", version: 1)
             placed.correlationID = "req-1"
@@ -290,9 +299,8 @@ struct ClusterEnvironment: StoreEnvironment {
     let client: NATSClient
 
     func makeStore(namespace: String, sink: (any EventStoredSink)?) async throws -> any EventStore & SnapshotStore {
-        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        var configuration = JetStreamEnvironment.indexing(namespace)
         configuration.replicas = 3
-        configuration.indexCorrelations = true
         return try await JetStreamEventStore.open(client: client, configuration: configuration, sink: sink)
     }
 }
