@@ -204,8 +204,8 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             let envelope = Self.envelope(message.payload.readableBytesView),
             let node = envelope.node,
             envelope.namespace == namespace,
-            let eventMembers = envelope.event,
-            let event = try? Event(members: eventMembers),
+            let eventFields = envelope.event,
+            let event = try? Event(members: eventFields),
             (try? event.validate()) != nil
         else {
             // Undecodable, lying about its namespace, or breaking the rules a save checks
@@ -257,21 +257,26 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     /// bytes are not a JSON object. A field of the wrong type is left nil.
     static func envelope(
         _ bytes: some Collection<UInt8>
-    ) -> (node: String?, namespace: String?, event: JSONParser.Members?)? {
+    ) -> (node: String?, namespace: String?, event: EventFields?)? {
         let envelope = try? JSONParser.parsing(bytes) {
-            parser throws(JSONParseError) -> (node: String?, namespace: String?, event: JSONParser.Members?)? in
+            parser throws(JSONParseError) -> (node: String?, namespace: String?, event: EventFields?)? in
             guard parser.nextValueByte() == UInt8(ascii: "{") else { return nil }
             var node: String?
             var namespace: String?
-            var event: JSONParser.Members?
-            try parser.visitMembers { (key, parser) throws(JSONParseError) in
-                switch key {
-                case "event" where parser.nextValueByte() == UInt8(ascii: "{"):
-                    event = try parser.parseMembers()
-                case "node_id": node = try parser.parseNextValue().stringValue
-                case "namespace_id": namespace = try parser.parseNextValue().stringValue
-                default:
-                    if key == "event" { event = nil }
+            var event: EventFields?
+            try parser.visitKeyedMembers { (key, parser) throws(JSONParseError) in
+                if key.is("event") {
+                    if parser.nextValueByte() == UInt8(ascii: "{") {
+                        event = try EventFields.parse(&parser)
+                    } else {
+                        event = nil
+                        _ = try parser.parseNextValue()
+                    }
+                } else if key.is("node_id") {
+                    node = try parser.parseNextValue().stringValue
+                } else if key.is("namespace_id") {
+                    namespace = try parser.parseNextValue().stringValue
+                } else {
                     _ = try parser.parseNextValue()
                 }
             }

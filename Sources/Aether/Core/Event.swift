@@ -116,14 +116,14 @@ extension Event {
     /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
     ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
     public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
-        // An object is read member by member, with no dictionary for the fixed keys; anything
-        // else is parsed whole so the error can name what it is.
+        // An object is read member by member, its keys matched on the bytes, with no dictionary
+        // for the fixed keys; anything else is parsed whole so the error can name what it is.
         let document: EventDocument
         do {
             document = try JSONParser.parsing(bytes) { parser throws(JSONParseError) in
                 let document: EventDocument =
                     parser.nextValueByte() == UInt8(ascii: "{")
-                    ? .object(try parser.parseMembers()) : .other(try parser.parseNextValue())
+                    ? .object(try EventFields.parse(&parser)) : .other(try parser.parseNextValue())
                 try parser.finishDocument()
                 return document
             }
@@ -131,7 +131,7 @@ extension Event {
             throw AetherError.invalidJSON(error, what: "event")
         }
         switch document {
-        case .object(let members): try self.init(members: members)
+        case .object(let fields): try self.init(members: fields)
         case .other(let value): try self.init(json: value)
         }
     }
@@ -142,24 +142,91 @@ extension Event {
         guard let object = value.objectValue else {
             throw AetherError(code: .undecodable, message: "event JSON is \(value.typeName), expected an object")
         }
-        try self.init(fields: FieldReader(object: object, what: "event"))
+        var fields = EventFields()
+        for (key, value) in object { fields.assign(key, value) }
+        try self.init(members: fields)
     }
 
-    /// Decodes an event from the members of its JSON object (as a bus envelope's `event`).
+    /// Decodes an event from the fields of its JSON object (as a bus envelope's `event`).
     /// - Throws: `AetherError` with code `.undecodable` naming the missing or mistyped field.
-    init(members: JSONParser.Members) throws(AetherError) {
-        try self.init(fields: FieldReader(members: members, what: "event"))
+    init(members fields: EventFields) throws(AetherError) {
+        let reader = FieldReader(members: [], what: "event")
+        id = try reader.string("id", fields.id)
+        eventType = try reader.string("eventType", fields.eventType)
+        actorID = try reader.string("actorId", fields.actorId)
+        commandID = try reader.optionalString("commandId", fields.commandId)
+        version = try reader.integer("version", fields.version)
+        data = try reader.optionalObject("data", fields.data) ?? [:]
+        metadata = try reader.optionalStringMap("metadata", fields.metadata)
+        if let timestamp = fields.timestamp {
+            self.timestamp = timestamp
+        } else {
+            timestamp = try reader.timestamp("timestamp", fields.timestampValue)
+        }
+    }
+}
+
+/// The members of an event object that decoding looks at (others are parsed and ignored); for
+/// a repeated key the last one counts, as in a parsed object.
+struct EventFields {
+    var id: JSONValue?
+    var eventType: JSONValue?
+    var actorId: JSONValue?
+    var commandId: JSONValue?
+    var version: JSONValue?
+    var data: JSONValue?
+    var metadata: JSONValue?
+    /// Set when the time was read straight from plain bytes; else `timestampValue` holds what
+    /// was there, to check and to name in an error.
+    var timestamp: Timestamp?
+    var timestampValue: JSONValue?
+
+    /// Reads the object at the parser's position (the caller checked for `{`).
+    static func parse(_ parser: inout JSONParser) throws(JSONParseError) -> EventFields {
+        var fields = EventFields()
+        try parser.visitKeyedMembers { (key, parser) throws(JSONParseError) in
+            if key.is("timestamp"), let raw = parser.parseRawString() {
+                fields.timestamp = Timestamp.parse(raw)
+                fields.timestampValue = fields.timestamp == nil ? .string(String(decoding: raw, as: UTF8.self)) : nil
+                return
+            }
+            let value = try parser.parseNextValue()
+            if key.is("id") {
+                fields.id = value
+            } else if key.is("eventType") {
+                fields.eventType = value
+            } else if key.is("actorId") {
+                fields.actorId = value
+            } else if key.is("version") {
+                fields.version = value
+            } else if key.is("data") {
+                fields.data = value
+            } else if key.is("timestamp") {
+                fields.timestamp = nil
+                fields.timestampValue = value
+            } else if key.is("metadata") {
+                fields.metadata = value
+            } else if key.is("commandId") {
+                fields.commandId = value
+            }
+        }
+        return fields
     }
 
-    private init(fields: FieldReader) throws(AetherError) {
-        id = try fields.string("id")
-        eventType = try fields.string("eventType")
-        actorID = try fields.string("actorId")
-        commandID = try fields.optionalString("commandId")
-        version = try fields.integer("version")
-        data = try fields.optionalObject("data") ?? [:]
-        metadata = try fields.optionalStringMap("metadata")
-        timestamp = try fields.timestamp("timestamp")
+    mutating func assign(_ key: String, _ value: JSONValue) {
+        switch key {
+        case "id": id = value
+        case "eventType": eventType = value
+        case "actorId": actorId = value
+        case "commandId": commandId = value
+        case "version": version = value
+        case "data": data = value
+        case "metadata": metadata = value
+        case "timestamp":
+            timestamp = nil
+            timestampValue = value
+        default: break
+        }
     }
 }
 
@@ -205,34 +272,45 @@ struct FieldReader {
     /// The member named `key` (the last one, when the key repeats).
     private func value(_ key: String) -> JSONValue? { members.last { $0.key == key }?.value }
 
-    func string(_ key: String) throws(AetherError) -> String {
-        guard let value = value(key) else { throw missing(key) }
+    func string(_ key: String) throws(AetherError) -> String { try string(key, value(key)) }
+    func optionalString(_ key: String) throws(AetherError) -> String? { try optionalString(key, value(key)) }
+    func integer(_ key: String) throws(AetherError) -> Int64 { try integer(key, value(key)) }
+    func optionalObject(_ key: String) throws(AetherError) -> JSONObject? { try optionalObject(key, value(key)) }
+    func optionalStringMap(_ key: String) throws(AetherError) -> [String: String]? {
+        try optionalStringMap(key, value(key))
+    }
+    func timestamp(_ key: String) throws(AetherError) -> Timestamp { try timestamp(key, value(key)) }
+
+    // The same checks on a value the caller found (nil: the key is missing).
+
+    func string(_ key: String, _ value: JSONValue?) throws(AetherError) -> String {
+        guard let value else { throw missing(key) }
         guard let text = value.stringValue else { throw mistyped(key, value, "string") }
         return text
     }
 
-    func optionalString(_ key: String) throws(AetherError) -> String? {
-        guard let value = value(key), value != .null else { return nil }
+    func optionalString(_ key: String, _ value: JSONValue?) throws(AetherError) -> String? {
+        guard let value, value != .null else { return nil }
         guard let text = value.stringValue else { throw mistyped(key, value, "string") }
         return text
     }
 
-    func integer(_ key: String) throws(AetherError) -> Int64 {
-        guard let value = value(key) else { throw missing(key) }
+    func integer(_ key: String, _ value: JSONValue?) throws(AetherError) -> Int64 {
+        guard let value else { throw missing(key) }
         if let number = value.integerValue { return number }
         // Go writes int64 as an integer; accept an integral double from other writers.
         if case .double(let number) = value, number.rounded() == number, abs(number) < 9.0e15 { return Int64(number) }
         throw mistyped(key, value, "integer")
     }
 
-    func optionalObject(_ key: String) throws(AetherError) -> JSONObject? {
-        guard let value = value(key), value != .null else { return nil }
+    func optionalObject(_ key: String, _ value: JSONValue?) throws(AetherError) -> JSONObject? {
+        guard let value, value != .null else { return nil }
         guard let members = value.objectValue else { throw mistyped(key, value, "object") }
         return members
     }
 
-    func optionalStringMap(_ key: String) throws(AetherError) -> [String: String]? {
-        guard let members = try optionalObject(key) else { return nil }
+    func optionalStringMap(_ key: String, _ value: JSONValue?) throws(AetherError) -> [String: String]? {
+        guard let members = try optionalObject(key, value) else { return nil }
         var result = [String: String](minimumCapacity: members.count)
         for (name, value) in members {
             guard let text = value.stringValue else { throw mistyped("\(key).\(name)", value, "string") }
@@ -241,8 +319,8 @@ struct FieldReader {
         return result
     }
 
-    func timestamp(_ key: String) throws(AetherError) -> Timestamp {
-        let text = try string(key)
+    func timestamp(_ key: String, _ value: JSONValue?) throws(AetherError) -> Timestamp {
+        let text = try string(key, value)
         guard let value = Timestamp(rfc3339: text) else {
             throw AetherError(
                 code: .undecodable,
@@ -263,6 +341,6 @@ struct FieldReader {
 
 /// An event document: an object's members, or any other value (which is an error to report).
 private enum EventDocument {
-    case object(JSONParser.Members)
+    case object(EventFields)
     case other(JSONValue)
 }

@@ -85,7 +85,13 @@ struct JSONParser {
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         var members = JSONObject()
-        try visitMembers { (key, parser) throws(JSONParseError) in members[key] = try parser.parseValue() }
+        try visitMembers { (key, parser) throws(JSONParseError) in
+            // Room for a typical small object at once: growing from empty rehashes every key
+            // at each doubling.
+            // (`init(minimumCapacity:)` is inlined; `reserveCapacity` is a generic call.)
+            if members.isEmpty { members = JSONObject(minimumCapacity: 4) }
+            members[key] = try parser.parseValue()
+        }
         return .object(members)
     }
 
@@ -384,10 +390,59 @@ extension JSONParser {
         }
     }
 
+    /// An object's key: its bytes in the input when it is plain ASCII without escapes (the
+    /// usual case, compared with no string made), else its decoded text.
+    struct Key {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let text: String?
+
+        /// Whether the key is `name` (ASCII).
+        func `is`(_ name: StaticString) -> Bool {
+            if let text {
+                return text.utf8.elementsEqual(
+                    UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+                )
+            }
+            guard bytes.count == name.utf8CodeUnitCount else { return false }
+            let other = name.utf8Start
+            for offset in 0..<bytes.count where bytes[offset] != other[offset] { return false }
+            return true
+        }
+
+        var string: String { text ?? String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// The bytes of the string at the current position when it is plain ASCII without escapes
+    /// or control characters, moving past it; nil (and no move) otherwise, or when the next
+    /// value is not a string.
+    mutating func parseRawString() -> UnsafeBufferPointer<UInt8>? {
+        guard peek() == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        var cursor = start
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\"") {
+                index = cursor + 1
+                return UnsafeBufferPointer(rebasing: bytes[start..<cursor])
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+            cursor += 1
+        }
+        return nil
+    }
+
     /// Parses the object at the current position (the caller checked for `{`), handing each key
     /// to `visit` with the parser positioned at its value; `visit` must parse that value.
     mutating func visitMembers(
         _ visit: (String, inout JSONParser) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try visitKeyedMembers { (key, parser) throws(JSONParseError) in try visit(key.string, &parser) }
+    }
+
+    /// ``visitMembers(_:)`` with each key as a ``Key``: a fixed-shape object matches its keys
+    /// on the bytes.
+    mutating func visitKeyedMembers(
+        _ visit: (Key, inout JSONParser) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
         skipWhitespace()
         try enter()
@@ -407,12 +462,17 @@ extension JSONParser {
                         : "unexpected end of input, expected a key"
                 )
             }
-            let key = try parseString()
+            let key: Key
+            if let raw = parseRawString() {
+                key = Key(bytes: raw, text: nil)
+            } else {
+                key = Key(bytes: UnsafeBufferPointer(rebasing: bytes[0..<0]), text: try parseString())
+            }
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else {
                 throw error(
                     index < bytes.count
-                        ? "expected ':' after key \"\(key)\", found \(describe(bytes[index]))"
+                        ? "expected ':' after key \"\(key.string)\", found \(describe(bytes[index]))"
                         : "unexpected end of input, expected ':'"
                 )
             }
@@ -432,15 +492,5 @@ extension JSONParser {
                 throw error("expected ',' or '}' in object, found \(describe(bytes[index]))")
             }
         }
-    }
-
-    /// The members of the object at the current position (the caller checked for `{`).
-    mutating func parseMembers() throws(JSONParseError) -> Members {
-        var members: Members = []
-        members.reserveCapacity(8)
-        try visitMembers { (key, parser) throws(JSONParseError) in
-            members.append((key, try parser.parseValue()))
-        }
-        return members
     }
 }

@@ -101,10 +101,18 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
         return headers
     }
 
+    /// Parses a header block from raw bytes (the frame decoder's path: no view, no copy).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(NATSError) -> NATSHeaders {
+        var headers = NATSHeaders()
+        try parseLines(bytes, into: &headers)
+        return headers
+    }
+
     private static func parseLines(
         _ bytes: UnsafeBufferPointer<UInt8>,
         into headers: inout NATSHeaders
     ) throws(NATSError) {
+        headers.fields.reserveCapacity(4)
         var lineStart = 0
         var first = true
         var index = 0

@@ -15,55 +15,53 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
     public init() {}
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> ServerOp? {
-        guard let lineLength = Self.findCRLF(in: buffer) else {
+        // One scan of the raw bytes for the control line: no token arrays and no slices of
+        // the buffer (each would retain its storage), since this runs for every message.
+        let scanned = try buffer.withUnsafeReadableBytes { raw throws(NATSError) -> Scanned? in
+            try Self.scan(
+                UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
+            )
+        }
+        guard let scanned else {
             if buffer.readableBytes > Self.maxControlLine {
                 throw NATSError(code: .protocolError, message: "control line longer than \(Self.maxControlLine) bytes")
             }
             return nil
         }
         let start = buffer.readerIndex
-        let view = buffer.readableBytesView
-        let line = view[view.startIndex..<(view.startIndex + lineLength)]
-        let op = try Self.opName(line)
-        switch op {
+        let lineLength = scanned.lineLength
+        switch scanned.op {
         case .msg, .hmsg:
-            let args = Self.split(line)
-            let message: NATSMessage
-            let consumed: Int
-            if op == .msg {
-                guard args.count == 4 || args.count == 5, let size = Self.int(args[args.count - 1]),
-                    let sid = Self.int(args[2])
-                else { throw Self.malformed(line) }
-                let total = lineLength + 2 + size + 2
-                guard buffer.readableBytes >= total else { return nil }
-                try Self.expectCRLF(buffer, at: start + lineLength + 2 + size)
-                message = NATSMessage(
-                    subject: String(decoding: args[1], as: UTF8.self),
-                    sid: UInt64(sid),
-                    replyTo: args.count == 5 ? String(decoding: args[3], as: UTF8.self) : nil,
-                    headers: nil,
-                    payload: buffer.getSlice(at: start + lineLength + 2, length: size)!
+            let line = scanned.message
+            let total = lineLength + 2 + line.totalSize + 2
+            guard buffer.readableBytes >= total else { return nil }
+            try Self.expectCRLF(buffer, at: start + lineLength + 2 + line.totalSize)
+            let bodyStart = start + lineLength + 2
+            let (subject, replyTo, headers) = try buffer.withUnsafeReadableBytes {
+                raw throws(NATSError) -> (String, String?, NATSHeaders?) in
+                let bytes = UnsafeBufferPointer(
+                    start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    count: raw.count
                 )
-                consumed = total
-            } else {
-                guard args.count == 5 || args.count == 6, let headerSize = Self.int(args[args.count - 2]),
-                    let totalSize = Self.int(args[args.count - 1]), let sid = Self.int(args[2]), headerSize <= totalSize
-                else { throw Self.malformed(line) }
-                let total = lineLength + 2 + totalSize + 2
-                guard buffer.readableBytes >= total else { return nil }
-                try Self.expectCRLF(buffer, at: start + lineLength + 2 + totalSize)
-                let headerStart = start + lineLength + 2
-                let headerBytes = buffer.getSlice(at: headerStart, length: headerSize)!
-                message = NATSMessage(
-                    subject: String(decoding: args[1], as: UTF8.self),
-                    sid: UInt64(sid),
-                    replyTo: args.count == 6 ? String(decoding: args[3], as: UTF8.self) : nil,
-                    headers: try NATSHeaders.parse(headerBytes.readableBytesView),
-                    payload: buffer.getSlice(at: headerStart + headerSize, length: totalSize - headerSize)!
+                return (
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[line.subject]), as: UTF8.self),
+                    line.reply.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) },
+                    try line.headerSize.map { size throws(NATSError) in
+                        try NATSHeaders.parse(
+                            UnsafeBufferPointer(rebasing: bytes[(lineLength + 2)..<(lineLength + 2 + size)])
+                        )
+                    }
                 )
-                consumed = total
             }
-            buffer.moveReaderIndex(forwardBy: consumed)
+            let headerSize = line.headerSize ?? 0
+            let message = NATSMessage(
+                subject: subject,
+                sid: line.sid,
+                replyTo: replyTo,
+                headers: headers,
+                payload: buffer.getSlice(at: bodyStart + headerSize, length: line.totalSize - headerSize)!
+            )
+            buffer.moveReaderIndex(forwardBy: total)
             return .msg(message)
         case .ping:
             buffer.moveReaderIndex(forwardBy: lineLength + 2)
@@ -75,6 +73,8 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: lineLength + 2)
             return .ok
         case .err:
+            let view = buffer.readableBytesView
+            let line = view[view.startIndex..<(view.startIndex + lineLength)]
             var text = String(decoding: line.dropFirst(4), as: UTF8.self).trimmingCharacters(in: .whitespaces)
             if text.hasPrefix("'") && text.hasSuffix("'") && text.count >= 2 {
                 text = String(text.dropFirst().dropLast())
@@ -82,6 +82,8 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
             buffer.moveReaderIndex(forwardBy: lineLength + 2)
             return .err(text)
         case .info:
+            let view = buffer.readableBytesView
+            let line = view[view.startIndex..<(view.startIndex + lineLength)]
             let json = line.dropFirst(4).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             let info: ServerInfo
             do {
@@ -102,65 +104,138 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     private enum Op { case msg, hmsg, ping, pong, ok, err, info }
 
-    private static func opName(_ line: ByteBufferView.SubSequence) throws -> Op {
-        var name: [UInt8] = []
-        for byte in line {
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { break }
-            if name.count == 4 {
-                name.append(0)
-                break
-            }
-            name.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
-        }
-        switch name {
-        case Array("MSG".utf8): return .msg
-        case Array("HMSG".utf8): return .hmsg
-        case Array("PING".utf8): return .ping
-        case Array("PONG".utf8): return .pong
-        case Array("+OK".utf8): return .ok
-        case Array("-ERR".utf8): return .err
-        case Array("INFO".utf8): return .info
-        default:
-            throw NATSError(code: .protocolError, message: "unknown protocol operation \(preview(line))")
-        }
+    /// A `MSG`/`HMSG` control line, as offsets into the readable bytes.
+    private struct MessageLine {
+        var subject: Range<Int> = 0..<0
+        var sid: UInt64 = 0
+        var reply: Range<Int>?
+        var headerSize: Int?
+        var totalSize = 0
     }
 
-    private static func findCRLF(in buffer: ByteBuffer) -> Int? {
-        buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard bytes.count >= 2 else { return nil }
-            var index = 0
-            let limit = bytes.count - 1
-            while index < limit {
-                if bytes[index] == 0x0D {
-                    if bytes[index + 1] == 0x0A { return index }
-                }
-                index += 1
-            }
-            return nil
-        }
+    private struct Scanned {
+        var op: Op
+        var lineLength: Int
+        var message = MessageLine()
     }
 
-    private static func split(_ line: ByteBufferView.SubSequence) -> [ByteBufferView.SubSequence] {
-        var parts: [ByteBufferView.SubSequence] = []
-        var tokenStart: ByteBufferView.Index?
-        var index = line.startIndex
-        while index < line.endIndex {
+    /// Finds the control line and reads its operation and, for a message, its arguments; nil
+    /// while the line is incomplete.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(NATSError) -> Scanned? {
+        guard let lineLength = findCRLF(in: bytes) else { return nil }
+        let line = UnsafeBufferPointer(rebasing: bytes[0..<lineLength])
+        let op = try opName(line)
+        var scanned = Scanned(op: op, lineLength: lineLength)
+        guard op == .msg || op == .hmsg else { return scanned }
+        // Up to 6 tokens: the name, subject, sid, [reply], [header size], total size.
+        var tokens: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) =
+            (0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var count = 0
+        var index = 0
+        while index < lineLength {
             let byte = line[index]
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
-                if let start = tokenStart {
-                    parts.append(line[start..<index])
-                    tokenStart = nil
-                }
-            } else if tokenStart == nil {
-                tokenStart = index
+                index += 1
+                continue
             }
-            index += 1
+            let tokenStart = index
+            while index < lineLength, line[index] != UInt8(ascii: " "), line[index] != UInt8(ascii: "\t") { index += 1 }
+            let range = tokenStart..<index
+            switch count {
+            case 0: tokens.0 = range
+            case 1: tokens.1 = range
+            case 2: tokens.2 = range
+            case 3: tokens.3 = range
+            case 4: tokens.4 = range
+            case 5: tokens.5 = range
+            default: throw malformed(line)
+            }
+            count += 1
         }
-        if let start = tokenStart { parts.append(line[start..<line.endIndex]) }
-        return parts
+        func token(_ position: Int) -> Range<Int> {
+            switch position {
+            case 0: tokens.0
+            case 1: tokens.1
+            case 2: tokens.2
+            case 3: tokens.3
+            case 4: tokens.4
+            default: tokens.5
+            }
+        }
+        func number(_ position: Int) -> Int? { int(UnsafeBufferPointer(rebasing: line[token(position)])) }
+        if op == .msg {
+            guard count == 4 || count == 5, let size = number(count - 1), let sid = number(2) else {
+                throw malformed(line)
+            }
+            scanned.message = MessageLine(
+                subject: token(1),
+                sid: UInt64(sid),
+                reply: count == 5 ? token(3) : nil,
+                headerSize: nil,
+                totalSize: size
+            )
+        } else {
+            guard count == 5 || count == 6, let headerSize = number(count - 2), let totalSize = number(count - 1),
+                let sid = number(2), headerSize <= totalSize
+            else { throw malformed(line) }
+            scanned.message = MessageLine(
+                subject: token(1),
+                sid: UInt64(sid),
+                reply: count == 6 ? token(3) : nil,
+                headerSize: headerSize,
+                totalSize: totalSize
+            )
+        }
+        return scanned
     }
 
-    private static func int(_ digits: ByteBufferView.SubSequence) -> Int? {
+    private static func opName(_ line: UnsafeBufferPointer<UInt8>) throws(NATSError) -> Op {
+        // The name, upper-cased, packed into an integer (at most 4 bytes; a fifth makes it unknown).
+        var name: UInt64 = 0
+        var length = 0
+        for byte in line {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { break }
+            length += 1
+            if length > 4 { break }
+            let upper = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
+            name = name << 8 | UInt64(upper)
+        }
+        if length <= 4 {
+            switch name {
+            case packed("MSG"): return .msg
+            case packed("HMSG"): return .hmsg
+            case packed("PING"): return .ping
+            case packed("PONG"): return .pong
+            case packed("+OK"): return .ok
+            case packed("-ERR"): return .err
+            case packed("INFO"): return .info
+            default: break
+            }
+        }
+        throw NATSError(
+            code: .protocolError,
+            message: "unknown protocol operation \(preview(UnsafeBufferPointer(rebasing: line.prefix(40))))"
+        )
+    }
+
+    private static func packed(_ name: StaticString) -> UInt64 {
+        var value: UInt64 = 0
+        for offset in 0..<name.utf8CodeUnitCount { value = value << 8 | UInt64(name.utf8Start[offset]) }
+        return value
+    }
+
+    private static func findCRLF(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 2 else { return nil }
+        var index = 0
+        let limit = bytes.count - 1
+        while index < limit {
+            if bytes[index] == 0x0D, bytes[index + 1] == 0x0A { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func int(_ digits: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !digits.isEmpty, digits.count <= 18 else { return nil }
         var value = 0
         for byte in digits {
@@ -176,11 +251,14 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
         else { throw NATSError(code: .protocolError, message: "message payload not followed by CRLF") }
     }
 
-    private static func malformed(_ line: ByteBufferView.SubSequence) -> NATSError {
-        NATSError(code: .protocolError, message: "malformed message line \(preview(line))")
+    private static func malformed(_ line: UnsafeBufferPointer<UInt8>) -> NATSError {
+        NATSError(
+            code: .protocolError,
+            message: "malformed message line \(preview(UnsafeBufferPointer(rebasing: line.prefix(40))))"
+        )
     }
 
-    private static func preview(_ line: ByteBufferView.SubSequence) -> String {
+    private static func preview(_ line: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: line.prefix(40), as: UTF8.self)
         return Subject.describe(text)
     }

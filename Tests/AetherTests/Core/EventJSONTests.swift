@@ -85,6 +85,15 @@ struct EventJSONTests {
                 #"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"yesterday"}"#,
                 "is not an RFC 3339 time"
             ),
+            (
+                #"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"2026-01-08T18:31:00Z","timestamp":"yesterday"}"#,
+                "\"yesterday\" is not an RFC 3339 time"
+            ),
+            (
+                #"{"id":"x","eventType":"T","actorId":"a","version":1,"timestamp":"2026-01-08T18:31:00Z","t\u0069mestamp":5}"#,
+                "\"timestamp\" is integer, expected string"
+            ),
+            (#"{"id":"x","eventType":"T","actorId":"a","version":1}"#, "no \"timestamp\""),
             (#"[1,2]"#, "event JSON is array"),
             (#"{"id":"x",}"#, "line 1, column 11"),
         ]
@@ -104,6 +113,10 @@ struct EventJSONTests {
             #"  { "timestamp" : "2026-01-08T18:31:00.123456789Z" , "version" : 7 , "actorId" : "a.b c" , "eventType" : "T" , "id" : "x" , "data" : null }  "#,
             #"{"id":"x","id":"y","eventType":"T","actorId":"a","version":1,"version":2,"timestamp":"2026-01-08T18:31:00Z","extra":[{}]}"#,
             #"{"id":"x","eventType":"T","actorId":"a","commandId":"c","version":1.0,"metadata":{"m":"v"},"timestamp":"2026-01-08T18:31:00Z"}"#,
+            // Escaped keys match as their text; a non-ASCII key is read and ignored; the last
+            // timestamp counts, escaped or not.
+            #"{"\u0069d":"x","eventType":"T","act\u006frId":"a","version":1,"ünknown":{"ä":1},"timestamp":"yesterday","timestamp":"2026-01-08T18:31:00\u005A"}"#,
+            #"{"id":"x","eventType":"T","actorId":"a","version":1,"t\u0069mestamp":"yesterday","timestamp":"2026-01-08T18:31:00.5Z"}"#,
         ]
     )
     func directDecodeAgrees(_ text: String) throws {
