@@ -1,12 +1,22 @@
 import NIOCore
 import NIOSSL
 
-/// The NIO end of one connection: answers server PINGs, runs the handshake (INFO, then
-/// CONNECT+PING answered by PONG or -ERR), and then hands every op to the client, tagged with
-/// the connection's generation so ops from an old connection are ignored.
+/// The NIO end of one connection: decodes the bytes read (`NATSFrameDecoder`), answers server
+/// PINGs, runs the handshake (INFO, then CONNECT+PING answered by PONG or -ERR), and then hands
+/// every op to the client, tagged with the connection's generation so ops from an old
+/// connection are ignored.
+///
+/// It decodes itself rather than behind a `ByteToMessageHandler`: that would box every message
+/// into an `NIOAny` and copy it once more on its way here.
 final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ServerOp
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    private var decoder = NATSFrameDecoder()
+    /// The start of an op whose bytes have not all arrived yet.
+    private var partial: ByteBuffer?
+    /// The stream broke the protocol: the connection is closing, and nothing more is decoded.
+    private var broken = false
 
     private enum Phase {
         case awaitingInfo
@@ -37,7 +47,24 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let op = unwrapInboundIn(data)
+        guard !broken else { return }
+        var bytes = unwrapInboundIn(data)
+        if var earlier = partial {
+            partial = nil
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        do {
+            while phase != .failed, let op = try decoder.decode(buffer: &bytes) { process(op, context: context) }
+        } catch {
+            broken = true
+            errorCaught(context: context, error: error)
+            return
+        }
+        if phase != .failed, bytes.readableBytes > 0 { partial = bytes }
+    }
+
+    private func process(_ op: ServerOp, context: ChannelHandlerContext) {
         if case .ping = op {
             var buffer = context.channel.allocator.buffer(capacity: 6)
             buffer.writePong()

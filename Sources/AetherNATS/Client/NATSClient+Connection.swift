@@ -250,7 +250,6 @@ extension NATSClient {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NATSFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         NATSChannelHandler(
                             client: self,

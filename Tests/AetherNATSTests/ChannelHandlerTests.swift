@@ -1,0 +1,73 @@
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+
+@testable import AetherNATS
+
+@Suite("NATS channel handler: decoding the bytes it reads")
+struct ChannelHandlerTests {
+    private static func channel() throws -> (
+        EmbeddedChannel, EventLoopFuture<ServerInfo>, EventLoopFuture<Void>
+    ) {
+        let channel = EmbeddedChannel()
+        let info = channel.eventLoop.makePromise(of: ServerInfo.self)
+        let ready = channel.eventLoop.makePromise(of: Void.self)
+        try channel.pipeline.syncOperations.addHandler(
+            NATSChannelHandler(client: nil, generation: 1, infoPromise: info, readyPromise: ready)
+        )
+        return (channel, info.futureResult, ready.futureResult)
+    }
+
+    /// Set by a future's callback (run on the embedded loop, which is this thread).
+    private final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
+    private static func read(_ channel: EmbeddedChannel, _ text: String) throws {
+        try channel.writeInbound(ByteBuffer(string: text))
+    }
+
+    @Test("an op split over several reads is decoded once, when its last byte arrives")
+    func splitOps() throws {
+        let (channel, info, ready) = try Self.channel()
+        let line = #"INFO {"server_id":"S1","version":"2.15.1","max_payload":1048576}"# + "\r\n"
+        let infoDone = Flag()
+        info.whenSuccess { _ in infoDone.set() }
+        for (index, character) in line.enumerated() {
+            #expect(!infoDone.isSet, "INFO decoded after only \(index) bytes")
+            try Self.read(channel, String(character))
+        }
+        try #require(infoDone.isSet)
+        #expect(try info.wait().maxPayload == 1_048_576)
+        // Two ops in one read, the second cut in half: PONG completes the handshake, and the
+        // server's PING is answered once its CRLF arrives.
+        let isReady = Flag()
+        ready.whenSuccess { isReady.set() }
+        try Self.read(channel, "PONG\r\nPI")
+        #expect(isReady.isSet)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        try Self.read(channel, "NG")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        try Self.read(channel, "\r\nPING\r\n")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "PONG\r\n"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "PONG\r\n"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
+    }
+
+    @Test("a stream that breaks the protocol closes the channel, and nothing after it is decoded")
+    func brokenStream() throws {
+        let (channel, info, _) = try Self.channel()
+        try Self.read(channel, #"INFO {"server_id":"S1"}"# + "\r\nPONG\r\n")
+        _ = try info.wait()
+        try Self.read(channel, "BOGUS op\r\nPING\r\n")
+        #expect(!channel.isActive)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        try? Self.read(channel, "PING\r\n")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
+    }
+}
