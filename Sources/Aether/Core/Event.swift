@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -116,17 +118,47 @@ extension Event {
     /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
     ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
     public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
+        let decoded = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
+        }
+        if let decoded {
+            self = try decoded.get()
+        } else {
+            self = try Array(bytes).withUnsafeBufferPointer { buffer in
+                Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
+            }.get()
+        }
+    }
+
+    // The same, not generic: a caller in another module (the dashboard, a benchmark, an
+    // application) would otherwise run the unspecialised generic entry, with its metadata
+    // lookups and witness calls, for every event it reads.
+
+    /// Decodes an event from JSON bytes, as the generic `init(jsonBytes:)`.
+    public init(jsonBytes bytes: [UInt8]) throws(AetherError) {
+        self = try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
+        }.get()
+    }
+
+    /// Decodes an event from the bytes of a NATS payload, as the generic `init(jsonBytes:)`.
+    public init(jsonBytes bytes: ByteBufferView) throws(AetherError) {
+        let decoded = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
+        }
+        self = try (decoded ?? Result { () throws(AetherError) in try Event(jsonBytes: Array(bytes)) }).get()
+    }
+
+    private init(jsonBuffer bytes: UnsafeBufferPointer<UInt8>) throws(AetherError) {
         // An object is read member by member, its keys matched on the bytes, with no dictionary
         // for the fixed keys; anything else is parsed whole so the error can name what it is.
         let document: EventDocument
         do {
-            document = try JSONParser.parsing(bytes) { parser throws(JSONParseError) in
-                let document: EventDocument =
-                    parser.nextValueByte() == UInt8(ascii: "{")
-                    ? .object(try EventFields.parse(&parser)) : .other(try parser.parseNextValue())
-                try parser.finishDocument()
-                return document
-            }
+            var parser = JSONParser(bytes: bytes)
+            document =
+                parser.nextValueByte() == UInt8(ascii: "{")
+                ? .object(try EventFields.parse(&parser)) : .other(try parser.parseNextValue())
+            try parser.finishDocument()
         } catch {
             throw AetherError.invalidJSON(error, what: "event")
         }

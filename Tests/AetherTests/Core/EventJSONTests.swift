@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import Aether
@@ -123,6 +124,12 @@ struct EventJSONTests {
         let direct = try Event(jsonBytes: Array(text.utf8))
         let general = try Event(json: JSONValue.parse(text))
         #expect(direct == general)
+        // Every entry point reads the same: an array, a NATS payload, a contiguous slice and a
+        // collection that has to be copied first.
+        let bytes = Array(text.utf8)
+        #expect(try Event(jsonBytes: ByteBuffer(bytes: bytes).readableBytesView) == direct)
+        #expect(try Event(jsonBytes: bytes[...]) == direct)
+        #expect(try Event(jsonBytes: bytes.lazy.map { $0 }) == direct)
     }
 
     @Test("a bus envelope is read in one pass; wrong shapes give nil, never a crash")
