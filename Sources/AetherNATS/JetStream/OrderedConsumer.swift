@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Where an ordered consumer starts.
 public enum DeliverPolicy: Sendable, Equatable {
@@ -98,6 +99,24 @@ public enum OrderedConsumerEvent: Sendable, Equatable {
     case message(ConsumedMessage)
     /// Everything that existed at the start has been delivered (sent once; at once for an empty start).
     case caughtUp
+}
+
+/// Ends a consumer's subscription when a whole heartbeat period passed with nothing delivered
+/// on it (its reader then drains what is buffered and recreates the consumer).
+private final class HeartbeatWatch: Sendable {
+    private let subscription: NATSSubscription
+    private let lastSeen = Mutex(0)
+
+    init(_ subscription: NATSSubscription) { self.subscription = subscription }
+
+    func check() {
+        let delivered = subscription.deliveredCount
+        let silent = lastSeen.withLock { last in
+            defer { last = delivered }
+            return last == delivered
+        }
+        if silent { subscription.finish(discardBuffered: false) }
+    }
 }
 
 extension JetStream {
@@ -227,6 +246,14 @@ extension JetStream {
                 subscription.unsubscribe()
                 throw error
             }
+            // Missed heartbeats: one repeating check per consumer that ends the subscription when
+            // nothing at all (message or heartbeat) arrived for a whole period, not a timer
+            // scheduled and cancelled around every batch (each a wake-up of the event loop).
+            let watch = HeartbeatWatch(subscription)
+            let watchdog = client.eventLoop.scheduleRepeatedTask(
+                initialDelay: .nanoseconds((heartbeat * 3).nanoseconds),
+                delay: .nanoseconds((heartbeat * 3).nanoseconds)
+            ) { _ in watch.check() }
             var stopped = false
             do {
                 if remainingAtStart == nil { remainingAtStart = created.numPending ?? 0 }
@@ -238,7 +265,7 @@ extension JetStream {
                 // Read what has arrived in batches: one wake-up and one heartbeat timer per
                 // batch, not per message.
                 reading: while !stopped && !Task.isCancelled {
-                    let batch = await nextReplies(subscription, max: 512, timeout: heartbeat * 3)
+                    let batch = await subscription.nextBatch(max: 512)
                     if batch.isEmpty { break reading }  // heartbeats missed: recreate
                     for message in batch {
                         if message.status == 100 {
@@ -270,10 +297,12 @@ extension JetStream {
                     }
                 }
             } catch {
+                watchdog.cancel()
                 subscription.unsubscribe()
                 try? await deleteConsumer(stream: stream, name: name)
                 throw error
             }
+            watchdog.cancel()
             subscription.unsubscribe()
             try? await deleteConsumer(stream: stream, name: name)
             if stopped { return }
