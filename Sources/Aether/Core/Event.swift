@@ -182,7 +182,7 @@ extension Event {
     /// Decodes an event from the fields of its JSON object (as a bus envelope's `event`).
     /// - Throws: `AetherError` with code `.undecodable` naming the missing or mistyped field.
     init(members fields: EventFields) throws(AetherError) {
-        let reader = FieldReader(members: [], what: "event")
+        let reader = FieldReader(what: "event")
         id = try reader.string("id", fields.id)
         eventType = try reader.string("eventType", fields.eventType)
         actorID = try reader.string("actorId", fields.actorId)
@@ -287,22 +287,21 @@ extension Event: Codable {
 
 /// Reads typed fields out of a JSON object, naming the field in every error.
 struct FieldReader {
-    private let members: JSONParser.Members
+    private let object: JSONObject
     let what: String
 
     init(object: JSONObject, what: String) {
-        self.members = object.map { ($0.key, $0.value) }
+        self.object = object
         self.what = what
     }
 
-    /// Members in document order; for a repeated key the last one counts, as in a parsed object.
-    init(members: JSONParser.Members, what: String) {
-        self.members = members
+    /// A reader for values the caller found itself (the checks that take a value).
+    init(what: String) {
+        self.object = [:]
         self.what = what
     }
 
-    /// The member named `key` (the last one, when the key repeats).
-    private func value(_ key: String) -> JSONValue? { members.last { $0.key == key }?.value }
+    private func value(_ key: String) -> JSONValue? { object[key] }
 
     func string(_ key: String) throws(AetherError) -> String { try string(key, value(key)) }
     func optionalString(_ key: String) throws(AetherError) -> String? { try optionalString(key, value(key)) }

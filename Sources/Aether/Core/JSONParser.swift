@@ -346,14 +346,9 @@ extension JSONParseError {
     }
 }
 
-// MARK: objects without a dictionary
+// MARK: reading an object member by member
 
 extension JSONParser {
-    /// The object's members in order (a repeated key appears twice, the last one counts), read
-    /// without building a dictionary: for the fixed-shape objects on hot paths (an event, a bus
-    /// envelope), where hashing every key cost more than reading the values.
-    typealias Members = [(key: String, value: JSONValue)]
-
     /// Runs `body` with a parser over `bytes`, copying them only when they are not contiguous.
     static func parsing<R>(
         _ bytes: some Collection<UInt8>,
