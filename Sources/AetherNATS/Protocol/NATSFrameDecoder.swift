@@ -128,8 +128,7 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
         var scanned = Scanned(op: op, lineLength: lineLength)
         guard op == .msg || op == .hmsg else { return scanned }
         // Up to 6 tokens: the name, subject, sid, [reply], [header size], total size.
-        var tokens: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) =
-            (0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var tokens = InlineArray<6, Range<Int>>(repeating: 0..<0)
         var count = 0
         var index = 0
         while index < lineLength {
@@ -140,52 +139,29 @@ public struct NATSFrameDecoder: NIOSingleStepByteToMessageDecoder {
             }
             let tokenStart = index
             while index < lineLength, line[index] != UInt8(ascii: " "), line[index] != UInt8(ascii: "\t") { index += 1 }
-            let range = tokenStart..<index
-            switch count {
-            case 0: tokens.0 = range
-            case 1: tokens.1 = range
-            case 2: tokens.2 = range
-            case 3: tokens.3 = range
-            case 4: tokens.4 = range
-            case 5: tokens.5 = range
-            default: throw malformed(line)
-            }
+            guard count < tokens.count else { throw malformed(line) }
+            tokens[count] = tokenStart..<index
             count += 1
         }
-        func token(_ position: Int) -> Range<Int> {
-            switch position {
-            case 0: tokens.0
-            case 1: tokens.1
-            case 2: tokens.2
-            case 3: tokens.3
-            case 4: tokens.4
-            default: tokens.5
-            }
+        func number(_ position: Int) -> Int? { int(UnsafeBufferPointer(rebasing: line[tokens[position]])) }
+        // MSG <subject> <sid> [reply] <size>; HMSG has <header size> before the total size.
+        let withHeaders = op == .hmsg
+        let plain = withHeaders ? 5 : 4
+        guard count == plain || count == plain + 1, let totalSize = number(count - 1), let sid = number(2) else {
+            throw malformed(line)
         }
-        func number(_ position: Int) -> Int? { int(UnsafeBufferPointer(rebasing: line[token(position)])) }
-        if op == .msg {
-            guard count == 4 || count == 5, let size = number(count - 1), let sid = number(2) else {
-                throw malformed(line)
-            }
-            scanned.message = MessageLine(
-                subject: token(1),
-                sid: UInt64(sid),
-                reply: count == 5 ? token(3) : nil,
-                headerSize: nil,
-                totalSize: size
-            )
-        } else {
-            guard count == 5 || count == 6, let headerSize = number(count - 2), let totalSize = number(count - 1),
-                let sid = number(2), headerSize <= totalSize
-            else { throw malformed(line) }
-            scanned.message = MessageLine(
-                subject: token(1),
-                sid: UInt64(sid),
-                reply: count == 6 ? token(3) : nil,
-                headerSize: headerSize,
-                totalSize: totalSize
-            )
+        var headerSize: Int?
+        if withHeaders {
+            guard let size = number(count - 2), size <= totalSize else { throw malformed(line) }
+            headerSize = size
         }
+        scanned.message = MessageLine(
+            subject: tokens[1],
+            sid: UInt64(sid),
+            reply: count == plain + 1 ? tokens[3] : nil,
+            headerSize: headerSize,
+            totalSize: totalSize
+        )
         return scanned
     }
 
