@@ -118,35 +118,32 @@ extension Event {
     /// - Throws: `AetherError` with code `.invalidJSON` (bad text, position included) or
     ///   `.undecodable` (valid JSON of the wrong shape, naming the field).
     public init(jsonBytes bytes: some Collection<UInt8>) throws(AetherError) {
-        let decoded = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
-        }
-        if let decoded {
-            self = try decoded.get()
-        } else {
-            self = try Array(bytes).withUnsafeBufferPointer { buffer in
-                Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
-            }.get()
-        }
+        self = try Self.decoding(bytes)
     }
 
     // The same, not generic: a caller in another module (the dashboard, a benchmark, an
     // application) would otherwise run the unspecialised generic entry, with its metadata
-    // lookups and witness calls, for every event it reads.
+    // lookups and witness calls, for every event it reads. Here `decoding` is specialised.
 
     /// Decodes an event from JSON bytes, as the generic `init(jsonBytes:)`.
     public init(jsonBytes bytes: [UInt8]) throws(AetherError) {
-        self = try bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
-        }.get()
+        self = try Self.decoding(bytes)
     }
 
     /// Decodes an event from the bytes of a NATS payload, as the generic `init(jsonBytes:)`.
     public init(jsonBytes bytes: ByteBufferView) throws(AetherError) {
+        self = try Self.decoding(bytes)
+    }
+
+    /// Decodes `bytes` in place when they are contiguous, else a copy of them.
+    private static func decoding(_ bytes: some Collection<UInt8>) throws(AetherError) -> Event {
         let decoded = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
         }
-        self = try (decoded ?? Result { () throws(AetherError) in try Event(jsonBytes: Array(bytes)) }).get()
+        if let decoded { return try decoded.get() }
+        return try Array(bytes).withUnsafeBufferPointer { buffer in
+            Result { () throws(AetherError) in try Event(jsonBuffer: buffer) }
+        }.get()
     }
 
     private init(jsonBuffer bytes: UnsafeBufferPointer<UInt8>) throws(AetherError) {
@@ -175,7 +172,7 @@ extension Event {
             throw AetherError(code: .undecodable, message: "event JSON is \(value.typeName), expected an object")
         }
         var fields = EventFields()
-        for (key, value) in object { fields.assign(key, value) }
+        for (key, value) in object { fields.assign(JSONParser.Key(text: key), value) }
         try self.init(members: fields)
     }
 
@@ -222,42 +219,30 @@ struct EventFields {
                 fields.timestampValue = fields.timestamp == nil ? .string(String(decoding: raw, as: UTF8.self)) : nil
                 return
             }
-            let value = try parser.parseNextValue()
-            if key.is("id") {
-                fields.id = value
-            } else if key.is("eventType") {
-                fields.eventType = value
-            } else if key.is("actorId") {
-                fields.actorId = value
-            } else if key.is("version") {
-                fields.version = value
-            } else if key.is("data") {
-                fields.data = value
-            } else if key.is("timestamp") {
-                fields.timestamp = nil
-                fields.timestampValue = value
-            } else if key.is("metadata") {
-                fields.metadata = value
-            } else if key.is("commandId") {
-                fields.commandId = value
-            }
+            fields.assign(key, try parser.parseNextValue())
         }
         return fields
     }
 
-    mutating func assign(_ key: String, _ value: JSONValue) {
-        switch key {
-        case "id": id = value
-        case "eventType": eventType = value
-        case "actorId": actorId = value
-        case "commandId": commandId = value
-        case "version": version = value
-        case "data": data = value
-        case "metadata": metadata = value
-        case "timestamp":
+    /// Keeps `value` when `key` is one of the event's fields.
+    mutating func assign(_ key: JSONParser.Key, _ value: JSONValue) {
+        if key.is("id") {
+            id = value
+        } else if key.is("eventType") {
+            eventType = value
+        } else if key.is("actorId") {
+            actorId = value
+        } else if key.is("version") {
+            version = value
+        } else if key.is("data") {
+            data = value
+        } else if key.is("timestamp") {
             timestamp = nil
             timestampValue = value
-        default: break
+        } else if key.is("metadata") {
+            metadata = value
+        } else if key.is("commandId") {
+            commandId = value
         }
     }
 }

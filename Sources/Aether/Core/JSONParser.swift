@@ -391,6 +391,16 @@ extension JSONParser {
         let bytes: UnsafeBufferPointer<UInt8>
         let text: String?
 
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            self.text = nil
+        }
+
+        init(text: String) {
+            self.bytes = UnsafeBufferPointer(start: nil, count: 0)
+            self.text = text
+        }
+
         /// Whether the key is `name` (ASCII).
         func `is`(_ name: StaticString) -> Bool {
             if let text {
@@ -459,9 +469,9 @@ extension JSONParser {
             }
             let key: Key
             if let raw = parseRawString() {
-                key = Key(bytes: raw, text: nil)
+                key = Key(bytes: raw)
             } else {
-                key = Key(bytes: UnsafeBufferPointer(rebasing: bytes[0..<0]), text: try parseString())
+                key = Key(text: try parseString())
             }
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else {
