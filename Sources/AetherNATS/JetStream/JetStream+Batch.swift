@@ -82,16 +82,6 @@ extension JetStream {
         defer { timer.cancel() }
         return await subscription.next()
     }
-
-    /// What the subscription has buffered (up to `max`, waiting for at least one); empty once
-    /// nothing came within `timeout`. One timer per batch, not per message.
-    func nextReplies(_ subscription: NATSSubscription, max: Int, timeout: Duration) async -> [NATSMessage] {
-        let timer = client.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            subscription.finish(discardBuffered: false)
-        }
-        defer { timer.cancel() }
-        return await subscription.nextBatch(max: max)
-    }
 }
 
 extension JetStream {

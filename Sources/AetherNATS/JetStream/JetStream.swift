@@ -560,7 +560,9 @@ public struct JetStream: Sendable {
     static func decodeLeaderMessage(_ message: MessageGetReply.Message) throws -> StoredMessage {
         var headers: NATSHeaders?
         if let encoded = message.hdrs, let bytes = Data(base64Encoded: encoded) {
-            headers = try NATSHeaders.parse(ByteBuffer(bytes: bytes).readableBytesView)
+            headers = try bytes.withUnsafeBytes { raw in
+                try NATSHeaders.parse(raw.assumingMemoryBound(to: UInt8.self))
+            }
         }
         let data = message.data.flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
         return StoredMessage(

@@ -85,23 +85,6 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
     }
 
     /// Parses a header block (`NATS/1.0 …` through the blank line), scanning bytes.
-    static func parse(_ bytes: ByteBufferView) throws(NATSError) -> NATSHeaders {
-        var headers = NATSHeaders()
-        let result: Result<Void, NATSError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(NATSError) in try parseLines(buffer, into: &headers) }
-        }
-        if let result {
-            try result.get()
-        } else {
-            let copy = Array(bytes)
-            try copy.withUnsafeBufferPointer { buffer in
-                Result { () throws(NATSError) in try parseLines(buffer, into: &headers) }
-            }.get()
-        }
-        return headers
-    }
-
-    /// Parses a header block from raw bytes (the frame decoder's path: no view, no copy).
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(NATSError) -> NATSHeaders {
         var headers = NATSHeaders()
         try parseLines(bytes, into: &headers)
