@@ -2,6 +2,16 @@ import Aether
 
 /// In-memory store and local bus.
 enum CoreBenchmarks {
+    /// A typical event: an order with two items (also the payload of `decode`'s frames).
+    static let sampleEvent = Event(
+        eventType: "OrderPlaced",
+        actorID: "order-123",
+        version: 7,
+        data: [
+            "total": 99.99, "items": [["sku": "A-1", "qty": 2], ["sku": "B-7", "qty": 1]], "customer": "c-42",
+        ]
+    )
+
     static func run(scale: Int) async throws -> [String] {
         var lines: [String] = []
         let iterations = 200_000 * scale
@@ -70,14 +80,7 @@ enum CoreBenchmarks {
         }
 
         // JSON: encode and decode of a typical event.
-        let sample = Event(
-            eventType: "OrderPlaced",
-            actorID: "order-123",
-            version: 7,
-            data: [
-                "total": 99.99, "items": [["sku": "A-1", "qty": 2], ["sku": "B-7", "qty": 1]], "customer": "c-42",
-            ]
-        )
+        let sample = sampleEvent
         let bytes = sample.jsonBytes()
         lines.append(
             await measureLatency("event JSON encode (\(bytes.count) bytes)", iterations: iterations) { _ in

@@ -8,14 +8,7 @@ import NIOCore
 /// repeatably on a noisy machine).
 enum DecodeBenchmark {
     static func run(scale: Int) async throws -> [String] {
-        let payload = Event(
-            eventType: "OrderPlaced",
-            actorID: "order-123",
-            version: 12_345,
-            data: [
-                "total": 99.99, "items": [["sku": "A-1", "qty": 2], ["sku": "B-7", "qty": 1]], "customer": "c-42",
-            ]
-        ).jsonBytes()
+        let payload = CoreBenchmarks.sampleEvent.jsonBytes()
         let framesPerBuffer = 1_000
         var frames = ByteBufferAllocator().buffer(capacity: framesPerBuffer * 512)
         for index in 0..<framesPerBuffer {
