@@ -10,13 +10,19 @@ struct ChannelHandlerTests {
     private static func channel() throws -> (
         EmbeddedChannel, EventLoopFuture<ServerInfo>, EventLoopFuture<Void>
     ) {
+        let (channel, info, ready, _) = try channelAndHandler()
+        return (channel, info, ready)
+    }
+
+    private static func channelAndHandler() throws -> (
+        EmbeddedChannel, EventLoopFuture<ServerInfo>, EventLoopFuture<Void>, NATSChannelHandler
+    ) {
         let channel = EmbeddedChannel()
         let info = channel.eventLoop.makePromise(of: ServerInfo.self)
         let ready = channel.eventLoop.makePromise(of: Void.self)
-        try channel.pipeline.syncOperations.addHandler(
-            NATSChannelHandler(client: nil, generation: 1, infoPromise: info, readyPromise: ready)
-        )
-        return (channel, info.futureResult, ready.futureResult)
+        let handler = NATSChannelHandler(client: nil, generation: 1, infoPromise: info, readyPromise: ready)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return (channel, info.futureResult, ready.futureResult, handler)
     }
 
     /// Set by a future's callback (run on the embedded loop, which is this thread).
@@ -55,6 +61,37 @@ struct ChannelHandlerTests {
         #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "PONG\r\n"))
         #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "PONG\r\n"))
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try? channel.finish()
+    }
+
+    @Test(
+        "a long stream whose every read ends inside an op: each op is decoded once, and only the unfinished op is kept"
+    )
+    func streamCutEverywhere() throws {
+        let (channel, _, ready, handler) = try Self.channelAndHandler()
+        try Self.read(channel, #"INFO {"server_id":"S1"}"# + "\r\nPONG\r\n")
+        _ = try ready.wait()
+        // 500 messages of 400 bytes, each followed by a PING, read 700 bytes at a time.
+        var stream: [UInt8] = []
+        for index in 0..<500 {
+            stream += Array("MSG orders.\(index) 1 400\r\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 400)
+            stream += Array("\r\nPING\r\n".utf8)
+        }
+        var pongs = 0
+        var offset = 0
+        while offset < stream.count {
+            let end = min(offset + 700, stream.count)
+            try channel.writeInbound(ByteBuffer(bytes: stream[offset..<end]))
+            offset = end
+            // Bounded by one op and a read, not by everything read so far.
+            #expect(handler.partialCapacity <= 4096, "holds \(handler.partialCapacity) bytes after \(offset)")
+            while let pong = try channel.readOutbound(as: ByteBuffer.self) {
+                #expect(pong == ByteBuffer(string: "PONG\r\n"))
+                pongs += 1
+            }
+        }
+        #expect(pongs == 500)
+        #expect(handler.partialCapacity == 0)
         _ = try? channel.finish()
     }
 

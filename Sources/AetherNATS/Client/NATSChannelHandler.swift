@@ -49,20 +49,57 @@ final class NATSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !broken else { return }
         var bytes = unwrapInboundIn(data)
-        if var earlier = partial {
-            partial = nil
-            earlier.writeBuffer(&bytes)
-            bytes = earlier
-        }
         do {
+            if partial != nil, try !finishPartial(from: &bytes, context: context) { return }
             while phase != .failed, let op = try decoder.decode(buffer: &bytes) { process(op, context: context) }
         } catch {
             broken = true
+            partial = nil
             errorCaught(context: context, error: error)
             return
         }
-        if phase != .failed, bytes.readableBytes > 0 { partial = bytes }
+        guard phase != .failed, bytes.readableBytes > 0 else { return }
+        // The start of the next op, kept in a buffer of our own: a slice of the read would pin
+        // the whole read buffer, and appending to it would copy every byte read before it.
+        var own = context.channel.allocator.buffer(capacity: max(Self.firstTake, bytes.readableBytes * 2))
+        own.writeBuffer(&bytes)
+        partial = own
     }
+
+    /// How many bytes of a new read are first appended to an unfinished op; doubled while the
+    /// op needs more.
+    static let firstTake = 1024
+
+    /// Decodes the op begun in `partial` with the bytes of `bytes` it needs, appended to it in
+    /// steps, so a read's bytes after that op are decoded where they lie rather than copied.
+    /// Moves `bytes` past what the op took. False when `bytes` does not finish the op: then all
+    /// of it is in `partial`.
+    private func finishPartial(from bytes: inout ByteBuffer, context: ChannelHandlerContext) throws -> Bool {
+        guard var head = partial else { return true }
+        partial = nil
+        let available = bytes.readableBytes
+        var taken = 0
+        var take = Self.firstTake
+        while true {
+            let count = min(take, available - taken)
+            head.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex + taken, length: count)!)
+            taken += count
+            if let op = try decoder.decode(buffer: &head) {
+                // What is left in `head` came from `bytes`: the op ended inside what was taken.
+                bytes.moveReaderIndex(forwardBy: taken - head.readableBytes)
+                process(op, context: context)
+                return phase != .failed
+            }
+            if taken == available {
+                partial = head
+                return false
+            }
+            take *= 2
+        }
+    }
+
+    /// The capacity of the buffer holding an unfinished op (0 when none); for tests.
+    var partialCapacity: Int { partial?.capacity ?? 0 }
 
     private func process(_ op: ServerOp, context: ChannelHandlerContext) {
         if case .ping = op {
