@@ -102,11 +102,13 @@ extension JetStreamEventStore: CorrelationIndex {
             sequences: record.sequence > 1 ? [record.sequence + 1, record.sequence - 1] : [record.sequence + 1]
         )
         for case let message? in neighbours where message.subject == eventSubject(actorID) {
-            if let event = try? Event(jsonBytes: message.data), matches(event) { return .success(event) }
+            if let event = try? Event(jsonBytes: message.payload.readableBytesView), matches(event) {
+                return .success(event)
+            }
         }
         if let stored = try await storedRecord(of: actorID, version: version),
             let message = try await js.directGet(stream: streamName, sequence: stored.sequence),
-            let event = try? Event(jsonBytes: message.data), matches(event)
+            let event = try? Event(jsonBytes: message.payload.readableBytesView), matches(event)
         {
             return .success(event)
         }

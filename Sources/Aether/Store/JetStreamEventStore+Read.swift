@@ -45,7 +45,9 @@ extension JetStreamEventStore {
                     }
                 }
                 let problem: AetherError
-                switch Result(catching: { () throws(AetherError) in try Event(jsonBytes: message.data) }) {
+                switch Result(catching: { () throws(AetherError) in
+                    try Event(jsonBytes: message.payload.readableBytesView)
+                }) {
                 case .success(let event):
                     if let header = message.headers?[Self.versionHeader], let stated = Int64(header),
                         stated != event.version
@@ -115,7 +117,7 @@ extension JetStreamEventStore {
                         {
                             continue
                         }
-                        let event = try Event(jsonBytes: message.data)
+                        let event = try Event(jsonBytes: message.payload.readableBytesView)
                         if event.version >= fromVersion { continuation.yield(event) }
                     }
                     continuation.finish()
@@ -169,7 +171,7 @@ extension JetStreamEventStore {
     /// The version a record states (its header, else its payload); nil when it states none.
     static func statedVersion(of message: StoredMessage) -> Int64? {
         if let text = message.headers?[versionHeader], let version = Int64(text) { return version }
-        return (try? Event(jsonBytes: message.data))?.version
+        return (try? Event(jsonBytes: message.payload.readableBytesView))?.version
     }
 
     /// The stream sequence to read an actor's events from to get every record with a version at
@@ -270,7 +272,7 @@ extension JetStreamEventStore {
                 subject: message.subject,
                 sequence: message.streamSequence,
                 headers: message.headers,
-                data: message.data,
+                payload: message.payload,
                 time: nil
             )
             if try !body(stored) || message.streamSequence >= last {
@@ -360,14 +362,15 @@ extension JetStreamEventStore {
             let stated = Self.statedVersion(of: message)
             // The record of this actor's event at that version: another actor's event, or one
             // whose payload says another version, is not it.
-            if stated == version, let event = try? Event(jsonBytes: message.data), event.actorID == actorID,
+            if stated == version, let event = try? Event(jsonBytes: message.payload.readableBytesView),
+                event.actorID == actorID,
                 event.version == version
             {
                 return StoredRecord(
                     stream: streamName,
                     subject: message.subject,
                     sequence: message.sequence,
-                    payloadBytes: message.data.count,
+                    payloadBytes: message.payload.readableBytes,
                     // The headers the writer stored; not the ones a direct get's reply adds.
                     headers: message.headers.map { headers in
                         headers.filter { !Self.directGetHeaders.contains($0.name) }.map {

@@ -251,7 +251,7 @@ extension JetStreamEventStore {
     /// undecodable record from another client) the highest version among the actor's events.
     func resolveVersion(of message: StoredMessage, actorID: String) async throws -> Int64 {
         if let text = message.headers?[Self.versionHeader], let version = Int64(text) { return version }
-        if let event = try? Event(jsonBytes: message.data) { return event.version }
+        if let event = try? Event(jsonBytes: message.payload.readableBytesView) { return event.version }
         logger.warning(
             "last record of an actor is undecodable",
             metadata: ["actor": "\(Identifiers.quoted(actorID))", "sequence": "\(message.sequence)"]

@@ -469,7 +469,7 @@ public struct JetStream: Sendable {
             subject: subject,
             sequence: sequence,
             headers: headers,
-            data: reply.bytes,
+            payload: reply.payload,
             time: headers["Nats-Time-Stamp"]
         )
     }
@@ -564,12 +564,12 @@ public struct JetStream: Sendable {
                 try NATSHeaders.parse(raw.assumingMemoryBound(to: UInt8.self))
             }
         }
-        let data = message.data.flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
+        let payload = message.data.flatMap { Data(base64Encoded: $0) }.map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
         return StoredMessage(
             subject: message.subject,
             sequence: message.seq,
             headers: headers,
-            data: data,
+            payload: payload,
             time: message.time
         )
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// A stream's configuration (the JSON names of nats-server's `StreamConfig`). Durations are
 /// nanoseconds on the wire; here they are `Duration`s.
@@ -279,16 +280,26 @@ public struct StoredMessage: Sendable, Equatable {
     public var subject: String
     public var sequence: UInt64
     public var headers: NATSHeaders?
-    public var data: [UInt8]
+    /// The payload as it was received: a view of the read, not a copy.
+    public var payload: ByteBuffer
+    /// The payload's bytes, copied out of `payload` on each read of this property.
+    public var data: [UInt8] {
+        get { Array(payload.readableBytesView) }
+        set { payload = ByteBuffer(bytes: newValue) }
+    }
     /// RFC 3339 time the server stored it.
     public var time: String?
 
-    public init(subject: String, sequence: UInt64, headers: NATSHeaders?, data: [UInt8], time: String?) {
+    public init(subject: String, sequence: UInt64, headers: NATSHeaders?, payload: ByteBuffer, time: String?) {
         self.subject = subject
         self.sequence = sequence
         self.headers = headers
-        self.data = data
+        self.payload = payload
         self.time = time
+    }
+
+    public init(subject: String, sequence: UInt64, headers: NATSHeaders?, data: [UInt8], time: String?) {
+        self.init(subject: subject, sequence: sequence, headers: headers, payload: ByteBuffer(bytes: data), time: time)
     }
 }
 
