@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Aether
@@ -127,5 +128,20 @@ struct CoreRulesTests {
         #expect(event.eventType == EventStored.eventType)
         #expect(EventStored(event: event) == stored)
         #expect(EventStored.busNamespace(for: "orders") == "__internal__.orders")
+    }
+
+    @Test("event ids: version 4 UUIDs in lowercase, as Foundation would print them, never repeated")
+    func eventIDs() throws {
+        var seen = Set<String>()
+        for _ in 0..<20_000 {
+            let id = Event.makeID()
+            let parsed = try #require(UUID(uuidString: id), "\(id) is not a UUID")
+            #expect(parsed.uuidString.lowercased() == id)
+            let bytes = parsed.uuid
+            #expect(bytes.6 >> 4 == 4, "version of \(id)")
+            #expect(bytes.8 >> 6 == 0b10, "variant of \(id)")
+            seen.insert(id)
+        }
+        #expect(seen.count == 20_000)
     }
 }
