@@ -182,6 +182,7 @@ extension NATSClient {
             state.info = connection.info
             state.server = connection.server
             state.maxPayload = connection.info.maxPayload ?? state.maxPayload
+            maxPayloadMirror.store(state.maxPayload, ordering: .relaxed)
             state.mergeDiscovered(connection.info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
             if actions.contains(.promote(connection.server, generation: generation, reconnected: true)) {
                 state.statistics.reconnects += 1

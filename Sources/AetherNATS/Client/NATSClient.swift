@@ -24,6 +24,9 @@ public final class NATSClient: Sendable {
     public let eventLoop: any EventLoop
     let logger: Logger
     let state: Mutex<State>
+    /// `State.maxPayload`, readable without the state lock (every save asks for it); written
+    /// under the lock, with it.
+    let maxPayloadMirror = Atomic<Int>(1_048_576)
 
     struct SubscriptionEntry {
         var subscription: NATSSubscription
@@ -134,7 +137,7 @@ public final class NATSClient: Sendable {
     public var connectedServer: ServerURL? { state.withLock { $0.server } }
 
     /// The largest message (headers plus payload) the server accepts.
-    public var maxPayload: Int { state.withLock { $0.maxPayload } }
+    public var maxPayload: Int { maxPayloadMirror.load(ordering: .relaxed) }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
@@ -210,26 +213,13 @@ public final class NATSClient: Sendable {
     ) throws(NATSError) {
         let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
             try state.checkOpen()
-            let headerBytes = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
-            let size = headerBytes + payload.readableBytes
-            if size > state.maxPayload {
-                throw NATSError(
-                    code: .payloadTooLarge,
-                    message:
-                        "message to \(Subject.describe(subject)) is \(size) bytes; the server accepts at most \(state.maxPayload)"
-                )
-            }
-            if state.channel == nil && state.pending.readableBytes + size > options.reconnectBufferSize {
-                throw NATSError(
-                    code: .bufferFull,
-                    message:
-                        "reconnect buffer full (\(options.reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
-                )
-            }
-            state.pending.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
-            state.statistics.outMessages += 1
-            state.statistics.outBytes += payload.readableBytes
-            return state.takeFlushChannel()
+            return try state.appendPublish(
+                payload,
+                to: subject,
+                replyTo: replyTo,
+                headers: headers,
+                reconnectBufferSize: options.reconnectBufferSize
+            )
         }
         if let channel { scheduleFlush(on: channel) }
     }
@@ -439,7 +429,6 @@ public final class NATSClient: Sendable {
         if let headers { try headers.validate() }
         try Task.checkCancellation()
         let timeout = timeout ?? options.requestTimeout
-        let prefix = try ensureMux()
         let token = NUID.token()
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
@@ -450,14 +439,37 @@ public final class NATSClient: Sendable {
                     subject: subject,
                     timeout: timeout
                 )
-                guard register([(token, waiter)], deadline: deadline) else {
-                    continuation.resume(throwing: CancellationError())
-                    return
+                // One lock for the mux, the publish and the waiter. A cancel that came first finds
+                // no waiter to fail, so it is seen here instead.
+                enum Outcome {
+                    case sent(flush: (any Channel)?, sweep: Bool)
+                    case failed(any Error, flush: (any Channel)?)
                 }
-                do {
-                    try enqueuePublish(payload, to: subject, replyTo: prefix + token, headers: headers)
-                } catch {
-                    failRequest(token: token, error)
+                let outcome = state.withLock { state -> Outcome in
+                    if Task.isCancelled { return .failed(CancellationError(), flush: nil) }
+                    do throws(NATSError) {
+                        try state.checkOpen()
+                        let prefix = state.muxPrefix(inboxPrefix: options.inboxPrefix)
+                        let flush = try state.appendPublish(
+                            payload,
+                            to: subject,
+                            replyTo: prefix + token,
+                            headers: headers,
+                            reconnectBufferSize: options.reconnectBufferSize
+                        )
+                        return .sent(flush: flush, sweep: state.addWaiter(waiter, token: token, deadline: deadline))
+                    } catch {
+                        // A new mux's SUB is queued even when the publish is refused.
+                        return .failed(error, flush: state.takeFlushChannel())
+                    }
+                }
+                switch outcome {
+                case .sent(let flush, let sweep):
+                    if sweep { scheduleSweep(at: deadline) }
+                    if let flush { scheduleFlush(on: flush) }
+                case .failed(let error, let flush):
+                    if let flush { scheduleFlush(on: flush) }
+                    continuation.resume(throwing: error)
                 }
             }
         } onCancel: {
@@ -546,10 +558,11 @@ public final class NATSClient: Sendable {
     private func register(_ waiters: [(token: String, waiter: RequestWaiter)], deadline: NIODeadline) -> Bool {
         let registered = state.withLock { state -> (Bool, sweep: Bool) in
             if Task.isCancelled { return (false, false) }
-            for (token, waiter) in waiters { state.mux?.waiters[token] = waiter }
-            if let sweepAt = state.mux?.sweepAt, sweepAt <= deadline { return (true, false) }
-            state.mux?.sweepAt = deadline
-            return (true, true)
+            var sweep = false
+            for (token, waiter) in waiters where state.addWaiter(waiter, token: token, deadline: deadline) {
+                sweep = true
+            }
+            return (true, sweep)
         }
         if registered.sweep { scheduleSweep(at: deadline) }
         return registered.0
@@ -611,12 +624,7 @@ public final class NATSClient: Sendable {
         let (prefix, channel) = try state.withLock { state throws(NATSError) -> (String, (any Channel)?) in
             try state.checkOpen()
             if let mux = state.mux { return (mux.prefix, nil) }
-            let prefix = "\(options.inboxPrefix).\(NUID.next())."
-            let sid = state.nextSID
-            state.nextSID += 1
-            state.mux = RequestMux(prefix: prefix, sid: sid)
-            state.pending.writeSubscribe(subject: prefix + "*", queue: nil, sid: sid)
-            return (prefix, state.takeFlushChannel())
+            return (state.muxPrefix(inboxPrefix: options.inboxPrefix), state.takeFlushChannel())
         }
         if let channel { scheduleFlush(on: channel) }
         return prefix
@@ -707,7 +715,10 @@ public final class NATSClient: Sendable {
         let current = state.withLock { state -> Bool in
             guard state.lifecycle.liveGeneration == generation else { return false }
             state.info = info
-            if let maxPayload = info.maxPayload { state.maxPayload = maxPayload }
+            if let maxPayload = info.maxPayload {
+                state.maxPayload = maxPayload
+                maxPayloadMirror.store(maxPayload, ordering: .relaxed)
+            }
             state.mergeDiscovered(info.connectURLs ?? [], ignore: options.ignoreDiscoveredServers)
             return true
         }
@@ -738,6 +749,58 @@ extension NATSClient.State {
         guard let channel, !flushScheduled else { return nil }
         flushScheduled = true
         return channel
+    }
+
+    /// Appends a PUB/HPUB (subject and headers already validated) to what the next flush
+    /// writes; returns the channel to flush when no flush is scheduled yet.
+    /// - Throws: `.payloadTooLarge`; `.bufferFull` while disconnected with the reconnect buffer full.
+    mutating func appendPublish(
+        _ payload: ByteBuffer,
+        to subject: String,
+        replyTo: String?,
+        headers: NATSHeaders?,
+        reconnectBufferSize: Int
+    ) throws(NATSError) -> (any Channel)? {
+        let headerBytes = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
+        let size = headerBytes + payload.readableBytes
+        if size > maxPayload {
+            throw NATSError(
+                code: .payloadTooLarge,
+                message:
+                    "message to \(Subject.describe(subject)) is \(size) bytes; the server accepts at most \(maxPayload)"
+            )
+        }
+        if channel == nil && pending.readableBytes + size > reconnectBufferSize {
+            throw NATSError(
+                code: .bufferFull,
+                message:
+                    "reconnect buffer full (\(reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
+            )
+        }
+        pending.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
+        statistics.outMessages += 1
+        statistics.outBytes += payload.readableBytes
+        return takeFlushChannel()
+    }
+
+    /// The request mux's reply prefix; the first call makes the mux and queues its SUB.
+    mutating func muxPrefix(inboxPrefix: String) -> String {
+        if let mux { return mux.prefix }
+        let prefix = "\(inboxPrefix).\(NUID.next())."
+        let sid = nextSID
+        nextSID += 1
+        mux = NATSClient.RequestMux(prefix: prefix, sid: sid)
+        pending.writeSubscribe(subject: prefix + "*", queue: nil, sid: sid)
+        return prefix
+    }
+
+    /// Adds a request waiter due at `deadline`; true when the timeout sweep must be scheduled
+    /// for it (none is due by then).
+    mutating func addWaiter(_ waiter: NATSClient.RequestWaiter, token: String, deadline: NIODeadline) -> Bool {
+        mux?.waiters[token] = waiter
+        if let sweepAt = mux?.sweepAt, sweepAt <= deadline { return false }
+        mux?.sweepAt = deadline
+        return true
     }
 
     /// Adds advertised servers (`host:port`, no scheme) to the pool.
