@@ -192,6 +192,29 @@ enum StoreBenchmarks {
         }
     }
 
+    /// Only sequential saves to one actor, as `compare` times them, `rounds` times (for profiling
+    /// them).
+    static func saveSequentialOnly(scale: Int, rounds: Int = 3) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-save-sequential")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "bench"))
+        var version: Int64 = 0
+        var lines: [String] = []
+        for _ in 0..<rounds {
+            lines.append(
+                try await measureLatency("save, one actor, sequential", iterations: 5_000 * scale, warmup: 0) { _ in
+                    version += 1
+                    try await store.save(
+                        Event(eventType: "Tick", actorID: "seq", version: version, data: ["n": .integer(version)])
+                    )
+                }.line
+            )
+        }
+        await client.close()
+        return lines
+    }
+
     /// Only the pipelined save, `rounds` times (for profiling it).
     static func savePipelinedOnly(scale: Int, rounds: Int = 3) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench-save")
