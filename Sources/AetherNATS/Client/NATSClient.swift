@@ -211,13 +211,14 @@ public final class NATSClient: Sendable {
         replyTo: String?,
         headers: NATSHeaders?
     ) throws(NATSError) {
+        let headerBlock = headers?.encodedBlock()
         let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
             try state.checkOpen()
             return try state.appendPublish(
                 payload,
                 to: subject,
                 replyTo: replyTo,
-                headers: headers,
+                headerBlock: headerBlock,
                 reconnectBufferSize: options.reconnectBufferSize
             )
         }
@@ -430,6 +431,7 @@ public final class NATSClient: Sendable {
         try Task.checkCancellation()
         let timeout = timeout ?? options.requestTimeout
         let token = NUID.token()
+        let headerBlock = headers?.encodedBlock()
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
@@ -454,7 +456,7 @@ public final class NATSClient: Sendable {
                             payload,
                             to: subject,
                             replyTo: prefix + token,
-                            headers: headers,
+                            headerBlock: headerBlock,
                             reconnectBufferSize: options.reconnectBufferSize
                         )
                         return .sent(flush: flush, sweep: state.addWaiter(waiter, token: token, deadline: deadline))
@@ -751,18 +753,18 @@ extension NATSClient.State {
         return channel
     }
 
-    /// Appends a PUB/HPUB (subject and headers already validated) to what the next flush
-    /// writes; returns the channel to flush when no flush is scheduled yet.
+    /// Appends a PUB/HPUB (subject and headers already validated, the headers encoded outside
+    /// the lock) to what the next flush writes; returns the channel to flush when no flush is
+    /// scheduled yet.
     /// - Throws: `.payloadTooLarge`; `.bufferFull` while disconnected with the reconnect buffer full.
     mutating func appendPublish(
         _ payload: ByteBuffer,
         to subject: String,
         replyTo: String?,
-        headers: NATSHeaders?,
+        headerBlock: ByteBuffer?,
         reconnectBufferSize: Int
     ) throws(NATSError) -> (any Channel)? {
-        let headerBytes = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
-        let size = headerBytes + payload.readableBytes
+        let size = (headerBlock?.readableBytes ?? 0) + payload.readableBytes
         if size > maxPayload {
             throw NATSError(
                 code: .payloadTooLarge,
@@ -777,7 +779,7 @@ extension NATSClient.State {
                     "reconnect buffer full (\(reconnectBufferSize) bytes) while disconnected; publish to \(Subject.describe(subject)) not sent"
             )
         }
-        pending.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
+        pending.writePublish(subject: subject, replyTo: replyTo, headerBlock: headerBlock, payload: payload)
         statistics.outMessages += 1
         statistics.outBytes += payload.readableBytes
         return takeFlushChannel()

@@ -14,9 +14,12 @@ extension ByteBuffer {
 
     /// PUB, or HPUB when there are headers.
     mutating func writePublish(subject: String, replyTo: String?, headers: NATSHeaders?, payload: ByteBuffer) {
-        if let headers, !headers.isEmpty {
-            var block = ByteBufferAllocator().buffer(capacity: 64)
-            headers.write(to: &block)
+        writePublish(subject: subject, replyTo: replyTo, headerBlock: headers?.encodedBlock(), payload: payload)
+    }
+
+    /// PUB, or HPUB with a header block already encoded (`NATSHeaders.encodedBlock()`).
+    mutating func writePublish(subject: String, replyTo: String?, headerBlock: ByteBuffer?, payload: ByteBuffer) {
+        if let block = headerBlock {
             writeStaticString("HPUB ")
             writeString(subject)
             if let replyTo {

@@ -60,6 +60,15 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
         }
     }
 
+    /// The header block in a buffer of its own (what an HPUB carries); nil when there are no
+    /// headers.
+    func encodedBlock() -> ByteBuffer? {
+        guard !isEmpty else { return nil }
+        var block = ByteBufferAllocator().buffer(capacity: encodedCount)
+        write(to: &block)
+        return block
+    }
+
     /// Writes the header block, including the blank line that ends it.
     func write(to buffer: inout ByteBuffer) {
         buffer.writeStaticString("NATS/1.0")
