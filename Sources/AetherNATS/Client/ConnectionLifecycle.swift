@@ -80,7 +80,36 @@ struct ConnectionLifecycle: Sendable, Equatable {
     }
 
     let policy: Policy
-    private(set) var phase: Phase = .idle
+    private(set) var phase: Phase = .idle {
+        didSet {
+            switch phase {
+            case .connected(_, let generation):
+                gate = .open
+                liveGeneration = generation
+            case .draining(_, let generation):
+                gate = .draining
+                liveGeneration = generation
+            case .closed:
+                gate = .closed
+                liveGeneration = nil
+            case .idle, .connecting, .handshaking, .reconnecting:
+                gate = .open
+                liveGeneration = nil
+            }
+        }
+    }
+
+    /// Whether publishes are taken: kept with `phase`, so the checks made for every message
+    /// read one word rather than copy the phase (its server URL's strings) each time.
+    enum Gate: Sendable, Equatable {
+        case open
+        case draining
+        case closed
+    }
+
+    private(set) var gate = Gate.open
+    /// The generation of the connection in use (connected or draining), if any; kept with `phase`.
+    private(set) var liveGeneration: UInt64?
     /// The servers to try, in order; grows with servers the cluster advertises.
     private(set) var pool: [ServerURL]
     /// The server of the last connection that was made (tried last on reconnect).
@@ -109,18 +138,7 @@ struct ConnectionLifecycle: Sendable, Equatable {
         }
     }
 
-    var isClosed: Bool {
-        if case .closed = phase { return true }
-        return false
-    }
-
-    /// The generation of the connection in use (connected or draining), if any.
-    var liveGeneration: UInt64? {
-        switch phase {
-        case .connected(_, let generation), .draining(_, let generation): return generation
-        default: return nil
-        }
-    }
+    var isClosed: Bool { gate == .closed }
 
     // MARK: events
 

@@ -742,8 +742,11 @@ public final class NATSClient: Sendable {
 
 extension NATSClient.State {
     func checkOpen() throws(NATSError) {
-        if lifecycle.isClosed { throw NATSError(code: .connectionClosed, message: "the connection is closed") }
-        if case .draining = lifecycle.phase { throw NATSError(code: .draining, message: "the connection is draining") }
+        switch lifecycle.gate {
+        case .open: return
+        case .closed: throw NATSError(code: .connectionClosed, message: "the connection is closed")
+        case .draining: throw NATSError(code: .draining, message: "the connection is draining")
+        }
     }
 
     /// The channel to flush on, when a flush is not already scheduled; marks it scheduled.
