@@ -25,6 +25,8 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     let logger: Logger
 
     private struct Remote {
+        /// The subscription's namespace pattern, compiled once (every publish matches it).
+        var pattern: TokenPattern
         var bus: LocalEventBus
         var subscription: NATSSubscription
         var reader: Task<Void, Never>?
@@ -122,7 +124,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         }
         let buses = state.withLock { state -> [LocalEventBus] in
             state.counters[namespace, default: NamespaceMetrics()].published += 1
-            return state.patterns.filter { TokenPattern(unchecked: $0.key).matches(namespace) }.map(\.value.bus)
+            return state.patterns.values.filter { $0.pattern.matches(namespace) }.map(\.bus)
         }
         exporter.count(.published, namespace: namespace)
         for bus in buses { await bus.deliver(event, to: namespace, countAs: .forwarded, traceParent: traceParent) }
@@ -135,7 +137,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         filter: SubscriptionFilter?,
         options: SubscriptionOptions
     ) async throws -> EventSubscription {
-        _ = try TokenPattern(namespacePattern: pattern)
+        let compiled = try TokenPattern(namespacePattern: pattern)
         let (bus, started) = try state.withLock { state throws -> (LocalEventBus, NATSSubscription?) in
             if state.closed { throw AetherError(code: .closed, message: "the bus is closed") }
             if var remote = state.patterns[pattern] {
@@ -153,7 +155,13 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 throw AetherError(error, context: "subscribing to \(pattern)")
             }
             let bus = LocalEventBus()
-            state.patterns[pattern] = Remote(bus: bus, subscription: subscription, reader: nil, references: 1)
+            state.patterns[pattern] = Remote(
+                pattern: compiled,
+                bus: bus,
+                subscription: subscription,
+                reader: nil,
+                references: 1
+            )
             return (bus, subscription)
         }
         if let started {
