@@ -315,15 +315,30 @@ struct AckAndNUIDTests {
         }
     }
 
-    @Test("identifiers are unique, base62, 22 characters; request tokens 10")
+    @Test("identifiers are unique, base62, 22 characters")
     func nuid() {
         let ids = (0..<20_000).map { _ in NUID.next() }
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy { $0.utf8.count == 22 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
-        let tokens = (0..<20_000).map { _ in NUID.token() }
-        #expect(Set(tokens).count == tokens.count)
-        #expect(tokens.allSatisfy { $0.utf8.count == 10 })
         // Two generators' prefixes differ: ids made now do not share the prefix of a random one.
         #expect(NUID.random(length: 22) != NUID.next())
+    }
+
+    @Test("a mux reply subject's token: the decimal number after the prefix, nothing else")
+    func requestTokens() {
+        let prefix = "_INBOX.abcdefghij0123456789AB."
+        let length = prefix.utf8.count
+        #expect(NATSClient.requestToken(in: prefix + "1", prefixLength: length) == 1)
+        #expect(NATSClient.requestToken(in: prefix + "18446744073", prefixLength: length) == 18_446_744_073)
+        #expect(
+            NATSClient.requestToken(in: prefix + "9999999999999999999", prefixLength: length)
+                == 9_999_999_999_999_999_999
+        )
+        // Empty, not a number, too long for the counter, or a subject shorter than the prefix.
+        for subject in [
+            prefix, prefix + "12a", prefix + "-1", prefix + "1.2", prefix + "99999999999999999999", "_INBOX",
+        ] {
+            #expect(NATSClient.requestToken(in: subject, prefixLength: length) == nil, "\(subject)")
+        }
     }
 }

@@ -27,6 +27,8 @@ public final class NATSClient: Sendable {
     /// `State.maxPayload`, readable without the state lock (every save asks for it); written
     /// under the lock, with it.
     let maxPayloadMirror = Atomic<Int>(1_048_576)
+    /// The last request token given out (the mux's reply subjects end in one).
+    private let requestTokens = Atomic<UInt64>(0)
 
     struct SubscriptionEntry {
         var subscription: NATSSubscription
@@ -37,7 +39,8 @@ public final class NATSClient: Sendable {
     struct RequestMux {
         var prefix: String
         var sid: UInt64
-        var waiters: [String: RequestWaiter] = [:]
+        /// Keyed by the request's token: the decimal number after `prefix` in its reply subject.
+        var waiters: [UInt64: RequestWaiter] = [:]
         /// The earliest deadline a timeout sweep is scheduled for, if one is: one sweep per
         /// connection, not one timer per request (scheduling and cancelling a timer from the
         /// caller's thread wakes the event loop twice per request).
@@ -430,7 +433,7 @@ public final class NATSClient: Sendable {
         if let headers { try headers.validate() }
         try Task.checkCancellation()
         let timeout = timeout ?? options.requestTimeout
-        let token = NUID.token()
+        let token = newRequestToken()
         let headerBlock = headers?.encodedBlock()
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
@@ -455,7 +458,7 @@ public final class NATSClient: Sendable {
                         let flush = try state.appendPublish(
                             payload,
                             to: subject,
-                            replyTo: prefix + token,
+                            replyTo: prefix + String(token),
                             headerBlock: headerBlock,
                             reconnectBufferSize: options.reconnectBufferSize
                         )
@@ -512,7 +515,7 @@ public final class NATSClient: Sendable {
         try Task.checkCancellation()
         let timeout = timeout ?? options.requestTimeout
         let prefix = try ensureMux()
-        let tokens = items.map { _ in NUID.token() }
+        let tokens = items.map { _ in newRequestToken() }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         return try await withTaskCancellationHandler {
             let results = await withCheckedContinuation {
@@ -538,7 +541,7 @@ public final class NATSClient: Sendable {
                         try enqueuePublish(
                             item.payload,
                             to: item.subject,
-                            replyTo: prefix + tokens[index],
+                            replyTo: prefix + String(tokens[index]),
                             headers: item.headers
                         )
                     } catch {
@@ -557,7 +560,7 @@ public final class NATSClient: Sendable {
     /// none is due by then. Checked under the lock the cancellation handler takes: a cancel that
     /// came first finds no waiter, so it is seen here instead, and false says nothing was
     /// registered.
-    private func register(_ waiters: [(token: String, waiter: RequestWaiter)], deadline: NIODeadline) -> Bool {
+    private func register(_ waiters: [(token: UInt64, waiter: RequestWaiter)], deadline: NIODeadline) -> Bool {
         let registered = state.withLock { state -> (Bool, sweep: Bool) in
             if Task.isCancelled { return (false, false) }
             var sweep = false
@@ -632,7 +635,27 @@ public final class NATSClient: Sendable {
         return prefix
     }
 
-    private func failRequest(token: String, _ error: any Error) {
+    /// A new request token: unique for the client's life, so a late reply never finds another
+    /// request's waiter.
+    private func newRequestToken() -> UInt64 {
+        requestTokens.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// The token a mux reply subject ends in (decimal digits after the prefix); nil for anything else.
+    static func requestToken(in subject: String, prefixLength: Int) -> UInt64? {
+        var subject = subject
+        return subject.withUTF8 { bytes -> UInt64? in
+            guard bytes.count > prefixLength, bytes.count - prefixLength <= 19 else { return nil }
+            var value: UInt64 = 0
+            for byte in bytes[prefixLength...] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+    }
+
+    private func failRequest(token: UInt64, _ error: any Error) {
         let waiter = state.withLock { $0.mux?.waiters.removeValue(forKey: token) }
         waiter?.reply.resume(throwing: error)
     }
@@ -677,8 +700,9 @@ public final class NATSClient: Sendable {
             state.statistics.inMessages += 1
             state.statistics.inBytes += message.payload.readableBytes
             if let mux = state.mux, message.sid == mux.sid {
-                let token = String(message.subject.dropFirst(mux.prefix.count))
-                guard let waiter = state.mux?.waiters.removeValue(forKey: token) else { return .none }
+                guard let token = Self.requestToken(in: message.subject, prefixLength: mux.prefix.utf8.count),
+                    let waiter = state.mux?.waiters.removeValue(forKey: token)
+                else { return .none }
                 return .reply(waiter.reply)
             }
             guard var entry = state.subscriptions[message.sid] else { return .none }
@@ -801,7 +825,7 @@ extension NATSClient.State {
 
     /// Adds a request waiter due at `deadline`; true when the timeout sweep must be scheduled
     /// for it (none is due by then).
-    mutating func addWaiter(_ waiter: NATSClient.RequestWaiter, token: String, deadline: NIODeadline) -> Bool {
+    mutating func addWaiter(_ waiter: NATSClient.RequestWaiter, token: UInt64, deadline: NIODeadline) -> Bool {
         mux?.waiters[token] = waiter
         if let sweepAt = mux?.sweepAt, sweepAt <= deadline { return false }
         mux?.sweepAt = deadline

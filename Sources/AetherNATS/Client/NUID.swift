@@ -43,16 +43,6 @@ enum NUID {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A 10-character token, unique within this process (the sequence part of `next()`): for
-    /// request tokens under a connection's own inbox prefix.
-    static func token() -> String {
-        let (_, sequence) = state.withLock { $0.advance() }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(sequenceLength)
-        appendSequence(sequence, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// A random base62 token of `length` characters straight from the secure generator.
     static func random(length: Int) -> String {
         var generator = SystemRandomNumberGenerator()
