@@ -167,6 +167,25 @@ struct CodecTests {
         )
     }
 
+    @Test("a header block's computed size is the size it writes: status, description, UTF-8 values")
+    func headerBlockSize() {
+        var withStatus = NATSHeaders([("Nats-Msg-Id", "é-1"), ("Aether-Version", "12")])
+        withStatus.status = 503
+        withStatus.statusDescription = "No Responders"
+        var statusOnly = NATSHeaders()
+        statusOnly.status = 100
+        let blocks = [
+            NATSHeaders([("A", "")]), NATSHeaders([("Bar", "Baz"), ("Bar", "Qux ✓")]), withStatus, statusOnly,
+        ]
+        for headers in blocks {
+            var written = ByteBuffer()
+            headers.write(to: &written)
+            #expect(headers.encodedCount == written.readableBytes)
+            #expect(headers.encodedBlock() == written)
+        }
+        #expect(NATSHeaders().encodedBlock() == nil)
+    }
+
     @Test(
         "subjects: publish must be literal, subscribe allows * and a final >",
         arguments: [

@@ -222,14 +222,22 @@ private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
 }
 
 private func appendDigits(_ value: Int64, width: Int, to output: inout [UInt8]) {
-    var digits: [UInt8] = []
+    // Digits written in place, last first: no array per number (a timestamp writes seven).
+    var count = 1
+    var probe = value / 10
+    while probe > 0 {
+        count += 1
+        probe /= 10
+    }
+    let start = output.count
+    output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
     var remaining = value
-    repeat {
-        digits.append(UInt8(ascii: "0") + UInt8(remaining % 10))
+    var index = output.count - 1
+    while index >= start, remaining > 0 {
+        output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
         remaining /= 10
-    } while remaining > 0
-    for _ in digits.count..<max(width, digits.count) { output.append(UInt8(ascii: "0")) }
-    output.append(contentsOf: digits.reversed())
+        index -= 1
+    }
 }
 
 extension Timestamp: Codable {

@@ -88,9 +88,13 @@ public struct NATSHeaders: Sendable, Hashable, Sequence {
 
     /// The encoded size of the block.
     var encodedCount: Int {
-        var buffer = ByteBufferAllocator().buffer(capacity: 64)
-        write(to: &buffer)
-        return buffer.readableBytes
+        var count = 8 + 2 + 2  // "NATS/1.0", its CRLF, the blank line
+        if let status {
+            count += 1 + String(status).utf8.count
+            if let statusDescription { count += 1 + statusDescription.utf8.count }
+        }
+        for field in fields { count += field.name.utf8.count + 2 + field.value.utf8.count + 2 }
+        return count
     }
 
     /// Parses a header block (`NATS/1.0 …` through the blank line), scanning bytes.
