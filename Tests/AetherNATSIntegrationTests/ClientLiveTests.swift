@@ -144,6 +144,45 @@ struct ClientLiveTests {
         }
     }
 
+    @Test(
+        "a caller that prefers the client's task executor is resumed on the connection's event loop; NATSOptions.eventLoop puts a second client on the same loop"
+    )
+    func taskExecutorPreference() async throws {
+        try await Live.withClient { client, server in
+            var options = NATSOptions(url: server.url)
+            options.eventLoop = client.eventLoop
+            let responder = try await NATSClient.connect(options)
+            defer { responder.closeNow() }
+            #expect(responder.eventLoop === client.eventLoop)
+            let readOnLoop = Mutex<[Bool]>([])
+            let service = try await responder.subscribe(to: "svc.loop") { message in
+                readOnLoop.withLock { $0.append(client.eventLoop.inEventLoop) }
+                if let reply = message.replyTo { try? responder.publish("re: \(message.string)", to: reply) }
+            }
+            defer { service.unsubscribe() }
+            // Without a preference the caller's code runs on the shared pool, never on the loop.
+            let reply = try await client.request("a", to: "svc.loop")
+            #expect(reply.string == "re: a")
+            #expect(!client.eventLoop.inEventLoop)
+            // With it, every step after a round trip (request, flush, a JetStream-less publish) runs on the loop.
+            let onLoop = try await withTaskExecutorPreference(client.taskExecutor) { () async throws -> [Bool] in
+                var seen = [client.eventLoop.inEventLoop]
+                for index in 0..<20 {
+                    let reply = try await client.request("p\(index)", to: "svc.loop")
+                    guard reply.string == "re: p\(index)" else { return [] }
+                    seen.append(client.eventLoop.inEventLoop)
+                }
+                try await client.flush()
+                seen.append(client.eventLoop.inEventLoop)
+                return seen
+            }
+            #expect(onLoop.count == 22 && onLoop.allSatisfy { $0 })
+            // The responder's handler ran on the very loop the requester uses.
+            #expect(readOnLoop.withLock { $0 }.count == 21 && readOnLoop.withLock { $0 }.allSatisfy { $0 })
+            #expect(!client.eventLoop.inEventLoop)
+        }
+    }
+
     @Test("queue group members share the messages; auto-unsubscribe stops after N")
     func queueGroupsAndAutoUnsubscribe() async throws {
         try await Live.withClient { client, _ in

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -106,5 +107,38 @@ struct ChannelHandlerTests {
         try? Self.read(channel, "PING\r\n")
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         _ = try? channel.finish()
+    }
+}
+
+@Suite("Event-loop task executor")
+struct EventLoopTaskExecutorTests {
+    @Test("a task that prefers it runs on the loop, before and after it suspends; jobs run in the order enqueued")
+    func runsOnTheLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let executor = EventLoopTaskExecutor(loop)
+        #expect(!loop.inEventLoop)
+        let seen = await withTaskExecutorPreference(executor) { () async -> [Bool] in
+            var seen = [loop.inEventLoop]
+            for _ in 0..<5 {
+                await Task.yield()
+                seen.append(loop.inEventLoop)
+            }
+            return seen
+        }
+        #expect(seen == [true, true, true, true, true, true])
+        #expect(!loop.inEventLoop)
+        // Each child is enqueued on the loop when it is added; the loop runs them in that order,
+        // one at a time, so they finish in it too.
+        let order = await withTaskGroup(of: Int.self) { tasks -> [Int] in
+            for index in 0..<50 {
+                tasks.addTask(executorPreference: executor) { index }
+            }
+            var finished: [Int] = []
+            for await index in tasks { finished.append(index) }
+            return finished
+        }
+        #expect(order == Array(0..<50))
+        try await group.shutdownGracefully()
     }
 }

@@ -40,11 +40,25 @@ enum CompareBenchmark {
             note: "ours: JetStreamEventStore.save (validation, JSON, cache)"
         ),
         Row(
+            operation: "save, sequential, caller on the client's task executor, p50 µs",
+            goKey: "save_sequential_p50_us",
+            oursKey: "save_sequential_pinned_p50_us",
+            isLatency: true,
+            note: "ours: the same saves in withTaskExecutorPreference(client.taskExecutor); Go has no such knob"
+        ),
+        Row(
             operation: "save, 64 concurrent over 960 actors, /s",
             goKey: "save_pipelined_64_per_s",
             oursKey: "save_pipelined_64_per_s",
             isLatency: false,
             note: "ours also reads each actor's version once (960 lookups)"
+        ),
+        Row(
+            operation: "save, 64 concurrent, savers on the client's task executor, /s",
+            goKey: "save_pipelined_64_per_s",
+            oursKey: "save_pipelined_64_pinned_per_s",
+            isLatency: false,
+            note: "ours: every saver task prefers client.taskExecutor (all client work on one loop)"
         ),
         Row(
             operation: "replay 100,000 events of one actor, decoded, /s",
@@ -74,6 +88,14 @@ enum CompareBenchmark {
             goKey: "request_reply_p50_us",
             oursKey: "request_reply_p50_us",
             isLatency: true
+        ),
+        Row(
+            operation: "core request/reply, one event loop, caller on its task executor, p50 µs",
+            goKey: "request_reply_p50_us",
+            oursKey: "request_reply_pinned_p50_us",
+            isLatency: true,
+            note:
+                "ours: responder on the requester's loop (NATSOptions.eventLoop), caller in withTaskExecutorPreference(client.taskExecutor)"
         ),
         Row(
             operation: "core publish, 128 B, 1 connection, /s",
@@ -166,8 +188,26 @@ enum CompareBenchmark {
             }
         )
 
+        // The same saves from a task that prefers the client's task executor: the write and the
+        // ack's resumption stay on the connection's event loop.
+        figures["save_sequential_pinned_p50_us"] = microseconds(
+            try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureLatency("save sequential, pinned", iterations: 5_000, warmup: 0) { _ in
+                    version += 1
+                    try await store.save(
+                        Event(eventType: "Tick", actorID: "seq", version: version, data: ["n": .integer(version)])
+                    )
+                }
+            }
+        )
+
         // 2. 64 concurrent savers, each over its own 15 actors.
         figures["save_pipelined_64_per_s"] = try await StoreBenchmarks.savePipelinedRate(store, perWorker: 1_000)
+        figures["save_pipelined_64_pinned_per_s"] = try await StoreBenchmarks.savePipelinedRate(
+            store,
+            perWorker: 1_000,
+            executor: client.taskExecutor
+        )
 
         // 3. Replay of one actor's 100,000 events, decoded: the store's read, and an ordered consumer.
         try await StoreBenchmarks.fill(store, actor: "a", count: 100_000)
@@ -214,13 +254,13 @@ enum CompareBenchmark {
         figures["direct_get_last_p50_us"] = microseconds(
             try await measureLatency("direct get last", iterations: 5_000, warmup: 0) { _ in
                 let message = try await js.directGetLast(stream: store.streamName, subject: subject)
-                _ = try Event(jsonBytes: message!.data)
+                _ = try Event(jsonBytes: message!.payload.readableBytesView)
             }
         )
         figures["msg_get_last_p50_us"] = microseconds(
             try await measureLatency("MSG.GET last", iterations: 2_000, warmup: 0) { _ in
                 let message = try await js.lastMessage(stream: store.streamName, subject: subject)
-                _ = try Event(jsonBytes: message!.data)
+                _ = try Event(jsonBytes: message!.payload.readableBytesView)
             }
         )
 
@@ -238,6 +278,23 @@ enum CompareBenchmark {
             }
         )
         service.unsubscribe()
+        // The same with the responder on the requester's event loop and the caller on it too:
+        // a message between the two wakes one thread.
+        var sameLoop = NATSOptions(url: server.url)
+        sameLoop.eventLoop = client.eventLoop
+        let neighbour = try await NATSClient.connect(sameLoop)
+        let neighbourService = try await neighbour.subscribe(to: "gp.echo2") { message in
+            if let reply = message.replyTo { try? neighbour.publish(message.payload, to: reply) }
+        }
+        figures["request_reply_pinned_p50_us"] = microseconds(
+            try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureLatency("request/reply, pinned", iterations: 5_000, warmup: 0) { _ in
+                    _ = try await client.request(ping, to: "gp.echo2", timeout: .seconds(1))
+                }
+            }
+        )
+        neighbourService.unsubscribe()
+        await neighbour.close()
 
         // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))

@@ -44,19 +44,47 @@ enum NATSBenchmarks {
                 _ = try await requester.request(small, to: "bench.echo")
             }.line
         )
-        // The same two round trips, run from an actor on the requester's event loop: the write
-        // needs no hop onto the loop and the reply resumes on the same thread.
-        let onLoop = LoopBound(executor: requester.eventLoop.executor)
+        // The same two round trips from a task that prefers the requester's task executor: its
+        // code runs on the connection's event loop, so the write needs no hop onto the loop and
+        // the reply resumes the caller on the thread that read it.
+        let pinned = try await withTaskExecutorPreference(requester.taskExecutor) {
+            [
+                try await measureLatency("PING/PONG, caller on the client's task executor", iterations: 20_000 * scale)
+                {
+                    _ in try await requester.flush()
+                }.line,
+                try await measureLatency(
+                    "request/reply, caller on the client's task executor",
+                    iterations: 20_000 * scale
+                ) {
+                    _ in _ = try await requester.request(small, to: "bench.echo")
+                }.line,
+            ]
+        }
+        lines.append(contentsOf: pinned)
+        // And with a responder on the requester's own event loop, answering from a handler.
+        var sameLoop = NATSOptions(url: server.url)
+        sameLoop.eventLoop = requester.eventLoop
+        let neighbour = try await NATSClient.connect(sameLoop)
+        let neighbourService = try await neighbour.subscribe(to: "bench.echo2") { message in
+            if let reply = message.replyTo { try? neighbour.publish(message.payload, to: reply) }
+        }
         lines.append(
-            try await onLoop.measure("PING/PONG, caller on the client's event loop", iterations: 20_000 * scale) {
-                try await requester.flush()
-            }.line
+            try await withTaskExecutorPreference(requester.taskExecutor) {
+                try await measureLatency(
+                    "request/reply, one loop for both, caller on its task executor",
+                    iterations: 20_000 * scale
+                ) { _ in _ = try await requester.request(small, to: "bench.echo2") }.line
+            }
         )
         lines.append(
-            try await onLoop.measure("request/reply, caller on the client's event loop", iterations: 20_000 * scale) {
-                _ = try await requester.request(small, to: "bench.echo")
+            try await measureLatency("request/reply, one loop for both, caller on the pool", iterations: 20_000 * scale)
+            {
+                _ in _ = try await requester.request(small, to: "bench.echo2")
             }.line
         )
+        neighbourService.unsubscribe()
+        await neighbour.close()
         echo.cancel()
         service.unsubscribe()
 
@@ -119,23 +147,5 @@ enum NATSBenchmarks {
         )
         for client in [responder, requester, publisher, receiver] { await client.close() }
         return lines
-    }
-}
-
-/// Runs a measurement loop isolated to an event loop's executor.
-actor LoopBound {
-    let executor: any SerialExecutor
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    init(executor: any SerialExecutor) {
-        self.executor = executor
-    }
-
-    func measure(
-        _ name: String,
-        iterations: Int,
-        _ body: @Sendable () async throws -> Void
-    ) async throws -> LatencyResult {
-        try await measureLatency(name, iterations: iterations) { _ in try await body() }
     }
 }

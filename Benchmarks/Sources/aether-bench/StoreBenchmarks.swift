@@ -147,11 +147,16 @@ enum StoreBenchmarks {
     }
 
     /// The pipelined save's saves per second.
-    static func savePipelinedRate(_ store: JetStreamEventStore, perWorker: Int) async throws -> Double {
+    /// With `executor`, every saver prefers it (the client's task executor runs them on its loop).
+    static func savePipelinedRate(
+        _ store: JetStreamEventStore,
+        perWorker: Int,
+        executor: (any TaskExecutor)? = nil
+    ) async throws -> Double {
         try await measureRate(operations: 64 * perWorker) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<64 {
-                    group.addTask {
+                    group.addTask(executorPreference: executor) {
                         var versions: [Int: Int64] = [:]
                         for index in 0..<perWorker {
                             let actor = worker + 64 * (index % 15)  // distinct actors per worker

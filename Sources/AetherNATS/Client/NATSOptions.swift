@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 
 /// How a `NATSClient` connects. A value with defaults; set what you need.
 ///
@@ -39,6 +40,10 @@ public struct NATSOptions: Sendable {
     public var noRandomize: Bool = false
     /// Inbox prefix for request/reply.
     public var inboxPrefix: String = "_INBOX"
+    /// The event loop the connection runs on; nil takes the next loop of NIO's shared group.
+    /// Clients that talk to each other in one process (a requester and its responder) answer
+    /// sooner on one loop: a message between them then wakes one thread, not two.
+    public var eventLoop: (any EventLoop)?
     public var logger: Logger
 
     public init(
