@@ -27,6 +27,13 @@ enum CompareBenchmark {
             isLatency: true
         ),
         Row(
+            operation: "the same direct get, caller on the client's task executor, p50 µs",
+            goKey: "direct_get_last_p50_us",
+            oursKey: "direct_get_last_pinned_p50_us",
+            isLatency: true,
+            note: "ours: in withTaskExecutorPreference(client.taskExecutor); Go has no such knob"
+        ),
+        Row(
             operation: "MSG.GET last_by_subj + decode, p50 µs",
             goKey: "msg_get_last_p50_us",
             oursKey: "msg_get_last_p50_us",
@@ -255,6 +262,14 @@ enum CompareBenchmark {
             try await measureLatency("direct get last", iterations: 5_000, warmup: 0) { _ in
                 let message = try await js.directGetLast(stream: store.streamName, subject: subject)
                 _ = try Event(jsonBytes: message!.payload.readableBytesView)
+            }
+        )
+        figures["direct_get_last_pinned_p50_us"] = microseconds(
+            try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureLatency("direct get last, pinned", iterations: 5_000, warmup: 0) { _ in
+                    let message = try await js.directGetLast(stream: store.streamName, subject: subject)
+                    _ = try Event(jsonBytes: message!.payload.readableBytesView)
+                }
             }
         )
         figures["msg_get_last_p50_us"] = microseconds(

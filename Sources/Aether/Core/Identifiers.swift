@@ -18,7 +18,7 @@ public enum Identifiers {
     /// - Throws: `AetherError` with code `.invalidNamespace` naming the namespace and the rule broken.
     public static func validateNamespace(_ namespace: String) throws(AetherError) {
         try validateNamespaceTokens(namespace, allowWildcards: false, code: .invalidNamespace, kind: "namespace")
-        if namespace == internalNamespaceToken || namespace.hasPrefix(internalNamespaceToken + ".") {
+        if namespace.utf8.prefix(while: { $0 != UInt8(ascii: ".") }).elementsEqual(internalNamespaceToken.utf8) {
             throw AetherError(
                 code: .invalidNamespace,
                 message:
@@ -33,12 +33,32 @@ public enum Identifiers {
         try validateNamespaceTokens(pattern, allowWildcards: true, code: .invalidPattern, kind: "namespace pattern")
     }
 
+    /// Non-empty tokens of `A-Z a-z 0-9 _ -` joined by single dots.
+    private static func isPlainNamespace(_ namespace: String) -> Bool {
+        var afterDot = true  // the start counts as one: a leading dot is an empty token
+        for byte in namespace.utf8 {
+            if byte == UInt8(ascii: ".") {
+                if afterDot { return false }
+                afterDot = true
+            } else if isNamespaceByte(byte) {
+                afterDot = false
+            } else {
+                return false
+            }
+        }
+        return !afterDot
+    }
+
     static func validateNamespaceTokens(
         _ namespace: String,
         allowWildcards: Bool,
         code: AetherError.Code,
         kind: String
     ) throws(AetherError) {
+        // The usual case, checked in one pass over the bytes with nothing made: tokens of
+        // namespace bytes, none empty, no wildcard. Anything else takes the path below, which
+        // names what is wrong.
+        if namespace.utf8.count <= maxNamespaceBytes, isPlainNamespace(namespace) { return }
         if namespace.isEmpty {
             throw AetherError(code: code, message: "\(kind) is empty")
         }

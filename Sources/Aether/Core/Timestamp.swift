@@ -97,28 +97,53 @@ extension Timestamp {
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(fromDays: days)
-        appendDigits(year, width: 4, to: &output)
-        output.append(UInt8(ascii: "-"))
-        appendDigits(month, width: 2, to: &output)
-        output.append(UInt8(ascii: "-"))
-        appendDigits(day, width: 2, to: &output)
-        output.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, width: 2, to: &output)
-        output.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 3600 / 60, width: 2, to: &output)
-        output.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, width: 2, to: &output)
-        if nanoseconds > 0 {
-            var fraction = Int64(nanoseconds)
-            var width = 9
-            while fraction % 10 == 0 {
-                fraction /= 10
-                width -= 1
+        // Formatted in a stack buffer and appended once: at most 20 digits of year, then
+        // "-MM-DDTHH:MM:SS.nnnnnnnnnZ".
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
+            var end = 0
+            func put(_ byte: UInt8) {
+                buffer[end] = byte
+                end += 1
             }
-            output.append(UInt8(ascii: "."))
-            appendDigits(fraction, width: width, to: &output)
+            func digits(_ value: Int64, width: Int) {
+                var count = 1
+                var probe = value / 10
+                while probe > 0 {
+                    count += 1
+                    probe /= 10
+                }
+                count = max(count, width)
+                var remaining = value
+                for index in stride(from: end + count - 1, through: end, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                end += count
+            }
+            digits(year, width: 4)
+            put(UInt8(ascii: "-"))
+            digits(month, width: 2)
+            put(UInt8(ascii: "-"))
+            digits(day, width: 2)
+            put(UInt8(ascii: "T"))
+            digits(secondOfDay / 3600, width: 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay % 3600 / 60, width: 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay % 60, width: 2)
+            if nanoseconds > 0 {
+                var fraction = Int64(nanoseconds)
+                var width = 9
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    width -= 1
+                }
+                put(UInt8(ascii: "."))
+                digits(fraction, width: width)
+            }
+            put(UInt8(ascii: "Z"))
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<end]))
         }
-        output.append(UInt8(ascii: "Z"))
     }
 
     /// Parses RFC 3339 text: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t` and `z` are also accepted.
@@ -219,25 +244,6 @@ extension Timestamp {
 
 private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     a >= 0 ? a / b : (a - b + 1) / b
-}
-
-private func appendDigits(_ value: Int64, width: Int, to output: inout [UInt8]) {
-    // Digits written in place, last first: no array per number (a timestamp writes seven).
-    var count = 1
-    var probe = value / 10
-    while probe > 0 {
-        count += 1
-        probe /= 10
-    }
-    let start = output.count
-    output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
-    var remaining = value
-    var index = output.count - 1
-    while index >= start, remaining > 0 {
-        output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-        remaining /= 10
-        index -= 1
-    }
 }
 
 extension Timestamp: Codable {

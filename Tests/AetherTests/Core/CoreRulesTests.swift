@@ -5,7 +5,12 @@ import Testing
 
 @Suite("Identifiers, version rules, metadata, reducers")
 struct CoreRulesTests {
-    @Test("valid namespaces", arguments: ["orders", "tenant-abc", "prod.orders.eu", "a_b", "X1"])
+    @Test(
+        "valid namespaces",
+        arguments: [
+            "orders", "tenant-abc", "prod.orders.eu", "a_b", "X1", "__internal__x", "x.__internal__", "a.b-c.d_e",
+        ]
+    )
     func validNamespaces(namespace: String) throws {
         try Identifiers.validateNamespace(namespace)
     }

@@ -26,6 +26,22 @@ struct JSONValueTests {
         #expect(try JSONValue.parse(value.serialized()) == value)
     }
 
+    @Test("strings: every byte JSON must escape is escaped, wherever it stands; the rest is copied as it is")
+    func stringEscapes() throws {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
+        let texts = [
+            "", "plain", "ü😀 plain", "\"", "\\", "\"start", "end\\", "mid\u{1F}dle", controls,
+            "a\"b\\c\nd\re\tf\u{8}g\u{C}h\u{0}i", String(repeating: "x\"", count: 100),
+        ]
+        for text in texts {
+            let value = JSONValue.string(text)
+            let written = value.serialized()
+            #expect(try JSONValue.parse(written) == value, "\(written)")
+            #expect(!written.utf8.dropFirst().dropLast().contains { $0 < 0x20 })
+        }
+        #expect(JSONValue.string("q\"\\\u{1}\n").serialized() == #""q\"\\\u0001\n""#)
+    }
+
     @Test("pretty printer output is stable and indented")
     func prettyPrinter() {
         let value: JSONValue = ["status": "shipped", "items": [1, 2], "empty": [:]]
