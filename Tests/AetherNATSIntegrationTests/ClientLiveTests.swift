@@ -164,7 +164,7 @@ struct ClientLiveTests {
             let reply = try await client.request("a", to: "svc.loop")
             #expect(reply.string == "re: a")
             #expect(!client.eventLoop.inEventLoop)
-            // With it, every step after a round trip (request, flush, a JetStream-less publish) runs on the loop.
+            // With it, the caller runs on the loop from the start and after every round trip (requests, a flush).
             let onLoop = try await withTaskExecutorPreference(client.taskExecutor) { () async throws -> [Bool] in
                 var seen = [client.eventLoop.inEventLoop]
                 for index in 0..<20 {

@@ -148,10 +148,13 @@ enum StoreBenchmarks {
 
     /// The pipelined save's saves per second.
     /// With `executor`, every saver prefers it (the client's task executor runs them on its loop).
+    /// The actors are `<actorPrefix><n>`: a second run needs a prefix of its own to do the same
+    /// work (new subjects, one version lookup per actor).
     static func savePipelinedRate(
         _ store: JetStreamEventStore,
         perWorker: Int,
-        executor: (any TaskExecutor)? = nil
+        executor: (any TaskExecutor)? = nil,
+        actorPrefix: String = "p-"
     ) async throws -> Double {
         try await measureRate(operations: 64 * perWorker) {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -161,12 +164,14 @@ enum StoreBenchmarks {
                         for index in 0..<perWorker {
                             let actor = worker + 64 * (index % 15)  // distinct actors per worker
                             var version = versions[actor] ?? 0
-                            if version == 0 { version = try await store.latestVersion(of: "p-\(actor)") + 1 }
+                            if version == 0 {
+                                version = try await store.latestVersion(of: "\(actorPrefix)\(actor)") + 1
+                            }
                             versions[actor] = version + 1
                             try await store.save(
                                 Event(
                                     eventType: "Tick",
-                                    actorID: "p-\(actor)",
+                                    actorID: "\(actorPrefix)\(actor)",
                                     version: version,
                                     data: ["n": .integer(version)]
                                 )

@@ -27,7 +27,10 @@ public final class NATSClient: Sendable {
     /// thread that read it, with no hop to a pool thread. That saves two thread wake-ups per
     /// round trip, which is most of a loopback round trip's latency on a small machine. For
     /// callers that make round trips one after another; keep the work between them short, since
-    /// every message of every subscription is read on the same loop.
+    /// every message of every subscription is read on the same loop (and, on the default loop,
+    /// other users of NIO's shared group wait too). The preference is inherited: child tasks
+    /// (a task group, `async let`) run on the same one thread. Never call
+    /// `EventLoopFuture.wait()` under it.
     public let taskExecutor: EventLoopTaskExecutor
     let logger: Logger
     let state: Mutex<State>

@@ -43,6 +43,11 @@ public struct NATSOptions: Sendable {
     /// The event loop the connection runs on; nil takes the next loop of NIO's shared group.
     /// Clients that talk to each other in one process (a requester and its responder) answer
     /// sooner on one loop: a message between them then wakes one thread, not two.
+    ///
+    /// It must be a loop of a NIOPosix `MultiThreadedEventLoopGroup` (the connection is made with
+    /// `ClientBootstrap`), and its group must outlive the client: once the group is shut down,
+    /// what the client schedules on the loop (flushes, keepalives, request timeouts, tasks that
+    /// prefer ``NATSClient/taskExecutor``) is dropped, and requests wait for ever.
     public var eventLoop: (any EventLoop)?
     public var logger: Logger
 

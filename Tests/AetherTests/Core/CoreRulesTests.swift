@@ -32,6 +32,37 @@ struct CoreRulesTests {
     }
 
     @Test(
+        "a rejected namespace's error says exactly what is wrong",
+        arguments: [
+            ("", "namespace is empty"),
+            ("a..b", "namespace \"a..b\" has an empty token"),
+            (
+                "orders.*",
+                "namespace \"orders.*\" has wildcard token '*'; wildcards are allowed only in subscription patterns"
+            ),
+            (
+                "__internal__.x",
+                "namespace \"__internal__.x\" is reserved: its first token __internal__ belongs to Aether"
+            ),
+        ]
+    )
+    func namespaceErrors(namespace: String, message: String) {
+        #expect {
+            try Identifiers.validateNamespace(namespace)
+        } throws: { error in
+            (error as? AetherError)?.message == message
+        }
+    }
+
+    @Test("a namespace may have 255 bytes, not 256; a plain namespace is a valid pattern")
+    func namespaceLength() throws {
+        try Identifiers.validateNamespace(String(repeating: "a", count: 255))
+        #expect(throws: AetherError.self) { try Identifiers.validateNamespace(String(repeating: "a", count: 256)) }
+        try Identifiers.validateNamespacePattern("prod.orders-eu.a_1")
+        #expect(throws: AetherError.self) { try Identifiers.validateNamespacePattern("prod..orders") }
+    }
+
+    @Test(
         "patterns allow * anywhere and > only last",
         arguments: [
             ("orders.*", true), ("*.eu", true), (">", true), ("a.>", true), ("a.>.b", false), ("a..*", false),

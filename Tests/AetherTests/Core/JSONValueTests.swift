@@ -40,6 +40,13 @@ struct JSONValueTests {
             #expect(!written.utf8.dropFirst().dropLast().contains { $0 < 0x20 })
         }
         #expect(JSONValue.string("q\"\\\u{1}\n").serialized() == #""q\"\\\u0001\n""#)
+        // The exact bytes: two-letter escapes where JSON has them, lowercase hex for the rest,
+        // non-ASCII copied raw.
+        #expect(
+            JSONValue.string(controls).serialized()
+                == #""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f""#
+        )
+        #expect(Array(JSONValue.string("ü😀").serialized().utf8) == [0x22] + Array("ü😀".utf8) + [0x22])
     }
 
     @Test("pretty printer output is stable and indented")

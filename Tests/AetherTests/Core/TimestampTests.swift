@@ -40,6 +40,14 @@ struct TimestampTests {
         #expect(Timestamp(rfc3339: input) == nil)
     }
 
+    @Test("years past 9999 are written whole, up to the largest instant")
+    func largeYears() {
+        #expect(Timestamp(seconds: 253_402_300_800).rfc3339 == "10000-01-01T00:00:00Z")
+        #expect(
+            Timestamp(seconds: .max, nanoseconds: 999_999_999).rfc3339 == "292277026596-12-04T15:30:07.999999999Z"
+        )
+    }
+
     @Test("agrees with Foundation's Date on the instant")
     func agreesWithDate() throws {
         let stamp = try #require(Timestamp(rfc3339: "2026-11-27T10:11:45.942663Z"))
