@@ -56,6 +56,37 @@ public struct TokenPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `subject` (a namespace or actor ID) matches.
     public func matches(_ subject: String) -> Bool {
+        // An ASCII subject's tokens are found by scanning its bytes, with nothing allocated (every
+        // event a wildcard subscriber sees is matched). Other text keeps the split by Character,
+        // where a dot followed by a combining mark is not a separator.
+        subject.utf8.allSatisfy { $0 < 0x80 } ? matchesASCII(subject) : matchesSplit(subject)
+    }
+
+    private func matchesASCII(_ subject: String) -> Bool {
+        let utf8 = subject.utf8
+        var start = utf8.startIndex
+        var exhausted = false  // past the subject's last token
+        for token in tokens {
+            if exhausted { return false }
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+            switch token {
+            case .rest:
+                return true
+            case .one:
+                guard start < end else { return false }
+            case .literal(let literal):
+                guard subject[start..<end] == literal else { return false }
+            }
+            if end == utf8.endIndex {
+                exhausted = true
+            } else {
+                start = utf8.index(after: end)
+            }
+        }
+        return exhausted
+    }
+
+    func matchesSplit(_ subject: String) -> Bool {
         let parts = subject.split(separator: ".", omittingEmptySubsequences: false)
         var index = 0
         for token in tokens {
