@@ -17,6 +17,28 @@ enum NATSBenchmarks {
         return [result.line]
     }
 
+    /// Request/reply with the responder on the requester's event loop and the caller on its task
+    /// executor, only (for profiling what a round trip costs with no thread hop).
+    static func requestPinnedOnly(scale: Int) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-request-pinned")
+        defer { server.shutdown() }
+        let requester = try await NATSClient.connect(url: server.url)
+        var options = NATSOptions(url: server.url)
+        options.eventLoop = requester.eventLoop
+        let responder = try await NATSClient.connect(options)
+        let service = try await responder.subscribe(to: "bench.echo") { message in
+            if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
+        }
+        let small = ByteBuffer(string: "ping")
+        let line = try await withTaskExecutorPreference(requester.taskExecutor) {
+            try await measureLatency("request/reply, one loop, caller on its task executor", iterations: 50_000 * scale)
+            { _ in _ = try await requester.request(small, to: "bench.echo") }.line
+        }
+        service.unsubscribe()
+        for client in [responder, requester] { await client.close() }
+        return [line]
+    }
+
     static func run(scale: Int) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench")
         defer { server.shutdown() }
