@@ -140,4 +140,14 @@ struct EventLoopTaskExecutorTests {
         #expect(order.allSatisfy { $0.1 })
         try await group.shutdownGracefully()
     }
+
+    @Test("a client given an event loop that cannot open sockets fails with an error naming it, before it connects")
+    func foreignLoopIsRefused() async throws {
+        var options = NATSOptions(url: "nats://127.0.0.1:1")
+        options.eventLoop = EmbeddedEventLoop()
+        let refused = await #expect(throws: NATSError.self) { _ = try await NATSClient.connect(options) }
+        #expect(refused?.code == .connectionFailed)
+        #expect(refused?.message.contains("NATSOptions.eventLoop") == true)
+        #expect(refused?.message.contains("EmbeddedEventLoop") == true)
+    }
 }

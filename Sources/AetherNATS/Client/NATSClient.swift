@@ -109,6 +109,13 @@ public final class NATSClient: Sendable {
         if !options.noRandomize { pool.shuffle() }
         self.options = options
         self.logger = options.logger
+        if let given = options.eventLoop, ClientBootstrap(validatingGroup: given) == nil {
+            throw NATSError(
+                code: .connectionFailed,
+                message:
+                    "NATSOptions.eventLoop must be a loop of NIOPosix's MultiThreadedEventLoopGroup; \(type(of: given)) cannot open sockets"
+            )
+        }
         self.eventLoop = options.eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         self.taskExecutor = EventLoopTaskExecutor(eventLoop)
         self.state = Mutex(
