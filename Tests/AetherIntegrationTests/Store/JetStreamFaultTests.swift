@@ -6,6 +6,13 @@ import AetherTestSupport
 import Synchronization
 import Testing
 
+/// A number set from one task and read from another.
+private final class Counter: Sendable {
+    private let stored = Mutex(0)
+    func set(_ value: Int) { stored.withLock { $0 = value } }
+    var value: Int { stored.withLock { $0 } }
+}
+
 /// Acknowledged saves, collected from every writer.
 private final class Ledger: Sendable {
     private let acknowledged = Mutex<[String: [Event]]>([:])
@@ -133,8 +140,16 @@ struct JetStreamFaultTests {
     @Test("nats-server SIGKILLed and restarted under write load: no acknowledged event lost; writers carry on")
     func killUnderLoad() async throws {
         try await Live.withClient { client, server in
-            // The server is killed when the 100th save is acknowledged, before any writer saves again.
-            let ledger = Ledger(at: 100) { server.kill9() }
+            // The server is frozen (SIGSTOP) when the 100th save is acknowledged, before that
+            // writer saves again; it is killed once a save sent after the freeze is waiting for
+            // its ack, so at least one writer has a save in flight when the server dies. (Killed
+            // at once, both writers could be between saves: their next ones would wait in the
+            // reconnect buffer and succeed, and no writer would see the outage.)
+            let sentAtFreeze = Counter()
+            let ledger = Ledger(at: 100) {
+                server.pause()
+                sentAtFreeze.set(client.statistics.outMessages)
+            }
             let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "crash"))
             let writers = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -146,9 +161,17 @@ struct JetStreamFaultTests {
                     try await group.waitForAll()
                 }
             }
-            try await withDeadline(30, "the kill at 100 acknowledged saves") {
+            try await withDeadline(30, "the freeze at 100 acknowledged saves") {
                 while !ledger.triggered { try await Task.sleep(for: .milliseconds(10)) }
             }
+            // A request's publish is counted under the same lock that registers its waiter: once
+            // the count has moved, a save is in flight, and the lost connection fails it.
+            try await withDeadline(30, "a save sent to the frozen server") {
+                while client.statistics.outMessages <= sentAtFreeze.value {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            server.kill9()
             try await server.restart()
             try await writers.value
             #expect(ledger.outages > 0, "the writers never saw the server down")
