@@ -137,7 +137,9 @@ struct JetStreamFaultTests {
         }
     }
 
-    @Test("nats-server SIGKILLed and restarted under write load: no acknowledged event lost; writers carry on")
+    @Test(
+        "nats-server SIGKILLed with a save in flight and restarted, under write load: no acknowledged event lost; writers carry on"
+    )
     func killUnderLoad() async throws {
         try await Live.withClient { client, server in
             // The server is frozen (SIGSTOP) when the 100th save is acknowledged, before that
