@@ -186,14 +186,8 @@ enum CompareBenchmark {
 
         // 1. Sequential saves to one actor (expected last subject sequence + msg id).
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "compare"))
-        var version: Int64 = 0
         figures["save_sequential_p50_us"] = microseconds(
-            try await measureLatency("save sequential", iterations: 5_000, warmup: 0) { _ in
-                version += 1
-                try await store.save(
-                    Event(eventType: "Tick", actorID: "seq", version: version, data: ["n": .integer(version)])
-                )
-            }
+            try await StoreBenchmarks.sequentialSaves(store, actor: "seq", iterations: 5_000, name: "save sequential")
         )
 
         // 2. 64 concurrent savers, each over its own 15 actors.
@@ -262,28 +256,19 @@ enum CompareBenchmark {
             }
         )
 
-        // 6. Core request/reply: a responder on a third connection.
-        let responder = try await NATSClient.connect(url: server.url)
-        // A handler subscription, as the Go peer's callback (m.Respond): it answers on the
-        // responder's event loop, as the request is read.
-        let service = try await responder.subscribe(to: "gp.echo") { message in
-            if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
-        }
+        // 6. Core request/reply: a responder on a third connection, answering from a handler
+        // subscription as the Go peer's callback (m.Respond) does.
+        let responder = try await EchoResponder.start(url: server.url, subject: "gp.echo")
         let ping = ByteBuffer(string: "ping")
         figures["request_reply_p50_us"] = microseconds(
             try await measureLatency("request/reply", iterations: 5_000, warmup: 0) { _ in
                 _ = try await client.request(ping, to: "gp.echo", timeout: .seconds(1))
             }
         )
-        service.unsubscribe()
+        await responder.stop()
         // The same with the responder on the requester's event loop and the caller on it too:
         // a message between the two wakes one thread.
-        var sameLoop = NATSOptions(url: server.url)
-        sameLoop.eventLoop = client.eventLoop
-        let neighbour = try await NATSClient.connect(sameLoop)
-        let neighbourService = try await neighbour.subscribe(to: "gp.echo2") { message in
-            if let reply = message.replyTo { try? neighbour.publish(message.payload, to: reply) }
-        }
+        let neighbour = try await EchoResponder.start(url: server.url, subject: "gp.echo2", on: client.eventLoop)
         figures["request_reply_pinned_p50_us"] = microseconds(
             try await withTaskExecutorPreference(client.taskExecutor) {
                 try await measureLatency("request/reply, pinned", iterations: 5_000, warmup: 0) { _ in
@@ -291,8 +276,7 @@ enum CompareBenchmark {
                 }
             }
         )
-        neighbourService.unsubscribe()
-        await neighbour.close()
+        await neighbour.stop()
 
         // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))
@@ -304,20 +288,14 @@ enum CompareBenchmark {
         // 8. The saves again, from tasks that prefer the client's task executor (the write and
         // the ack's resumption stay on the connection's event loop): last, so the rows above
         // run on the same stream as before, and on actors of their own, so the work is the same.
-        var pinnedVersion: Int64 = 0
         figures["save_sequential_pinned_p50_us"] = microseconds(
             try await withTaskExecutorPreference(client.taskExecutor) {
-                try await measureLatency("save sequential, pinned", iterations: 5_000, warmup: 0) { _ in
-                    pinnedVersion += 1
-                    try await store.save(
-                        Event(
-                            eventType: "Tick",
-                            actorID: "seq-pinned",
-                            version: pinnedVersion,
-                            data: ["n": .integer(pinnedVersion)]
-                        )
-                    )
-                }
+                try await StoreBenchmarks.sequentialSaves(
+                    store,
+                    actor: "seq-pinned",
+                    iterations: 5_000,
+                    name: "save sequential, pinned"
+                )
             }
         )
         figures["save_pipelined_64_pinned_per_s"] = try await StoreBenchmarks.savePipelinedRate(
@@ -327,7 +305,7 @@ enum CompareBenchmark {
             actorPrefix: "q-"
         )
 
-        for connection in [responder, client] { await connection.close() }
+        await client.close()
         return figures
     }
 }

@@ -23,19 +23,14 @@ enum NATSBenchmarks {
         let server = try await NATSServerProcess.start(name: "bench-request-pinned")
         defer { server.shutdown() }
         let requester = try await NATSClient.connect(url: server.url)
-        var options = NATSOptions(url: server.url)
-        options.eventLoop = requester.eventLoop
-        let responder = try await NATSClient.connect(options)
-        let service = try await responder.subscribe(to: "bench.echo") { message in
-            if let reply = message.replyTo { try? responder.publish(message.payload, to: reply) }
-        }
+        let responder = try await EchoResponder.start(url: server.url, subject: "bench.echo", on: requester.eventLoop)
         let small = ByteBuffer(string: "ping")
         let line = try await withTaskExecutorPreference(requester.taskExecutor) {
             try await measureLatency("request/reply, one loop, caller on its task executor", iterations: 50_000 * scale)
             { _ in _ = try await requester.request(small, to: "bench.echo") }.line
         }
-        service.unsubscribe()
-        for client in [responder, requester] { await client.close() }
+        await responder.stop()
+        await requester.close()
         return [line]
     }
 
@@ -85,12 +80,7 @@ enum NATSBenchmarks {
         }
         lines.append(contentsOf: pinned)
         // And with a responder on the requester's own event loop, answering from a handler.
-        var sameLoop = NATSOptions(url: server.url)
-        sameLoop.eventLoop = requester.eventLoop
-        let neighbour = try await NATSClient.connect(sameLoop)
-        let neighbourService = try await neighbour.subscribe(to: "bench.echo2") { message in
-            if let reply = message.replyTo { try? neighbour.publish(message.payload, to: reply) }
-        }
+        let neighbour = try await EchoResponder.start(url: server.url, subject: "bench.echo2", on: requester.eventLoop)
         lines.append(
             try await withTaskExecutorPreference(requester.taskExecutor) {
                 try await measureLatency(
@@ -105,8 +95,7 @@ enum NATSBenchmarks {
                 _ in _ = try await requester.request(small, to: "bench.echo2")
             }.line
         )
-        neighbourService.unsubscribe()
-        await neighbour.close()
+        await neighbour.stop()
         echo.cancel()
         service.unsubscribe()
 
@@ -169,5 +158,29 @@ enum NATSBenchmarks {
         )
         for client in [responder, requester, publisher, receiver] { await client.close() }
         return lines
+    }
+}
+
+/// An echo responder on a connection of its own (on `eventLoop` when given). It answers from a
+/// handler subscription, on its event loop as each request is read, as the Go peer's
+/// `m.Respond` callback does.
+struct EchoResponder {
+    let client: NATSClient
+    let subscription: NATSSubscription
+
+    static func start(url: String, subject: String, on eventLoop: (any EventLoop)? = nil) async throws -> EchoResponder
+    {
+        var options = NATSOptions(url: url)
+        options.eventLoop = eventLoop
+        let client = try await NATSClient.connect(options)
+        let subscription = try await client.subscribe(to: subject) { message in
+            if let reply = message.replyTo { try? client.publish(message.payload, to: reply) }
+        }
+        return EchoResponder(client: client, subscription: subscription)
+    }
+
+    func stop() async {
+        subscription.unsubscribe()
+        await client.close()
     }
 }

@@ -147,6 +147,25 @@ enum StoreBenchmarks {
     }
 
     /// The pipelined save's saves per second.
+    /// `iterations` saves to `actorID`, one after another, versions `after + 1` on, each timed
+    /// from the caller (the event's encoding included), with no warm-up: compare's sequential
+    /// rows and the save-sequential group.
+    static func sequentialSaves(
+        _ store: JetStreamEventStore,
+        actor actorID: String,
+        after: Int64 = 0,
+        iterations: Int,
+        name: String
+    ) async throws -> LatencyResult {
+        var version = after
+        return try await measureLatency(name, iterations: iterations, warmup: 0) { _ in
+            version += 1
+            try await store.save(
+                Event(eventType: "Tick", actorID: actorID, version: version, data: ["n": .integer(version)])
+            )
+        }
+    }
+
     /// With `executor`, every saver prefers it (the client's task executor runs them on its loop).
     /// The actors are `<actorPrefix><n>`: a second run needs a prefix of its own to do the same
     /// work (new subjects, one version lookup per actor).
@@ -209,16 +228,17 @@ enum StoreBenchmarks {
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "bench"))
-        var version: Int64 = 0
         var lines: [String] = []
-        for _ in 0..<rounds {
+        for round in 0..<rounds {
+            let iterations = 5_000 * scale
             lines.append(
-                try await measureLatency("save, one actor, sequential", iterations: 5_000 * scale, warmup: 0) { _ in
-                    version += 1
-                    try await store.save(
-                        Event(eventType: "Tick", actorID: "seq", version: version, data: ["n": .integer(version)])
-                    )
-                }.line
+                try await sequentialSaves(
+                    store,
+                    actor: "seq",
+                    after: Int64(round * iterations),
+                    iterations: iterations,
+                    name: "save, one actor, sequential"
+                ).line
             )
         }
         await client.close()

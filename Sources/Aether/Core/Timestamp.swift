@@ -97,8 +97,8 @@ extension Timestamp {
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(fromDays: days)
-        // Formatted in a stack buffer and appended once: at most 20 digits of year, then
-        // "-MM-DDTHH:MM:SS.nnnnnnnnnZ".
+        // Formatted in a stack buffer and appended once: a year of at most 12 digits (Int64
+        // seconds), then "-MM-DDTHH:MM:SS.nnnnnnnnnZ", 38 bytes in all.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
             var end = 0
             func put(_ byte: UInt8) {
