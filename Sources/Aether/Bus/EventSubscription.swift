@@ -103,6 +103,44 @@ public final class EventSubscription: AsyncSequence, Sendable {
         return result
     }
 
+    /// Offers events in order without waiting, as `offer` one at a time would, under one lock;
+    /// adds what it delivered and dropped to the tallies, by namespace. Not for the `.block`
+    /// policy.
+    func offer(contentsOf items: [DeliveredEvent], delivered: inout NamespaceTally, dropped: inout NamespaceTally) {
+        precondition(options.overflow != .block, "offer(contentsOf:) cannot wait; use offerWaiting")
+        let consumer = state.withLock { state -> CheckedContinuation<DeliveredEvent?, Never>? in
+            if state.finished { return nil }
+            var rest = items[...]
+            var consumer: CheckedContinuation<DeliveredEvent?, Never>?
+            if let waiting = state.consumer, let first = rest.first {
+                state.consumer = nil
+                consumer = waiting
+                state.delivered += 1
+                delivered.add(first.namespace)
+                rest = rest.dropFirst()
+            }
+            for item in rest {
+                if state.buffer.count < options.bufferSize {
+                    state.buffer.append(item)
+                    state.delivered += 1
+                    delivered.add(item.namespace)
+                } else if options.overflow == .dropOldest {
+                    let oldest = state.buffer.removeFirst()
+                    state.buffer.append(item)
+                    state.dropped += 1
+                    state.delivered += 1
+                    delivered.add(item.namespace)
+                    dropped.add(oldest.namespace)
+                } else {
+                    state.dropped += 1
+                    dropped.add(item.namespace)
+                }
+            }
+            return consumer
+        }
+        if let consumer, let first = items.first { consumer.resume(returning: first) }
+    }
+
     /// Waits until the item is in the buffer (or handed to the reader). Returns false when the
     /// subscription ended or the publishing task was cancelled first.
     func offerWaiting(_ item: DeliveredEvent) async -> Bool {

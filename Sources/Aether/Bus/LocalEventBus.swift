@@ -39,6 +39,14 @@ public final class LocalEventBus: EventBus {
         case received
         /// Counted by whoever forwards it (the NATS bus); here only deliveries and drops count.
         case forwarded
+
+        var exported: MetricsExporter.Kind? {
+            switch self {
+            case .published: .published
+            case .received: .received
+            case .forwarded: nil
+            }
+        }
     }
 
     /// Delivers to local subscribers without validating (the namespace is already known to be
@@ -49,54 +57,65 @@ public final class LocalEventBus: EventBus {
         countAs origin: Origin,
         traceParent: String? = nil
     ) async {
-        let subscribers = state.withLock { state -> [EventSubscription] in
+        await deliver([DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent)], countAs: origin)
+    }
+
+    /// Delivers a burst in order, as one delivery per event would, with one lock for the
+    /// matching, one per subscriber for its buffer and one for the counters.
+    package func deliver(_ items: [DeliveredEvent], countAs origin: Origin) async {
+        guard !items.isEmpty else { return }
+        let (counted, recipients) = state.withLock { state -> (NamespaceTally, [Recipient]) in
+            var counted = NamespaceTally()
+            var recipients = BurstMap<ObjectIdentifier, Recipient>()
+            for item in items {
+                if origin != .forwarded { counted.add(item.namespace) }
+                for subscriber in state.exact[item.namespace] ?? []
+                where subscriber.filter?.accepts(item.event) ?? true {
+                    recipients.update(ObjectIdentifier(subscriber), default: Recipient(subscriber: subscriber)) {
+                        $0.items.append(item)
+                    }
+                }
+                for subscriber in state.wildcard where subscriber.wants(item.event, in: item.namespace) {
+                    recipients.update(ObjectIdentifier(subscriber), default: Recipient(subscriber: subscriber)) {
+                        $0.items.append(item)
+                    }
+                }
+            }
             switch origin {
-            case .published: state.count(namespace) { $0.published += 1 }
-            case .received: state.count(namespace) { $0.received += 1 }
+            case .published:
+                for (namespace, count) in counted.counts { state.count(namespace) { $0.published += count } }
+            case .received: for (namespace, count) in counted.counts { state.count(namespace) { $0.received += count } }
             case .forwarded: break
             }
-            var matching: [EventSubscription] = []
-            for subscriber in state.exact[namespace] ?? [] where subscriber.filter?.accepts(event) ?? true {
-                matching.append(subscriber)
-            }
-            for subscriber in state.wildcard where subscriber.wants(event, in: namespace) {
-                matching.append(subscriber)
-            }
-            return matching
+            return (counted, recipients.entries.map(\.value))
         }
-        switch origin {
-        case .published: exporter.count(.published, namespace: namespace)
-        case .received: exporter.count(.received, namespace: namespace)
-        case .forwarded: break
+        if let kind = origin.exported {
+            for (namespace, count) in counted.counts { exporter.count(kind, namespace: namespace, by: count) }
         }
-        guard !subscribers.isEmpty else { return }
-        let item = DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent)
-        var delivered = 0
-        var drops: [String: Int] = [:]
-        for subscriber in subscribers {
-            if subscriber.options.overflow == .block {
-                if await subscriber.offerWaiting(item) { delivered += 1 }
-                continue
-            }
-            switch subscriber.offer(item) {
-            case .delivered: delivered += 1
-            case .droppedNewest: drops[namespace, default: 0] += 1
-            case .droppedOldest(let droppedNamespace):
-                delivered += 1
-                drops[droppedNamespace, default: 0] += 1
-            case .closed, nil: break
+        guard !recipients.isEmpty else { return }
+        var delivered = NamespaceTally()
+        var drops = NamespaceTally()
+        // Subscribers that never wait get their events first; then those that block, in turn.
+        for recipient in recipients where recipient.subscriber.options.overflow != .block {
+            recipient.subscriber.offer(contentsOf: recipient.items, delivered: &delivered, dropped: &drops)
+        }
+        for recipient in recipients where recipient.subscriber.options.overflow == .block {
+            for item in recipient.items {
+                if await recipient.subscriber.offerWaiting(item) { delivered.add(item.namespace) }
             }
         }
         state.withLock { state in
-            state.count(namespace) { $0.delivered += delivered }
-            for (droppedNamespace, count) in drops {
-                state.count(droppedNamespace) { $0.dropped += count }
-            }
+            for (namespace, count) in delivered.counts { state.count(namespace) { $0.delivered += count } }
+            for (namespace, count) in drops.counts { state.count(namespace) { $0.dropped += count } }
         }
-        exporter.count(.delivered, namespace: namespace, by: delivered)
-        for (droppedNamespace, count) in drops {
-            exporter.count(.dropped, namespace: droppedNamespace, by: count)
-        }
+        for (namespace, count) in delivered.counts { exporter.count(.delivered, namespace: namespace, by: count) }
+        for (namespace, count) in drops.counts { exporter.count(.dropped, namespace: namespace, by: count) }
+    }
+
+    /// A subscriber and the events of a burst it gets, in order.
+    private struct Recipient {
+        var subscriber: EventSubscription
+        var items: [DeliveredEvent] = []
     }
 
     public func subscribe(
@@ -166,6 +185,51 @@ extension LocalEventBus: EventStoredSink {
             countAs: .published
         )
     }
+}
+
+/// A map that keeps its keys in the order they were first added, for the few namespaces and
+/// subscribers of one burst: searched from its last entry, then along the list while it is
+/// short, and through a dictionary once it is long.
+struct BurstMap<Key: Hashable, Value> {
+    private(set) var entries: [(key: Key, value: Value)] = []
+    private var positions: [Key: Int] = [:]
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func update(_ key: Key, default make: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
+        if let last = entries.indices.last, entries[last].key == key {
+            change(&entries[last].value)
+            return
+        }
+        let position: Int?
+        if entries.count <= 8 {
+            position = entries.firstIndex { $0.key == key }
+        } else {
+            if positions.isEmpty {
+                for (index, entry) in entries.enumerated() { positions[entry.key] = index }
+            }
+            position = positions[key]
+        }
+        if let position {
+            change(&entries[position].value)
+        } else {
+            if !positions.isEmpty { positions[key] = entries.count }
+            var value = make()
+            change(&value)
+            entries.append((key, value))
+        }
+    }
+}
+
+/// Counts by namespace over a burst.
+typealias NamespaceTally = BurstMap<String, Int>
+
+extension BurstMap where Key == String, Value == Int {
+    mutating func add(_ namespace: String, _ amount: Int = 1) {
+        update(namespace, default: 0) { $0 += amount }
+    }
+
+    var counts: [(key: String, value: Int)] { entries }
 }
 
 /// Exports bus counters through swift-metrics, caching one handle per namespace and counter.

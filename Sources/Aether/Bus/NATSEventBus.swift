@@ -170,7 +170,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 while true {
                     let burst = await started.nextBatch(max: 256)
                     if burst.isEmpty { return }
-                    for message in burst { await self?.receive(message, into: bus) }
+                    await self?.receive(burst, into: bus)
                 }
             }
             let orphaned = state.withLock { state -> Bool in
@@ -206,41 +206,61 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         }
     }
 
-    private func receive(_ message: NATSMessage, into bus: LocalEventBus) async {
-        let (namespace, validNamespace) = namespace(of: message.subject)
-        guard validNamespace,
-            let envelope = Self.envelope(message.payload.readableBytesView),
-            let node = envelope.node,
-            envelope.namespace == namespace,
-            let eventFields = envelope.event,
-            let event = try? Event(members: eventFields),
-            (try? event.validate()) != nil
-        else {
-            // Undecodable, lying about its namespace, or breaking the rules a save checks
-            // (docs/WIRE-FORMAT.md): counted, never delivered.
-            state.withLock { $0.count(namespace) { $0.decodeErrors += 1 } }
-            exporter.count(.decodeErrors, namespace: namespace)
-            logger.debug(
-                "invalid bus message skipped",
-                metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
-            )
-            return
+    /// Decodes a burst, counts it once per namespace, and delivers what is valid, in order.
+    private func receive(_ burst: [NATSMessage], into bus: LocalEventBus) async {
+        var items: [DeliveredEvent] = []
+        items.reserveCapacity(burst.count)
+        var received = NamespaceTally()
+        var decodeErrors = NamespaceTally()
+        for message in burst {
+            let (namespace, validNamespace) = namespace(of: message.subject)
+            guard validNamespace,
+                let envelope = Self.envelope(message.payload.readableBytesView),
+                let node = envelope.node,
+                envelope.namespace == namespace,
+                let eventFields = envelope.event,
+                let event = try? Event(members: eventFields),
+                (try? event.validate()) != nil
+            else {
+                // Undecodable, lying about its namespace, or breaking the rules a save checks
+                // (docs/WIRE-FORMAT.md): counted, never delivered.
+                decodeErrors.add(namespace)
+                logger.debug(
+                    "invalid bus message skipped",
+                    metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
+                )
+                continue
+            }
+            if node == nodeID { continue }  // our own, already delivered locally
+            received.add(namespace)
+            // A traceparent that is not one is dropped (the event still arrives).
+            let traceParent = message.headers?[TracePropagation.header].flatMap {
+                TracePropagation.ids(of: $0) == nil ? nil : $0
+            }
+            items.append(DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent))
         }
-        if node == nodeID { return }  // our own, already delivered locally
-        state.withLock { $0.count(namespace) { $0.received += 1 } }
-        exporter.count(.received, namespace: namespace)
-        // A traceparent that is not one is dropped (the event still arrives).
-        let traceParent = message.headers?[TracePropagation.header].flatMap {
-            TracePropagation.ids(of: $0) == nil ? nil : $0
+        if !received.isEmpty || !decodeErrors.isEmpty {
+            state.withLock { state in
+                for (namespace, count) in received.counts { state.count(namespace) { $0.received += count } }
+                for (namespace, count) in decodeErrors.counts { state.count(namespace) { $0.decodeErrors += count } }
+            }
+            for (namespace, count) in received.counts { exporter.count(.received, namespace: namespace, by: count) }
+            for (namespace, count) in decodeErrors.counts {
+                exporter.count(.decodeErrors, namespace: namespace, by: count)
+            }
         }
-        await bus.deliver(event, to: namespace, countAs: .forwarded, traceParent: traceParent)
+        await bus.deliver(items, countAs: .forwarded)
     }
 
     /// The namespace a subject is for. One that breaks the naming rules is counted under one key
     /// of its own, so a hostile subject neither reaches a screen nor grows the counters without
     /// end. Aether's own `__internal__.<namespace>` notifications have valid tokens too.
     private func namespace(of subject: String) -> (namespace: String, valid: Bool) {
-        let namespace = String(subject.dropFirst(subjectPrefix.count + 1))
+        // The subject matched `<prefix>.<pattern>`, so it starts with the prefix's bytes and a dot.
+        let bytes = subject.utf8
+        let skip = subjectPrefix.utf8.count + 1
+        let namespace =
+            bytes.count > skip ? String(Substring(bytes[bytes.index(bytes.startIndex, offsetBy: skip)...])) : ""
         do {
             try Identifiers.validateNamespaceTokens(
                 namespace,
