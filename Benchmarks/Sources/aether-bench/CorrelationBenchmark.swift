@@ -28,6 +28,7 @@ enum CorrelationBenchmark {
         var sequential: [Bool: [UInt64]] = [false: [], true: []]
         var concurrent: [Bool: [Double]] = [false: [], true: []]
         var floor: [Bool: [UInt64]] = [false: [], true: []]
+        var concurrentFloor: [RecordKind: [Double]] = [:]
         let js = JetStream(client: client)
         for round in 0..<rounds {
             for indexed in [false, true] {
@@ -52,6 +53,11 @@ enum CorrelationBenchmark {
                 concurrent[indexed]!.append(try await rate(store, indexed: indexed, round: round))
                 floor[indexed]!.append(try await rawSave(js, stream: store.streamName, indexed: indexed, round: round))
             }
+            for kind in RecordKind.allCases {
+                concurrentFloor[kind, default: []].append(
+                    try await rawRate(js, stream: store.streamName, record: kind, round: round)
+                )
+            }
         }
         func median<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
         let seqWithout = median(sequential[false]!)
@@ -70,6 +76,14 @@ enum CorrelationBenchmark {
         lines.append(
             "the same publishes without the store (JetStream.publish: the event alone, or record + event in one write), p50: without \(format(floorWithout)) with \(format(floorWith)) → +\(format3((Double(floorWith) / Double(floorWithout) - 1) * 100)) %"
         )
+
+        let alone = median(concurrentFloor[.none]!)
+        for kind in RecordKind.allCases where kind != .none {
+            let rate = median(concurrentFloor[kind]!)
+            lines.append(
+                "the 64 concurrent saves' publishes without the store, \(kind.rawValue): \(formatRate(rate)) against \(formatRate(alone)) for the event alone → \(format3((1 - rate / alone) * 100)) % fewer"
+            )
+        }
 
         // The trace lookup over 10 namespaces in a store of `events` events.
         let namespaces = (0..<10).map { "trace\($0)" }
@@ -163,6 +177,75 @@ enum CorrelationBenchmark {
             version += 1
         }
         return result.histogram.valueAtPercentile(50)
+    }
+
+    /// What an index record costs the server, at its cheapest: the record a save publishes, or none.
+    enum RecordKind: String, CaseIterable {
+        case none = "event alone"
+        /// As the store does: the record with its Nats-Msg-Id, acknowledged, then the event.
+        case acknowledged = "record (msg id, acknowledged) + event"
+        /// The least a stored record can cost: a core publish into the stream, no reply subject
+        /// (so no acknowledgement, and a refused record goes unseen), no Nats-Msg-Id.
+        case bare = "record (no msg id, not acknowledged) + event"
+    }
+
+    /// The 64 concurrent savers' work with the plain client, without the store: each event with
+    /// its expectation and msg id, the record as `kind` says, in the same write. 200 each over
+    /// 1,000 actors, as `rate`.
+    static func rawRate(_ js: JetStream, stream: String, record kind: RecordKind, round: Int) async throws -> Double {
+        try await measureRate(operations: 64 * 200) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        var last: [Int: UInt64] = [:]
+                        for index in 0..<200 {
+                            let actor = worker + 64 * (index % 15)
+                            let version = index / 15 + 1
+                            let actorID = "raw-\(kind)-\(round)-\(actor)"
+                            let id = "\(actorID)-\(version)"
+                            let correlation = "req-\(worker)-\(index / 5)"
+                            let payload = ByteBuffer(
+                                string:
+                                    #"{"id":"\#(id)","eventType":"Tick","actorId":"\#(actorID)","version":\#(version),"data":{"n":\#(version)},"metadata":{"correlationId":"\#(correlation)"},"timestamp":"2026-01-01T00:00:00Z"}"#
+                            )
+                            var options = PublishOptions(messageID: id, expectedLastSubjectSequence: last[actor] ?? 0)
+                            options.extraHeaders = ["Aether-Version": String(version)]
+                            let event = JetStream.Publish(
+                                payload,
+                                to: "aether.store.\(stream).e.\(actorID)",
+                                options: options
+                            )
+                            let recordPayload = ByteBuffer(
+                                string: #"{"eventId":"\#(id)","actorId":"\#(actorID)","version":\#(version)}"#
+                            )
+                            let recordSubject = "aether.store.\(stream).c.\(correlation)"
+                            switch kind {
+                            case .none:
+                                last[actor] = try await js.publish(payload, to: event.subject, options: options)
+                                    .sequence
+                            case .acknowledged:
+                                var record = PublishOptions(messageID: id + ".correlation")
+                                record.extraHeaders = ["Aether-Index": "correlation"]
+                                let results = try await js.publish([
+                                    JetStream.Publish(recordPayload, to: recordSubject, options: record), event,
+                                ])
+                                _ = try results[0].get()
+                                last[actor] = try results[1].get().sequence
+                            case .bare:
+                                try js.client.publish(
+                                    recordPayload,
+                                    to: recordSubject,
+                                    headers: ["Aether-Index": "correlation"]
+                                )
+                                last[actor] = try await js.publish(payload, to: event.subject, options: options)
+                                    .sequence
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
     }
 
     /// 64 concurrent savers over 1,000 actors, 200 saves each.
