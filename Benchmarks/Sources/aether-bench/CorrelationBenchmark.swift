@@ -193,83 +193,81 @@ enum CorrelationBenchmark {
     /// its expectation and msg id, the record as `kind` says, in the same write. 200 each over
     /// 1,000 actors, as `rate`.
     static func rawRate(_ js: JetStream, stream: String, record kind: RecordKind, round: Int) async throws -> Double {
-        try await measureRate(operations: 64 * 200) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<64 {
-                    group.addTask {
-                        var last: [Int: UInt64] = [:]
-                        for index in 0..<200 {
-                            let actor = worker + 64 * (index % 15)
-                            let version = index / 15 + 1
-                            let actorID = "raw-\(kind)-\(round)-\(actor)"
-                            let id = "\(actorID)-\(version)"
-                            let correlation = "req-\(worker)-\(index / 5)"
-                            let payload = ByteBuffer(
-                                string:
-                                    #"{"id":"\#(id)","eventType":"Tick","actorId":"\#(actorID)","version":\#(version),"data":{"n":\#(version)},"metadata":{"correlationId":"\#(correlation)"},"timestamp":"2026-01-01T00:00:00Z"}"#
-                            )
-                            var options = PublishOptions(messageID: id, expectedLastSubjectSequence: last[actor] ?? 0)
-                            options.extraHeaders = ["Aether-Version": String(version)]
-                            let event = JetStream.Publish(
-                                payload,
-                                to: "aether.store.\(stream).e.\(actorID)",
-                                options: options
-                            )
-                            let recordPayload = ByteBuffer(
-                                string: #"{"eventId":"\#(id)","actorId":"\#(actorID)","version":\#(version)}"#
-                            )
-                            let recordSubject = "aether.store.\(stream).c.\(correlation)"
-                            switch kind {
-                            case .none:
-                                last[actor] = try await js.publish(payload, to: event.subject, options: options)
-                                    .sequence
-                            case .acknowledged:
-                                var record = PublishOptions(messageID: id + ".correlation")
-                                record.extraHeaders = ["Aether-Index": "correlation"]
-                                let results = try await js.publish([
-                                    JetStream.Publish(recordPayload, to: recordSubject, options: record), event,
-                                ])
-                                _ = try results[0].get()
-                                last[actor] = try results[1].get().sequence
-                            case .bare:
-                                try js.client.publish(
-                                    recordPayload,
-                                    to: recordSubject,
-                                    headers: ["Aether-Index": "correlation"]
-                                )
-                                last[actor] = try await js.publish(payload, to: event.subject, options: options)
-                                    .sequence
-                            }
-                        }
-                    }
+        try await sixtyFourSavers { worker in
+            var last: [Int: UInt64] = [:]
+            for index in 0..<200 {
+                let actor = worker + 64 * (index % 15)
+                let version = index / 15 + 1
+                let actorID = "raw-\(kind)-\(round)-\(actor)"
+                let id = "\(actorID)-\(version)"
+                let correlation = "req-\(worker)-\(index / 5)"
+                let payload = ByteBuffer(
+                    string:
+                        #"{"id":"\#(id)","eventType":"Tick","actorId":"\#(actorID)","version":\#(version),"data":{"n":\#(version)},"metadata":{"correlationId":"\#(correlation)"},"timestamp":"2026-01-01T00:00:00Z"}"#
+                )
+                var options = PublishOptions(messageID: id, expectedLastSubjectSequence: last[actor] ?? 0)
+                options.extraHeaders = ["Aether-Version": String(version)]
+                let event = JetStream.Publish(
+                    payload,
+                    to: "aether.store.\(stream).e.\(actorID)",
+                    options: options
+                )
+                let recordPayload = ByteBuffer(
+                    string: #"{"eventId":"\#(id)","actorId":"\#(actorID)","version":\#(version)}"#
+                )
+                let recordSubject = "aether.store.\(stream).c.\(correlation)"
+                switch kind {
+                case .none:
+                    last[actor] = try await js.publish(payload, to: event.subject, options: options)
+                        .sequence
+                case .acknowledged:
+                    var record = PublishOptions(messageID: id + ".correlation")
+                    record.extraHeaders = ["Aether-Index": "correlation"]
+                    let results = try await js.publish([
+                        JetStream.Publish(recordPayload, to: recordSubject, options: record), event,
+                    ])
+                    _ = try results[0].get()
+                    last[actor] = try results[1].get().sequence
+                case .bare:
+                    try js.client.publish(
+                        recordPayload,
+                        to: recordSubject,
+                        headers: ["Aether-Index": "correlation"]
+                    )
+                    last[actor] = try await js.publish(payload, to: event.subject, options: options)
+                        .sequence
                 }
-                try await group.waitForAll()
             }
         }
     }
 
     /// 64 concurrent savers over 1,000 actors, 200 saves each.
     static func rate(_ store: JetStreamEventStore, indexed: Bool, round: Int) async throws -> Double {
+        try await sixtyFourSavers { worker in
+            var versions: [Int: Int64] = [:]
+            for index in 0..<200 {
+                let actor = worker + 64 * (index % 15)
+                let version = (versions[actor] ?? 0) + 1
+                versions[actor] = version
+                var event = Event(
+                    eventType: "Tick",
+                    actorID: "c-\(indexed)-\(round)-\(actor)",
+                    version: version,
+                    data: ["n": .integer(version)]
+                )
+                if indexed { event.correlationID = "req-\(worker)-\(index / 5)" }
+                try await store.save(event)
+            }
+        }
+    }
+
+    /// 64 concurrent savers, each `work(worker)` (200 saves over 15 actors of its own, 1,000 in
+    /// all): saves per second.
+    static func sixtyFourSavers(_ work: @escaping @Sendable (_ worker: Int) async throws -> Void) async throws -> Double
+    {
         try await measureRate(operations: 64 * 200) {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<64 {
-                    group.addTask {
-                        var versions: [Int: Int64] = [:]
-                        for index in 0..<200 {
-                            let actor = worker + 64 * (index % 15)
-                            let version = (versions[actor] ?? 0) + 1
-                            versions[actor] = version
-                            var event = Event(
-                                eventType: "Tick",
-                                actorID: "c-\(indexed)-\(round)-\(actor)",
-                                version: version,
-                                data: ["n": .integer(version)]
-                            )
-                            if indexed { event.correlationID = "req-\(worker)-\(index / 5)" }
-                            try await store.save(event)
-                        }
-                    }
-                }
+                for worker in 0..<64 { group.addTask { try await work(worker) } }
                 try await group.waitForAll()
             }
         }
