@@ -67,6 +67,8 @@ public final class EventSubscription: AsyncSequence, Sendable {
     public var droppedCount: Int { state.withLock { $0.dropped } }
     /// Events buffered, not yet read.
     public var bufferedCount: Int { state.withLock { $0.buffer.count } }
+    /// Whether a reader is waiting in `next()` (for tests that must deliver to a waiting reader).
+    package var hasWaitingReader: Bool { state.withLock { $0.consumer != nil } }
     /// Whether the subscription has ended.
     public var isCancelled: Bool { state.withLock { $0.finished } }
 
@@ -104,9 +106,9 @@ public final class EventSubscription: AsyncSequence, Sendable {
     }
 
     /// Offers events in order without waiting, as `offer` one at a time would, under one lock;
-    /// adds what it delivered and dropped to the tallies, by namespace. Not for the `.block`
+    /// counts what it delivered and dropped in `tally`, by namespace. Not for the `.block`
     /// policy.
-    func offer(contentsOf items: [DeliveredEvent], delivered: inout NamespaceTally, dropped: inout NamespaceTally) {
+    func offer(contentsOf items: [DeliveredEvent], counting tally: inout NamespaceTally) {
         precondition(options.overflow != .block, "offer(contentsOf:) cannot wait; use offerWaiting")
         let consumer = state.withLock { state -> CheckedContinuation<DeliveredEvent?, Never>? in
             if state.finished { return nil }
@@ -116,24 +118,24 @@ public final class EventSubscription: AsyncSequence, Sendable {
                 state.consumer = nil
                 consumer = waiting
                 state.delivered += 1
-                delivered.add(first.namespace)
+                tally.update(first.namespace) { $0.delivered += 1 }
                 rest = rest.dropFirst()
             }
             for item in rest {
                 if state.buffer.count < options.bufferSize {
                     state.buffer.append(item)
                     state.delivered += 1
-                    delivered.add(item.namespace)
+                    tally.update(item.namespace) { $0.delivered += 1 }
                 } else if options.overflow == .dropOldest {
                     let oldest = state.buffer.removeFirst()
                     state.buffer.append(item)
                     state.dropped += 1
                     state.delivered += 1
-                    delivered.add(item.namespace)
-                    dropped.add(oldest.namespace)
+                    tally.update(item.namespace) { $0.delivered += 1 }
+                    tally.update(oldest.namespace) { $0.dropped += 1 }
                 } else {
                     state.dropped += 1
-                    dropped.add(item.namespace)
+                    tally.update(item.namespace) { $0.dropped += 1 }
                 }
             }
             return consumer

@@ -61,55 +61,86 @@ public final class LocalEventBus: EventBus {
     }
 
     /// Delivers a burst in order, as one delivery per event would, with one lock for the
-    /// matching, one per subscriber for its buffer and one for the counters.
+    /// matching, one per subscriber that never waits, and one for the counters. Subscribers that
+    /// block get the events one at a time and in turn, as single deliveries give them.
+    ///
+    /// Subscribers are matched once, at the start of the burst (the NATS bus hands over at most
+    /// ``NATSEventBus/deliverySlice`` events at a time).
     package func deliver(_ items: [DeliveredEvent], countAs origin: Origin) async {
         guard !items.isEmpty else { return }
-        let (counted, recipients) = state.withLock { state -> (NamespaceTally, [Recipient]) in
-            var counted = NamespaceTally()
-            var recipients = BurstMap<ObjectIdentifier, Recipient>()
+        var plan = state.withLock { state -> Plan in
+            var plan = Plan()
             for item in items {
-                if origin != .forwarded { counted.add(item.namespace) }
+                switch origin {
+                case .published: plan.counted.update(item.namespace) { $0.published += 1 }
+                case .received: plan.counted.update(item.namespace) { $0.received += 1 }
+                case .forwarded: break
+                }
+                var matched = false
+                var blocking: [EventSubscription] = []
+                func add(_ subscriber: EventSubscription) {
+                    matched = true
+                    if subscriber.options.overflow == .block {
+                        blocking.append(subscriber)
+                    } else {
+                        plan.immediate.update(ObjectIdentifier(subscriber), default: Recipient(subscriber: subscriber))
+                        {
+                            $0.items.append(item)
+                        }
+                    }
+                }
                 for subscriber in state.exact[item.namespace] ?? []
                 where subscriber.filter?.accepts(item.event) ?? true {
-                    recipients.update(ObjectIdentifier(subscriber), default: Recipient(subscriber: subscriber)) {
-                        $0.items.append(item)
-                    }
+                    add(subscriber)
                 }
                 for subscriber in state.wildcard where subscriber.wants(item.event, in: item.namespace) {
-                    recipients.update(ObjectIdentifier(subscriber), default: Recipient(subscriber: subscriber)) {
-                        $0.items.append(item)
-                    }
+                    add(subscriber)
                 }
+                // The outcome is counted under the event's namespace even when nothing was
+                // delivered, and namespaces take their counters in the order events name them.
+                if matched { plan.outcome.update(item.namespace) { _ in } }
+                if !blocking.isEmpty { plan.waiting.append((item, blocking)) }
             }
-            switch origin {
-            case .published:
-                for (namespace, count) in counted.counts { state.count(namespace) { $0.published += count } }
-            case .received: for (namespace, count) in counted.counts { state.count(namespace) { $0.received += count } }
-            case .forwarded: break
-            }
-            return (counted, recipients.entries.map(\.value))
+            for (namespace, counts) in plan.counted.entries { state.count(namespace) { $0.add(counts) } }
+            return plan
         }
         if let kind = origin.exported {
-            for (namespace, count) in counted.counts { exporter.count(kind, namespace: namespace, by: count) }
+            for (namespace, counts) in plan.counted.entries {
+                exporter.count(
+                    kind,
+                    namespace: namespace,
+                    by: origin == .published ? counts.published : counts.received
+                )
+            }
         }
-        guard !recipients.isEmpty else { return }
-        var delivered = NamespaceTally()
-        var drops = NamespaceTally()
-        // Subscribers that never wait get their events first; then those that block, in turn.
-        for recipient in recipients where recipient.subscriber.options.overflow != .block {
-            recipient.subscriber.offer(contentsOf: recipient.items, delivered: &delivered, dropped: &drops)
+        if plan.outcome.isEmpty { return }
+        for (_, recipient) in plan.immediate.entries {
+            recipient.subscriber.offer(contentsOf: recipient.items, counting: &plan.outcome)
         }
-        for recipient in recipients where recipient.subscriber.options.overflow == .block {
-            for item in recipient.items {
-                if await recipient.subscriber.offerWaiting(item) { delivered.add(item.namespace) }
+        for (item, subscribers) in plan.waiting {
+            for subscriber in subscribers {
+                if await subscriber.offerWaiting(item) { plan.outcome.update(item.namespace) { $0.delivered += 1 } }
             }
         }
         state.withLock { state in
-            for (namespace, count) in delivered.counts { state.count(namespace) { $0.delivered += count } }
-            for (namespace, count) in drops.counts { state.count(namespace) { $0.dropped += count } }
+            for (namespace, counts) in plan.outcome.entries { state.count(namespace) { $0.add(counts) } }
         }
-        for (namespace, count) in delivered.counts { exporter.count(.delivered, namespace: namespace, by: count) }
-        for (namespace, count) in drops.counts { exporter.count(.dropped, namespace: namespace, by: count) }
+        for (namespace, counts) in plan.outcome.entries {
+            exporter.count(.delivered, namespace: namespace, by: counts.delivered)
+            exporter.count(.dropped, namespace: namespace, by: counts.dropped)
+        }
+    }
+
+    /// What a burst does, decided under the lock.
+    private struct Plan {
+        /// Published or received, by namespace.
+        var counted = NamespaceTally()
+        /// Delivered and dropped, by namespace.
+        var outcome = NamespaceTally()
+        /// Subscribers that never wait, each with its events in order.
+        var immediate = BurstMap<ObjectIdentifier, Recipient>()
+        /// The events for subscribers that block, in order, each with those subscribers.
+        var waiting: [(item: DeliveredEvent, subscribers: [EventSubscription])] = []
     }
 
     /// A subscriber and the events of a burst it gets, in order.
@@ -221,15 +252,24 @@ struct BurstMap<Key: Hashable, Value> {
     }
 }
 
-/// Counts by namespace over a burst.
-typealias NamespaceTally = BurstMap<String, Int>
+/// Counters by namespace over a burst, in the order the burst first named each namespace.
+typealias NamespaceTally = BurstMap<String, NamespaceMetrics>
 
-extension BurstMap where Key == String, Value == Int {
-    mutating func add(_ namespace: String, _ amount: Int = 1) {
-        update(namespace, default: 0) { $0 += amount }
+extension BurstMap where Key == String, Value == NamespaceMetrics {
+    mutating func update(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
+        update(namespace, default: NamespaceMetrics(), change)
     }
+}
 
-    var counts: [(key: String, value: Int)] { entries }
+extension NamespaceMetrics {
+    mutating func add(_ other: NamespaceMetrics) {
+        published += other.published
+        received += other.received
+        delivered += other.delivered
+        dropped += other.dropped
+        decodeErrors += other.decodeErrors
+        publishErrors += other.publishErrors
+    }
 }
 
 /// Exports bus counters through swift-metrics, caching one handle per namespace and counter.

@@ -206,13 +206,27 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         }
     }
 
-    /// Decodes a burst, counts it once per namespace, and delivers what is valid, in order.
+    /// How many received messages are decoded, counted and delivered together. Small next to a
+    /// subscriber's buffer (100 by default), so that its reader, woken by the first event, can
+    /// drain it while the next slice is decoded, as it could between single deliveries.
+    public static let deliverySlice = 32
+
+    /// Decodes a burst slice by slice, counts each slice once per namespace, in the order its
+    /// messages name them, and delivers what is valid, in order.
     private func receive(_ burst: [NATSMessage], into bus: LocalEventBus) async {
+        var start = 0
+        while start < burst.count {
+            let end = min(start + Self.deliverySlice, burst.count)
+            await receive(burst[start..<end], into: bus)
+            start = end
+        }
+    }
+
+    private func receive(_ slice: ArraySlice<NATSMessage>, into bus: LocalEventBus) async {
         var items: [DeliveredEvent] = []
-        items.reserveCapacity(burst.count)
-        var received = NamespaceTally()
-        var decodeErrors = NamespaceTally()
-        for message in burst {
+        items.reserveCapacity(slice.count)
+        var counted = NamespaceTally()
+        for message in slice {
             let (namespace, validNamespace) = namespace(of: message.subject)
             guard validNamespace,
                 let envelope = Self.envelope(message.payload.readableBytesView),
@@ -224,7 +238,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             else {
                 // Undecodable, lying about its namespace, or breaking the rules a save checks
                 // (docs/WIRE-FORMAT.md): counted, never delivered.
-                decodeErrors.add(namespace)
+                counted.update(namespace) { $0.decodeErrors += 1 }
                 logger.debug(
                     "invalid bus message skipped",
                     metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
@@ -232,21 +246,20 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 continue
             }
             if node == nodeID { continue }  // our own, already delivered locally
-            received.add(namespace)
+            counted.update(namespace) { $0.received += 1 }
             // A traceparent that is not one is dropped (the event still arrives).
             let traceParent = message.headers?[TracePropagation.header].flatMap {
                 TracePropagation.ids(of: $0) == nil ? nil : $0
             }
             items.append(DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent))
         }
-        if !received.isEmpty || !decodeErrors.isEmpty {
+        if !counted.isEmpty {
             state.withLock { state in
-                for (namespace, count) in received.counts { state.count(namespace) { $0.received += count } }
-                for (namespace, count) in decodeErrors.counts { state.count(namespace) { $0.decodeErrors += count } }
+                for (namespace, counts) in counted.entries { state.count(namespace) { $0.add(counts) } }
             }
-            for (namespace, count) in received.counts { exporter.count(.received, namespace: namespace, by: count) }
-            for (namespace, count) in decodeErrors.counts {
-                exporter.count(.decodeErrors, namespace: namespace, by: count)
+            for (namespace, counts) in counted.entries {
+                exporter.count(.received, namespace: namespace, by: counts.received)
+                exporter.count(.decodeErrors, namespace: namespace, by: counts.decodeErrors)
             }
         }
         await bus.deliver(items, countAs: .forwarded)

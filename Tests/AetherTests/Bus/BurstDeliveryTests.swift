@@ -15,6 +15,11 @@ struct BurstDeliveryTests {
         ("a.*", nil, SubscriptionOptions(bufferSize: 7, overflow: .dropOldest)),
         ("c.>", nil, SubscriptionOptions(bufferSize: 2_000, overflow: .block)),
         ("b", nil, SubscriptionOptions(bufferSize: 1, overflow: .dropNewest)),
+        // Past the short list of recipients a burst keeps (8), so its dictionary is used too.
+        ("n1", nil, SubscriptionOptions(bufferSize: 20, overflow: .dropOldest)),
+        ("n2", nil, SubscriptionOptions(bufferSize: 20, overflow: .dropNewest)),
+        ("n3", nil, SubscriptionOptions(bufferSize: 20, overflow: .dropOldest)),
+        ("n4", nil, SubscriptionOptions(bufferSize: 2_000, overflow: .block)),
     ]
 
     static func subscribe(_ bus: LocalEventBus) throws -> [EventSubscription] {
@@ -67,7 +72,8 @@ struct BurstDeliveryTests {
     @Test("any cut of a burst gives the subscribers and counters that one event at a time gives", arguments: 0..<6)
     func burstsMatchSingleDeliveries(seed: UInt64) async throws {
         var random = SplitMix(seed: seed)  // Tests/AetherTests/Cluster/ShardAllocationTests.swift
-        let namespaces = ["a", "b", "a.x", "a.y", "c.d", "c.d.e", "z"]
+        // More namespaces than a burst's short list of counters holds (8).
+        let namespaces = ["a", "b", "a.x", "a.y", "c.d", "c.d.e", "z", "n1", "n2", "n3", "n4", "n5"]
         let items = (0..<1_500).map { index in
             DeliveredEvent(
                 namespace: namespaces[Int(random.next() % UInt64(namespaces.count))],
@@ -106,6 +112,7 @@ struct BurstDeliveryTests {
             }
             // Both drop policies dropped, so the drop paths were compared too.
             #expect(reference.filter { $0.options.overflow != .block }.allSatisfy { $0.droppedCount > 0 })
+            #expect(expected.count > 8)
         }
     }
 
@@ -131,5 +138,76 @@ struct BurstDeliveryTests {
         #expect(subscriptions[20].deliveredCount == 100)  // ">" keeps its buffer of 100, drops the rest
         #expect(subscriptions[20].droppedCount == 300)
         #expect(await Self.drain(subscriptions[3]) == (0..<20).map { "n3/e\($0 * 20 + 3)" })
+    }
+
+    @Test(
+        "two blocking subscribers read in turn get a burst bigger than their buffers, in order",
+        .timeLimit(.minutes(1))
+    )
+    func blockingSubscribersInTurn() async throws {
+        let bus = LocalEventBus()
+        let options = SubscriptionOptions(bufferSize: 1, overflow: .block)
+        let first = try bus.subscribeNow("orders", options: options)
+        let second = try bus.subscribeNow("orders", options: options)
+        let items = (1...20).map {
+            DeliveredEvent(namespace: "orders", event: Event(eventType: "T", actorID: "a", version: Int64($0)))
+        }
+        // One reader takes one from each in turn (a zip): the burst must reach both as it goes,
+        // not fill the first while the second waits.
+        async let delivered: Void = bus.deliver(items, countAs: .received)
+        var read: [Int64] = []
+        for _ in items {
+            read.append(try #require(await first.next()).event.version)
+            read.append(try #require(await second.next()).event.version)
+        }
+        await delivered
+        #expect(read == (1...20).flatMap { [Int64($0), Int64($0)] })
+        #expect(bus.metrics()["orders"].delivered == 40)
+        #expect(bus.metrics()["orders"].dropped == 0)
+    }
+
+    @Test("a reader waiting when a burst arrives gets its first event; the rest fill the buffer, then drop")
+    func waitingReader() async throws {
+        let bus = LocalEventBus()
+        let subscription = try bus.subscribeNow(
+            "orders",
+            options: SubscriptionOptions(bufferSize: 3, overflow: .dropNewest)
+        )
+        let reader = Task { await subscription.next() }
+        while !subscription.hasWaitingReader { await Task.yield() }
+        let items = (1...6).map {
+            DeliveredEvent(namespace: "orders", event: Event(eventType: "T", actorID: "a", version: Int64($0)))
+        }
+        await bus.deliver(items, countAs: .received)
+        #expect(await reader.value?.event.version == 1)
+        #expect(await Self.drain(subscription) == items[1...3].map { "orders/\($0.event.id)" })
+        #expect(subscription.deliveredCount == 4)
+        #expect(subscription.droppedCount == 2)
+        #expect(
+            bus.metrics()["orders"]
+                == {
+                    var expected = NamespaceMetrics()
+                    expected.received = 6
+                    expected.delivered = 4
+                    expected.dropped = 2
+                    return expected
+                }()
+        )
+    }
+
+    @Test("one burst over more namespaces than the cap: the first 10,000 named keep their counters")
+    func namespaceCapInOneBurst() async throws {
+        let bus = LocalEventBus()
+        let items = (0..<(BusMetrics.maxNamespaces + 50)).map {
+            DeliveredEvent(namespace: "ns\($0)", event: Event(eventType: "T", actorID: "a", version: 1))
+        }
+        await bus.deliver(items, countAs: .received)
+        let metrics = bus.metrics()
+        #expect(metrics.namespaces.count == BusMetrics.maxNamespaces + 1)
+        #expect(metrics["ns0"].received == 1)
+        #expect(metrics["ns\(BusMetrics.maxNamespaces - 1)"].received == 1)
+        #expect(metrics.namespaces["ns\(BusMetrics.maxNamespaces)"] == nil)
+        #expect(metrics[BusMetrics.otherNamespaces].received == 50)
+        #expect(bus.exportedNamespaces == BusMetrics.maxNamespaces + 1)
     }
 }
