@@ -193,7 +193,7 @@ enum CorrelationBenchmark {
     /// its expectation and msg id, the record as `kind` says, in the same write. 200 each over
     /// 1,000 actors, as `rate`.
     static func rawRate(_ js: JetStream, stream: String, record kind: RecordKind, round: Int) async throws -> Double {
-        try await sixtyFourSavers { worker in
+        try await StoreBenchmarks.sixtyFourSavers(perWorker: 200) { worker in
             var last: [Int: UInt64] = [:]
             for index in 0..<200 {
                 let actor = worker + 64 * (index % 15)
@@ -243,7 +243,7 @@ enum CorrelationBenchmark {
 
     /// 64 concurrent savers over 1,000 actors, 200 saves each.
     static func rate(_ store: JetStreamEventStore, indexed: Bool, round: Int) async throws -> Double {
-        try await sixtyFourSavers { worker in
+        try await StoreBenchmarks.sixtyFourSavers(perWorker: 200) { worker in
             var versions: [Int: Int64] = [:]
             for index in 0..<200 {
                 let actor = worker + 64 * (index % 15)
@@ -257,18 +257,6 @@ enum CorrelationBenchmark {
                 )
                 if indexed { event.correlationID = "req-\(worker)-\(index / 5)" }
                 try await store.save(event)
-            }
-        }
-    }
-
-    /// 64 concurrent savers, each `work(worker)` (200 saves over 15 actors of its own, 1,000 in
-    /// all): saves per second.
-    static func sixtyFourSavers(_ work: @escaping @Sendable (_ worker: Int) async throws -> Void) async throws -> Double
-    {
-        try await measureRate(operations: 64 * 200) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<64 { group.addTask { try await work(worker) } }
-                try await group.waitForAll()
             }
         }
     }

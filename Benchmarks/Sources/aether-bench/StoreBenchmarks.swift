@@ -194,7 +194,17 @@ enum StoreBenchmarks {
                 )
             }
         }
-        return try await measureRate(operations: 64 * perWorker) {
+        return try await sixtyFourSavers(perWorker: perWorker, executor: executor, saver)
+    }
+
+    /// 64 concurrent savers, each `work(worker)` doing `perWorker` saves: saves per second.
+    /// With `executor`, every saver prefers it.
+    static func sixtyFourSavers(
+        perWorker: Int,
+        executor: (any TaskExecutor)? = nil,
+        _ work: @escaping @Sendable (_ worker: Int) async throws -> Void
+    ) async throws -> Double {
+        try await measureRate(operations: 64 * perWorker) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<64 {
                     // Without an executor, a plain child task, as an application makes. Made with
@@ -202,9 +212,9 @@ enum StoreBenchmarks {
                     // status lock (`withStatusRecordLock` under `swift_task_switch`: 1.3 % of the
                     // samples of `save-pipelined` on Swift 6.3.1, 0.25 % with a plain `addTask`).
                     if let executor {
-                        group.addTask(executorPreference: executor) { try await saver(worker) }
+                        group.addTask(executorPreference: executor) { try await work(worker) }
                     } else {
-                        group.addTask { try await saver(worker) }
+                        group.addTask { try await work(worker) }
                     }
                 }
                 try await group.waitForAll()

@@ -75,32 +75,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// Offers an event without waiting. With the `.block` policy a full buffer returns nil:
     /// the caller must `offerWaiting`.
     func offer(_ item: DeliveredEvent) -> Offer? {
-        let (result, consumer) = state.withLock { state -> (Offer?, CheckedContinuation<DeliveredEvent?, Never>?) in
-            if state.finished { return (.closed, nil) }
-            if let consumer = state.consumer {
-                state.consumer = nil
-                state.delivered += 1
-                return (.delivered, consumer)
-            }
-            if state.buffer.count < options.bufferSize {
-                state.buffer.append(item)
-                state.delivered += 1
-                return (.delivered, nil)
-            }
-            switch options.overflow {
-            case .dropNewest:
-                state.dropped += 1
-                return (.droppedNewest, nil)
-            case .dropOldest:
-                let oldest = state.buffer.removeFirst()
-                state.buffer.append(item)
-                state.dropped += 1
-                state.delivered += 1
-                return (.droppedOldest(namespace: oldest.namespace), nil)
-            case .block:
-                return (nil, nil)
-            }
-        }
+        let (result, consumer) = state.withLock { place(item, in: &$0) }
         consumer?.resume(returning: item)
         return result
     }
@@ -111,36 +86,55 @@ public final class EventSubscription: AsyncSequence, Sendable {
     func offer(contentsOf items: [DeliveredEvent], counting tally: inout NamespaceTally) {
         precondition(options.overflow != .block, "offer(contentsOf:) cannot wait; use offerWaiting")
         let consumer = state.withLock { state -> CheckedContinuation<DeliveredEvent?, Never>? in
-            if state.finished { return nil }
-            var rest = items[...]
-            var consumer: CheckedContinuation<DeliveredEvent?, Never>?
-            if let waiting = state.consumer, let first = rest.first {
-                state.consumer = nil
-                consumer = waiting
-                state.delivered += 1
-                tally.update(first.namespace) { $0.delivered += 1 }
-                rest = rest.dropFirst()
-            }
-            for item in rest {
-                if state.buffer.count < options.bufferSize {
-                    state.buffer.append(item)
-                    state.delivered += 1
+            var handedTo: CheckedContinuation<DeliveredEvent?, Never>?
+            for item in items {
+                let (result, consumer) = place(item, in: &state)
+                if let consumer { handedTo = consumer }  // only the first: it takes the reader
+                switch result {
+                case .delivered: tally.update(item.namespace) { $0.delivered += 1 }
+                case .droppedNewest: tally.update(item.namespace) { $0.dropped += 1 }
+                case .droppedOldest(let namespace):
                     tally.update(item.namespace) { $0.delivered += 1 }
-                } else if options.overflow == .dropOldest {
-                    let oldest = state.buffer.removeFirst()
-                    state.buffer.append(item)
-                    state.dropped += 1
-                    state.delivered += 1
-                    tally.update(item.namespace) { $0.delivered += 1 }
-                    tally.update(oldest.namespace) { $0.dropped += 1 }
-                } else {
-                    state.dropped += 1
-                    tally.update(item.namespace) { $0.dropped += 1 }
+                    tally.update(namespace) { $0.dropped += 1 }
+                case .closed, nil: return handedTo
                 }
             }
-            return consumer
+            return handedTo
         }
         if let consumer, let first = items.first { consumer.resume(returning: first) }
+    }
+
+    /// Puts an item where it goes, under the lock: to a waiting reader (returned, to be resumed
+    /// outside the lock with the item), into the buffer, or over the overflow policy. Nil when a
+    /// `.block` buffer is full.
+    private func place(
+        _ item: DeliveredEvent,
+        in state: inout State
+    ) -> (Offer?, CheckedContinuation<DeliveredEvent?, Never>?) {
+        if state.finished { return (.closed, nil) }
+        if let consumer = state.consumer {
+            state.consumer = nil
+            state.delivered += 1
+            return (.delivered, consumer)
+        }
+        if state.buffer.count < options.bufferSize {
+            state.buffer.append(item)
+            state.delivered += 1
+            return (.delivered, nil)
+        }
+        switch options.overflow {
+        case .dropNewest:
+            state.dropped += 1
+            return (.droppedNewest, nil)
+        case .dropOldest:
+            let oldest = state.buffer.removeFirst()
+            state.buffer.append(item)
+            state.dropped += 1
+            state.delivered += 1
+            return (.droppedOldest(namespace: oldest.namespace), nil)
+        case .block:
+            return (nil, nil)
+        }
     }
 
     /// Waits until the item is in the buffer (or handed to the reader). Returns false when the

@@ -11,12 +11,6 @@ public final class LocalEventBus: EventBus {
         var exact: [String: [EventSubscription]] = [:]
         var wildcard: [EventSubscription] = []
         var metrics = BusMetrics()
-
-        /// Counts for `namespace`, or for ``BusMetrics/otherNamespaces`` past the cap.
-        mutating func count(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
-            let key = BusMetrics.key(for: namespace, in: metrics.namespaces)
-            change(&metrics.namespaces[key, default: NamespaceMetrics()])
-        }
     }
 
     private let state = Mutex(State())
@@ -40,10 +34,11 @@ public final class LocalEventBus: EventBus {
         /// Counted by whoever forwards it (the NATS bus); here only deliveries and drops count.
         case forwarded
 
-        var exported: MetricsExporter.Kind? {
+        /// The counter a delivery of this origin adds to; nil when the forwarder counts it.
+        var counter: WritableKeyPath<NamespaceMetrics, Int>? {
             switch self {
-            case .published: .published
-            case .received: .received
+            case .published: \.published
+            case .received: \.received
             case .forwarded: nil
             }
         }
@@ -71,11 +66,7 @@ public final class LocalEventBus: EventBus {
         var plan = state.withLock { state -> Plan in
             var plan = Plan()
             for item in items {
-                switch origin {
-                case .published: plan.counted.update(item.namespace) { $0.published += 1 }
-                case .received: plan.counted.update(item.namespace) { $0.received += 1 }
-                case .forwarded: break
-                }
+                if let counter = origin.counter { plan.counted.update(item.namespace) { $0[keyPath: counter] += 1 } }
                 var matched = false
                 var blocking: [EventSubscription] = []
                 func add(_ subscriber: EventSubscription) {
@@ -101,18 +92,10 @@ public final class LocalEventBus: EventBus {
                 if matched { plan.outcome.update(item.namespace) { _ in } }
                 if !blocking.isEmpty { plan.waiting.append((item, blocking)) }
             }
-            for (namespace, counts) in plan.counted.entries { state.count(namespace) { $0.add(counts) } }
+            state.metrics.namespaces.add(plan.counted)
             return plan
         }
-        if let kind = origin.exported {
-            for (namespace, counts) in plan.counted.entries {
-                exporter.count(
-                    kind,
-                    namespace: namespace,
-                    by: origin == .published ? counts.published : counts.received
-                )
-            }
-        }
+        exporter.count(plan.counted)
         if plan.outcome.isEmpty { return }
         for (_, recipient) in plan.immediate.entries {
             recipient.subscriber.offer(contentsOf: recipient.items, counting: &plan.outcome)
@@ -122,13 +105,8 @@ public final class LocalEventBus: EventBus {
                 if await subscriber.offerWaiting(item) { plan.outcome.update(item.namespace) { $0.delivered += 1 } }
             }
         }
-        state.withLock { state in
-            for (namespace, counts) in plan.outcome.entries { state.count(namespace) { $0.add(counts) } }
-        }
-        for (namespace, counts) in plan.outcome.entries {
-            exporter.count(.delivered, namespace: namespace, by: counts.delivered)
-            exporter.count(.dropped, namespace: namespace, by: counts.dropped)
-        }
+        state.withLock { $0.metrics.namespaces.add(plan.outcome) }
+        exporter.count(plan.outcome)
     }
 
     /// What a burst does, decided under the lock.
@@ -261,6 +239,18 @@ extension BurstMap where Key == String, Value == NamespaceMetrics {
     }
 }
 
+extension [String: NamespaceMetrics] {
+    /// Counts for `namespace`, or for ``BusMetrics/otherNamespaces`` past the cap.
+    mutating func count(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
+        change(&self[BusMetrics.key(for: namespace, in: self), default: NamespaceMetrics()])
+    }
+
+    /// Adds a burst's counts, each namespace in the order the burst named it.
+    mutating func add(_ tally: NamespaceTally) {
+        for (namespace, counts) in tally.entries { count(namespace) { $0.add(counts) } }
+    }
+}
+
 extension NamespaceMetrics {
     mutating func add(_ other: NamespaceMetrics) {
         published += other.published
@@ -309,6 +299,17 @@ final class MetricsExporter: Sendable {
             return made
         }
         counter.increment(by: amount)
+    }
+
+    /// Counts a burst: every exported counter of every namespace, in the order the burst named them.
+    func count(_ tally: NamespaceTally) {
+        for (namespace, counts) in tally.entries {
+            count(.published, namespace: namespace, by: counts.published)
+            count(.received, namespace: namespace, by: counts.received)
+            count(.delivered, namespace: namespace, by: counts.delivered)
+            count(.dropped, namespace: namespace, by: counts.dropped)
+            count(.decodeErrors, namespace: namespace, by: counts.decodeErrors)
+        }
     }
 
     /// How many namespaces have counters (for tests of the cap).

@@ -37,11 +37,6 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var patterns: [String: Remote] = [:]
         var counters: [String: NamespaceMetrics] = [:]
         var closed = false
-
-        /// Counts for `namespace`, or for ``BusMetrics/otherNamespaces`` past the cap.
-        mutating func count(_ namespace: String, _ change: (inout NamespaceMetrics) -> Void) {
-            change(&counters[BusMetrics.key(for: namespace, in: counters), default: NamespaceMetrics()])
-        }
     }
 
     private let state = Mutex(State())
@@ -209,16 +204,13 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     /// How many received messages are decoded, counted and delivered together. Small next to a
     /// subscriber's buffer (100 by default), so that its reader, woken by the first event, can
     /// drain it while the next slice is decoded, as it could between single deliveries.
-    public static let deliverySlice = 32
+    static let deliverySlice = 32
 
     /// Decodes a burst slice by slice, counts each slice once per namespace, in the order its
     /// messages name them, and delivers what is valid, in order.
     private func receive(_ burst: [NATSMessage], into bus: LocalEventBus) async {
-        var start = 0
-        while start < burst.count {
-            let end = min(start + Self.deliverySlice, burst.count)
-            await receive(burst[start..<end], into: bus)
-            start = end
+        for start in stride(from: 0, to: burst.count, by: Self.deliverySlice) {
+            await receive(burst[start..<min(start + Self.deliverySlice, burst.count)], into: bus)
         }
     }
 
@@ -254,13 +246,8 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             items.append(DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent))
         }
         if !counted.isEmpty {
-            state.withLock { state in
-                for (namespace, counts) in counted.entries { state.count(namespace) { $0.add(counts) } }
-            }
-            for (namespace, counts) in counted.entries {
-                exporter.count(.received, namespace: namespace, by: counts.received)
-                exporter.count(.decodeErrors, namespace: namespace, by: counts.decodeErrors)
-            }
+            state.withLock { $0.counters.add(counted) }
+            exporter.count(counted)
         }
         await bus.deliver(items, countAs: .forwarded)
     }
@@ -290,7 +277,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     /// A message the NATS client dropped (its buffer was full), counted under its namespace.
     private func countDrop(_ message: NATSMessage) {
         let namespace = namespace(of: message.subject).namespace
-        state.withLock { $0.count(namespace) { $0.dropped += 1 } }
+        state.withLock { $0.counters.count(namespace) { $0.dropped += 1 } }
         exporter.count(.dropped, namespace: namespace)
     }
 
