@@ -10,7 +10,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-sequential, save-pipelined, save-parts, bus, replay, ping, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -82,6 +82,8 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await ExportBenchmark.run(binary: binary, events: actors) { print(line) }
             case "flood-publish":
                 try await FloodBenchmark.publish(url: url, seconds: seconds)
+            case "save-parts":
+                for line in try await SavePartsBenchmark.run(rounds: rounds) { print(line) }
             case "compare":
                 for line in try await CompareBenchmark.run(rounds: rounds, peer: peer) { print(line) }
             default:
