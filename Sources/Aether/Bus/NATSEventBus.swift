@@ -95,7 +95,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 headers: traceParent.map { [TracePropagation.header: $0] }
             )
         } catch {
-            state.withLock { $0.counters[namespace, default: NamespaceMetrics()].publishErrors += 1 }
+            state.withLock { $0.counters.count(namespace) { $0.publishErrors += 1 } }
             switch error.code {
             case .payloadTooLarge:
                 throw AetherError(
@@ -118,7 +118,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             }
         }
         let buses = state.withLock { state -> [LocalEventBus] in
-            state.counters[namespace, default: NamespaceMetrics()].published += 1
+            state.counters.count(namespace) { $0.published += 1 }
             return state.patterns.values.filter { $0.pattern.matches(namespace) }.map(\.bus)
         }
         exporter.count(.published, namespace: namespace)
@@ -322,8 +322,10 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         for bus in buses {
             let local = bus.metrics()
             for (namespace, figures) in local.namespaces {
-                metrics.namespaces[namespace, default: NamespaceMetrics()].delivered += figures.delivered
-                metrics.namespaces[namespace, default: NamespaceMetrics()].dropped += figures.dropped
+                metrics.namespaces.count(namespace) {
+                    $0.delivered += figures.delivered
+                    $0.dropped += figures.dropped
+                }
             }
             for (pattern, count) in local.activeSubscriptions {
                 metrics.activeSubscriptions[pattern, default: 0] += count

@@ -188,6 +188,47 @@ struct NATSEventBusTests {
         }
     }
 
+    @Test(
+        "counters are kept for at most 10,000 namespaces, for publishes, publish errors and what local subscribers got alike"
+    )
+    func namespaceCap() async throws {
+        try await Live.withClient { client, server in
+            let bus = NATSEventBus(client: client, nodeID: "cap-node")
+            let event = Event(eventType: "T", actorID: "a", version: 1)
+            for index in 0..<BusMetrics.maxNamespaces { try await bus.publish(event, to: "ns\(index)") }
+            // A subscriber from here on: its own counters start with the namespaces below,
+            // which the bus's counters have no room for.
+            let subscription = try await bus.subscribe(">", filter: nil, options: SubscriptionOptions(bufferSize: 100))
+            for index in 0..<50 { try await bus.publish(event, to: "late\(index)") }
+            let metrics = bus.metrics()
+            #expect(metrics.namespaces.count == BusMetrics.maxNamespaces + 1)
+            #expect(metrics[BusMetrics.otherNamespaces].published == 50)
+            #expect(metrics[BusMetrics.otherNamespaces].delivered == 50)
+            #expect(metrics.namespaces["late0"] == nil)
+            #expect(metrics.totalPublished == BusMetrics.maxNamespaces + 50)
+            #expect(await subscription.nextBatch(max: 100).count == 50)
+            subscription.cancel()
+
+            // Publishes that fail (the connection is closed) are capped the same way.
+            let closed = try await NATSClient.connect(url: server.url)
+            await closed.close()
+            let failing = NATSEventBus(client: closed, nodeID: "closed-node")
+            var refused = 0
+            for index in 0..<(BusMetrics.maxNamespaces + 50) {
+                do {
+                    try await failing.publish(event, to: "ns\(index)")
+                } catch let error as AetherError where error.code == .unavailable {
+                    refused += 1
+                }
+            }
+            #expect(refused == BusMetrics.maxNamespaces + 50)
+            let errors = failing.metrics()
+            #expect(errors.namespaces.count == BusMetrics.maxNamespaces + 1)
+            #expect(errors[BusMetrics.otherNamespaces].publishErrors == 50)
+            #expect(errors.namespaces.values.reduce(0) { $0 + $1.publishErrors } == BusMetrics.maxNamespaces + 50)
+        }
+    }
+
     @Test("subscriptions survive a server restart")
     func survivesRestart() async throws {
         try await Live.withClient { client, server in
