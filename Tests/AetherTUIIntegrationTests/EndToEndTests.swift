@@ -239,16 +239,23 @@ struct EndToEndTests {
         #expect(!(await session.alternateScreen))
     }
 
-    @Test("Ctrl-C and SIGTERM restore the terminal too")
+    @Test("q, Ctrl-C and SIGTERM restore the terminal and exit 0 with nothing printed")
     func otherExits() async throws {
         let session = try await TmuxSession()
         defer { session.kill() }
-        try await session.type(Binary.path!)
-        try await session.press("Enter")
-        try await session.waitFor("LIVE")
-        try await session.press("C-c")
-        try await session.waitFor("the prompt after Ctrl-C") { !$0.contains("Live tail") && $0.contains("E2E$") }
-        #expect(!(await session.alternateScreen))
+        for (run, key) in [("quit", "q"), ("interrupt", "C-c")] {
+            try await session.type("\(Binary.path!); echo \(run)-status-$?")
+            try await session.press("Enter")
+            try await session.waitFor("LIVE")
+            try await session.press(key)
+            let after = try await session.waitFor("the prompt after \(key)") {
+                // The status line, not the typed command (which ends in "-status-$?").
+                !$0.contains("Live tail") && $0.split(separator: "\n").contains { $0.hasPrefix("\(run)-status-") }
+            }
+            #expect(after.split(separator: "\n").contains { $0.hasPrefix("\(run)-status-0") })
+            #expect(!after.contains("Error"))
+            #expect(!(await session.alternateScreen))
+        }
 
         // In the foreground, as an operator runs it; SIGTERM comes from outside (a service
         // manager, `kill`). A background job taking the terminal would be stopped by job control
@@ -258,7 +265,11 @@ struct EndToEndTests {
         try await session.press("Enter")
         try await session.waitFor("LIVE")
         _ = try? await TmuxSession.run(["pkill", "-TERM", "-f", marker])
-        try await session.waitFor("the prompt after SIGTERM") { $0.contains("done-") && !$0.contains("Live tail") }
+        let after = try await session.waitFor("the prompt after SIGTERM") {
+            $0.split(separator: "\n").contains { $0.hasPrefix("done-") } && !$0.contains("Live tail")
+        }
+        #expect(after.split(separator: "\n").contains { $0.hasPrefix("done-0") })
+        #expect(!after.contains("Error"))
         #expect(!(await session.alternateScreen))
     }
 

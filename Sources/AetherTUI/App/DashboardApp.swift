@@ -709,9 +709,19 @@ public enum DashboardRunner {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    // A signal ends this service, and so the group (the others are cancelled).
-                    .init(service: DashboardService { for await _ in signals { return } }),
-                    .init(service: DashboardService { await cancelWhenGracefulShutdown { await app.runFeeds() } }),
+                    // A signal ends this service, and so the group: whichever service ends
+                    // first (a signal, a quit) shuts the others down, and the group ends without
+                    // an error (a quit exits 0, as a signal does).
+                    .init(
+                        service: DashboardService {
+                            await cancelWhenGracefulShutdown { for await _ in signals { return } }
+                        },
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                    .init(
+                        service: DashboardService { await cancelWhenGracefulShutdown { await app.runFeeds() } },
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    ),
                     .init(
                         service: DashboardService {
                             // The terminal is taken over only once the group traps the signals:
@@ -732,7 +742,8 @@ public enum DashboardRunner {
                                     if await app.isQuitting { return }
                                 }
                             }
-                        }
+                        },
+                        successTerminationBehavior: .gracefullyShutdownGroup
                     ),
                     .init(
                         service: DashboardService {
@@ -744,7 +755,8 @@ public enum DashboardRunner {
                                     if await app.isQuitting { return }
                                 }
                             }
-                        }
+                        },
+                        successTerminationBehavior: .gracefullyShutdownGroup
                     ),
                 ],
                 gracefulShutdownSignals: [],
