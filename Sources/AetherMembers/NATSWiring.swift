@@ -103,11 +103,20 @@ public final class NATSWiring: Sendable {
         self.streamReplicas = streamReplicas
     }
 
-    /// The namespace's store, opened once (created with `streamReplicas` when missing); its
-    /// saves are published on the bus.
-    public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
+    /// Whether the namespace's store is open.
+    public func hasStore(for namespace: String) -> Bool { stores.withLock { $0[namespace] != nil } }
+
+    /// The namespace's store on stream `<namespace>_<stream>`, opened once (with `create`,
+    /// created with `streamReplicas` when missing, else `.notFound`); its saves are published
+    /// on the bus.
+    public func jetStreamStore(
+        for namespace: String,
+        stream: String = "events",
+        create: Bool = true
+    ) async throws -> JetStreamEventStore {
         if let existing = stores.withLock({ $0[namespace] }) { return existing }
-        var configuration = JetStreamEventStore.Configuration(namespace: namespace)
+        var configuration = JetStreamEventStore.Configuration(namespace: namespace, streamName: stream)
+        configuration.createStream = create
         // The demo's requests are traced (aether-top's trace view); see the option's cost.
         configuration.indexCorrelations = true
         configuration.replicas = streamReplicas

@@ -65,6 +65,74 @@ struct ObserverTests {
         await dashboard.shutdown()
     }
 
+    @Test(
+        "reads create no stream; a namespace is held by the stream named for it, a second or misnamed claimant is shown as a problem"
+    )
+    func claimsAndReadsCreateNothing() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        // A plain writer following docs/WIRE-FORMAT.md, and three streams that claim what
+        // they do not hold.
+        let js = JetStream(client: client)
+        func stream(_ name: String, claims namespace: String, records: Int) async throws {
+            var config = StreamConfig(name: name, subjects: ["aether.store.\(name).>"])
+            config.allowDirect = true
+            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
+            try await js.createStream(config)
+            for version in 0..<records {
+                let event =
+                    #"{"id":"\#(name)-\#(version)","eventType":"Set","actorId":"a","version":\#(version + 1),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
+                _ = try await js.publish(Array(event.utf8), to: "aether.store.\(name).e.a")
+            }
+        }
+        try await stream("hostile_events", claims: "hostile", records: 2)
+        try await stream("liar_events", claims: "hostile", records: 3)
+        try await stream("hostile_other", claims: "hostile", records: 1)
+        try await stream("qq_other", claims: "oo", records: 1)
+        try await stream("orders_custom", claims: "orders", records: 4)
+        let before = Set(try await js.streamNames())
+
+        let dashboard = try await NATSDeployment.connect(options: NATSOptions(url: server.url), observer: true)
+        #expect(await dashboard.namespaces() == ["hostile", "orders"])
+        let figures = await dashboard.storeFigures()
+        let byStream = Dictionary(uniqueKeysWithValues: figures.map { ($0.stream ?? "", $0) })
+        #expect(figures.count == 5)
+        #expect(byStream["hostile_events"]?.namespace == "hostile")
+        #expect(byStream["hostile_events"]?.events == 2)
+        #expect(byStream["hostile_events"]?.problem == nil)
+        // A namespace on a stream of another name than events is read there.
+        #expect(byStream["orders_custom"]?.namespace == "orders")
+        #expect(byStream["orders_custom"]?.events == 4)
+        #expect(try await dashboard.store(for: "orders").latestVersion(of: "a") == 4)
+        #expect(byStream["liar_events"]?.namespace == #"(misnamed) "hostile""#)
+        #expect(byStream["liar_events"]?.recordsOutsideActors == 3)
+        #expect(
+            byStream["liar_events"]?.problem?.contains("its name is not the namespace's (hostile_<stream>)") == true
+        )
+        #expect(byStream["hostile_other"]?.namespace == #"(duplicate) "hostile""#)
+        #expect(byStream["hostile_other"]?.problem?.contains("stream hostile_events holds the namespace") == true)
+        #expect(byStream["qq_other"]?.namespace == #"(misnamed) "oo""#)
+        #expect(byStream["qq_other"]?.problem?.contains("its name is not the namespace's (oo_<stream>)") == true)
+        for namespace in ["oo", "nowhere"] {
+            await #expect(throws: AetherError.self) { _ = try await dashboard.store(for: namespace) }
+        }
+        // The command line's reads too.
+        let url = server.url
+        let json = try await TmuxSession.run([Binary.path!, "--once", "--json", "--view", "bus", "--server", url])
+        #expect(json.contains(#""problem": "stream liar_events claims namespace"#), "\(json)")
+        _ = try? await TmuxSession.run([Binary.path!, "trace", "--correlation", "zz", "--server", url])
+        _ = try? await TmuxSession.run([Binary.path!, "--once", "--namespace", "oo", "--server", url])
+        #expect(Set(try await js.streamNames()) == before, "a read created a stream")
+
+        // A write may: an append to a new namespace creates its stream, as any writer's does.
+        try await dashboard.writableStore(for: "fresh").save(Event(eventType: "T", actorID: "a", version: 1))
+        #expect(Set(try await js.streamNames()) == before.union(["fresh_events"]))
+        await dashboard.shutdown()
+    }
+
     @Test("a member asking for other replicas than the bucket has: scaled, or refused naming both figures")
     func replicasMismatch() async throws {
         guard Binary.natsServerPresent() else { return }

@@ -243,6 +243,9 @@ public struct StoreFigures: Sendable, Equatable {
     public var bytes: Int?
     /// The JetStream stream (nil in memory).
     public var stream: String?
+    /// Why the stream holds no namespace although its description claims one (nil for a
+    /// namespace's own stream).
+    public var problem: String?
 
     public init(
         namespace: String,

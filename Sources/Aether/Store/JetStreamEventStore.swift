@@ -42,6 +42,9 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         /// message per event costs saves about a third of their throughput on a loaded server
         /// (`aether-bench correlation`). Lookups read the index whether or not this store writes it.
         public var indexCorrelations = false
+        /// Create the stream when it does not exist. Off for a reader that must leave the
+        /// account as it found it (aether-top's views): opening then fails with `.notFound`.
+        public var createStream = true
 
         public init(namespace: String = "default", streamName: String = "events") {
             self.namespace = namespace
@@ -93,9 +96,11 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         return String(description.dropFirst(namespaceMetadataPrefix.count))
     }
 
-    /// Connects the store to its stream, creating it when missing.
+    /// Connects the store to its stream, creating it when missing (unless
+    /// `configuration.createStream` is off).
     /// - Throws: `AetherError` `.invalidNamespace` (bad name, or the stream holds another
-    ///   namespace), `.unavailable` when JetStream cannot be reached.
+    ///   namespace), `.notFound` when the stream is missing and may not be created,
+    ///   `.unavailable` when JetStream cannot be reached.
     public static func open(
         client: NATSClient,
         configuration: Configuration,
@@ -137,8 +142,14 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
             if let existing {
                 // Read as the stream is: an R3 stream is read through its leader.
                 configuration.replicas = existing.config.replicas
-            } else {
+            } else if configuration.createStream {
                 try await js.createStream(stream)
+            } else {
+                throw AetherError(
+                    code: .notFound,
+                    message:
+                        "namespace \(Identifiers.quoted(configuration.namespace)) has no stream \(name); nothing was created"
+                )
             }
         } catch let error as NATSError {
             throw AetherError(error, context: "opening stream \(name)")

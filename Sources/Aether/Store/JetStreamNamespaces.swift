@@ -3,20 +3,29 @@ import AetherNATS
 /// The Aether namespaces a JetStream account holds, read from its stream listing
 /// (`STREAM.LIST`, one request per 256 streams, with their states and placement).
 ///
-/// A stream holds a namespace when its description says so (`docs/WIRE-FORMAT.md`). One whose
-/// description claims an invalid name (another writer's) is no namespace, but is listed apart
-/// so its records are still shown.
+/// A stream holds a namespace when its description says so and its name is the namespace's
+/// (`<namespace>_<stream>`, `docs/WIRE-FORMAT.md`). One whose description claims an invalid
+/// name (another writer's), whose name is not the namespace's, or that claims a namespace an
+/// earlier stream holds, is no namespace, but is listed apart, with why, so its records are
+/// still shown. Of two streams that both could hold a namespace, `<namespace>_events` holds it,
+/// else the first by name.
 public struct JetStreamNamespaceListing: Sendable {
     public struct Namespace: Sendable {
         public var name: String
         public var stream: StreamInfo
+        /// The stream's name after `<namespace>_` (`JetStreamEventStore.Configuration.streamName`).
+        public var streamSuffix: String {
+            String(stream.config.name.dropFirst(JetStreamEventStore.streamName(namespace: name, stream: "").count))
+        }
     }
 
-    /// A stream whose description claims a namespace that is not a valid one.
+    /// A stream whose description claims a namespace it does not hold.
     public struct Invalid: Sendable {
         public var stream: String
         public var claimed: String
         public var info: StreamInfo
+        /// Why the claim does not hold, for the operator.
+        public var reason: String
     }
 
     /// Valid namespaces, by name.
@@ -49,17 +58,39 @@ public struct JetStreamNamespaceListing: Sendable {
     /// Sorts a listing's streams into namespaces and invalid claims.
     public init(_ listing: JetStream.StreamListing) {
         var namespaces: [Namespace] = []
+        var holder: [String: String] = [:]
         var invalid: [Invalid] = []
         var claimed: [String: String] = [:]
-        for info in listing.streams {
-            guard let namespace = JetStreamEventStore.claimedNamespace(of: info) else { continue }
-            claimed[info.config.name] = namespace
-            if (try? Identifiers.validateNamespace(namespace)) != nil {
-                namespaces.append(Namespace(name: namespace, stream: info))
+        let claims = listing.streams.compactMap { info in
+            JetStreamEventStore.claimedNamespace(of: info).map { (namespace: $0, info: info) }
+        }
+        // `<namespace>_events` first, then by name: the order in which claims are honoured.
+        func rank(_ claim: (namespace: String, info: StreamInfo)) -> (Int, String) {
+            let name = claim.info.config.name
+            return (name == JetStreamEventStore.streamName(namespace: claim.namespace, stream: "events") ? 0 : 1, name)
+        }
+        for (namespace, info) in claims.sorted(by: { rank($0) < rank($1) }) {
+            let name = info.config.name
+            claimed[name] = namespace
+            let prefix = JetStreamEventStore.streamName(namespace: namespace, stream: "")
+            let reason: String?
+            if (try? Identifiers.validateNamespace(namespace)) == nil {
+                reason = "the namespace it claims is not a valid name"
+            } else if !name.hasPrefix(prefix) || name.count == prefix.count {
+                reason = "its name is not the namespace's (\(prefix)<stream>)"
+            } else if let earlier = holder[namespace] {
+                reason = "stream \(earlier) holds the namespace"
             } else {
-                invalid.append(Invalid(stream: info.config.name, claimed: namespace, info: info))
+                reason = nil
+            }
+            if let reason {
+                invalid.append(Invalid(stream: name, claimed: namespace, info: info, reason: reason))
+            } else {
+                holder[namespace] = name
+                namespaces.append(Namespace(name: namespace, stream: info))
             }
         }
+        invalid.sort { $0.stream < $1.stream }
         self.namespaces = namespaces.sorted { $0.name < $1.name }
         self.invalid = invalid
         self.claimed = claimed
@@ -68,17 +99,21 @@ public struct JetStreamNamespaceListing: Sendable {
 }
 
 extension StoreFigures {
-    /// The figures of a stream whose description claims an invalid namespace: no actors, and
-    /// every record counted as belonging to none.
+    /// The figures of a stream whose description claims a namespace it does not hold: no
+    /// actors, every record counted as belonging to none, and why.
     public init(invalid: JetStreamNamespaceListing.Invalid) {
+        let label =
+            (try? Identifiers.validateNamespace(invalid.claimed)) == nil
+            ? "(invalid) " : invalid.reason.hasPrefix("stream ") ? "(duplicate) " : "(misnamed) "
         self.init(
-            namespace: "(invalid) " + Identifiers.quoted(invalid.claimed),
+            namespace: label + Identifiers.quoted(invalid.claimed),
             actors: 0,
             events: 0,
             bytes: Int(invalid.info.state.bytes),
             stream: invalid.stream
         )
         otherRecords = Int(invalid.info.state.messages)
+        problem = "stream \(invalid.stream) claims namespace \(Identifiers.quoted(invalid.claimed)): \(invalid.reason)"
     }
 }
 

@@ -192,6 +192,8 @@ enum Batch {
                         "undecodable_records": .integer(Int64(figures.undecodableRecords)),
                         "other_records": .integer(Int64(figures.otherRecords)),
                         "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
+                        "stream": figures.stream.map { .string($0) } ?? .null,
+                        "problem": figures.problem.map { .string($0) } ?? .null,
                     ])
                 }
             )

@@ -278,7 +278,7 @@ actor DashboardApp {
             await append(event, to: namespace)
         case .snapshot(let namespace, let actorID):
             do {
-                let store = try await deployment.store(for: namespace)
+                let store = try await deployment.writableStore(for: namespace)
                 let state = try await store.load(actorID, using: deployment.reducers.reducer(for: namespace).reducer)
                 guard state.version > 0 else {
                     await send(.actionFailed("\(namespace)/\(actorID) has no events to snapshot"))
@@ -585,7 +585,7 @@ actor DashboardApp {
 
     private func append(_ event: Event, to namespace: String) async {
         do {
-            let store = try await deployment.store(for: namespace)
+            let store = try await deployment.writableStore(for: namespace)
             do {
                 try await store.save(event)
             } catch let error as AetherError where error.code == .versionConflict {

@@ -27,6 +27,9 @@ public protocol Deployment: Sendable {
     /// Namespaces that hold events, sorted.
     func namespaces() async -> [String]
     func store(for namespace: String) async throws -> any EventStore & SnapshotStore
+    /// The store an append, a snapshot or a drill writes to (a read's store never creates a
+    /// stream; a write's may, as any writer's does).
+    func writableStore(for namespace: String) async throws -> any EventStore & SnapshotStore
     /// The reducers states are replayed with.
     var reducers: ReducerCatalog { get }
     /// The largest event a save takes (the server's max_payload, less room for headers); nil
@@ -47,6 +50,9 @@ public protocol Deployment: Sendable {
 
 extension Deployment {
     public func jetStreamHealth() async -> JetStreamHealth? { nil }
+    public func writableStore(for namespace: String) async throws -> any EventStore & SnapshotStore {
+        try await store(for: namespace)
+    }
 }
 
 /// The embedded default: three demo members and an observer in this process, on the
@@ -240,9 +246,15 @@ public final class NATSDeployment: Deployment {
     public func jetStreamHealth() async -> JetStreamHealth? { survey.withLock { $0.health } }
 
     /// The last listing's verdict (nil before the first), the namespace each stream was last
-    /// seen to hold, and the namespaces last listed.
-    private let survey = Mutex<(health: JetStreamHealth?, namespaceOfStream: [String: String], namespaces: [String])>(
-        (nil, [:], [])
+    /// seen to hold, the namespaces last listed, and the stream each namespace is held by (its
+    /// name after `<namespace>_`).
+    private let survey = Mutex<
+        (
+            health: JetStreamHealth?, namespaceOfStream: [String: String], namespaces: [String],
+            streamOfNamespace: [String: String]
+        )
+    >(
+        (nil, [:], [], [:])
     )
 
     /// The namespaces the account holds (Aether's listing), and from the same listing the
@@ -253,6 +265,7 @@ public final class NATSDeployment: Deployment {
             let listed = try await JetStreamNamespaceListing.read(client: client)
             survey.withLock { survey in
                 survey.namespaceOfStream.merge(listed.claimed) { _, new in new }
+                for namespace in listed.namespaces { survey.streamOfNamespace[namespace.name] = namespace.streamSuffix }
                 survey.health = JetStreamHealth.assess(listed.listing, knownNamespaces: survey.namespaceOfStream)
             }
             return listed
@@ -271,12 +284,26 @@ public final class NATSDeployment: Deployment {
     /// Streams counted per refresh at most (each costs two subject-index reads).
     static let countsPerRefresh = 64
 
+    /// The namespace's store on the stream that holds it; a read never creates a stream: a
+    /// namespace without one fails with `.notFound`.
     public func store(for namespace: String) async throws -> any EventStore & SnapshotStore {
         try await jetStreamStore(for: namespace)
     }
 
-    public func jetStreamStore(for namespace: String) async throws -> JetStreamEventStore {
-        try await wiring.jetStreamStore(for: namespace)
+    /// For an append, a snapshot or a drill's canary: creates the stream when missing, as any
+    /// writer does.
+    public func writableStore(for namespace: String) async throws -> any EventStore & SnapshotStore {
+        try await jetStreamStore(for: namespace, create: true)
+    }
+
+    public func jetStreamStore(for namespace: String, create: Bool = false) async throws -> JetStreamEventStore {
+        var stream = survey.withLock { $0.streamOfNamespace[namespace] }
+        if stream == nil, !wiring.hasStore(for: namespace) {
+            // Not listed yet (a batch run, a trace): the listing says which stream holds it.
+            _ = await listStreams()
+            stream = survey.withLock { $0.streamOfNamespace[namespace] }
+        }
+        return try await wiring.jetStreamStore(for: namespace, stream: stream ?? "events", create: create)
     }
 
     /// Generic unless the application brought its own (or `--reducers demo`).

@@ -179,7 +179,7 @@ struct FailoverDrill: Sendable {
 
     /// Appends one canary event at the actor's next version; true when it was stored.
     private func canary(_ actor: String) async throws -> Bool {
-        let store = try await deployment.store(for: Self.canaryNamespace)
+        let store = try await deployment.writableStore(for: Self.canaryNamespace)
         let version = try await store.latestVersion(of: actor) + 1
         try await store.save(Event(eventType: "DrillCanary", actorID: actor, version: version))
         return true
