@@ -8,14 +8,14 @@ extension AetherError {
     ///
     /// | NATS | Aether |
     /// | --- | --- |
-    /// | no responders, timeout, disconnected, closed, draining, cannot connect | `.unavailable` |
+    /// | no responders, timeout, disconnected, not connected, closed, draining, cannot connect | `.unavailable` |
     /// | payload too large | `.payloadTooLarge` |
     /// | not found | `.notFound` |
     /// | anything else | `.backend` |
     public init(_ error: NATSError, context: String) {
         let code: Code
         switch error.code {
-        case .noResponders, .timeout, .disconnected, .connectionClosed, .connectionFailed, .draining:
+        case .noResponders, .timeout, .disconnected, .notConnected, .connectionClosed, .connectionFailed, .draining:
             code = .unavailable
         case .payloadTooLarge:
             code = .payloadTooLarge
@@ -24,7 +24,12 @@ extension AetherError {
         default:
             code = .backend
         }
-        self.init(code: code, message: "\(context): \(error.message)", cause: error)
+        self.init(
+            code: code,
+            message: "\(context): \(error.message)",
+            details: error.code == .notConnected ? .nothingSent : nil,
+            cause: error
+        )
     }
 }
 

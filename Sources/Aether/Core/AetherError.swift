@@ -70,6 +70,10 @@ public struct AetherError: Error, Sendable, CustomStringConvertible {
     public enum Details: Sendable, Equatable {
         case versionConflict(actorID: String, currentVersion: Int64, attemptedVersion: Int64)
         case jsonPosition(offset: Int, line: Int, column: Int)
+        /// A write failed before anything was sent (not connected, or a read it needed
+        /// first failed): nothing was stored. Without it, a failed write's outcome is unknown
+        /// unless its code says otherwise (a timeout after sending may still be stored).
+        case nothingSent
     }
 
     public var code: Code

@@ -29,6 +29,16 @@ extension JetStreamEventStore {
                     "the event is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event (actor \(Identifiers.quoted(actorID)), event \(event.id))"
             )
         }
+        // While the client reconnects nothing is sent (a read of the head would wait out its
+        // timeout first): refused at once, and said to be nothing sent.
+        if case .reconnecting = js.client.status {
+            throw AetherError(
+                code: .unavailable,
+                message:
+                    "saving actor \(Identifiers.quoted(actorID)) in \(namespace): not connected (\(js.client.status)); nothing sent",
+                details: .nothingSent
+            )
+        }
         // An index record stored ahead of an event the stream then refused; removed if the save
         // fails for good (a retry of the same event keeps it: it names the event that is stored).
         var strayIndex: UInt64?
@@ -47,7 +57,7 @@ extension JetStreamEventStore {
         subject: String,
         strayIndex: inout UInt64?
     ) async throws {
-        var head = try await readHead(of: actorID, fresh: false)
+        var head = try await beforeSending { try await readHead(of: actorID, fresh: false) }
         var fresh = false
         var attempts = 0
         while true {
@@ -62,7 +72,7 @@ extension JetStreamEventStore {
             } catch {
                 // Confirm a conflict seen in the cache against the stream before reporting it.
                 if !fresh {
-                    head = try await readHead(of: actorID, fresh: true)
+                    head = try await beforeSending { try await readHead(of: actorID, fresh: true) }
                     fresh = true
                     continue
                 }
@@ -101,7 +111,7 @@ extension JetStreamEventStore {
                 return
             } catch let error as NATSError where error.code == .wrongLastSequence {
                 // Someone else wrote first: look at the stream; the loop decides conflict or retry.
-                head = try await readHead(of: actorID, fresh: true)
+                head = try await beforeSending { try await readHead(of: actorID, fresh: true) }
                 fresh = true
                 attempts += 1
                 counters.withLock { $0.retries += 1 }
@@ -129,6 +139,9 @@ extension JetStreamEventStore {
         if events.count == 1 {
             var options = PublishOptions(messageID: events[0].id, expectedLastSubjectSequence: expected)
             options.retryUntil = .seconds(15)
+            // While reconnecting, refused at once and never sent: a save reported as failed is
+            // not stored later from the reconnect buffer.
+            options.bufferWhileDisconnected = false
             options.extraHeaders = [Self.versionHeader: String(events[0].version)]
             let event = JetStream.Publish(ByteBuffer(bytes: payloads[0]), to: subject, options: options)
             guard let index = indexes[0] else {
@@ -146,7 +159,7 @@ extension JetStreamEventStore {
         }
         // The ack is the commit's (the last message); the actor's last event comes before a
         // trailing index record.
-        let sequence = try await js.publishBatch(messages).sequence
+        let sequence = try await js.publishBatch(messages, buffered: false).sequence
         return indexes[indexes.count - 1] == nil ? sequence : sequence - 1
     }
 
@@ -163,6 +176,7 @@ extension JetStreamEventStore {
         var record = PublishOptions()
         record.extraHeaders = index.headers  // Nats-Msg-Id and Aether-Index, as in a batch
         record.retryUntil = event.options.retryUntil
+        record.bufferWhileDisconnected = event.options.bufferWhileDisconnected
         let indexPublish = JetStream.Publish(index.payload, to: index.subject, options: record)
         let results = try await js.publish([indexPublish, event])
         let indexAck = try? results[0].get()
@@ -208,6 +222,17 @@ extension JetStreamEventStore {
                 "index record of a refused save left in the stream (traces name it as not stored)",
                 metadata: ["sequence": "\(sequence)", "event": "\(Identifiers.quoted(event.id))", "error": "\(error)"]
             )
+        }
+    }
+
+    /// A read a save makes before it sends (or after the server refused what it sent): its
+    /// failure means nothing of the save was stored, and says so.
+    private func beforeSending<T>(_ read: () async throws -> T) async throws -> T {
+        do {
+            return try await read()
+        } catch var error as AetherError where error.details == nil {
+            error.details = .nothingSent
+            throw error
         }
     }
 

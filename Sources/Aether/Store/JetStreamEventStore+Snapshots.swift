@@ -13,6 +13,7 @@ extension JetStreamEventStore {
         let payload = snapshot.jsonBytes()
         let checksum = SHA256.hash(data: payload).map { String(format2: $0) }.joined()
         var options = PublishOptions()
+        options.bufferWhileDisconnected = false  // as an event's save
         options.extraHeaders = [
             Self.checksumHeader: "sha256=\(checksum)", Self.versionHeader: String(snapshot.version),
         ]

@@ -230,7 +230,8 @@ public final class NATSClient: Sendable {
         _ payload: ByteBuffer,
         to subject: String,
         replyTo: String?,
-        headers: NATSHeaders?
+        headers: NATSHeaders?,
+        buffered: Bool = true
     ) throws(NATSError) {
         let headerBlock = headers?.encodedBlock()
         let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
@@ -240,7 +241,8 @@ public final class NATSClient: Sendable {
                 to: subject,
                 replyTo: replyTo,
                 headerBlock: headerBlock,
-                reconnectBufferSize: options.reconnectBufferSize
+                reconnectBufferSize: options.reconnectBufferSize,
+                buffered: buffered
             )
         }
         if let channel { scheduleFlush(on: channel) }
@@ -438,14 +440,18 @@ public final class NATSClient: Sendable {
 
     // MARK: request/reply
 
-    /// Sends a request and waits for the first reply.
+    /// Sends a request and waits for the first reply. While the client reconnects, the request
+    /// waits in the reconnect buffer and is sent on reconnect, even after it timed out; with
+    /// `buffered: false` it fails at once instead, with `.notConnected`, and is never sent.
     /// - Throws: `NATSError` `.noResponders` (at once, when nobody listens), `.timeout`,
-    ///   `.disconnected` (the connection was lost first), `.invalidSubject`, `.payloadTooLarge`.
+    ///   `.disconnected` (the connection was lost first), `.notConnected`, `.invalidSubject`,
+    ///   `.payloadTooLarge`.
     public func request(
         _ payload: ByteBuffer,
         to subject: String,
         headers: NATSHeaders? = nil,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        buffered: Bool = true
     ) async throws -> NATSMessage {
         try Subject.validatePublish(subject)
         if let headers { try headers.validate() }
@@ -478,7 +484,8 @@ public final class NATSClient: Sendable {
                             to: subject,
                             replyTo: prefix + String(token),
                             headerBlock: headerBlock,
-                            reconnectBufferSize: options.reconnectBufferSize
+                            reconnectBufferSize: options.reconnectBufferSize,
+                            buffered: buffered
                         )
                         return .sent(flush: flush, sweep: state.addWaiter(waiter, token: token, deadline: deadline))
                     } catch {
@@ -521,7 +528,8 @@ public final class NATSClient: Sendable {
     /// a closed client) or on cancellation.
     public func requests(
         _ items: [OutgoingRequest],
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        buffered: Bool = true
     ) async throws -> [Result<
         NATSMessage, any Error
     >] {
@@ -560,7 +568,8 @@ public final class NATSClient: Sendable {
                             item.payload,
                             to: item.subject,
                             replyTo: prefix + String(tokens[index]),
-                            headers: item.headers
+                            headers: item.headers,
+                            buffered: buffered
                         )
                     } catch {
                         failRequest(token: tokens[index], error)
@@ -807,8 +816,15 @@ extension NATSClient.State {
         to subject: String,
         replyTo: String?,
         headerBlock: ByteBuffer?,
-        reconnectBufferSize: Int
+        reconnectBufferSize: Int,
+        buffered: Bool = true
     ) throws(NATSError) -> (any Channel)? {
+        if !buffered && channel == nil {
+            throw NATSError(
+                code: .notConnected,
+                message: "not connected (reconnecting); \(Subject.describe(subject)) not sent"
+            )
+        }
         let size = (headerBlock?.readableBytes ?? 0) + payload.readableBytes
         if size > maxPayload {
             throw NATSError(

@@ -23,9 +23,15 @@ extension JetStream {
     /// Put expectation headers on the first message that writes each subject; they are checked
     /// at commit against the stream as it was before the batch, and a failure rejects the whole
     /// batch. Returns the commit's PubAck (`sequence` is the last message's).
+    /// With `buffered: false`, a batch made while the client reconnects fails with
+    /// `.notConnected` and nothing is stored (a batch cut short never commits).
     /// - Throws: `.wrongLastSequence` (nothing stored), `.jetStream` (10174 atomic disabled,
-    ///   10199 too large …), `.invalidSubject`.
-    public func publishBatch(_ messages: [BatchMessage], batchID: String? = nil) async throws -> PubAck {
+    ///   10199 too large …), `.invalidSubject`, `.notConnected`.
+    public func publishBatch(
+        _ messages: [BatchMessage],
+        batchID: String? = nil,
+        buffered: Bool = true
+    ) async throws -> PubAck {
         guard !messages.isEmpty else {
             throw NATSError(code: .jetStream, message: "an atomic batch needs at least one message")
         }
@@ -53,7 +59,8 @@ extension JetStream {
                 message.payload,
                 to: message.subject,
                 replyTo: isFirst || isLast ? inbox : nil,
-                headers: headers
+                headers: headers,
+                buffered: buffered
             )
         }
         // Up to two replies: "staged" (empty) for the first message of a longer batch, then the commit's ack.

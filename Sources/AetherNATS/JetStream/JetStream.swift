@@ -316,7 +316,8 @@ public struct JetStream: Sendable {
                     payload,
                     to: subject,
                     headers: headers.isEmpty ? nil : headers,
-                    timeout: timeout
+                    timeout: timeout,
+                    buffered: options.bufferWhileDisconnected
                 )
             } catch let error as NATSError where error.code == .noResponders && clock.now < deadline {
                 try await Task.sleep(for: delay)
@@ -362,7 +363,8 @@ public struct JetStream: Sendable {
                         headers: headers.isEmpty ? nil : headers
                     )
                 },
-                timeout: timeout
+                timeout: timeout,
+                buffered: messages.allSatisfy(\.options.bufferWhileDisconnected)
             )
             var again: [Int] = []
             for (index, reply) in zip(pending, replies) {

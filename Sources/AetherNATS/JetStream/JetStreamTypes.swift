@@ -319,6 +319,10 @@ public struct PublishOptions: Sendable, Equatable {
     public var extraHeaders: NATSHeaders = NATSHeaders()
     /// How long to keep retrying 503 "no responders" (a stream leader change takes ~4–5 s).
     public var retryUntil: Duration = .seconds(10)
+    /// False: while the client reconnects, fail at once with `.notConnected` (nothing sent)
+    /// rather than wait in the reconnect buffer, which sends the message on reconnect even
+    /// after the publish reported a timeout.
+    public var bufferWhileDisconnected = true
 
     public init(
         messageID: String? = nil,

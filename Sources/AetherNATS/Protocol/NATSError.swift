@@ -31,6 +31,9 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
         public static let serverError = Code("serverError")
         /// The publish buffer used while reconnecting is full.
         public static let bufferFull = Code("bufferFull")
+        /// The client is reconnecting and the publish or request asked not to wait in the
+        /// reconnect buffer: nothing was sent.
+        public static let notConnected = Code("notConnected")
         /// The subscription or connection is draining and takes no new work.
         public static let draining = Code("draining")
         /// A JetStream API error; see `apiError`.

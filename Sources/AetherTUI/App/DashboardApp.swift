@@ -610,11 +610,39 @@ actor DashboardApp {
                 await perform(.loadHistory(namespace: namespace, actorID: event.actorID))
             }
         } catch {
-            await send(
-                .appendFailed(
-                    "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
+            if Self.knownNotWritten(error) {
+                await send(
+                    .appendFailed(
+                        "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
+                    )
                 )
-            )
+            } else {
+                // Sent, but no answer came back (a timeout, a connection lost in flight): the
+                // server may have stored it, and saying "nothing written" would be a guess.
+                await send(
+                    .appendFailed(
+                        "append to \(namespace)/\(event.actorID) at v\(event.version): outcome unknown, it may have been stored (event \(event.id)); reopen the actor to see: \(Self.describe(error))"
+                    )
+                )
+                if model.detail?.actorID == event.actorID, model.detail?.namespace == namespace {
+                    await perform(.loadHistory(namespace: namespace, actorID: event.actorID))
+                }
+            }
+        }
+    }
+
+    /// Whether a failed save is known to have stored nothing: refused before anything was
+    /// sent (bad input, not connected), or answered by the server with a refusal. A timeout or a
+    /// connection lost while the save was in flight leaves it unknown.
+    static func knownNotWritten(_ error: any Error) -> Bool {
+        guard let error = error as? AetherError else { return false }
+        if error.details == .nothingSent { return true }
+        switch error.code {
+        case .unavailable, .timeout, .backend, .closed:
+            guard let cause = error.cause as? NATSError else { return false }
+            return cause.apiError != nil || [.notConnected, .noResponders, .wrongLastSequence].contains(cause.code)
+        default:
+            return true
         }
     }
 

@@ -109,6 +109,72 @@ private func verify(_ store: JetStreamEventStore, _ ledger: Ledger, actors: Int)
 @Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .storeLane)
 struct JetStreamFaultTests {
     @Test(
+        "a save while the client reconnects is refused at once with nothing sent, and is not stored once the server is back; a plain request waits in the reconnect buffer and is"
+    )
+    func saveWhileReconnecting() async throws {
+        try await Live.withClient { client, server in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "offline"))
+            try await store.save(Event(eventType: "Before", actorID: "a", version: 1))
+            let events = client.events()
+            await server.stop()
+            try await withDeadline(15, "the client sees the server gone") {
+                while true {
+                    if case .reconnecting = client.status { return }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            for event in [
+                Event(eventType: "WhileDown", actorID: "a", version: 2),
+                Event(eventType: "WhileDown", actorID: "fresh", version: 1),
+            ] {
+                do {
+                    try await store.save(event)
+                    Issue.record("a save succeeded while the server was down")
+                } catch let error as AetherError {
+                    #expect(error.code == .unavailable)
+                    #expect(error.details == .nothingSent, "\(error)")
+                    #expect(error.message.contains("nothing sent"), "\(error.message)")
+                }
+            }
+            // The default for a request: it waits in the reconnect buffer, times out, and is
+            // still sent when the connection comes back.
+            let js = JetStream(client: client, timeout: .milliseconds(200))
+            await #expect(throws: NATSError.self) {
+                _ = try await js.publish(Array(#"{"raw":1}"#.utf8), to: "aether.store.offline_events.x.buffered")
+            }
+            // Asked not to wait: refused at once, never sent.
+            var unbuffered = PublishOptions()
+            unbuffered.bufferWhileDisconnected = false
+            await #expect {
+                _ = try await js.publish(
+                    Array(#"{"raw":2}"#.utf8),
+                    to: "aether.store.offline_events.x.unbuffered",
+                    options: unbuffered
+                )
+            } throws: {
+                ($0 as? NATSError)?.code == .notConnected
+            }
+            try await server.restart()
+            try await withDeadline(15, "reconnect") {
+                for await event in events { if case .reconnected = event { return } }
+            }
+            try await client.flush()
+            #expect(
+                try await js.lastMessage(stream: store.streamName, subject: "aether.store.offline_events.x.unbuffered")
+                    == nil
+            )
+            let stream = try await js.streamInfo(store.streamName)
+            #expect(
+                try await js.lastMessage(stream: store.streamName, subject: "aether.store.offline_events.x.buffered")
+                    != nil
+            )
+            #expect(try await store.events(of: "a").map(\.eventType) == ["Before"])
+            #expect(try await store.latestVersion(of: "fresh") == 0)
+            #expect(stream.state.messages == 2, "the first event and the buffered publish")
+        }
+    }
+
+    @Test(
         "4 writers × 500 saves on 10 shared actors: versions unique and increasing, exactly the acknowledged events stored"
     )
     func fourWriters() async throws {
