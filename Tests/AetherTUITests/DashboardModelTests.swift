@@ -66,6 +66,29 @@ struct DashboardModelTests {
         #expect(model.filter.isEmpty)
     }
 
+    @Test("the filter form takes an empty namespace (all namespaces), at once and after clearing one")
+    func filterWithoutNamespace() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("/")))
+        guard case .form(let opened) = model.overlay else {
+            Issue.record("no form: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(opened.error(of: 0) == nil, "an error before anything was typed")
+        _ = model.apply(.key(.tab))
+        for character in "Item*" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.enter))
+        #expect(model.overlay == nil)
+        #expect(model.filter == TailFilter(eventType: "Item*"))
+        // Reopened with a namespace, cleared again, submitted.
+        model.filter = TailFilter(namespace: "orders", eventType: "Item*")
+        _ = model.apply(.key(.character("/")))
+        for _ in "orders" { _ = model.apply(.key(.backspace)) }
+        _ = model.apply(.key(.enter))
+        #expect(model.overlay == nil)
+        #expect(model.filter == TailFilter(eventType: "Item*"))
+    }
+
     @Test("Enter on a tail row opens the event whole; Enter there opens its actor at that version")
     func openFromTail() {
         var model = Fixture.dashboard()

@@ -44,12 +44,14 @@ public struct Form: Sendable, Equatable {
     public func error(of index: Int) -> (message: String, column: Int?)? {
         let field = fields[index]
         if purpose == .filter {
+            // An empty field matches everything.
+            if field.text.isEmpty { return nil }
             // A half-typed regex or a bad pattern is an error here, as it is typed.
             let kind = fields.count == 1 ? "list" : field.label
             return TailFilter.error(of: field.text, field: kind).map { ($0, nil) }
         }
         if field.text.isEmpty {
-            if field.optional || purpose == .filter { return nil }
+            if field.optional { return nil }
             return ("\(field.label) is required", nil)
         }
         guard field.isJSON else { return nil }
