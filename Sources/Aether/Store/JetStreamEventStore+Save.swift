@@ -272,11 +272,16 @@ extension JetStreamEventStore {
         return Head(version: version, sequence: message.sequence, lastMessageID: message.headers?["Nats-Msg-Id"])
     }
 
-    /// The version a last message stands for: its header, else its payload, else (an
-    /// undecodable record from another client) the highest version among the actor's events.
+    /// The version a last message stands for: its event's, else (a record that is no event of
+    /// the actor, from another client) the highest version among the actor's events.
     func resolveVersion(of message: StoredMessage, actorID: String) async throws -> Int64 {
-        if let text = message.headers?[Self.versionHeader], let version = Int64(text) { return version }
-        if let event = try? Event(jsonBytes: message.payload.readableBytesView) { return event.version }
+        // The payload, not the header: a record that is no event of this actor (bad JSON, another
+        // actor's, version ≤ 0) does not set the version, whatever its Aether-Version says.
+        if let event = try? Event(jsonBytes: message.payload.readableBytesView), event.actorID == actorID,
+            event.version > 0
+        {
+            return event.version
+        }
         logger.warning(
             "last record of an actor is undecodable",
             metadata: ["actor": "\(Identifiers.quoted(actorID))", "sequence": "\(message.sequence)"]

@@ -175,6 +175,44 @@ struct JetStreamEventStoreTests {
     }
 
     @Test(
+        "a last record that is no event of its actor does not set its version, whatever its header says; the next save follows the last valid event"
+    )
+    func lyingLastRecord() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "lying"))
+            let js = JetStream(client: client)
+            func subject(_ actor: String) -> String { "aether.store.\(store.streamName).e.\(ActorToken.encode(actor))" }
+            func record(_ actor: String, _ version: Int64) -> [UInt8] {
+                Array(
+                    #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
+                        .utf8
+                )
+            }
+            var header = PublishOptions()
+            header.extraHeaders = ["Aether-Version": "50"]
+            for version in 1...3 { _ = try await js.publish(record("good", Int64(version)), to: subject("good")) }
+            _ = try await js.publish(Array("{garbage".utf8), to: subject("good"), options: header)
+            // Only records that are no events: another actor's, and a negative version.
+            _ = try await js.publish(record("someone-else", 7), to: subject("other"), options: header)
+            _ = try await js.publish(record("negative", -5), to: subject("negative"))
+            for reader in [
+                store, try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "lying")),
+            ] {
+                #expect(try await reader.latestVersionUncached(of: "good") == 3)
+                #expect(try await reader.latestVersion(of: "other") == 0)
+                #expect(try await reader.latestVersion(of: "negative") == 0)
+            }
+            try await store.save(Event(eventType: "Next", actorID: "good", version: 4))
+            #expect(try await store.events(of: "good").map(\.version) == [1, 2, 3, 4])
+            await #expect {
+                try await store.save(Event(eventType: "Again", actorID: "good", version: 4))
+            } throws: {
+                ($0 as? AetherError)?.versionConflict?.currentVersion == 4
+            }
+        }
+    }
+
+    @Test(
         "a long history (past the batched direct gets, read on through an ordered consumer) comes whole and in order, with another client's bad records where they lie"
     )
     func longHistory() async throws {
