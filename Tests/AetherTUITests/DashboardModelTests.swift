@@ -696,3 +696,29 @@ struct LongWindowTests {
         #expect(detail.state(at: detail.events.count - 1).state == ["n": 1, "rare": 15_000])
     }
 }
+
+@Suite("Actor detail: events since the snapshot")
+struct SnapshotSinceTests {
+    @Test("the title counts events after the snapshot, as the replay applies them, even when versions skip")
+    func countsEvents() {
+        let events = [1, 2, 3, 70, 71, 500].map { Event(eventType: "T", actorID: "a", version: Int64($0)) }
+        let detail = ActorDetail(
+            namespace: "orders",
+            actorID: "a",
+            events: events,
+            snapshots: [ActorSnapshot(actorID: "a", version: 2, state: [:])],
+            reducer: .mergePatch
+        )
+        #expect(detail.snapshotInfo(at: 500) == (2, 4))
+        #expect(detail.snapshotInfo(at: 70) == (2, 2))
+        // A window that starts after the snapshot: the versions between are all it knows.
+        let window = ActorDetail(
+            namespace: "orders",
+            actorID: "a",
+            events: Array(events.suffix(2)),
+            snapshots: [ActorSnapshot(actorID: "a", version: 2, state: [:])],
+            reducer: .mergePatch
+        )
+        #expect(window.snapshotInfo(at: 500) == (2, 498))
+    }
+}

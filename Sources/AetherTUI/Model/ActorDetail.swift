@@ -196,10 +196,13 @@ public struct ActorDetail: Sendable {
     }
 
     /// The version of the latest snapshot at or before `version`, and how many events follow it
-    /// up to `version`.
+    /// up to `version`: counted, as the replay applies them (versions may skip), when the
+    /// events read reach back to the snapshot; else the versions between.
     public func snapshotInfo(at version: Int64) -> (snapshot: Int64?, since: Int64) {
         let snapshot = snapshots.last { $0.version <= version }?.version
-        return (snapshot, version - (snapshot ?? 0))
+        let base = snapshot ?? 0
+        guard let first = events.first, first.version <= base + 1 else { return (snapshot, version - base) }
+        return (snapshot, Int64(events.count { $0.version > base && $0.version <= version }))
     }
 
     public func isSnapshotted(_ version: Int64) -> Bool { snapshots.contains { $0.version == version } }
