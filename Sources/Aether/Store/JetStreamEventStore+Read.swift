@@ -170,8 +170,12 @@ extension JetStreamEventStore {
 
     /// The version a record states (its header, else its payload); nil when it states none.
     static func statedVersion(of message: StoredMessage) -> Int64? {
-        if let text = message.headers?[versionHeader], let version = Int64(text) { return version }
-        return (try? Event(jsonBytes: message.payload.readableBytesView))?.version
+        // The event's own version: a header another writer set on a record that is no event
+        // (or on one of another version) would send the search the wrong way.
+        guard let version = (try? Event(jsonBytes: message.payload.readableBytesView))?.version, version > 0 else {
+            return nil
+        }
+        return version
     }
 
     /// The stream sequence to read an actor's events from to get every record with a version at
@@ -347,18 +351,20 @@ extension JetStreamEventStore {
     ]
 
     /// The stored message of an actor's event at `version`: found by the same binary search as a
-    /// read from a version, then read by sequence. Nil when no record holds this actor's event at
-    /// that version (records of other actors, undecodable ones and lying version headers are
-    /// stepped over).
+    /// read from a version, then read by sequence; when records out of order hide it from the
+    /// search, by reading the actor's records through. Nil when no record holds this actor's
+    /// event at that version (records of other actors, undecodable ones and lying version
+    /// headers are stepped over).
     /// - Throws: `AetherError` for an invalid actor ID; the transport's errors.
     public func storedRecord(of actorID: String, version: Int64) async throws -> StoredRecord? {
         try Identifiers.validateActorID(actorID)
         let subject = eventSubject(actorID)
-        guard var sequence = try await startSequence(of: subject, atOrAbove: version) else { return nil }
+        var sequence = try await startSequence(of: subject, atOrAbove: version)
         // The search starts at or just below the record; a few records on at most.
-        for _ in 0..<64 {
-            guard let message = try await js.directGetNext(stream: streamName, subject: subject, from: sequence)
-            else { return nil }
+        for _ in 0..<(sequence == nil ? 0 : 64) {
+            guard let from = sequence,
+                let message = try await js.directGetNext(stream: streamName, subject: subject, from: from)
+            else { break }
             let stated = Self.statedVersion(of: message)
             // The record of this actor's event at that version: another actor's event, or one
             // whose payload says another version, is not it.
@@ -366,23 +372,37 @@ extension JetStreamEventStore {
                 event.actorID == actorID,
                 event.version == version
             {
-                return StoredRecord(
-                    stream: streamName,
-                    subject: message.subject,
-                    sequence: message.sequence,
-                    payloadBytes: message.payload.readableBytes,
-                    // The headers the writer stored; not the ones a direct get's reply adds.
-                    headers: message.headers.map { headers in
-                        headers.filter { !Self.directGetHeaders.contains($0.name) }.map {
-                            StoredRecord.Header(name: $0.name, value: $0.value)
-                        }
-                    } ?? [],
-                    storedAt: message.time
-                )
+                return record(of: message)
             }
-            if let stated, stated > version { return nil }
+            if let stated, stated > version { break }
             sequence = message.sequence + 1
         }
-        return nil
+        // Records out of order (another writer's) can hide it from the search: read the
+        // actor's records through, once.
+        var found: StoredMessage?
+        try await forEachMessage(subject) { message in
+            guard let event = try? Event(jsonBytes: message.payload.readableBytesView), event.actorID == actorID,
+                event.version == version
+            else { return true }
+            found = message
+            return false
+        }
+        return found.map(record(of:))
+    }
+
+    private func record(of message: StoredMessage) -> StoredRecord {
+        StoredRecord(
+            stream: streamName,
+            subject: message.subject,
+            sequence: message.sequence,
+            payloadBytes: message.payload.readableBytes,
+            // The headers the writer stored; not the ones a direct get's reply adds.
+            headers: message.headers.map { headers in
+                headers.filter { !Self.directGetHeaders.contains($0.name) }.map {
+                    StoredRecord.Header(name: $0.name, value: $0.value)
+                }
+            } ?? [],
+            storedAt: message.time
+        )
     }
 }

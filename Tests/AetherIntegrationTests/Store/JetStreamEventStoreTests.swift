@@ -213,6 +213,44 @@ struct JetStreamEventStoreTests {
     }
 
     @Test(
+        "the stored record of an event is found among another writer's out-of-order and lying records, with or without a version header"
+    )
+    func storedRecordAmongBadOnes() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "mixed"))
+            let js = JetStream(client: client)
+            let subject = "aether.store.\(store.streamName).e.\(ActorToken.encode("m"))"
+            func record(_ version: Int64, actor: String = "m") -> [UInt8] {
+                Array(
+                    #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
+                        .utf8
+                )
+            }
+            func header(_ version: String) -> PublishOptions {
+                var options = PublishOptions()
+                options.extraHeaders = ["Aether-Version": version]
+                return options
+            }
+            var sequences: [Int64: UInt64] = [:]
+            for version: Int64 in 1...3 {
+                sequences[version] = try await js.publish(record(version), to: subject, options: header("\(version)"))
+                    .sequence
+            }
+            _ = try await js.publish(Array("{bad".utf8), to: subject, options: header("2"))  // a lying duplicate
+            _ = try await js.publish(Array("{bad".utf8), to: subject, options: header("50"))
+            _ = try await js.publish(record(9, actor: "other"), to: subject, options: header("9"))
+            sequences[4] = try await js.publish(record(4), to: subject).sequence  // no header at all
+            _ = try await js.publish(Array("{bad".utf8), to: subject, options: header("1"))
+            for version: Int64 in 1...4 {
+                let found = try await store.storedRecord(of: "m", version: version)
+                #expect(found?.sequence == sequences[version], "v\(version)")
+            }
+            #expect(try await store.storedRecord(of: "m", version: 5) == nil)
+            #expect(try await store.events(of: "m", from: 3).map(\.version) == [3, 4])
+        }
+    }
+
+    @Test(
         "a long history (past the batched direct gets, read on through an ordered consumer) comes whole and in order, with another client's bad records where they lie"
     )
     func longHistory() async throws {
