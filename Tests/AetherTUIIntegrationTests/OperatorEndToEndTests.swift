@@ -455,8 +455,9 @@ struct TraceEndToEndTests {
         let text = try await ExportCommandTests.run(["trace", "--server", server.url, "--correlation", "req-42"])
         #expect(text.termination == .exited(0), "\(text.stderr)")
         let lines = text.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 4, "\(text.stdout)")
-        #expect(lines.first?.contains("orders/order-1 v1 OrderPlaced e-placed") == true)
+        #expect(lines.count == 5, "\(text.stdout)")
+        #expect(lines.first == #"correlationId "req-42": 4 events in 3 namespaces, from the index"#)
+        #expect(lines.dropFirst().first?.contains("orders/order-1 v1 OrderPlaced e-placed") == true)
         #expect(lines.contains { $0.contains("  └ inventory/sku-1 v1 StockReserved") })
         #expect(lines.contains { $0.contains("    └ payments/payment-1 v2 PaymentCaptured") })
 
@@ -472,6 +473,12 @@ struct TraceEndToEndTests {
         ])
         #expect(scan.termination == .exited(0), "\(scan.stderr)")
         #expect(scan.stdout.contains("OrderShipped e-shipped"), "the unindexed event is found by the scan")
+        #expect(
+            scan.stdout.hasPrefix(
+                #"correlationId "req-42": 2 events in 1 namespaces, found by a scan of histories, not the index"#
+            ),
+            "\(scan.stdout)"
+        )
         #expect(
             scan.stdout.contains("(its cause e-captured was not found)"),
             "payments was not scanned: said, not guessed"

@@ -60,6 +60,16 @@ struct TraceTests {
             entries: [.init(namespace: "n", event: a), .init(namespace: "n", event: b)]
         )
         #expect(cyclic.rows.count == 2)
+        #expect(
+            cyclic.rows.map(\.causeProblem) == [.cycle("b-id"), nil],
+            "a cycle is said to be one, not a missing cause"
+        )
+        // An event naming itself as its cause.
+        var selfish = Self.event("S", "y", 1, at: 1)
+        selfish.causationID = selfish.id
+        let own = Trace(correlationID: "s", entries: [.init(namespace: "n", event: selfish)])
+        #expect(own.rows.map(\.causeProblem) == [.itself])
+        #expect(own.rows.first?.missingCause == nil)
     }
 
     @Test("t on a tail row opens the trace of its request; Enter walks into the actor at that version; no id, no trace")

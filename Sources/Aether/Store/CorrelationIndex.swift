@@ -62,12 +62,37 @@ public struct Trace: Sendable, Equatable {
         }
     }
 
-    /// One line of the tree: an entry, its depth, and, for an event whose cause is not among
-    /// the entries, the cause's id (never guessed).
+    /// One line of the tree: an entry, its depth, and what is wrong with its cause, if anything
+    /// (never guessed).
     public struct Row: Sendable, Equatable {
         public var entry: Entry
         public var depth: Int
-        public var missingCause: String?
+        public var causeProblem: CauseProblem?
+        /// The cause's id, for an event whose cause is not among the entries.
+        public var missingCause: String? {
+            if case .notFound(let id) = causeProblem { return id }
+            return nil
+        }
+    }
+
+    /// Why an event with a `causationId` is not under its cause.
+    public enum CauseProblem: Sendable, Equatable {
+        /// No event of the trace has that id.
+        case notFound(String)
+        /// The event names its own id as its cause.
+        case itself
+        /// The causes go round (another writer's); the cycle is cut at this event, whose
+        /// cause (that id) is shown below it.
+        case cycle(String)
+
+        /// For the operator.
+        public var text: String {
+            switch self {
+            case .notFound(let id): "its cause \(id) was not found"
+            case .itself: "names itself as its cause"
+            case .cycle(let id): "its cause \(id) is below it: a causation cycle, cut here"
+            }
+        }
     }
 
     public var correlationID: String
@@ -91,25 +116,29 @@ public struct Trace: Sendable, Equatable {
         var byID: [String: Int] = [:]
         for (index, entry) in entries.enumerated() where byID[entry.event.id] == nil { byID[entry.event.id] = index }
         var children: [Int: [Int]] = [:]
-        var roots: [(index: Int, missing: String?)] = []
+        var roots: [(index: Int, problem: CauseProblem?)] = []
         for (index, entry) in entries.enumerated() {
-            if let cause = entry.event.causationID, let parent = byID[cause], parent != index {
+            guard let cause = entry.event.causationID else {
+                roots.append((index, nil))
+                continue
+            }
+            if let parent = byID[cause], parent != index {
                 children[parent, default: []].append(index)
             } else {
-                roots.append((index, entry.event.causationID))
+                roots.append((index, byID[cause] == index ? .itself : .notFound(cause)))
             }
         }
         var rows: [Row] = []
         var placed = Set<Int>()
-        func visit(_ index: Int, depth: Int, missing: String?) {
+        func visit(_ index: Int, depth: Int, problem: CauseProblem?) {
             guard placed.insert(index).inserted else { return }
-            rows.append(Row(entry: entries[index], depth: depth, missingCause: missing))
-            for child in children[index] ?? [] { visit(child, depth: depth + 1, missing: nil) }
+            rows.append(Row(entry: entries[index], depth: depth, causeProblem: problem))
+            for child in children[index] ?? [] { visit(child, depth: depth + 1, problem: nil) }
         }
-        for root in roots { visit(root.index, depth: 0, missing: root.missing) }
-        // Events only reachable through a cycle.
+        for root in roots { visit(root.index, depth: 0, problem: root.problem) }
+        // Events only reachable through a cycle: each such one its cause is known to be in.
         for index in entries.indices where !placed.contains(index) {
-            visit(index, depth: 0, missing: entries[index].event.causationID)
+            visit(index, depth: 0, problem: entries[index].event.causationID.map(CauseProblem.cycle))
         }
         return rows
     }

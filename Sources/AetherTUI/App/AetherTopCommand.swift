@@ -530,15 +530,24 @@ struct TraceCommand: AsyncParsableCommand {
     }
 
     /// The tree: one line per event, indented under its cause.
+    /// A first line saying where the events come from (the index, or a scan of histories),
+    /// then the tree: one line per event, indented under its cause.
     static func text(_ trace: Trace) -> String {
-        trace.rows.map { row in
-            let event = row.entry.event
-            let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "└ " : "")
-            let missing = row.missingCause.map { "  (its cause \(DisplayText.visible($0)) was not found)" } ?? ""
-            return DisplayText.visible(
-                "\(event.timestamp.rfc3339) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
-            ) + missing + "\n"
-        }.joined()
+        guard !trace.entries.isEmpty else { return "" }
+        let namespaces = Set(trace.entries.map(\.namespace)).count
+        let source = trace.scanned ? "found by a scan of histories, not the index" : "from the index"
+        let header = DisplayText.visible(
+            "correlationId \(Identifiers.quoted(trace.correlationID)): \(trace.entries.count) events in \(namespaces) namespaces, \(source)"
+        )
+        return header + "\n"
+            + trace.rows.map { row in
+                let event = row.entry.event
+                let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "└ " : "")
+                let problem = row.causeProblem.map { "  (\(DisplayText.visible($0.text)))" } ?? ""
+                return DisplayText.visible(
+                    "\(event.timestamp.rfc3339) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
+                ) + problem + "\n"
+            }.joined()
     }
 
     static func json(_ trace: Trace) -> String {
@@ -548,7 +557,12 @@ struct TraceCommand: AsyncParsableCommand {
                 "depth": .integer(Int64(row.depth)),
                 "event": (try? JSONValue.parse(row.entry.event.jsonString())) ?? .null,
             ]
-            if let missing = row.missingCause { object["causeNotFound"] = .string(missing) }
+            switch row.causeProblem {
+            case .notFound(let missing): object["causeNotFound"] = .string(missing)
+            case .itself: object["causeIsItself"] = .bool(true)
+            case .cycle(let cause): object["causeCycle"] = .string(cause)
+            case nil: break
+            }
             return .object(object)
         }
         return JSONValue.object([

@@ -159,15 +159,19 @@ enum OverlayView {
                 (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(event.timestamp) + " " + indent
                 + branch
                 + "\(line.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType)"
-            if let missing = line.missingCause {
+            if let problem = line.causeProblem {
                 // Said, never guessed.
-                text += "  ⚠ its cause \(missing) is not among these events"
+                if case .notFound(let missing) = problem {
+                    text += "  ⚠ its cause \(missing) is not among these events"
+                } else {
+                    text += "  ⚠ " + problem.text
+                }
             }
             canvas.put(
                 text,
                 in: inner,
                 row: row,
-                style: selected ? .selected : line.missingCause == nil ? .plain : .warn
+                style: selected ? .selected : line.causeProblem == nil ? .plain : .warn
             )
             if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row, width: inner.width, height: 1), .selected) }
         }
