@@ -260,6 +260,29 @@ struct VerifyTests {
         let generic = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
         #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
     }
+
+    @Test("a snapshot record that cannot be read is reported as CORRUPT, exit 1")
+    func corruptSnapshot() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
+        try await store.save(
+            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
+        )
+        // Another writer's snapshot record, on the layout's subject, that is no snapshot.
+        let subject = "aether.store.\(store.streamName).s.\(ActorToken.encode("order-1"))"
+        let bad = try await JetStream(client: client).publish(
+            Array(#"{"actorId":"order-1","version":1"#.utf8),
+            to: subject
+        )
+        let run = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+        #expect(run.termination == .exited(1), "\(run.output)")
+        #expect(run.output.contains("CORRUPT orders/order-1 snapshot at sequence \(bad.sequence):"), "\(run.output)")
+        #expect(run.output.contains("0 snapshots: 0 drifting, 0 snapshots not checkable, 1 corrupt"), "\(run.output)")
+    }
 }
 
 @Suite(

@@ -311,7 +311,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 timings: timings
             )
             print(report.lines.joined(separator: "\n"))
-            code = report.drifting > 0 ? 1 : 0
+            code = report.drifting + report.corrupt > 0 ? 1 : 0
         } catch let error as AetherError {
             print("UNKNOWN: \(error.message)")
             code = 3

@@ -7,6 +7,9 @@ enum DriftVerifier {
     struct Report: Sendable {
         var lines: [String]
         var drifting: Int
+        /// Snapshot records that could not be read (a bad checksum, bad JSON): not checked, and
+        /// a failure too.
+        var corrupt: Int = 0
     }
 
     static func run(
@@ -66,10 +69,17 @@ enum DriftVerifier {
         var drifting = 0
         var snapshots = 0
         var unknown = 0
+        var corrupt = 0
         for id in actors {
             let events = try await store.events(of: id, from: 0)
-            let kept = try await store.snapshots(of: id)
+            let (kept, unreadable) = try await store.snapshotsWithErrors(of: id)
             snapshots += kept.count
+            for error in unreadable {
+                corrupt += 1
+                lines.append(
+                    "CORRUPT \(namespace)/\(DisplayText.visible(id)) snapshot at sequence \(error.sequence): \(DisplayText.visible(error.cause.message))"
+                )
+            }
             var drifted = false
             for check in SnapshotCheck.check(kept, events: events, reducer: reducer).values.sorted(by: {
                 $0.version < $1.version
@@ -95,8 +105,8 @@ enum DriftVerifier {
             if drifted { drifting += 1 }
         }
         lines.append(
-            "checked \(actors.count) actors, \(snapshots) snapshots: \(drifting) drifting, \(unknown) snapshots not checkable"
+            "checked \(actors.count) actors, \(snapshots) snapshots: \(drifting) drifting, \(unknown) snapshots not checkable, \(corrupt) corrupt"
         )
-        return Report(lines: lines, drifting: drifting)
+        return Report(lines: lines, drifting: drifting, corrupt: corrupt)
     }
 }
