@@ -212,7 +212,7 @@ struct EndToEndTests {
 
         // Snapshot it; the snapshot shows in the history.
         try await session.type("s")
-        try await session.waitFor("Snapshot orders/e2e-1 at its latest version v1?")
+        try await session.waitFor("Snapshot orders/e2e-1 at its latest version (now v1)?")
         try await session.type("y")
         try await session.waitFor("the snapshot in the history") {
             $0.contains("saved at v1") && $0.contains("snap v1")

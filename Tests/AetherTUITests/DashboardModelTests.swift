@@ -243,7 +243,7 @@ struct DashboardModelTests {
         #expect(
             model.overlay
                 == .confirm(
-                    text: "Snapshot inventory/sku-1001 at its latest version v5?",
+                    text: "Snapshot inventory/sku-1001 at its latest version (now v5)?",
                     action: .snapshot(namespace: "inventory", actorID: "sku-1001", version: 5),
                     alternative: nil
                 )

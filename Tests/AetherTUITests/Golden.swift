@@ -802,7 +802,7 @@ enum Golden {
         │                  ││                                                          │
         │                  ││                                                          │
         │┌─ PRODUCTION │ confirm by typing the name ──────────────────────────────────┐│
-        ││ Snapshot inventory/sku-1001 at its latest version v5?                      ││
+        ││ Snapshot inventory/sku-1001 at its latest version (now v5)?                ││
         ││                                                                            ││
         ││ type inventory/sku-1001 and press Enter:                                   ││
         ││ > inv_                                                                     ││
@@ -836,7 +836,7 @@ enum Golden {
         │                      ││                                                                                              │
         │                      ││                                                                                              │
         │              ┌─ PRODUCTION │ confirm by typing the name ──────────────────────────────────────────────┐              │
-        │              │ Snapshot inventory/sku-1001 at its latest version v5?                                  │              │
+        │              │ Snapshot inventory/sku-1001 at its latest version (now v5)?                            │              │
         │              │                                                                                        │              │
         │              │ type inventory/sku-1001 and press Enter:                                               │              │
         │              │ > inv_                                                                                 │              │

@@ -584,6 +584,10 @@ actor DashboardApp {
     }
 
     private func append(_ event: Event, to namespace: String) async {
+        // Stamped when it is saved, not when the form was submitted (the confirmation may
+        // take a while, and the history would go back in time).
+        var event = event
+        event.timestamp = .now()
         do {
             let store = try await deployment.writableStore(for: namespace)
             do {

@@ -53,7 +53,7 @@ extension Dashboard {
         }
         let latest = detail?.latestVersion ?? actors.first { $0.actorID == focused.actorID }?.version ?? focused.version
         ask(
-            "Snapshot \(focused.namespace)/\(focused.actorID) at its latest version v\(latest)?",
+            "Snapshot \(focused.namespace)/\(focused.actorID) at its latest version (now v\(latest))?",
             .snapshot(namespace: focused.namespace, actorID: focused.actorID, version: latest),
             target: "\(focused.namespace)/\(focused.actorID)"
         )
