@@ -66,6 +66,18 @@ struct DashboardModelTests {
         #expect(model.filter.isEmpty)
     }
 
+    @Test("a paste into the : command line is typed into it, on one line, and runs nothing")
+    func pasteIntoCommandLine() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character(":")))
+        #expect(model.apply(.paste("view bus\nq\t\u{1B}[2J")).isEmpty, "no effect: nothing ran, no quit")
+        guard case .command(let line) = model.overlay else {
+            Issue.record("the command line closed: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(line.text == "view bus q  [2J")
+    }
+
     @Test("the filter form takes an empty namespace (all namespaces), at once and after clearing one")
     func filterWithoutNamespace() {
         var model = Fixture.dashboard()

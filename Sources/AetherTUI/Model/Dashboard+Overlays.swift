@@ -124,6 +124,21 @@ extension Dashboard {
     /// A paste: into the focused field of an open form, whole. Anywhere else it is refused, and
     /// the status line says so: pasted text is never read as keys (a pasted `y` must not confirm).
     mutating func paste(_ text: String) {
+        if case .command(var line) = overlay {
+            // One line: line breaks and control characters become spaces, so a paste never
+            // runs the command (only Enter does).
+            line.text += String(
+                text.map { character in
+                    character.isNewline
+                        || character.unicodeScalars.contains { $0.properties.generalCategory == .control }
+                        ? " " : character
+                }
+            )
+            line.error = nil
+            line.completions = []
+            overlay = .command(line)
+            return
+        }
         guard case .form = overlay else {
             say(
                 "paste of \(text.count) character\(text.count == 1 ? "" : "s") ignored: "
