@@ -277,12 +277,25 @@ struct ExportCommandTests {
         for version in 1...2 {
             _ = try await js.publish(event("acct-2", version), to: "aether.store.\(stream).e.acct-2")
         }
+        // After the last event, and an actor with no valid event at all: said too.
+        let trailing = try await js.publish(Array("{trailing".utf8), to: "aether.store.\(stream).e.acct-2")
+        let negative =
+            #"{"id":"n-1","eventType":"Posted","actorId":"neg-1","version":-5,"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
+        _ = try await js.publish(Array(negative.utf8), to: "aether.store.\(stream).e.neg-1")
 
         let whole = try await Self.run(["export", "--server", server.url, "--namespace", "ledger"])
         #expect(whole.termination == .exited(0), "\(whole.stderr)")
         let ids = try whole.stdout.split(separator: "\n").map { try Event(jsonBytes: Array($0.utf8)).id }
         #expect(ids == (1...6).map { "acct-1-\($0)" } + ["acct-2-1", "acct-2-2"])
         #expect(whole.stderr.contains("skipped") && whole.stderr.contains("acct-1"), "\(whole.stderr)")
+        #expect(whole.stderr.contains("at sequence \(trailing.sequence)"), "\(whole.stderr)")
+        #expect(whole.stderr.contains(#"skipped a stored record of "neg-1""#), "\(whole.stderr)")
+        let onlyBad = try await Self.run([
+            "export", "--server", server.url, "--namespace", "ledger", "--actor", "neg-1",
+        ])
+        #expect(onlyBad.termination == .exited(1))
+        #expect(onlyBad.stderr.contains(#"skipped a stored record of "neg-1""#), "\(onlyBad.stderr)")
+        #expect(onlyBad.stderr.contains("(1 stored record skipped, above)"), "\(onlyBad.stderr)")
 
         let range = try await Self.run([
             "export", "--server", server.url, "--namespace", "ledger", "--actor", "acct-1", "--from", "2", "--to", "4",

@@ -421,7 +421,7 @@ struct ExportCommand: AsyncParsableCommand {
                 timings: timings,
                 reducers: try AetherTop.reducers(named: reducers)
             ) { deployment -> Int32 in
-                let written = try await ExportRun(
+                let export = ExportRun(
                     store: try await deployment.store(for: namespace),
                     actor: actor,
                     from: from,
@@ -429,10 +429,15 @@ struct ExportCommand: AsyncParsableCommand {
                     json: format == .json,
                     reducer: states ? deployment.reducers.reducer(for: namespace).reducer : nil,
                     progress: isatty(2) == 1
-                ).run()
+                )
+                let written = try await export.run()
                 guard written > 0 else {
+                    let skipped = export.skips.count
                     StandardError.write(
-                        "aether-top export: nothing to export: no events in \(namespace)\(actor.map { "/" + Identifiers.quoted($0) } ?? "") from v\(from)\n"
+                        "aether-top export: nothing to export: no events in \(namespace)\(actor.map { "/" + Identifiers.quoted($0) } ?? "") from v\(from)"
+                            + (skipped > 0
+                                ? " (\(skipped) stored record\(skipped == 1 ? "" : "s") skipped, above)" : "")
+                            + "\n"
                     )
                     return 1
                 }

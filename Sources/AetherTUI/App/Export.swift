@@ -123,8 +123,12 @@ enum Export {
         }
         var next = max(1, from)
         var reported: UInt64 = 0
-        while next <= last {
-            let end = min(last, next + window - 1)
+        while true {
+            // The last window reads on to the end of the history when the export does: records
+            // after the last event (or an actor with no valid event at all) are reported too.
+            let final = next > last - window
+            let end = final ? (through == .max ? .max : last) : next + window - 1
+            if end < next { break }
             let read = try await store.eventsWithErrors(of: actorID, from: next, through: end)
             for error in read.errors where error.sequence > reported {
                 reported = error.sequence
@@ -140,6 +144,7 @@ enum Export {
                     try await line(event.jsonString())
                 }
             }
+            if final { break }
             next = end + 1
         }
     }

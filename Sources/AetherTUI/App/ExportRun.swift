@@ -14,6 +14,12 @@ struct ExportRun {
     let progress: Bool
     var clock: Cluster.NodeClock = .continuous
 
+    /// Stored records skipped (each said on standard error).
+    final class Skips {
+        var count = 0
+    }
+    let skips = Skips()
+
     /// - Returns: the events written.
     func run() async throws -> Int {
         var output = Output(json: json)
@@ -44,6 +50,7 @@ struct ExportRun {
             through: through,
             reducer: reducer,
             skipped: { error in
+                skips.count += 1
                 // Said, never silently dropped; the export goes on.
                 StandardError.write(
                     (progress ? "\r\u{1B}[K" : "")
