@@ -734,3 +734,35 @@ struct SnapshotSinceTests {
         #expect(window.snapshotInfo(at: 500) == (2, 498))
     }
 }
+
+@Suite("Actor detail: bad records where they lie")
+struct BadRecordPlacementTests {
+    @Test("each bad record stands above the event it follows, whatever the order of their sequences")
+    func placement() {
+        let events = (1...8).map { Event(eventType: "T", actorID: "a", version: Int64($0)) }
+        let bad = { (sequence: UInt64, after: Int64) in
+            ReplayError(
+                sequence: sequence,
+                rawData: [],
+                cause: AetherError(code: .invalidJSON, message: "bad"),
+                afterVersion: after
+            )
+        }
+        // The newest record (a bad snapshot, after no event) came last; another follows v6, one v2.
+        let detail = ActorDetail(
+            namespace: "n",
+            actorID: "a",
+            events: events,
+            snapshots: [],
+            reducer: .mergePatch,
+            errors: [bad(14, 0), bad(8, 6), bad(3, 2)]
+        )
+        let shown = detail.historyRows.map { row -> String in
+            switch row {
+            case .event(let index): "v\(detail.events[index].version)"
+            case .bad(let index): "seq \(detail.errors[index].sequence)"
+            }
+        }
+        #expect(shown == ["v8", "v7", "seq 8", "v6", "v5", "v4", "v3", "seq 3", "v2", "v1", "seq 14"])
+    }
+}

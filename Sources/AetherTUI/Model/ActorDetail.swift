@@ -69,7 +69,11 @@ public struct ActorDetail: Sendable {
     public var historyRows: [HistoryRow] {
         guard !errors.isEmpty else { return events.indices.reversed().map { .event(index: $0) } }
         var rows: [HistoryRow] = []
-        var pending = errors.indices.reversed().map { $0 }[...]
+        // By the event they follow, newest first: a bad record that follows an early event
+        // (a snapshot record follows none) does not hold back those after later ones.
+        var pending = errors.indices.sorted {
+            (errors[$0].afterVersion, errors[$0].sequence) > (errors[$1].afterVersion, errors[$1].sequence)
+        }[...]
         for index in events.indices.reversed() {
             while let bad = pending.first, errors[bad].afterVersion >= events[index].version {
                 rows.append(.bad(index: bad))
