@@ -55,6 +55,26 @@ struct FormsAndColumnsTests {
         let screen = Renderer.render(model).text
         #expect(screen.contains("v6 is taken: the actor is at v7"))
         #expect(screen.contains("Enter submit  Tab next field  Esc cancel"), "the keys stay on the form")
+        // A free version below the latest (versions skip) is not said to be taken.
+        var skipping = model
+        skipping.overlay = nil  // the form was sent and closed
+        _ = skipping.apply(
+            .appendConflict(
+                namespace: "orders",
+                actorID: "order-1001",
+                attempted: 8,
+                current: 12,
+                since: [Fixture.event("OrderShipped", "order-1001", 12, [:], at: 6)]
+            )
+        )
+        if case .form(let again) = skipping.overlay {
+            #expect(
+                again.fields[again.focus].note?.hasPrefix("v8 is not after the latest version: the actor is at v12")
+                    == true
+            )
+        } else {
+            Issue.record("the form did not come back")
+        }
 
         // A failed append brings it back too; Esc on it asks before throwing it away.
         _ = model.apply(.key(.escape))

@@ -452,15 +452,13 @@ public struct Dashboard: Sendable {
             reopenAppend(field: "data", note: text)
         case .appendConflict(let namespace, let actorID, let attempted, let current, let since):
             let changes = since.prefix(4).map { "v\($0.version) \($0.eventType)" }.joined(separator: ", ")
-            say(
-                "version conflict on \(namespace)/\(actorID): nothing written; v\(attempted) is taken, the actor is at v\(current) (since: \(changes))",
-                isError: true
-            )
-            reopenAppend(
-                version: current + 1,
-                field: "version",
-                note: "v\(attempted) is taken: the actor is at v\(current) (since: \(changes)); now v\(current + 1)"
-            )
+            // Taken, or free but not after the latest (versions may skip): said as it is.
+            let why =
+                (since.contains { $0.version == attempted } || attempted == current
+                    ? "v\(attempted) is taken" : "v\(attempted) is not after the latest version")
+                + ": the actor is at v\(current)" + (changes.isEmpty ? "" : " (since: \(changes))")
+            say("version conflict on \(namespace)/\(actorID): nothing written; \(why)", isError: true)
+            reopenAppend(version: current + 1, field: "version", note: "\(why); now v\(current + 1)")
             if detail?.actorID == actorID, detail?.namespace == namespace {
                 return [.loadHistory(namespace: namespace, actorID: actorID)]
             }

@@ -9,7 +9,7 @@ enum BusView {
         canvas.box(
             top,
             title:
-                "Bus \(canvas.glyphs.vertical) \(metrics.totalActiveSubscriptions) subscriptions \(canvas.glyphs.vertical) \(Summary.count(metrics.totalDropped)) dropped"
+                "Bus \(canvas.glyphs.vertical) \(metrics.totalActiveSubscriptions) subscription\(metrics.totalActiveSubscriptions == 1 ? "" : "s") \(canvas.glyphs.vertical) \(Summary.count(metrics.totalDropped)) dropped"
         )
         var inner = top.inner
         let nameWidth = max(10, min(24, inner.width - 60))
