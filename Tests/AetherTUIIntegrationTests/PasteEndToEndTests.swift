@@ -132,7 +132,7 @@ struct PasteEndToEndTests {
         #expect(screen.contains("Append an event"), "the form closed")
         #expect(screen.contains("too large: "))
         let line = EndToEndTests.line(screen, containing: "append refused") ?? ""
-        let size = line.firstMatch(of: /the event is (\d+) bytes, more than the (\d+) the server takes/)
+        let size = line.firstMatch(of: /the event is (\d+) bytes, more than the (\d+) an event takes/)
         #expect(size != nil, "no sizes in: \(line)")
         if let size, let bytes = Int(size.1) {
             // The whole paste reached the event: its JSON is at least as long as the paste.

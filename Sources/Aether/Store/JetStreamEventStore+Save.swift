@@ -26,7 +26,7 @@ extension JetStreamEventStore {
             throw AetherError(
                 code: .payloadTooLarge,
                 message:
-                    "the event is \(payload.count) bytes; the server takes at most \(maxPayload - 512) per event (actor \(Identifiers.quoted(actorID)), event \(event.id))"
+                    "the event is \(payload.count) bytes; an event takes at most \(maxPayload - 512) (the server's max_payload of \(maxPayload), less 512 for headers) (actor \(Identifiers.quoted(actorID)), event \(event.id))"
             )
         }
         // While the client reconnects nothing is sent (a read of the head would wait out its

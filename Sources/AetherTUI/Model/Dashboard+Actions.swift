@@ -208,10 +208,10 @@ extension Dashboard {
                     // Refused before asking, the form kept as typed: nothing is written.
                     var kept = form
                     kept.submitError =
-                        "too large: \(size) bytes, the server takes \(limit); nothing written"
+                        "too large: \(size) bytes, an event takes at most \(limit) (the server's max_payload less room for headers); nothing written"
                     overlay = .form(kept)
                     say(
-                        "append refused: the event is \(size) bytes, more than the \(limit) the server takes",
+                        "append refused: the event is \(size) bytes, more than the \(limit) an event takes (the server's max_payload less room for headers)",
                         isError: true
                     )
                     return []
