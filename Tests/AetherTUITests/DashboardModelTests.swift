@@ -320,8 +320,10 @@ struct DashboardModelTests {
         _ = model.apply(.connection(.reconnecting(attempt: 3)))
         #expect(Renderer.render(model).text.split(separator: "\n")[1].contains("NATS CONNECTION LOST"))
         #expect(Renderer.render(model).text.split(separator: "\n")[0].contains("RECONNECTING"))
+        #expect(Renderer.render(model).text.split(separator: "\n").last?.contains("writes paused") == true)
         _ = model.apply(.connection(.connected(server: "nats://127.0.0.1:4222")))
         #expect(!Renderer.render(model).text.contains("CONNECTION LOST"))
+        #expect(Renderer.render(model).text.split(separator: "\n").last?.contains("writes on") == true)
     }
 
     @Test("mouse: a click on a tab switches views; the wheel moves the selection")

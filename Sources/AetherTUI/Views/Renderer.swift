@@ -126,7 +126,13 @@ public enum Renderer {
         let y = canvas.height - 1
         let row = Rect(x: 0, y: y, width: canvas.width, height: 1)
         canvas.fill(row, style: .init(reverse: true))
-        let writes = dashboard.writable ? "writes on" : "READ-ONLY"
+        let writes: String
+        switch (dashboard.writable, dashboard.connection) {
+        case (false, _): writes = "READ-ONLY"
+        // A write now is refused at once, nothing sent: say so before it is tried.
+        case (true, .reconnecting), (true, .disconnected), (true, .closed): writes = "writes paused"
+        case (true, _): writes = "writes on"
+        }
         // The writes state always shows; the label gives way first.
         let labelRoom = max(0, canvas.width / 2 - writes.count - 5)
         let right =
