@@ -768,3 +768,36 @@ struct BadRecordPlacementTests {
         #expect(shown == ["v8", "v7", "seq 8", "v6", "v5", "v4", "v3", "seq 3", "v2", "v1", "seq 14"])
     }
 }
+
+@Suite("Skipped bus messages in the message log")
+struct BusProblemLogTests {
+    @Test("new skipped messages are logged with subject, reason and first bytes, a few per update; old ones once")
+    func logged() {
+        var model = Fixture.dashboard()
+        func problem(_ number: Int) -> BusProblem {
+            BusProblem(
+                number: number,
+                subject: "aether.events.hostile",
+                namespace: "hostile",
+                reason: "not a JSON envelope object",
+                firstBytes: Array("{bad\u{1B}[31m".utf8)
+            )
+        }
+        var metrics = BusMetrics()
+        metrics.recentProblems = [problem(1)]
+        _ = model.apply(.busMetrics(metrics))
+        #expect(
+            model.messageLog.last?.text
+                == #"bus: skipped a message on aether.events.hostile: not a JSON envelope object; it begins {bad\u{001B}[31m"#
+        )
+        #expect(model.message?.text.hasPrefix("1 bus message skipped") == true)
+        let before = model.messageLog.count
+        _ = model.apply(.busMetrics(metrics))
+        #expect(model.messageLog.count == before, "an old problem is not logged again")
+        metrics.recentProblems = (2...11).map(problem)
+        _ = model.apply(.busMetrics(metrics))
+        #expect(model.messageLog.count == before + Dashboard.busProblemsLogged + 1)
+        #expect(model.messageLog.last?.text == "bus: 6 more skipped messages not listed")
+        #expect(model.message?.text.hasPrefix("10 bus messages skipped") == true)
+    }
+}

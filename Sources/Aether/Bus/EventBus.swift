@@ -89,11 +89,35 @@ public struct NamespaceMetrics: Sendable, Hashable {
 }
 
 /// A bus's counters.
+/// A received message the bus skipped (counted in `decodeErrors`): where it came, why, and how
+/// it began, for an operator to find the writer.
+public struct BusProblem: Sendable, Hashable {
+    /// 1 for the first problem the bus saw, and so on: new ones are those above the last seen.
+    public var number: Int
+    public var subject: String
+    /// The namespace it is counted under.
+    public var namespace: String
+    public var reason: String
+    /// Its first bytes (at most 64).
+    public var firstBytes: [UInt8]
+
+    public init(number: Int, subject: String, namespace: String, reason: String, firstBytes: [UInt8]) {
+        self.number = number
+        self.subject = subject
+        self.namespace = namespace
+        self.reason = reason
+        self.firstBytes = firstBytes
+    }
+}
+
 public struct BusMetrics: Sendable, Hashable {
     /// Counters by namespace.
     public var namespaces: [String: NamespaceMetrics]
     /// Live subscriptions by pattern (an exact namespace is its own pattern).
     public var activeSubscriptions: [String: Int]
+    /// The last skipped messages (at most ``recentProblemsLimit``), oldest first.
+    public var recentProblems: [BusProblem] = []
+    public static let recentProblemsLimit = 16
 
     public init(namespaces: [String: NamespaceMetrics] = [:], activeSubscriptions: [String: Int] = [:]) {
         self.namespaces = namespaces

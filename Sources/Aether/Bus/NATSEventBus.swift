@@ -1,4 +1,5 @@
 import AetherNATS
+import DequeModule
 import Logging
 import NIOCore
 import Synchronization
@@ -37,6 +38,24 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var patterns: [String: Remote] = [:]
         var counters: [String: NamespaceMetrics] = [:]
         var closed = false
+        var problems: Deque<BusProblem> = []
+        var problemCount = 0
+
+        mutating func record(_ skipped: [(subject: String, namespace: String, reason: String, bytes: [UInt8])]) {
+            for item in skipped {
+                problemCount += 1
+                problems.append(
+                    BusProblem(
+                        number: problemCount,
+                        subject: item.subject,
+                        namespace: item.namespace,
+                        reason: item.reason,
+                        firstBytes: item.bytes
+                    )
+                )
+                if problems.count > BusMetrics.recentProblemsLimit { problems.removeFirst() }
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -218,6 +237,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var items: [DeliveredEvent] = []
         items.reserveCapacity(slice.count)
         var counted = NamespaceTally()
+        var skipped: [(subject: String, namespace: String, reason: String, bytes: [UInt8])] = []
         for message in slice {
             let (namespace, validNamespace) = namespace(of: message.subject)
             guard validNamespace,
@@ -229,8 +249,16 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 (try? event.validate()) != nil
             else {
                 // Undecodable, lying about its namespace, or breaking the rules a save checks
-                // (docs/WIRE-FORMAT.md): counted, never delivered.
+                // (docs/WIRE-FORMAT.md): counted, never delivered, and kept among the recent
+                // problems with why.
                 counted.update(namespace) { $0.decodeErrors += 1 }
+                skipped.append(
+                    (
+                        message.subject, namespace,
+                        Self.whySkipped(message, namespace: validNamespace ? namespace : nil),
+                        Array(message.payload.readableBytesView.prefix(64))
+                    )
+                )
                 logger.debug(
                     "invalid bus message skipped",
                     metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
@@ -246,10 +274,34 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             items.append(DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent))
         }
         if !counted.isEmpty {
-            state.withLock { $0.counters.add(counted) }
+            state.withLock { state in
+                state.counters.add(counted)
+                state.record(skipped)
+            }
             exporter.count(counted)
         }
         await bus.deliver(items, countAs: .forwarded)
+    }
+
+    /// Why a received message is not delivered (the slow path: for skipped ones only).
+    static func whySkipped(_ message: NATSMessage, namespace: String?) -> String {
+        guard let namespace else { return "its subject's namespace is not a valid name" }
+        guard let envelope = envelope(message.payload.readableBytesView) else {
+            return "not a JSON envelope object"
+        }
+        guard envelope.node != nil else { return "the envelope has no node_id" }
+        guard let claimed = envelope.namespace else { return "the envelope has no namespace_id" }
+        guard claimed == namespace else {
+            return
+                "its namespace_id \(Identifiers.quoted(claimed)) is not its subject's \(Identifiers.quoted(namespace))"
+        }
+        guard let fields = envelope.event else { return "the envelope has no event object" }
+        do {
+            try Event(members: fields).validate()
+        } catch {
+            return "its event: \(error.message)"
+        }
+        return "not an event"
     }
 
     /// The namespace a subject is for. One that breaks the naming rules is counted under one key
@@ -317,8 +369,11 @@ public final class NATSEventBus: EventBus, EventStoredSink {
     // MARK: metrics
 
     public func metrics() -> BusMetrics {
-        let (counters, buses) = state.withLock { ($0.counters, $0.patterns.values.map(\.bus)) }
+        let (counters, buses, problems) = state.withLock {
+            ($0.counters, $0.patterns.values.map(\.bus), Array($0.problems))
+        }
         var metrics = BusMetrics(namespaces: counters)
+        metrics.recentProblems = problems
         for bus in buses {
             let local = bus.metrics()
             for (namespace, figures) in local.namespaces {

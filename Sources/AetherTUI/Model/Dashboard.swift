@@ -264,6 +264,10 @@ public struct Dashboard: Sendable {
 
     // Bus
     public var busMetrics = BusMetrics()
+    /// The number of the last bus problem logged (``BusProblem/number``).
+    public var lastBusProblem = 0
+    /// Bus problems logged per metrics update at most; the rest are counted in one line.
+    static let busProblemsLogged = 4
     public var storeFigures: [StoreFigures] = []
 
     // Overlays and messages
@@ -330,6 +334,7 @@ public struct Dashboard: Sendable {
             }
         case .busMetrics(let metrics):
             busMetrics = metrics
+            logBusProblems(metrics.recentProblems)
         case .storeFigures(let figures):
             storeFigures = figures
         case .jetStreamHealth(let health):
@@ -520,6 +525,33 @@ public struct Dashboard: Sendable {
             )
         }
         return []
+    }
+
+    /// Skipped bus messages new since the last update: each in the message log (subject, why,
+    /// first bytes), a few per update, and one status line saying how many.
+    mutating func logBusProblems(_ problems: [BusProblem]) {
+        let fresh = problems.filter { $0.number > lastBusProblem }
+        guard let newest = fresh.last else { return }
+        let total = newest.number - lastBusProblem
+        lastBusProblem = newest.number
+        let shown = fresh.suffix(Self.busProblemsLogged)
+        for problem in shown {
+            let bytes = DisplayText.visible(String(decoding: problem.firstBytes, as: UTF8.self))
+            logOnly(
+                "bus: skipped a message on \(DisplayText.visible(problem.subject)): \(DisplayText.visible(problem.reason)); it begins \(bytes)",
+                isError: true
+            )
+        }
+        if total > shown.count {
+            logOnly("bus: \(total - shown.count) more skipped messages not listed", isError: true)
+        }
+        message = ("\(total) bus message\(total == 1 ? "" : "s") skipped, counted in ERRORS (m shows why)", true, now)
+    }
+
+    /// Into the message log only, the status line left as it is.
+    mutating func logOnly(_ text: String, isError: Bool) {
+        messageLog.append(LoggedMessage(text: text, isError: isError, at: now))
+        if messageLog.count > Self.messageLogLimit { messageLog.removeFirst() }
     }
 
     mutating func say(_ text: String, isError: Bool = false) {

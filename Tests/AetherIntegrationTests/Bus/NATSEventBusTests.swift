@@ -138,6 +138,24 @@ struct NATSEventBusTests {
             try client.publish(good, to: "aether.events.orders")
             #expect(try await take(1, from: subscription).first?.event.id == "ok")
             #expect(bus.metrics()["orders"].decodeErrors == 3)
+            // Each kept with why and how it begins, for the operator to find the writer.
+            let problems = bus.metrics().recentProblems
+            #expect(problems.map(\.number) == [1, 2, 3])
+            #expect(problems.allSatisfy { $0.subject == "aether.events.orders" && $0.namespace == "orders" })
+            #expect(
+                problems.map(\.reason) == [
+                    "not a JSON envelope object", "the envelope has no event object",
+                    #"its namespace_id "payments" is not its subject's "orders""#,
+                ]
+            )
+            #expect(problems.first?.firstBytes == Array("not json".utf8))
+            // Only the last 16 are kept; their numbers go on.
+            for _ in 0..<20 { try client.publish("[]", to: "aether.events.orders") }
+            try client.publish(good, to: "aether.events.orders")
+            #expect(try await take(1, from: subscription).first?.event.id == "ok")
+            let later = bus.metrics().recentProblems
+            #expect(later.count == BusMetrics.recentProblemsLimit)
+            #expect(later.last?.number == 23)
         }
     }
 
