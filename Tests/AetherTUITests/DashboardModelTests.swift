@@ -801,3 +801,43 @@ struct BusProblemLogTests {
         #expect(model.message?.text.hasPrefix("10 bus messages skipped") == true)
     }
 }
+
+@Suite("A live history picks up new snapshots")
+struct LiveSnapshotTests {
+    @Test("once events came, the open actor's snapshots are read again after 5 s, and their marks and counts follow")
+    func refresh() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.tick(Fixture.at(10)))
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [ActorSnapshot(actorID: "order-1001", version: 2, state: [:])],
+                reducer: .mergePatch
+            )
+        )
+        // Nothing new: no read, however long.
+        #expect(model.apply(.tick(Fixture.at(30))) == [])
+        let next = Fixture.event("OrderNoteAdded", "order-1001", 6, ["note": "x"], at: 31)
+        _ = model.apply(.events([DeliveredEvent(namespace: "orders", event: next)], at: Fixture.at(31)))
+        #expect(model.detail?.latestVersion == 6)
+        #expect(model.apply(.tick(Fixture.at(32))) == [.loadSnapshots(namespace: "orders", actorID: "order-1001")])
+        #expect(model.apply(.tick(Fixture.at(33))) == [], "once per change")
+        _ = model.apply(
+            .snapshots(
+                namespace: "orders",
+                actorID: "order-1001",
+                [
+                    ActorSnapshot(actorID: "order-1001", version: 2, state: [:]),
+                    ActorSnapshot(actorID: "order-1001", version: 5, state: [:]),
+                ]
+            )
+        )
+        #expect(model.detail?.isSnapshotted(5) == true)
+        #expect(model.detail.map { $0.snapshotInfo(at: $0.latestVersion) } ?? (nil, 0) == (5, 1))
+        // Another actor's snapshots change nothing here.
+        _ = model.apply(.snapshots(namespace: "orders", actorID: "order-1002", []))
+        #expect(model.detail?.snapshots.count == 2)
+    }
+}

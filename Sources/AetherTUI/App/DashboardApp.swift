@@ -274,6 +274,11 @@ actor DashboardApp {
         case .loadHistory, .loadHistoryWindow, .openExact:
             historyGeneration += 1
             historyLane.yield(effect)
+        case .loadSnapshots(let namespace, let actorID):
+            // A failed read leaves the marks as they were; the next refresh tries again.
+            if let snapshots = try? await deployment.store(for: namespace).snapshots(of: actorID) {
+                await send(.snapshots(namespace: namespace, actorID: actorID, snapshots))
+            }
         case .append(let namespace, let event):
             await append(event, to: namespace)
         case .snapshot(let namespace, let actorID):

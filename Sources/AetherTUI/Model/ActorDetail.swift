@@ -29,6 +29,9 @@ public struct ActorDetail: Sendable {
     public var errors: [ReplayError]
     /// Each snapshot checked against a replay of the events up to its version.
     public var snapshotChecks: [Int64: SnapshotCheck] = [:]
+    /// When the snapshots were last read, and the latest version then: a live history reads
+    /// them again once events came since (members snapshot as they write).
+    public var snapshotsRead: (at: Timestamp, version: Int64)?
     /// Index into `events` of the selected event.
     public var selected: Int
     /// Which pane has the focus: the history (false) or the state's fields (true).
@@ -137,6 +140,15 @@ public struct ActorDetail: Sendable {
 
     /// Replays the selected event's state if the selection or the history changed since the
     /// last replay. The model calls it after every input.
+    /// Newer snapshots read for a live history: the marks, the checks and the state's starting
+    /// point follow them.
+    public mutating func replaceSnapshots(_ newer: [ActorSnapshot]) {
+        let sorted = newer.sorted { $0.version < $1.version }
+        guard sorted != snapshots else { return }
+        snapshots = sorted
+        snapshotChecks = SnapshotCheck.check(sorted, events: events, reducer: reducer)
+    }
+
     public mutating func refreshReplay() {
         let key = replayKey
         guard memo?.key != key, events.indices.contains(selected) else { return }

@@ -132,6 +132,8 @@ public struct Dashboard: Sendable {
             readThrough: Int64? = nil,
             select: Int64? = nil
         )
+        /// The open actor's snapshots, read again while its history is live.
+        case snapshots(namespace: String, actorID: String, [ActorSnapshot])
         /// The state before a window's first event (see `ActorDetail.base`), or how far its
         /// replay has come (`state` nil), or why it failed.
         case historyBase(
@@ -168,6 +170,8 @@ public struct Dashboard: Sendable {
         /// The page after `cursor`.
         case loadMoreActors(namespace: String, matching: String, after: ActorCursor)
         case loadHistory(namespace: String, actorID: String)
+        /// The snapshots of the open actor, read again (``Input/snapshots(namespace:actorID:_:)``).
+        case loadSnapshots(namespace: String, actorID: String)
         /// A window of an actor's history, `from` through `through` (nil: the newest), then the
         /// state before it; `select` is the version to select.
         case loadHistoryWindow(namespace: String, actorID: String, from: Int64, through: Int64?, select: Int64?)
@@ -264,6 +268,8 @@ public struct Dashboard: Sendable {
 
     // Bus
     public var busMetrics = BusMetrics()
+    /// How often a live history reads its snapshots again (when events came).
+    static let snapshotRefresh: Duration = .seconds(5)
     /// The number of the last bus problem logged (``BusProblem/number``).
     public var lastBusProblem = 0
     /// Bus problems logged per metrics update at most; the rest are counted in one line.
@@ -315,6 +321,15 @@ public struct Dashboard: Sendable {
             now = time
             if actorsLoading || detail?.baseLoading == true { spinnerPhase += 1 }
             rollBuckets(to: time)
+            // A live history whose actor moved on: its snapshots again, at most every 5 s.
+            if let opened = detail, opened.readThrough == nil, let read = opened.snapshotsRead,
+                opened.latestVersion > read.version, read.at.duration(to: time) >= Self.snapshotRefresh
+            {
+                detail?.snapshotsRead = (time, opened.latestVersion)
+                return [.loadSnapshots(namespace: opened.namespace, actorID: opened.actorID)]
+            }
+        case .snapshots(let namespace, let actorID, let snapshots):
+            if detail?.namespace == namespace, detail?.actorID == actorID { detail?.replaceSnapshots(snapshots) }
         case .events(let delivered, let time, let counted):
             now = max(now, time)
             count(counted, at: time)
@@ -415,6 +430,7 @@ public struct Dashboard: Sendable {
                 errors: errors
             )
             opened.reducerLabel = label
+            opened.snapshotsRead = (now, opened.latestVersion)
             opened.readFrom = from
             opened.readThrough = through
             opened.baseLoading = from > 1
