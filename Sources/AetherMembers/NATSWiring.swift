@@ -112,17 +112,21 @@ public final class NATSWiring: Sendable {
     public func jetStreamStore(
         for namespace: String,
         stream: String = "events",
-        create: Bool = true
+        create: Bool = true,
+        refuseWhileReconnecting: Bool = false
     ) async throws -> JetStreamEventStore {
-        if let existing = stores.withLock({ $0[namespace] }) { return existing }
+        let name = JetStreamEventStore.streamName(namespace: namespace, stream: stream)
+        // Opened again when another stream now holds the namespace.
+        if let existing = stores.withLock({ $0[namespace] }), existing.streamName == name { return existing }
         var configuration = JetStreamEventStore.Configuration(namespace: namespace, streamName: stream)
         configuration.createStream = create
+        configuration.refuseWhileReconnecting = refuseWhileReconnecting
         // The demo's requests are traced (aether-top's trace view); see the option's cost.
         configuration.indexCorrelations = true
         configuration.replicas = streamReplicas
         let store = try await JetStreamEventStore.open(client: client, configuration: configuration, sink: bus)
         return stores.withLock { stores in
-            if let existing = stores[namespace] { return existing }
+            if let existing = stores[namespace], existing.streamName == name { return existing }
             stores[namespace] = store
             return store
         }

@@ -488,7 +488,7 @@ struct TraceEndToEndTests {
         #expect(scan.stdout.contains("OrderShipped e-shipped"), "the unindexed event is found by the scan")
         #expect(
             scan.stdout.hasPrefix(
-                #"correlationId "req-42": 2 events in 1 namespaces, found by a scan of histories, not the index"#
+                #"correlationId "req-42": 2 events in 1 namespace, found by a scan of histories, not the index"#
             ),
             "\(scan.stdout)"
         )

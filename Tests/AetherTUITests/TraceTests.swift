@@ -64,6 +64,17 @@ struct TraceTests {
             cyclic.rows.map(\.causeProblem) == [.cycle("b-id"), nil],
             "a cycle is said to be one, not a missing cause"
         )
+        // An event caused by one in a cycle, found first: it is not in the cycle, and goes under its cause.
+        var c = Self.event("C", "x", 3, at: 0, causeID: "a-id")
+        c.id = "c-id"
+        let under = Trace(
+            correlationID: "c",
+            entries: [
+                .init(namespace: "n", event: c), .init(namespace: "n", event: a), .init(namespace: "n", event: b),
+            ]
+        )
+        #expect(under.rows.map { "\($0.depth) \($0.entry.event.id)" } == ["0 a-id", "1 c-id", "1 b-id"])
+        #expect(under.rows.map(\.causeProblem) == [.cycle("b-id"), nil, nil])
         // An event naming itself as its cause.
         var selfish = Self.event("S", "y", 1, at: 1)
         selfish.causationID = selfish.id

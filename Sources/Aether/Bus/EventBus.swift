@@ -88,7 +88,6 @@ public struct NamespaceMetrics: Sendable, Hashable {
     public init() {}
 }
 
-/// A bus's counters.
 /// A received message the bus skipped (counted in `decodeErrors`): where it came, why, and how
 /// it began, for an operator to find the writer.
 public struct BusProblem: Sendable, Hashable {
@@ -110,6 +109,7 @@ public struct BusProblem: Sendable, Hashable {
     }
 }
 
+/// A bus's counters.
 public struct BusMetrics: Sendable, Hashable {
     /// Counters by namespace.
     public var namespaces: [String: NamespaceMetrics]

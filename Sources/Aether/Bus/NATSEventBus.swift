@@ -41,8 +41,13 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var problems: Deque<BusProblem> = []
         var problemCount = 0
 
-        mutating func record(_ skipped: [(subject: String, namespace: String, reason: String, bytes: [UInt8])]) {
-            for item in skipped {
+        /// The newest of `skipped` skipped messages (`kept`); the numbers count them all.
+        mutating func record(
+            _ kept: [(subject: String, namespace: String, reason: String, bytes: [UInt8])],
+            skipped: Int
+        ) {
+            problemCount += skipped - kept.count
+            for item in kept {
                 problemCount += 1
                 problems.append(
                     BusProblem(
@@ -237,7 +242,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var items: [DeliveredEvent] = []
         items.reserveCapacity(slice.count)
         var counted = NamespaceTally()
-        var skipped: [(subject: String, namespace: String, reason: String, bytes: [UInt8])] = []
+        var skipped: [(message: NATSMessage, namespace: String, valid: Bool)] = []
         for message in slice {
             let (namespace, validNamespace) = namespace(of: message.subject)
             guard validNamespace,
@@ -252,13 +257,7 @@ public final class NATSEventBus: EventBus, EventStoredSink {
                 // (docs/WIRE-FORMAT.md): counted, never delivered, and kept among the recent
                 // problems with why.
                 counted.update(namespace) { $0.decodeErrors += 1 }
-                skipped.append(
-                    (
-                        message.subject, namespace,
-                        Self.whySkipped(message, namespace: validNamespace ? namespace : nil),
-                        Array(message.payload.readableBytesView.prefix(64))
-                    )
-                )
+                skipped.append((message, namespace, validNamespace))
                 logger.debug(
                     "invalid bus message skipped",
                     metadata: ["subject": "\(Identifiers.quoted(message.subject))"]
@@ -274,9 +273,17 @@ public final class NATSEventBus: EventBus, EventStoredSink {
             items.append(DeliveredEvent(namespace: namespace, event: event, traceParent: traceParent))
         }
         if !counted.isEmpty {
+            // Why, for the ones kept only (a flood of bad messages costs no more than before).
+            let kept = skipped.suffix(BusMetrics.recentProblemsLimit).map { item in
+                (
+                    subject: item.message.subject, namespace: item.namespace,
+                    reason: Self.whySkipped(item.message, namespace: item.valid ? item.namespace : nil),
+                    bytes: Array(item.message.payload.readableBytesView.prefix(64))
+                )
+            }
             state.withLock { state in
                 state.counters.add(counted)
-                state.record(skipped)
+                state.record(kept, skipped: skipped.count)
             }
             exporter.count(counted)
         }

@@ -136,9 +136,21 @@ public struct Trace: Sendable, Equatable {
             for child in children[index] ?? [] { visit(child, depth: depth + 1, problem: nil) }
         }
         for root in roots { visit(root.index, depth: 0, problem: root.problem) }
-        // Events only reachable through a cycle: each such one its cause is known to be in.
+        // Events only reachable through a cycle: the cycle is cut at the first of its events
+        // found by following causes up from an unplaced one (an event under the cycle is not
+        // in it, and goes under its cause).
         for index in entries.indices where !placed.contains(index) {
-            visit(index, depth: 0, problem: entries[index].event.causationID.map(CauseProblem.cycle))
+            var seen: Set<Int> = [index]
+            var current = index
+            while let cause = entries[current].event.causationID, let parent = byID[cause], !placed.contains(parent),
+                seen.insert(parent).inserted
+            {
+                current = parent
+            }
+            if let cause = entries[current].event.causationID, let parent = byID[cause], seen.contains(parent) {
+                current = parent
+            }
+            visit(current, depth: 0, problem: entries[current].event.causationID.map(CauseProblem.cycle))
         }
         return rows
     }

@@ -31,19 +31,14 @@ extension JetStreamEventStore {
         var start: UInt64 = 1
         do {
             if fromVersion > 1 {
-                guard let found = try await startSequence(of: subject, atOrAbove: fromVersion) else {
+                guard let found = try await startSequence(of: subject, actorID: actorID, atOrAbove: fromVersion) else {
                     return ReplayResult(events: [], errors: [])
                 }
                 start = found
             }
+            // Every record is decoded: its Aether-Version header, another writer's, may lie, and
+            // a read that skipped or stopped by it would hide events.
             try await forEachMessage(subject, from: start) { message in
-                if let header = message.headers?[Self.versionHeader], let version = Int64(header) {
-                    if version > throughVersion, version > lastVersion { return false }
-                    if version < fromVersion, version > lastVersion {
-                        lastVersion = version
-                        return true
-                    }
-                }
                 let problem: AetherError
                 switch Result(catching: { () throws(AetherError) in
                     try Event(jsonBytes: message.payload.readableBytesView)
@@ -105,7 +100,8 @@ extension JetStreamEventStore {
                     try Identifiers.validateActorID(actorID)
                     var start: UInt64 = 1
                     if fromVersion > 1 {
-                        guard let found = try await startSequence(of: subject, atOrAbove: fromVersion) else {
+                        guard let found = try await startSequence(of: subject, actorID: actorID, atOrAbove: fromVersion)
+                        else {
                             continuation.finish()
                             return
                         }
@@ -168,14 +164,14 @@ extension JetStreamEventStore {
     /// How many messages still to read make an R1 read go on through an ordered consumer.
     public static let orderedReadAfter: UInt64 = 8192
 
-    /// The version a record states (its header, else its payload); nil when it states none.
-    static func statedVersion(of message: StoredMessage) -> Int64? {
-        // The event's own version: a header another writer set on a record that is no event
-        // (or on one of another version) would send the search the wrong way.
-        guard let version = (try? Event(jsonBytes: message.payload.readableBytesView))?.version, version > 0 else {
-            return nil
-        }
-        return version
+    /// The version of the actor's event a record holds; nil when it holds none (undecodable,
+    /// another actor's, version ≤ 0). Not its header: another writer's header may lie, and
+    /// would send a search the wrong way.
+    static func statedVersion(of message: StoredMessage, actorID: String) -> Int64? {
+        guard let event = try? Event(jsonBytes: message.payload.readableBytesView), event.actorID == actorID,
+            event.version > 0
+        else { return nil }
+        return event.version
     }
 
     /// The stream sequence to read an actor's events from to get every record with a version at
@@ -183,13 +179,13 @@ extension JetStreamEventStore {
     /// (`next_by_subj`), about 20 for a million records. Nil when the actor has no event at or
     /// above it. Records that state no version are stepped over (a few at most per probe);
     /// past that the search gives up and answers 1, a full read, which is always right.
-    func startSequence(of subject: String, atOrAbove version: Int64) async throws -> UInt64? {
+    func startSequence(of subject: String, actorID: String, atOrAbove version: Int64) async throws -> UInt64? {
         let head =
             configuration.replicas <= 1
             ? try await js.directGetLast(stream: streamName, subject: subject)
             : try await js.lastMessage(stream: streamName, subject: subject)
         guard let head else { return nil }
-        guard let headVersion = Self.statedVersion(of: head) else { return 1 }
+        guard let headVersion = Self.statedVersion(of: head, actorID: actorID) else { return 1 }
         if headVersion < version { return nil }
         var low: UInt64 = 1
         var high = head.sequence
@@ -202,13 +198,13 @@ extension JetStreamEventStore {
             guard var probe = try await js.directGetNext(stream: streamName, subject: subject, from: mid) else {
                 return 1
             }
-            var stated = Self.statedVersion(of: probe)
+            var stated = Self.statedVersion(of: probe, actorID: actorID)
             var steps = 0
             while stated == nil, probe.sequence < high, steps < 8,
                 let next = try await js.directGetNext(stream: streamName, subject: subject, from: probe.sequence + 1)
             {
                 probe = next
-                stated = Self.statedVersion(of: probe)
+                stated = Self.statedVersion(of: probe, actorID: actorID)
                 steps += 1
             }
             guard let stated else { return 1 }
@@ -359,13 +355,20 @@ extension JetStreamEventStore {
     public func storedRecord(of actorID: String, version: Int64) async throws -> StoredRecord? {
         try Identifiers.validateActorID(actorID)
         let subject = eventSubject(actorID)
-        var sequence = try await startSequence(of: subject, atOrAbove: version)
-        // The search starts at or just below the record; a few records on at most.
-        for _ in 0..<(sequence == nil ? 0 : 64) {
+        var sequence = try await startSequence(of: subject, actorID: actorID, atOrAbove: version)
+        guard sequence != nil else { return nil }  // above the actor's last event
+        // The search starts at or just below the record; a few records on at most. Records
+        // that hold no event of the actor, or versions that do not rise, are disorder: only
+        // then may the record be where the search cannot see it.
+        var sawDisorder = false
+        var missedCleanly = false
+        var previous: Int64 = 0
+        for _ in 0..<64 {
             guard let from = sequence,
                 let message = try await js.directGetNext(stream: streamName, subject: subject, from: from)
             else { break }
-            let stated = Self.statedVersion(of: message)
+            let stated = Self.statedVersion(of: message, actorID: actorID)
+            if let stated, stated > previous { previous = stated } else { sawDisorder = true }
             // The record of this actor's event at that version: another actor's event, or one
             // whose payload says another version, is not it.
             if stated == version, let event = try? Event(jsonBytes: message.payload.readableBytesView),
@@ -374,9 +377,13 @@ extension JetStreamEventStore {
             {
                 return record(of: message)
             }
-            if let stated, stated > version { break }
+            if let stated, stated > version {
+                missedCleanly = !sawDisorder
+                break
+            }
             sequence = message.sequence + 1
         }
+        if missedCleanly { return nil }
         // Records out of order (another writer's) can hide it from the search: read the
         // actor's records through, once.
         var found: StoredMessage?

@@ -30,8 +30,8 @@ extension JetStreamEventStore {
             )
         }
         // While the client reconnects nothing is sent (a read of the head would wait out its
-        // timeout first): refused at once, and said to be nothing sent.
-        if case .reconnecting = js.client.status {
+        // timeout first): refused at once, if asked to, and said to be nothing sent.
+        if configuration.refuseWhileReconnecting, case .reconnecting = js.client.status {
             throw AetherError(
                 code: .unavailable,
                 message:
@@ -159,7 +159,7 @@ extension JetStreamEventStore {
         }
         // The ack is the commit's (the last message); the actor's last event comes before a
         // trailing index record.
-        let sequence = try await js.publishBatch(messages, buffered: false).sequence
+        let sequence = try await batchWhenConnected(messages).sequence
         return indexes[indexes.count - 1] == nil ? sequence : sequence - 1
     }
 
@@ -222,6 +222,23 @@ extension JetStreamEventStore {
                 "index record of a refused save left in the stream (traces name it as not stored)",
                 metadata: ["sequence": "\(sequence)", "event": "\(Identifiers.quoted(event.id))", "error": "\(error)"]
             )
+        }
+    }
+
+    /// An atomic batch, never from the reconnect buffer: one not sent because the client was
+    /// reconnecting (nothing of it stored) is sent again until 15 s have passed, as a single
+    /// event's publish is.
+    private func batchWhenConnected(_ messages: [BatchMessage]) async throws -> PubAck {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(15)
+        var delay = Duration.milliseconds(50)
+        while true {
+            do {
+                return try await js.publishBatch(messages, buffered: false)
+            } catch let error as NATSError where error.code == .notConnected && clock.now < deadline {
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(500))
+            }
         }
     }
 

@@ -45,6 +45,10 @@ public final class JetStreamEventStore: EventStore, SnapshotStore {
         /// Create the stream when it does not exist. Off for a reader that must leave the
         /// account as it found it (aether-top's views): opening then fails with `.notFound`.
         public var createStream = true
+        /// Refuse a save at once while the client reconnects (`.unavailable`, nothing sent),
+        /// for an operator who wants to know now (aether-top). Off: a save waits for the
+        /// connection (up to 15 s), as it waits out a stream leader change.
+        public var refuseWhileReconnecting = false
 
         public init(namespace: String = "default", streamName: String = "events") {
             self.namespace = namespace

@@ -319,7 +319,10 @@ public struct JetStream: Sendable {
                     timeout: timeout,
                     buffered: options.bufferWhileDisconnected
                 )
-            } catch let error as NATSError where error.code == .noResponders && clock.now < deadline {
+            } catch let error as NATSError
+                where (error.code == .noResponders || error.code == .notConnected) && clock.now < deadline
+            {
+                // Nobody took it, or it was not sent (reconnecting): sent again, same headers.
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .milliseconds(500))
                 continue
@@ -372,7 +375,8 @@ public struct JetStream: Sendable {
                 case .success(let message):
                     results[index] = Result { try Self.decodeAck(message, subject: messages[index].subject) }
                 case .failure(let error as NATSError)
-                where error.code == .noResponders && clock.now < start + messages[index].options.retryUntil:
+                where (error.code == .noResponders || error.code == .notConnected)
+                    && clock.now < start + messages[index].options.retryUntil:
                     again.append(index)
                 case .failure(let error):
                     results[index] = .failure(error)

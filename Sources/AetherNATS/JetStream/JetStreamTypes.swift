@@ -317,11 +317,13 @@ public struct PublishOptions: Sendable, Equatable {
     public var ttl: String?
     /// More headers to send as they are.
     public var extraHeaders: NATSHeaders = NATSHeaders()
-    /// How long to keep retrying 503 "no responders" (a stream leader change takes ~4–5 s).
+    /// How long to keep retrying 503 "no responders" (a stream leader change takes ~4–5 s),
+    /// and, with `bufferWhileDisconnected` off, a publish not sent because the client was
+    /// reconnecting.
     public var retryUntil: Duration = .seconds(10)
-    /// False: while the client reconnects, fail at once with `.notConnected` (nothing sent)
-    /// rather than wait in the reconnect buffer, which sends the message on reconnect even
-    /// after the publish reported a timeout.
+    /// False: while the client reconnects, the publish is not put in the reconnect buffer
+    /// (which sends it on reconnect even after the publish reported a timeout); it is tried
+    /// again until `retryUntil`, then fails with `.notConnected`, nothing sent.
     public var bufferWhileDisconnected = true
 
     public init(

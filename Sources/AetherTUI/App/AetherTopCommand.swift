@@ -534,7 +534,6 @@ struct TraceCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// The tree: one line per event, indented under its cause.
     /// A first line saying where the events come from (the index, or a scan of histories),
     /// then the tree: one line per event, indented under its cause.
     static func text(_ trace: Trace) -> String {
@@ -542,7 +541,7 @@ struct TraceCommand: AsyncParsableCommand {
         let namespaces = Set(trace.entries.map(\.namespace)).count
         let source = trace.scanned ? "found by a scan of histories, not the index" : "from the index"
         let header = DisplayText.visible(
-            "correlationId \(Identifiers.quoted(trace.correlationID)): \(trace.entries.count) events in \(namespaces) namespaces, \(source)"
+            "correlationId \(Identifiers.quoted(trace.correlationID)): \(trace.entries.count) event\(trace.entries.count == 1 ? "" : "s") in \(namespaces) namespace\(namespaces == 1 ? "" : "s"), \(source)"
         )
         return header + "\n"
             + trace.rows.map { row in

@@ -274,16 +274,15 @@ actor DashboardApp {
         case .loadHistory, .loadHistoryWindow, .openExact:
             historyGeneration += 1
             historyLane.yield(effect)
-        case .loadSnapshots(let namespace, let actorID):
-            // A failed read leaves the marks as they were; the next refresh tries again.
-            if let snapshots = try? await deployment.store(for: namespace).snapshots(of: actorID) {
-                await send(.snapshots(namespace: namespace, actorID: actorID, snapshots))
-            }
+        case .loadSnapshots:
+            // On the history lane, never inline: a slow stream must not hold up the tick.
+            historyLane.yield(effect)
         case .append(let namespace, let event):
             await append(event, to: namespace)
         case .snapshot(let namespace, let actorID):
             do {
-                let store = try await deployment.writableStore(for: namespace)
+                // An actor with events has a stream: a snapshot never creates one.
+                let store = try await deployment.store(for: namespace)
                 let state = try await store.load(actorID, using: deployment.reducers.reducer(for: namespace).reducer)
                 guard state.version > 0 else {
                     await send(.actionFailed("\(namespace)/\(actorID) has no events to snapshot"))
@@ -322,6 +321,11 @@ actor DashboardApp {
     /// 10 ms), as a key's effect is, not at the next frame of the cadence.
     private func performSlow(_ effect: Dashboard.Effect) async {
         switch effect {
+        case .loadSnapshots(let namespace, let actorID):
+            // A failed read leaves the marks as they were; the next refresh tries again.
+            if let snapshots = try? await deployment.store(for: namespace).snapshots(of: actorID) {
+                await send(.snapshots(namespace: namespace, actorID: actorID, snapshots))
+            }
         case .loadActors(let namespace, let matching):
             await readActorPage(namespace, matching: matching, after: nil)
         case .loadMoreActors(let namespace, let matching, let cursor):
@@ -593,8 +597,18 @@ actor DashboardApp {
         // take a while, and the history would go back in time).
         var event = event
         event.timestamp = .now()
+        let store: any EventStore & SnapshotStore
         do {
-            let store = try await deployment.writableStore(for: namespace)
+            store = try await deployment.writableStore(for: namespace)
+        } catch {
+            await send(
+                .appendFailed(
+                    "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
+                )
+            )
+            return
+        }
+        do {
             do {
                 try await store.save(event)
             } catch let error as AetherError where error.code == .versionConflict {

@@ -235,8 +235,14 @@ public final class NATSDeployment: Deployment {
         let listed = (await listStreams()?.namespaces ?? []).map(\.name)
         return survey.withLock { survey in
             if survey.health?.listingError != nil { return survey.namespaces }
+            // Only streams that held their namespace (a misnamed or second claimant never did).
             let unanswered = (survey.health?.problems ?? []).filter { $0.kind == .noAnswer }.compactMap {
-                survey.namespaceOfStream[$0.stream]
+                problem -> String? in
+                guard let namespace = survey.namespaceOfStream[problem.stream],
+                    let suffix = survey.streamOfNamespace[namespace],
+                    JetStreamEventStore.streamName(namespace: namespace, stream: suffix) == problem.stream
+                else { return nil }
+                return namespace
             }.filter { (try? Identifiers.validateNamespace($0)) != nil }
             survey.namespaces = Array(Set(listed + unanswered)).sorted()
             return survey.namespaces
@@ -303,7 +309,13 @@ public final class NATSDeployment: Deployment {
             _ = await listStreams()
             stream = survey.withLock { $0.streamOfNamespace[namespace] }
         }
-        return try await wiring.jetStreamStore(for: namespace, stream: stream ?? "events", create: create)
+        // An operator's write is refused at once while the connection is down (nothing sent).
+        return try await wiring.jetStreamStore(
+            for: namespace,
+            stream: stream ?? "events",
+            create: create,
+            refuseWhileReconnecting: true
+        )
     }
 
     /// Generic unless the application brought its own (or `--reducers demo`).
@@ -395,7 +407,13 @@ extension Deployment {
         }
         var stores: [any CorrelationIndex] = []
         for namespace in names {
-            if let store = try await store(for: namespace) as? any CorrelationIndex { stores.append(store) }
+            let store: any EventStore & SnapshotStore
+            do {
+                store = try await self.store(for: namespace)
+            } catch let error as AetherError where error.code == .notFound && namespaces == nil {
+                continue  // listed, but no stream holds it (any more): nothing to trace there
+            }
+            if let store = store as? any CorrelationIndex { stores.append(store) }
         }
         return stores
     }

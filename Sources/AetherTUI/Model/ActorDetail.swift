@@ -29,9 +29,10 @@ public struct ActorDetail: Sendable {
     public var errors: [ReplayError]
     /// Each snapshot checked against a replay of the events up to its version.
     public var snapshotChecks: [Int64: SnapshotCheck] = [:]
-    /// When the snapshots were last read, and the latest version then: a live history reads
-    /// them again once events came since (members snapshot as they write).
-    public var snapshotsRead: (at: Timestamp, version: Int64)?
+    /// When the snapshots were last read, the latest version then, and whether a second read
+    /// followed a read made because events came (a member takes its snapshot just after the
+    /// event it publishes: the first read may come before it).
+    public var snapshotsRead: (at: Timestamp, version: Int64, settled: Bool)?
     /// Index into `events` of the selected event.
     public var selected: Int
     /// Which pane has the focus: the history (false) or the state's fields (true).

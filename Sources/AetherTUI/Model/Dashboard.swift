@@ -270,6 +270,8 @@ public struct Dashboard: Sendable {
     public var busMetrics = BusMetrics()
     /// How often a live history reads its snapshots again (when events came).
     static let snapshotRefresh: Duration = .seconds(5)
+    /// The second read after one made because events came.
+    static let snapshotSettle: Duration = .seconds(2)
     /// The number of the last bus problem logged (``BusProblem/number``).
     public var lastBusProblem = 0
     /// Bus problems logged per metrics update at most; the rest are counted in one line.
@@ -321,12 +323,18 @@ public struct Dashboard: Sendable {
             now = time
             if actorsLoading || detail?.baseLoading == true { spinnerPhase += 1 }
             rollBuckets(to: time)
-            // A live history whose actor moved on: its snapshots again, at most every 5 s.
-            if let opened = detail, opened.readThrough == nil, let read = opened.snapshotsRead,
-                opened.latestVersion > read.version, read.at.duration(to: time) >= Self.snapshotRefresh
-            {
-                detail?.snapshotsRead = (time, opened.latestVersion)
-                return [.loadSnapshots(namespace: opened.namespace, actorID: opened.actorID)]
+            // A live history whose actor moved on: its snapshots again, at most every 5 s, and
+            // once more a little later (the snapshot may follow its event).
+            if let opened = detail, opened.readThrough == nil, let read = opened.snapshotsRead {
+                let elapsed = read.at.duration(to: time)
+                if opened.latestVersion > read.version, elapsed >= Self.snapshotRefresh {
+                    detail?.snapshotsRead = (time, opened.latestVersion, false)
+                    return [.loadSnapshots(namespace: opened.namespace, actorID: opened.actorID)]
+                }
+                if !read.settled, elapsed >= Self.snapshotSettle {
+                    detail?.snapshotsRead = (time, read.version, true)
+                    return [.loadSnapshots(namespace: opened.namespace, actorID: opened.actorID)]
+                }
             }
         case .snapshots(let namespace, let actorID, let snapshots):
             if detail?.namespace == namespace, detail?.actorID == actorID { detail?.replaceSnapshots(snapshots) }
@@ -430,7 +438,7 @@ public struct Dashboard: Sendable {
                 errors: errors
             )
             opened.reducerLabel = label
-            opened.snapshotsRead = (now, opened.latestVersion)
+            opened.snapshotsRead = (now, opened.latestVersion, true)
             opened.readFrom = from
             opened.readThrough = through
             opened.baseLoading = from > 1

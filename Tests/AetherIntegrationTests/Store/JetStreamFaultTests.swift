@@ -109,12 +109,19 @@ private func verify(_ store: JetStreamEventStore, _ ledger: Ledger, actors: Int)
 @Suite("JetStream store under faults", .enabled(if: Live.serverPresent, Live.skipReason), .serialized, .storeLane)
 struct JetStreamFaultTests {
     @Test(
-        "a save while the client reconnects is refused at once with nothing sent, and is not stored once the server is back; a plain request waits in the reconnect buffer and is"
+        "while the client reconnects: a save waits and is stored once; with refuseWhileReconnecting it is refused at once and never stored; a default request waits in the reconnect buffer and is sent late"
     )
     func saveWhileReconnecting() async throws {
         try await Live.withClient { client, server in
             let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "offline"))
+            var refusing = JetStreamEventStore.Configuration(namespace: "offline")
+            refusing.refuseWhileReconnecting = true
+            let operatorStore = try await JetStreamEventStore.open(client: client, configuration: refusing)
             try await store.save(Event(eventType: "Before", actorID: "a", version: 1))
+            // Known to the store before the outage: the saves below need no read first.
+            try await store.save(Event(eventType: "Before", actorID: "c", version: 1))
+            try await store.save(Event(eventType: "Before", actorID: "d", version: 1))
+            let js = JetStream(client: client, timeout: .milliseconds(200))
             let events = client.events()
             await server.stop()
             try await withDeadline(15, "the client sees the server gone") {
@@ -123,12 +130,16 @@ struct JetStreamFaultTests {
                     try await Task.sleep(for: .milliseconds(10))
                 }
             }
-            for event in [
-                Event(eventType: "WhileDown", actorID: "a", version: 2),
-                Event(eventType: "WhileDown", actorID: "fresh", version: 1),
+            // The operator's store: refused at once, nothing sent, for one event and a batch.
+            for events in [
+                [Event(eventType: "WhileDown", actorID: "a", version: 2)],
+                [
+                    Event(eventType: "WhileDown", actorID: "b", version: 1),
+                    Event(eventType: "WhileDown", actorID: "b", version: 2),
+                ],
             ] {
                 do {
-                    try await store.save(event)
+                    try await operatorStore.save(events)
                     Issue.record("a save succeeded while the server was down")
                 } catch let error as AetherError {
                     #expect(error.code == .unavailable)
@@ -136,15 +147,10 @@ struct JetStreamFaultTests {
                     #expect(error.message.contains("nothing sent"), "\(error.message)")
                 }
             }
-            // The default for a request: it waits in the reconnect buffer, times out, and is
-            // still sent when the connection comes back.
-            let js = JetStream(client: client, timeout: .milliseconds(200))
-            await #expect(throws: NATSError.self) {
-                _ = try await js.publish(Array(#"{"raw":1}"#.utf8), to: "aether.store.offline_events.x.buffered")
-            }
-            // Asked not to wait: refused at once, never sent.
+            // Not buffered and past its retry window: refused, never sent.
             var unbuffered = PublishOptions()
             unbuffered.bufferWhileDisconnected = false
+            unbuffered.retryUntil = .milliseconds(300)
             await #expect {
                 _ = try await js.publish(
                     Array(#"{"raw":2}"#.utf8),
@@ -154,23 +160,44 @@ struct JetStreamFaultTests {
             } throws: {
                 ($0 as? NATSError)?.code == .notConnected
             }
+            // The default for a request: it waits in the reconnect buffer, times out, and is
+            // still sent when the connection comes back.
+            await #expect(throws: NATSError.self) {
+                _ = try await js.publish(Array(#"{"raw":1}"#.utf8), to: "aether.store.offline_events.x.buffered")
+            }
+            // The library's default store: a save (one event, and a batch) waits for the
+            // connection and is stored, once.
+            async let single: Void = store.save(Event(eventType: "Waited", actorID: "c", version: 2))
+            async let batch: Void = store.save([
+                Event(eventType: "Waited", actorID: "d", version: 2),
+                Event(eventType: "Waited", actorID: "d", version: 3),
+            ])
             try await server.restart()
             try await withDeadline(15, "reconnect") {
                 for await event in events { if case .reconnected = event { return } }
             }
-            try await client.flush()
+            try await single
+            try await batch
+            #expect(try await store.events(of: "c").map(\.eventType) == ["Before", "Waited"])
+            #expect(try await store.events(of: "d").map(\.version) == [1, 2, 3])
+            try await withDeadline(10, "the buffered publish stored after reconnect") {
+                while try await js.lastMessage(
+                    stream: store.streamName,
+                    subject: "aether.store.offline_events.x.buffered"
+                )
+                    == nil
+                {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
             #expect(
                 try await js.lastMessage(stream: store.streamName, subject: "aether.store.offline_events.x.unbuffered")
                     == nil
             )
-            let stream = try await js.streamInfo(store.streamName)
-            #expect(
-                try await js.lastMessage(stream: store.streamName, subject: "aether.store.offline_events.x.buffered")
-                    != nil
-            )
             #expect(try await store.events(of: "a").map(\.eventType) == ["Before"])
-            #expect(try await store.latestVersion(of: "fresh") == 0)
-            #expect(stream.state.messages == 2, "the first event and the buffered publish")
+            #expect(try await store.latestVersion(of: "b") == 0)
+            // The three events from before, the three that waited, the buffered publish: nothing else.
+            #expect(try await js.streamInfo(store.streamName).state.messages == 7)
         }
     }
 
