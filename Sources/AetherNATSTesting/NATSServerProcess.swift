@@ -266,6 +266,7 @@ public final class NATSClusterProcess: Sendable {
             let servers = try await launch(size: size, name: name)
             do {
                 for server in servers { try await server.waitUntilReady() }
+                try await waitForMetaPeers(servers)
                 return NATSClusterProcess(servers: servers)
             } catch {
                 let portTaken = servers.contains { $0.logTail(lines: 50).contains("address already in use") }
@@ -276,6 +277,35 @@ public final class NATSClusterProcess: Sendable {
                 guard portTaken, attempt < 5 else { throw error }
                 attempt += 1
             }
+        }
+    }
+
+    /// `/healthz` answers before the meta leader knows every peer as current, and an R3 stream
+    /// created then is refused ("no suitable peers for placement", 10005): waits (at most 40 s,
+    /// as nats-server's own test helpers do) until the meta leader's `/jsz` lists every other
+    /// server as a current replica.
+    static func waitForMetaPeers(_ servers: [NATSServerProcess]) async throws {
+        let deadline = ContinuousClock.now + .seconds(40)
+        while true {
+            for server in servers {
+                guard let response = await NATSServerProcess.httpGet(port: server.monitorPort, path: "/jsz"),
+                    let body = response.range(of: "\r\n\r\n").map({ response[$0.upperBound...] }),
+                    let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                    let meta = object["meta_cluster"] as? [String: Any],
+                    // The leader's own view: it places the replicas.
+                    meta["leader"] as? String == server.name,
+                    let replicas = meta["replicas"] as? [[String: Any]]
+                else { continue }
+                let current = replicas.filter { ($0["current"] as? Bool) == true }.count
+                if current >= servers.count - 1 { return }
+            }
+            if ContinuousClock.now > deadline {
+                throw NATSError(
+                    code: .timeout,
+                    message: "timed out waiting for the JetStream meta leader to know every peer"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
