@@ -42,22 +42,12 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         var problemCount = 0
 
         /// The newest of `skipped` skipped messages (`kept`); the numbers count them all.
-        mutating func record(
-            _ kept: [(subject: String, namespace: String, reason: String, bytes: [UInt8])],
-            skipped: Int
-        ) {
+        mutating func record(_ kept: [BusProblem], skipped: Int) {
             problemCount += skipped - kept.count
-            for item in kept {
+            for var problem in kept {
                 problemCount += 1
-                problems.append(
-                    BusProblem(
-                        number: problemCount,
-                        subject: item.subject,
-                        namespace: item.namespace,
-                        reason: item.reason,
-                        firstBytes: item.bytes
-                    )
-                )
+                problem.number = problemCount
+                problems.append(problem)
                 if problems.count > BusMetrics.recentProblemsLimit { problems.removeFirst() }
             }
         }
@@ -275,10 +265,12 @@ public final class NATSEventBus: EventBus, EventStoredSink {
         if !counted.isEmpty {
             // Why, for the ones kept only (a flood of bad messages costs no more than before).
             let kept = skipped.suffix(BusMetrics.recentProblemsLimit).map { item in
-                (
-                    subject: item.message.subject, namespace: item.namespace,
+                BusProblem(
+                    number: 0,  // numbered under the lock
+                    subject: item.message.subject,
+                    namespace: item.namespace,
                     reason: Self.whySkipped(item.message, namespace: item.valid ? item.namespace : nil),
-                    bytes: Array(item.message.payload.readableBytesView.prefix(64))
+                    firstBytes: Array(item.message.payload.readableBytesView.prefix(64))
                 )
             }
             state.withLock { state in

@@ -355,8 +355,10 @@ extension JetStreamEventStore {
     public func storedRecord(of actorID: String, version: Int64) async throws -> StoredRecord? {
         try Identifiers.validateActorID(actorID)
         let subject = eventSubject(actorID)
-        var sequence = try await startSequence(of: subject, actorID: actorID, atOrAbove: version)
-        guard sequence != nil else { return nil }  // above the actor's last event
+        // Nil: above the actor's last event.
+        guard var sequence = try await startSequence(of: subject, actorID: actorID, atOrAbove: version) else {
+            return nil
+        }
         // The search starts at or just below the record; a few records on at most. Records
         // that hold no event of the actor, or versions that do not rise, are disorder: only
         // then may the record be where the search cannot see it.
@@ -364,19 +366,12 @@ extension JetStreamEventStore {
         var missedCleanly = false
         var previous: Int64 = 0
         for _ in 0..<64 {
-            guard let from = sequence,
-                let message = try await js.directGetNext(stream: streamName, subject: subject, from: from)
+            guard let message = try await js.directGetNext(stream: streamName, subject: subject, from: sequence)
             else { break }
+            // The version of this actor's event the record holds (another actor's, or none, is not it).
             let stated = Self.statedVersion(of: message, actorID: actorID)
             if let stated, stated > previous { previous = stated } else { sawDisorder = true }
-            // The record of this actor's event at that version: another actor's event, or one
-            // whose payload says another version, is not it.
-            if stated == version, let event = try? Event(jsonBytes: message.payload.readableBytesView),
-                event.actorID == actorID,
-                event.version == version
-            {
-                return record(of: message)
-            }
+            if stated == version { return record(of: message) }
             if let stated, stated > version {
                 missedCleanly = !sawDisorder
                 break
@@ -388,9 +383,7 @@ extension JetStreamEventStore {
         // actor's records through, once.
         var found: StoredMessage?
         try await forEachMessage(subject) { message in
-            guard let event = try? Event(jsonBytes: message.payload.readableBytesView), event.actorID == actorID,
-                event.version == version
-            else { return true }
+            guard Self.statedVersion(of: message, actorID: actorID) == version else { return true }
             found = message
             return false
         }

@@ -294,11 +294,7 @@ extension JetStreamEventStore {
     func resolveVersion(of message: StoredMessage, actorID: String) async throws -> Int64 {
         // The payload, not the header: a record that is no event of this actor (bad JSON, another
         // actor's, version ≤ 0) does not set the version, whatever its Aether-Version says.
-        if let event = try? Event(jsonBytes: message.payload.readableBytesView), event.actorID == actorID,
-            event.version > 0
-        {
-            return event.version
-        }
+        if let version = Self.statedVersion(of: message, actorID: actorID) { return version }
         logger.warning(
             "last record of an actor is undecodable",
             metadata: ["actor": "\(Identifiers.quoted(actorID))", "sequence": "\(message.sequence)"]

@@ -21,11 +21,30 @@ public struct JetStreamNamespaceListing: Sendable {
 
     /// A stream whose description claims a namespace it does not hold.
     public struct Invalid: Sendable {
+        /// Why the claim does not hold.
+        public enum Kind: Sendable, Equatable {
+            /// The claimed name is not a valid namespace.
+            case invalidName
+            /// Its name is not `<sanitized namespace>_<stream>`.
+            case misnamed
+            /// That stream holds the namespace.
+            case duplicate(holder: String)
+        }
+
         public var stream: String
         public var claimed: String
         public var info: StreamInfo
+        public var kind: Kind
+
         /// Why the claim does not hold, for the operator.
-        public var reason: String
+        public var reason: String {
+            switch kind {
+            case .invalidName: "the namespace it claims is not a valid name"
+            case .misnamed:
+                "its name is not the namespace's (\(JetStreamEventStore.streamName(namespace: claimed, stream: ""))<stream>)"
+            case .duplicate(let holder): "stream \(holder) holds the namespace"
+            }
+        }
     }
 
     /// Valid namespaces, by name.
@@ -73,18 +92,18 @@ public struct JetStreamNamespaceListing: Sendable {
             let name = info.config.name
             claimed[name] = namespace
             let prefix = JetStreamEventStore.streamName(namespace: namespace, stream: "")
-            let reason: String?
+            let kind: Invalid.Kind?
             if (try? Identifiers.validateNamespace(namespace)) == nil {
-                reason = "the namespace it claims is not a valid name"
+                kind = .invalidName
             } else if !name.hasPrefix(prefix) || name.count == prefix.count {
-                reason = "its name is not the namespace's (\(prefix)<stream>)"
+                kind = .misnamed
             } else if let earlier = holder[namespace] {
-                reason = "stream \(earlier) holds the namespace"
+                kind = .duplicate(holder: earlier)
             } else {
-                reason = nil
+                kind = nil
             }
-            if let reason {
-                invalid.append(Invalid(stream: name, claimed: namespace, info: info, reason: reason))
+            if let kind {
+                invalid.append(Invalid(stream: name, claimed: namespace, info: info, kind: kind))
             } else {
                 holder[namespace] = name
                 namespaces.append(Namespace(name: namespace, stream: info))
@@ -103,8 +122,11 @@ extension StoreFigures {
     /// actors, every record counted as belonging to none, and why.
     public init(invalid: JetStreamNamespaceListing.Invalid) {
         let label =
-            (try? Identifiers.validateNamespace(invalid.claimed)) == nil
-            ? "(invalid) " : invalid.reason.hasPrefix("stream ") ? "(duplicate) " : "(misnamed) "
+            switch invalid.kind {
+            case .invalidName: "(invalid) "
+            case .misnamed: "(misnamed) "
+            case .duplicate: "(duplicate) "
+            }
         self.init(
             namespace: label + Identifiers.quoted(invalid.claimed),
             actors: 0,

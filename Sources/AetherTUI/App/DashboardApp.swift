@@ -597,15 +597,14 @@ actor DashboardApp {
         // take a while, and the history would go back in time).
         var event = event
         event.timestamp = .now()
+        func nothingWritten(_ error: any Error) -> Dashboard.Input {
+            .appendFailed("append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))")
+        }
         let store: any EventStore & SnapshotStore
         do {
             store = try await deployment.writableStore(for: namespace)
         } catch {
-            await send(
-                .appendFailed(
-                    "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
-                )
-            )
+            await send(nothingWritten(error))  // no store, nothing sent
             return
         }
         do {
@@ -634,11 +633,7 @@ actor DashboardApp {
             }
         } catch {
             if Self.knownNotWritten(error) {
-                await send(
-                    .appendFailed(
-                        "append to \(namespace)/\(event.actorID) failed; nothing written: \(Self.describe(error))"
-                    )
-                )
+                await send(nothingWritten(error))
             } else {
                 // Sent, but no answer came back (a timeout, a connection lost in flight): the
                 // server may have stored it, and saying "nothing written" would be a guess.
