@@ -335,6 +335,26 @@ struct BadRecordsEndToEndTests {
         try await session.type("late-1")
         try await session.press("Enter")
         try await session.waitFor("the late actor's history") { $0.contains("late-1 │ 1 events") }
+
+        // The bad record is a row of its own: the cursor goes onto it, Enter shows it whole,
+        // its bytes and the message as stored (read from the server by its sequence).
+        try await session.press("Escape")
+        try await session.type("/")
+        try await session.waitFor("an exact ID opens it")
+        try await session.press(["BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace"])
+        try await session.type("bad-1")
+        try await session.press("Enter")
+        try await session.waitFor("the bad actor's history") { $0.contains("bad-1 │ 1 events │ ⚠ 1 bad") }
+        try await session.press("Up")
+        try await session.waitFor("the cursor on the bad row") { $0.contains("▶⚠ seq 3") }
+        try await session.press("Enter")
+        let inspector = try await session.waitFor("the record whole, with its stored message") {
+            $0.contains("Bad record foreign/bad-1 seq 3") && $0.contains("aether.store.\(stream).e.bad-1")
+        }
+        #expect(inspector.contains("00000000: 6e6f 7420 6a73 6f6e"), "its bytes:\n\(inspector)")
+        #expect(inspector.contains("not used"))
+        try await session.press("Escape")
+        try await session.waitFor("back on the bad row") { $0.contains("▶⚠ seq 3") && !$0.contains("Bad record") }
         try await session.type("q")
     }
 }

@@ -80,4 +80,83 @@ struct BadRecordsViewTests {
         )
         Fixture.expectFrame(model, "bad-actors", Golden.badActors)
     }
+
+    @Test("the cursor stands on bad records too; Enter shows one whole, bytes and stored message; it stays put")
+    func inspectBadRecord() throws {
+        var model = Fixture.dashboard()
+        let history = Dashboard.Input.history(
+            namespace: "orders",
+            actorID: "order-1001",
+            events: Fixture.orderHistory,
+            snapshots: [],
+            reducer: DemoDomain.reducer(for: "orders"),
+            errors: Self.errors
+        )
+        _ = model.apply(history)
+        // Newest first: v5, the bad record after v4, v4.
+        _ = model.apply(.key(.down))
+        #expect(model.detail?.cursorRow == .bad(index: 1))
+        #expect(model.detail?.selectedEvent?.version == 4, "the state shown is the one the record follows")
+        let frame = Renderer.render(model).text
+        let row = try #require(frame.split(separator: "\n").first { $0.contains("seq 6") })
+        #expect(row.contains("▶⚠ seq 6"), "the pointer marks the bad row: \(row)")
+        #expect(!frame.contains("▶   v4"), "and only it")
+
+        let effects = model.apply(.key(.enter))
+        #expect(effects == [.readStoredSequence(namespace: "orders", sequence: 6)])
+        guard case .inspector(let inspector)? = model.overlay, case .record(let record) = inspector.subject else {
+            Issue.record("Enter on a bad record opens it in the inspector")
+            return
+        }
+        #expect(record.sequence == 6 && record.afterVersion == 4)
+        let lines = inspector.lines(utcOffset: 0)
+        #expect(lines.first?.kind == .bad && lines.first?.text.contains("versions must rise") == true)
+        #expect(lines.contains { $0.text.hasPrefix("00000000: 7b22 6964 223a") }, "a hex dump of the bytes")
+        #expect(lines.contains { $0.text == "reading…" })
+        _ = model.apply(
+            .storedAtSequence(
+                namespace: "orders",
+                sequence: 6,
+                .found(
+                    StoredRecord(
+                        stream: "orders_events",
+                        subject: "aether.store.orders_events.e.order-1001",
+                        sequence: 6,
+                        payloadBytes: record.rawData.count,
+                        headers: [.init(name: "Aether-Version", value: "50")],
+                        storedAt: nil
+                    )
+                )
+            )
+        )
+        guard case .inspector(let filled)? = model.overlay else { return }
+        #expect(filled.lines(utcOffset: 0).contains { $0.text == "Aether-Version: 50" })
+        // The export has the payload whole.
+        let line = filled.exportLine
+        #expect(line.contains(#""payloadBase64":""#) && line.contains(#""sequence":6"#))
+
+        _ = model.apply(.key(.escape))
+        #expect(model.overlay == nil && model.detail?.cursorRow == .bad(index: 1))
+        // A reload of the history keeps the cursor on the same record.
+        _ = model.apply(history)
+        #expect(model.detail?.cursorRow == .bad(index: 1))
+        // Down again: the event below it.
+        _ = model.apply(.key(.down))
+        #expect(model.detail?.cursorRow == .event(index: 3))
+        // The bottom row is the record that follows v2 (above v2's row); the oldest event is last.
+        for _ in 0..<10 { _ = model.apply(.key(.down)) }
+        #expect(model.detail?.cursorRow == .event(index: 0))
+        _ = model.apply(.key(.up))
+        _ = model.apply(.key(.up))
+        #expect(model.detail?.cursorRow == .bad(index: 0))
+        #expect(model.detail?.selectedEvent?.version == 2)
+    }
+
+    @Test("a hex dump line is xxd's")
+    func hexLine() {
+        #expect(
+            Inspector.hexLine(Array("{ga\u{01}\u{FF}".utf8), at: 32)
+                == "00000020: 7b67 6101 c3bf                           {ga..."
+        )
+    }
 }

@@ -390,6 +390,13 @@ extension JetStreamEventStore {
         return found.map(record(of:))
     }
 
+    /// The stored message at a sequence of the stream, whatever it holds (a bad record's, say).
+    /// Nil when there is none (deleted, or past the end).
+    /// - Throws: the transport's errors.
+    public func storedRecord(atSequence sequence: UInt64) async throws -> StoredRecord? {
+        try await js.directGet(stream: streamName, sequence: sequence).map(record(of:))
+    }
+
     private func record(of message: StoredMessage) -> StoredRecord {
         StoredRecord(
             stream: streamName,

@@ -302,7 +302,7 @@ actor DashboardApp {
                 clock: clock
             )
             drillLane.yield(drill)
-        case .readStored, .export, .trace, .traceScan:
+        case .readStored, .readStoredSequence, .export, .trace, .traceScan:
             exportLane.yield(effect)
         case .kill(let member):
             do {
@@ -381,6 +381,22 @@ actor DashboardApp {
                 stored = .none("cannot read the stored message: \(Self.describe(error))")
             }
             await send(.stored(namespace: namespace, actorID: actorID, version: version, stored))
+            await frameSoon()
+        case .readStoredSequence(let namespace, let sequence):
+            let stored: Inspector.Stored
+            do {
+                let store = try await deployment.store(for: namespace)
+                if let jetStream = store as? JetStreamEventStore {
+                    stored =
+                        try await jetStream.storedRecord(atSequence: sequence).map { .found($0) }
+                        ?? .none("no message at sequence \(sequence) any more")
+                } else {
+                    stored = .none("in-memory store: records are not stored as messages")
+                }
+            } catch {
+                stored = .none("cannot read the stored message: \(Self.describe(error))")
+            }
+            await send(.storedAtSequence(namespace: namespace, sequence: sequence, stored))
             await frameSoon()
         case .export(let job, let overwrite):
             await export(job, overwrite: overwrite)

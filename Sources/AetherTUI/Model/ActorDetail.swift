@@ -33,8 +33,12 @@ public struct ActorDetail: Sendable {
     /// followed a read made because events came (a member takes its snapshot just after the
     /// event it publishes: the first read may come before it).
     public var snapshotsRead: (at: Timestamp, version: Int64, settled: Bool)?
-    /// Index into `events` of the selected event.
-    public var selected: Int
+    /// Index into `events` of the selected event: the state pane shows the state at it.
+    /// Selecting an event moves the cursor off a bad record.
+    public var selected: Int { didSet { selectedBad = nil } }
+    /// Index into `errors` of the bad record the cursor stands on, if it stands on one; then
+    /// `selected` is the event the record follows (the row below it), or the oldest.
+    public var selectedBad: Int?
     /// Which pane has the focus: the history (false) or the state's fields (true).
     public var fieldsFocused = false
     public var selectedField = 0
@@ -88,6 +92,50 @@ public struct ActorDetail: Sendable {
         rows += pending.map { .bad(index: $0) }
         return rows
     }
+
+    /// The row the cursor stands on.
+    public var cursorRow: HistoryRow {
+        if let bad = selectedBad, errors.indices.contains(bad) { return .bad(index: bad) }
+        return .event(index: selected)
+    }
+
+    /// The bad record the cursor stands on, if any.
+    public var selectedError: ReplayError? {
+        if case .bad(let index) = cursorRow { errors[index] } else { nil }
+    }
+
+    /// Moves the cursor `delta` rows down the history (newest first; down goes back in time),
+    /// over events and bad records alike.
+    public mutating func moveCursor(by delta: Int) {
+        let rows = historyRows
+        guard !rows.isEmpty else { return }
+        let position = rows.firstIndex(of: cursorRow) ?? 0
+        let target = min(max(position + delta, 0), rows.count - 1)
+        switch rows[target] {
+        case .event(let index):
+            selected = index
+        case .bad(let bad):
+            moveCursor(toError: bad)
+        }
+    }
+
+    /// Puts the cursor on the bad record `errors[index]`; the state shown is the one the record
+    /// would have been applied to (the event below it).
+    public mutating func moveCursor(toError index: Int) {
+        guard errors.indices.contains(index) else { return }
+        let rows = historyRows
+        if let position = rows.firstIndex(of: .bad(index: index)) {
+            for case .event(let event) in rows[position...] {
+                selected = event
+                break
+            }
+        }
+        selectedBad = index
+    }
+
+    /// Whether the cursor is on the history's oldest row (newest: `atNewestRow`).
+    public var atOldestRow: Bool { historyRows.last.map { $0 == cursorRow } ?? true }
+    public var atNewestRow: Bool { historyRows.first.map { $0 == cursorRow } ?? true }
 
     /// Bad records at or before `version`: a state replayed to it skipped them.
     public func badRecords(upTo version: Int64) -> Int {

@@ -18,8 +18,15 @@ extension Dashboard {
         return [.readStored(namespace: namespace, actorID: event.actorID, version: event.version)]
     }
 
-    /// The selected history row's event, with the snapshot taken at its version.
+    /// The selected history row's event, with the snapshot taken at its version; or the bad
+    /// record the cursor stands on, with its stored message.
     mutating func inspectSelected() -> [Effect] {
+        if let opened = detail, let error = opened.selectedError {
+            overlay = .inspector(
+                Inspector(namespace: opened.namespace, subject: .record(.init(actorID: opened.actorID, error)))
+            )
+            return [.readStoredSequence(namespace: opened.namespace, sequence: error.sequence)]
+        }
         guard let opened = detail, opened.events.indices.contains(opened.selected) else { return [] }
         let event = opened.events[opened.selected]
         return inspect(event, in: opened.namespace, snapshot: opened.snapshots.last { $0.version == event.version })
@@ -41,13 +48,20 @@ extension Dashboard {
             return []
         case .enter, .character("o"):
             overlay = nil
+            // A bad record is shown from the history, where the cursor stays on it.
+            if case .record = inspector.subject { return [] }
             return openActor(inspector.namespace, inspector.actorID, at: inspector.version)
         case _ where keyMap.command(for: key) == .export:
-            let kind = if case .event = inspector.subject { "event" } else { "snapshot" }
+            let (kind, at) =
+                switch inspector.subject {
+                case .event: ("event", "v\(inspector.version)")
+                case .snapshot: ("snapshot", "v\(inspector.version)")
+                case .record(let record): ("record", "seq\(record.sequence)")
+                }
             openExport(
                 ExportJob(
                     what: "the \(kind)",
-                    path: Self.fileName("\(kind)-\(inspector.namespace)-\(inspector.actorID)-v\(inspector.version)"),
+                    path: Self.fileName("\(kind)-\(inspector.namespace)-\(inspector.actorID)-\(at)"),
                     content: .lines([inspector.exportLine])
                 )
             )

@@ -98,7 +98,7 @@ extension Dashboard {
         if !opened.fieldsFocused {
             let oldest = opened.events.first?.version ?? opened.readFrom
             let newest = opened.events.last?.version ?? opened.readFrom
-            if delta > 0, opened.selected == 0, opened.readFrom > 1 {
+            if delta > 0, opened.atOldestRow, opened.readFrom > 1 {
                 // Down from the oldest event read: the page before it.
                 let from = max(1, opened.readFrom - Self.historyPage)
                 var through = opened.readThrough
@@ -116,7 +116,7 @@ extension Dashboard {
                     )
                 ]
             }
-            if delta < 0, opened.selected == opened.events.count - 1, let through = opened.readThrough {
+            if delta < 0, opened.atNewestRow, let through = opened.readThrough {
                 // Up from the newest event of a window that ends early: the page after it.
                 let newThrough = through + Self.historyPage
                 let from = max(opened.readFrom, newThrough - Self.historyWindowLimit + 1)
@@ -147,8 +147,7 @@ extension Dashboard {
                     let count = StateDiff.leaves(of: opened.state(at: opened.selected).state).count
                     opened.selectedField = clamp(opened.selectedField + delta, count)
                 } else {
-                    // The history lists the newest first: down goes back in time.
-                    opened.selected = clamp(opened.selected - delta, opened.events.count)
+                    opened.moveCursor(by: delta)
                 }
                 detail = opened
             } else {

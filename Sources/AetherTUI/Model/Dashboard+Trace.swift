@@ -13,13 +13,16 @@ extension Dashboard {
             case .snapshot:
                 if case .event(let event)? = inspector.other { return (inspector.namespace, event) }
                 return nil
+            case .record: return nil
             }
         }
         if view == .streams {
             let shown = visibleTail
             return shown.indices.contains(tailCursor) ? (shown[tailCursor].namespace, shown[tailCursor].event) : nil
         }
-        if view == .actors, let opened = detail, let event = opened.selectedEvent { return (opened.namespace, event) }
+        if view == .actors, let opened = detail, opened.selectedError == nil, let event = opened.selectedEvent {
+            return (opened.namespace, event)
+        }
         return nil
     }
 

@@ -154,6 +154,7 @@ public struct Dashboard: Sendable {
         case drillFinished(DrillReport)
         /// The inspected event's stored message, or why there is none.
         case stored(namespace: String, actorID: String, version: Int64, Inspector.Stored)
+        case storedAtSequence(namespace: String, sequence: UInt64, Inspector.Stored)
         /// An export's file exists: the operator is asked before it is overwritten.
         case exportExists(ExportJob)
         /// What a trace found, or why it could not look.
@@ -183,6 +184,8 @@ public struct Dashboard: Sendable {
         case kill(member: String)
         /// Reads the stored message of an event, for the inspector.
         case readStored(namespace: String, actorID: String, version: Int64)
+        /// The stored message at a stream sequence (a bad record's).
+        case readStoredSequence(namespace: String, sequence: UInt64)
         /// Writes an export; without `overwrite`, an existing file is left alone and reported.
         case export(ExportJob, overwrite: Bool)
         /// Finds every event of a correlation id in every namespace (the index).
@@ -456,6 +459,12 @@ public struct Dashboard: Sendable {
                 opened.fieldsFocused = keep.fieldsFocused
                 opened.selectedField = keep.selectedField
             }
+            if select == nil, let kept = keep?.selectedError,
+                let index = opened.errors.firstIndex(where: { $0.sequence == kept.sequence })
+            {
+                // Stay on the bad record the operator was looking at.
+                opened.moveCursor(toError: index)
+            }
             detail = opened
             view = .actors
         case .historyBase(let namespace, let actorID, let from, let state, let applied, let failure):
@@ -516,6 +525,12 @@ public struct Dashboard: Sendable {
                 inspector.actorID == actorID, inspector.version == version
             else { return [] }
             if case .event = inspector.subject { inspector.stored = stored } else { inspector.otherStored = stored }
+            overlay = .inspector(inspector)
+        case .storedAtSequence(let namespace, let sequence, let stored):
+            guard case .inspector(var inspector) = overlay, inspector.namespace == namespace,
+                case .record(let record) = inspector.subject, record.sequence == sequence
+            else { return [] }
+            inspector.stored = stored
             overlay = .inspector(inspector)
         case .traceFound(let trace):
             updateTrace(trace.correlationID) { view in
@@ -640,7 +655,7 @@ public struct Dashboard: Sendable {
                 opened.readThrough == nil, item.event.version > opened.latestVersion
             {
                 detail?.events.append(item.event)
-                if opened.selected == opened.events.count - 1 && !opened.fieldsFocused {
+                if opened.selected == opened.events.count - 1 && opened.selectedBad == nil && !opened.fieldsFocused {
                     detail?.selected = opened.events.count
                 }
             }

@@ -1,12 +1,37 @@
 import Aether
+import Foundation
 
-/// One event or snapshot shown whole: every field, every metadata key, the data pretty-printed,
+/// One event, snapshot or bad stored record shown whole: every field, every metadata key, the data pretty-printed,
 /// and on JetStream the stored message beside it.
 public struct Inspector: Sendable, Equatable {
     public enum Subject: Sendable, Equatable {
         case event(Event)
         case snapshot(ActorSnapshot, check: SnapshotCheck?)
+        /// A stored record of the actor that could not be used, bytes and all.
+        case record(BadRecord)
     }
+
+    /// A record of an actor's history that is not one of its events (``ReplayError``).
+    public struct BadRecord: Sendable, Equatable {
+        public var actorID: String
+        public var sequence: UInt64
+        public var rawData: [UInt8]
+        public var reason: String
+        /// The version of the event it follows (0: none).
+        public var afterVersion: Int64
+
+        public init(actorID: String, _ error: ReplayError) {
+            self.actorID = actorID
+            self.sequence = error.sequence
+            self.rawData = error.rawData
+            self.reason = error.cause.message
+            self.afterVersion = error.afterVersion
+        }
+    }
+
+    /// How much of a bad record's payload is shown as text, and as hex; the export has it whole.
+    static let recordTextLimit = 16_384
+    static let recordHexLimit = 4_096
 
     /// What the shell found of the stored message.
     public enum Stored: Sendable, Equatable {
@@ -38,13 +63,16 @@ public struct Inspector: Sendable, Equatable {
         switch subject {
         case .event(let event): event.actorID
         case .snapshot(let snapshot, _): snapshot.actorID
+        case .record(let record): record.actorID
         }
     }
 
+    /// The version the page is at (a bad record: the version of the event it follows).
     public var version: Int64 {
         switch subject {
         case .event(let event): event.version
         case .snapshot(let snapshot, _): snapshot.version
+        case .record(let record): record.afterVersion
         }
     }
 
@@ -52,6 +80,7 @@ public struct Inspector: Sendable, Equatable {
         switch subject {
         case .event(let event): "Event \(event.eventType) \(namespace)/\(event.actorID) v\(event.version)"
         case .snapshot(let snapshot, _): "Snapshot \(namespace)/\(snapshot.actorID) v\(snapshot.version)"
+        case .record(let record): "Bad record \(namespace)/\(record.actorID) seq \(record.sequence)"
         }
     }
 
@@ -68,6 +97,26 @@ public struct Inspector: Sendable, Equatable {
         var lines: [Line] = []
         func field(_ label: String, _ text: String) { lines.append(Line(label: label, text: text, kind: .field)) }
         func heading(_ text: String) { lines.append(Line(label: "", text: text, kind: .heading)) }
+        func storedLines() {
+            heading("stored message")
+            switch stored {
+            case .reading:
+                lines.append(Line(label: "", text: "reading…", kind: .muted))
+            case .none(let reason):
+                lines.append(Line(label: "", text: reason, kind: .muted))
+            case .found(let record):
+                field("stream", record.stream)
+                field("subject", record.subject)
+                field("sequence", "\(record.sequence)")
+                field("size", "\(record.payloadBytes) bytes payload")
+                field("stored at", record.storedAt ?? "—")
+                heading("headers (\(record.headers.count))")
+                // Names in full (they are often longer than the label column).
+                for header in record.headers {
+                    lines.append(Line(label: "", text: "\(header.name): \(header.value)", kind: .text))
+                }
+            }
+        }
         switch subject {
         case .event(let event):
             field("id", event.id)
@@ -92,27 +141,48 @@ public struct Inspector: Sendable, Equatable {
             for line in data.serialized(pretty: true).split(separator: "\n", omittingEmptySubsequences: false) {
                 lines.append(Line(label: "", text: String(line), kind: .text))
             }
-            heading("stored message")
-            switch stored {
-            case .reading:
-                lines.append(Line(label: "", text: "reading…", kind: .muted))
-            case .none(let reason):
-                lines.append(Line(label: "", text: reason, kind: .muted))
-            case .found(let record):
-                field("stream", record.stream)
-                field("subject", record.subject)
-                field("sequence", "\(record.sequence)")
-                field("size", "\(record.payloadBytes) bytes payload")
-                field("stored at", record.storedAt ?? "—")
-                heading("headers (\(record.headers.count))")
-                // Names in full (they are often longer than the label column).
-                for header in record.headers {
-                    lines.append(Line(label: "", text: "\(header.name): \(header.value)", kind: .text))
-                }
-            }
+            storedLines()
             if other != nil {
                 lines.append(Line(label: "", text: "a snapshot was taken at this version: Tab shows it", kind: .muted))
             }
+        case .record(let record):
+            lines.append(Line(label: "not used", text: record.reason, kind: .bad))
+            field("actor", record.actorID)
+            field("namespace", namespace)
+            field("sequence", "\(record.sequence)")
+            field("follows", record.afterVersion > 0 ? "v\(record.afterVersion)" : "no event of the actor")
+            field("size", "\(record.rawData.count) bytes payload")
+            lines.append(
+                Line(label: "", text: "never replayed: the states after it skip it", kind: .muted)
+            )
+            let shownText = record.rawData.prefix(Self.recordTextLimit)
+            heading(
+                "payload as UTF-8 text"
+                    + (shownText.count < record.rawData.count
+                        ? " (the first \(shownText.count) bytes; e exports all \(record.rawData.count))" : "")
+            )
+            if record.rawData.isEmpty { lines.append(Line(label: "", text: "(empty)", kind: .muted)) }
+            for line in String(decoding: shownText, as: UTF8.self).split(
+                separator: "\n",
+                omittingEmptySubsequences: false
+            ) where !record.rawData.isEmpty {
+                lines.append(Line(label: "", text: String(line), kind: .text))
+            }
+            let shownHex = record.rawData.prefix(Self.recordHexLimit)
+            heading(
+                "payload bytes"
+                    + (shownHex.count < record.rawData.count ? " (the first \(shownHex.count))" : "")
+            )
+            for offset in stride(from: 0, to: shownHex.count, by: 16) {
+                lines.append(
+                    Line(
+                        label: "",
+                        text: Self.hexLine(Array(shownHex.dropFirst(offset).prefix(16)), at: offset),
+                        kind: .text
+                    )
+                )
+            }
+            storedLines()
         case .snapshot(let snapshot, let check):
             field("actor", snapshot.actorID)
             field("namespace", namespace)
@@ -159,12 +229,39 @@ public struct Inspector: Sendable, Equatable {
         offset = 0
     }
 
-    /// What the export of the inspector writes: the event, or the snapshot, as one JSON line.
+    /// What the export of the inspector writes, as one JSON line: the event, the snapshot, or
+    /// the bad record with its payload whole (base64, and as text when it is valid UTF-8).
     public var exportLine: String {
         switch subject {
         case .event(let event): event.jsonString()
         case .snapshot(let snapshot, _): String(decoding: snapshot.jsonBytes(), as: UTF8.self)
+        case .record(let record):
+            JSONValue.object([
+                "namespace": .string(namespace),
+                "actorId": .string(record.actorID),
+                "sequence": .integer(Int64(clamping: record.sequence)),
+                "afterVersion": .integer(record.afterVersion),
+                "reason": .string(record.reason),
+                "payloadBase64": .string(Data(record.rawData).base64EncodedString()),
+                "payload": String(validating: record.rawData, as: UTF8.self).map { .string($0) } ?? .null,
+            ]).serialized()
         }
+    }
+
+    /// One line of a hex dump, as `xxd` prints it: the offset, 16 bytes in pairs, and the
+    /// printable ASCII ones (`.` for the others).
+    static func hexLine(_ bytes: [UInt8], at offset: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        func hex(_ byte: UInt8) -> String { String([digits[Int(byte >> 4)], digits[Int(byte & 15)]]) }
+        let address = String(offset, radix: 16)
+        var line = String(repeating: "0", count: max(0, 8 - address.count)) + address + ":"
+        for index in 0..<16 {
+            if index % 2 == 0 { line += " " }
+            line += index < bytes.count ? hex(bytes[index]) : "  "
+        }
+        line += "  "
+        for byte in bytes { line.append((0x20..<0x7F).contains(byte) ? Character(Unicode.Scalar(byte)) : ".") }
+        return line
     }
 
     /// `2026-12-02T16:04:05.123456789Z`: every nanosecond digit.

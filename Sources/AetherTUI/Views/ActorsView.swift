@@ -129,7 +129,7 @@ enum ActorsView {
         let rows = inner.height - 1
         // Newest first, bad records where they lie.
         let order = detail.historyRows
-        let position = order.firstIndex(of: .event(index: detail.selected)) ?? 0
+        let position = order.firstIndex(of: detail.cursorRow) ?? 0
         let first = max(0, min(position - rows / 2, order.count - rows))
         // The version column holds the longest version on screen whole (v1652304).
         let shownVersions = order.dropFirst(first).prefix(rows).compactMap { row -> Int64? in
@@ -145,13 +145,19 @@ enum ActorsView {
         for row in 0..<max(0, min(rows, order.count - first)) {
             guard case .event(let index) = order[first + row] else {
                 if case .bad(let bad) = order[first + row] {
-                    drawBadRecord(detail.errors[bad], row: row + 1, in: inner, on: &canvas)
+                    drawBadRecord(
+                        detail.errors[bad],
+                        selected: detail.selectedBad == bad,
+                        row: row + 1,
+                        in: inner,
+                        on: &canvas
+                    )
                 }
                 continue
             }
             let event = detail.events[index]
             let snapshotted = detail.isSnapshotted(event.version)
-            let selected = index == detail.selected
+            let selected = index == detail.selected && detail.selectedBad == nil
             let y = inner.y + row + 1
             let line =
                 (selected ? String(canvas.glyphs.pointer) : " ")
@@ -204,15 +210,24 @@ enum ActorsView {
     }
 
     /// A stored record that could not be used: its sequence, size, first bytes and reason.
-    static func drawBadRecord(_ error: ReplayError, row: Int, in inner: Rect, on canvas: inout Canvas) {
+    /// `Enter` on it shows it whole.
+    static func drawBadRecord(
+        _ error: ReplayError,
+        selected: Bool,
+        row: Int,
+        in inner: Rect,
+        on canvas: inout Canvas
+    ) {
         let head = String(decoding: error.rawData.prefix(32), as: UTF8.self)
         canvas.put(
-            " ⚠ seq \(error.sequence) \(Summary.bytes(error.rawData.count)): \(error.cause.message) "
+            (selected ? String(canvas.glyphs.pointer) : " ")
+                + "⚠ seq \(error.sequence) \(Summary.bytes(error.rawData.count)): \(error.cause.message) "
                 + "\(canvas.glyphs.vertical) \(head)\(error.rawData.count > 32 ? "…" : "")",
             in: inner,
             row: row,
-            style: .bad
+            style: selected ? .selected : .bad
         )
+        if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row, width: inner.width, height: 1), .selected) }
     }
 
     static func drawState(_ detail: ActorDetail, spinner: Int, in box: Rect, on canvas: inout Canvas) {

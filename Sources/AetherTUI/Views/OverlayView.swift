@@ -78,10 +78,8 @@ enum OverlayView {
             }
         }
         let keys = dashboard.keyMap
-        var hints = [
-            "↓↑ PgDn PgUp scroll", "\(keys.label(of: .export) ?? "e") export", "Enter actor at v\(inspector.version)",
-            "Esc close",
-        ]
+        let enter = if case .record = inspector.subject { "Enter back" } else { "Enter actor at v\(inspector.version)" }
+        var hints = ["↓↑ PgDn PgUp scroll", "\(keys.label(of: .export) ?? "e") export", enter, "Esc close"]
         if inspector.other != nil {
             hints.insert("Tab \(inspector.title.hasPrefix("Event") ? "snapshot" : "event")", at: 1)
         }
