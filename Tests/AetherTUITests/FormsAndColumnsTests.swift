@@ -174,4 +174,46 @@ struct FormsAndColumnsTests {
         )
         #expect(model.actorNamespace == "payments")
     }
+
+    @Test(
+        "Ctrl-U clears a field and Ctrl-W deletes the word before the cursor: in forms, the : line and typed confirmations"
+    )
+    func lineEditing() {
+        #expect(Key.deleteWord.edit("actor orders/  ") == "actor ")
+        #expect(Key.deleteWord.edit("one") == "")
+        #expect(Key.clearLine.edit("anything") == "")
+        #expect(Key.up.edit("kept") == nil)
+
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("a")))
+        _ = model.apply(.key(.tab))
+        _ = model.apply(.key(.clearLine))
+        for character in "order-1001 extra" { _ = model.apply(.key(.character(character))) }
+        _ = model.apply(.key(.deleteWord))
+        guard case .form(let form) = model.overlay else {
+            Issue.record("the append form closed")
+            return
+        }
+        #expect(form.fields[form.focus].text == "order-1001 ")
+        // A key that edits nothing leaves the field's note alone.
+        _ = model.apply(.key(.pageDown))
+        guard case .form(let same) = model.overlay else { return }
+        #expect(same.fields == form.fields)
+
+        var line = Fixture.dashboard()
+        _ = line.apply(.key(.character(":")))
+        for character in "actor orders/order-1" { _ = line.apply(.key(.character(character))) }
+        _ = line.apply(.key(.deleteWord))
+        guard case .command(let typed) = line.overlay else {
+            Issue.record("the command line closed")
+            return
+        }
+        #expect(typed.text == "actor ")
+        _ = line.apply(.key(.clearLine))
+        guard case .command(let cleared) = line.overlay else {
+            Issue.record("Ctrl-U closed the command line")
+            return
+        }
+        #expect(cleared.text == "")
+    }
 }

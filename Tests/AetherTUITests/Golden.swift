@@ -165,7 +165,7 @@ enum Golden {
 
     static let help = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–29 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–29 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
@@ -496,7 +496,7 @@ enum Golden {
         """#
     static let helpPage1 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–19 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–19 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
@@ -522,26 +522,26 @@ enum Golden {
         """#
     static let helpPage2 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 13–31 of 31 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
-        │NAMESPACE│ 3                Cluster view                            │  DROPS  │
-        │inventory│ 4                Bus view                                │      0  │
-        │orders   │ ↑ k wheel↑       move up                                 │      0  │
-        │payments │ ↓ j wheel↓       move down                               │    3 !  │
-        └─────────│ ← h              left pane / older                       │─────────┘
-        ┌─ Live ta│ → l              right pane / newer                      │─────────┐
-        │ TIME    │ PgUp             page up                                 │         │
-        │▶11:06:44│ PgDn             page down                               │         │
-        │ 11:06:44│ Home g           first                                   │rrency=E…│
-        │ 11:06:45│ End G            last                                    │acking=T…│
-        │ 11:06:43│ Esc              back / close                            │rrency=E…│
-        │ 11:06:44│ s                snapshot the actor                      │t-1007   │
-        │ 11:06:42│ f                leader failover drill                   │         │
-        │ 11:06:42│ K                kill a member (embedded demo)           │rrency=E…│
-        │ 11:06:43│ ]                next namespace                          │=1 sku=s…│
-        │ 11:06:41│ [                previous namespace                      │rrency=E…│
-        │ 11:06:42│ v                jump to version                         │y=2 sku=…│
-        │ 11:06:40│ :                command line (Tab completes)            │         │
-        │ 11:06:40│ m                message log (the last 100)              │rrency=E…│
+        ┌─ Namespa┌─ Keys 14–32 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
+        │NAMESPACE│ 4                Bus view                                │  DROPS  │
+        │inventory│ ↑ k wheel↑       move up                                 │      0  │
+        │orders   │ ↓ j wheel↓       move down                               │      0  │
+        │payments │ ← h              left pane / older                       │    3 !  │
+        └─────────│ → l              right pane / newer                      │─────────┘
+        ┌─ Live ta│ PgUp             page up                                 │─────────┐
+        │ TIME    │ PgDn             page down                               │         │
+        │▶11:06:44│ Home g           first                                   │         │
+        │ 11:06:44│ End G            last                                    │rrency=E…│
+        │ 11:06:45│ Esc              back / close                            │acking=T…│
+        │ 11:06:43│ s                snapshot the actor                      │rrency=E…│
+        │ 11:06:44│ f                leader failover drill                   │t-1007   │
+        │ 11:06:42│ K                kill a member (embedded demo)           │         │
+        │ 11:06:42│ ]                next namespace                          │rrency=E…│
+        │ 11:06:43│ [                previous namespace                      │=1 sku=s…│
+        │ 11:06:41│ v                jump to version                         │rrency=E…│
+        │ 11:06:42│ :                command line (Tab completes)            │y=2 sku=…│
+        │ 11:06:40│ m                message log (the last 100)              │         │
+        │ 11:06:40│ C-u C-w          in text fields: clear, delete a word    │rrency=E…│
         │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
@@ -558,22 +558,22 @@ enum Golden {
         │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
         │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
         │ 11:06:44 p┌─ Keys (any key closes) ──────────────────────────────────────────────────────────────────────┐           │
-        │ 11:06:45 o│ Enter            open (an actor, an event who  ← h              left pane / older            │           │
+        │ 11:06:45 o│ Enter            open (an actor, an event wh…  ← h              left pane / older            │           │
         │ 11:06:43 p│ /                filter                        → l              right pane / newer           │           │
         │ 11:06:44 o│ space            pause / resume the tail       PgUp             page up                      │           │
         │ 11:06:42 i│ a                append an event               PgDn             page down                    │           │
-        │ 11:06:42 p│ e                export what is shown (JSON L  Home g           first                        │           │
+        │ 11:06:42 p│ e                export what is shown (JSON …  Home g           first                        │           │
         │ 11:06:43 o│ t                trace the event's request     End G            last                         │           │
         │ 11:06:41 p│ q C-c            quit                          Esc              back / close                 │           │
         │ 11:06:42 o│ ?                this help                     s                snapshot the actor           │           │
         │ 11:06:40 i│ Tab              next view                     f                leader failover drill        │           │
-        │ 11:06:40 p│ S-Tab            previous view                 K                kill a member (embedded demo │           │
+        │ 11:06:40 p│ S-Tab            previous view                 K                kill a member (embedded dem… │           │
         │ 11:06:41 o│ 1                Streams view                  ]                next namespace               │           │
         │           │ 2                Actors view                   [                previous namespace           │           │
         │           │ 3                Cluster view                  v                jump to version              │           │
         │           │ 4                Bus view                      :                command line (Tab completes) │           │
         │           │ ↑ k wheel↑       move up                       m                message log (the last 100)   │           │
-        │           │ ↓ j wheel↓       move down                                                                   │           │
+        │           │ ↓ j wheel↓       move down                     C-u C-w          in text fields: clear, dele… │           │
         │           │                                                                                              │           │
         │           │status is always written as text │ colour │ mouse: click tabs and rows, wheel scrolls         │           │
         │           └──────────────────────────────────────────────────────────────────────────────────────────────┘           │

@@ -5,6 +5,9 @@ public enum Key: Sendable, Hashable {
     case pageUp, pageDown, home, end
     case tab, backTab, enter, escape, backspace, delete
     case controlC
+    /// Line editing as in a shell: `Ctrl-U` clears the line, `Ctrl-W` deletes the word before
+    /// the cursor.
+    case clearLine, deleteWord
     /// A mouse click at a cell.
     case click(x: Int, y: Int)
     case scrollUp, scrollDown
@@ -28,6 +31,8 @@ public enum Key: Sendable, Hashable {
         case .backspace: "Bksp"
         case .delete: "Del"
         case .controlC: "C-c"
+        case .clearLine: "C-u"
+        case .deleteWord: "C-w"
         case .click: "click"
         case .scrollUp: "wheel↑"
         case .scrollDown: "wheel↓"
@@ -132,15 +137,18 @@ public struct KeyMap: Sendable {
 
     /// Help lines: keys, then what they do.
     public var helpLines: [(keys: String, summary: String)] {
-        bindings.map(Self.line)
+        bindings.map(Self.line) + [Self.editingLine]
     }
+
+    /// Line editing is the same in every text field, and not a command to bind.
+    static let editingLine = (keys: "C-u C-w", summary: "in text fields: clear, delete a word")
 
     /// The help's lines in `view`: the keys of that view first, then the ones that work in
     /// every view, each group in the key map's order.
     public func helpLines(for view: ViewID) -> [(keys: String, summary: String)] {
         let own = bindings.filter { $0.command.views.contains(view) }
         let rest = bindings.filter { !$0.command.views.contains(view) }
-        return (own + rest).map(Self.line)
+        return (own + rest).map(Self.line) + [Self.editingLine]
     }
 
     private static func line(_ binding: Binding) -> (keys: String, summary: String) {
@@ -201,7 +209,8 @@ extension Key {
             "home": .home, "end": .end, "tab": .tab, "s-tab": .backTab, "shift-tab": .backTab,
             "backtab": .backTab, "enter": .enter, "return": .enter, "esc": .escape, "escape": .escape,
             "bksp": .backspace, "backspace": .backspace, "del": .delete, "delete": .delete,
-            "c-c": .controlC, "ctrl-c": .controlC, "space": .character(" "),
+            "c-c": .controlC, "ctrl-c": .controlC, "c-u": .clearLine, "ctrl-u": .clearLine,
+            "c-w": .deleteWord, "ctrl-w": .deleteWord, "space": .character(" "),
             "wheel↑": .scrollUp, "wheel↓": .scrollDown,
         ]
         guard let key = named[name.lowercased()] else { return nil }
@@ -245,5 +254,24 @@ extension KeyMap {
     /// The first key bound to `command`, as the help writes it (for hints: a remapped key shows).
     public func label(of command: Command) -> String? {
         bindings.first { $0.command == command }?.keys.first?.label
+    }
+}
+
+extension Key {
+    /// What an editing key makes of a line of text (typing, `Bksp`, `Ctrl-U`, `Ctrl-W`); nil
+    /// for any other key.
+    public func edit(_ text: String) -> String? {
+        switch self {
+        case .character(let character): return text + String(character)
+        case .backspace, .delete: return String(text.dropLast())
+        case .clearLine: return ""
+        case .deleteWord:
+            // As a shell does: the spaces before the cursor, then the word before them.
+            var rest = Substring(text)
+            while rest.last?.isWhitespace == true { rest.removeLast() }
+            while let last = rest.last, !last.isWhitespace { rest.removeLast() }
+            return String(rest)
+        default: return nil
+        }
     }
 }

@@ -48,16 +48,12 @@ extension Dashboard {
             line.error = nil
             overlay = .command(line)
             return []
-        case .backspace, .delete:
-            if line.text.isEmpty {
-                overlay = nil
-                return []
-            }
-            line.text.removeLast()
-        case .character(let character):
-            line.text.append(character)
-        default:
+        case .backspace where line.text.isEmpty, .delete where line.text.isEmpty:
+            overlay = nil
             return []
+        default:
+            guard let text = key.edit(line.text) else { return [] }
+            line.text = text
         }
         line.error = nil
         line.completions = []

@@ -244,12 +244,9 @@ extension Dashboard {
             }
             overlay = nil
             return perform(action)
-        case .backspace, .delete:
-            if !typed.isEmpty { typed.removeLast() }
-        case .character(let character):
-            typed.append(character)
         default:
-            return []
+            guard let text = key.edit(typed) else { return [] }
+            typed = text
         }
         overlay = .typedConfirm(text: text, expected: expected, typed: typed, action: action)
         return []

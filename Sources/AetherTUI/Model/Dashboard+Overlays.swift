@@ -5,7 +5,7 @@ extension Dashboard {
     /// How the help is laid out on this terminal: one column (two from 100 columns on), the
     /// rows of lines that fit, and how far it can scroll. The view draws from the same figures.
     public var helpLayout: (columns: Int, rows: Int, maxOffset: Int) {
-        let count = keyMap.bindings.count
+        let count = keyMap.helpLines.count
         let columns = width >= 100 ? 2 : 1
         let perColumn = (count + columns - 1) / columns
         // The box: the lines, a border above and below, and the note line; at most height − 2.
@@ -109,14 +109,10 @@ extension Dashboard {
             editForm { $0.focus = ($0.focus + 1) % $0.fields.count }
         case .backTab, .up:
             editForm { $0.focus = ($0.focus + $0.fields.count - 1) % $0.fields.count }
-        case .backspace, .delete:
-            editForm { $0.backspace() }
         case .enter:
             if case .form(let form) = overlay { return submit(form) }
-        case .character(let c):
-            editForm { $0.type(c) }
         default:
-            break
+            if key.edit("") != nil { editForm { _ = $0.edit(key) } }
         }
         return []
     }

@@ -73,17 +73,16 @@ public struct Form: Sendable, Equatable {
         return nil
     }
 
-    public mutating func type(_ character: Character) {
-        fields[focus].text.append(character)
-    }
-
     /// Appends pasted text to the focused field, exactly as pasted.
     public mutating func paste(_ text: String) {
         fields[focus].text.append(text)
     }
 
-    public mutating func backspace() {
-        if !fields[focus].text.isEmpty { fields[focus].text.removeLast() }
+    /// Applies an editing key to the focused field; false when it is not one.
+    public mutating func edit(_ key: Key) -> Bool {
+        guard let text = key.edit(fields[focus].text) else { return false }
+        fields[focus].text = text
+        return true
     }
 
     public func value(_ label: String) -> String { fields.first { $0.label == label }?.text ?? "" }

@@ -116,6 +116,8 @@ public struct NCursesTerminal: TerminalBackend {
         case 3: return .key(.controlC)
         case 9: return .key(.tab)
         case 10, 13: return .key(.enter)
+        case 21: return .key(.clearLine)
+        case 23: return .key(.deleteWord)
         case 27: return .key(.escape)
         case 8, 127: return .key(.backspace)
         default:

@@ -325,7 +325,13 @@ enum OverlayView {
                 style: .key,
                 limit: 16
             )
-            canvas.put(line.summary, x: x + 18, y: inner.y + row, limit: columnWidth - 19)
+            // Cut with an ellipsis, so a cut summary never reads as whole.
+            canvas.put(
+                Canvas.fit(line.summary, columnWidth - 19, glyphs: canvas.glyphs),
+                x: x + 18,
+                y: inner.y + row,
+                limit: columnWidth - 19
+            )
         }
         let colour = dashboard.settings.color ? "colour" : "monochrome"
         canvas.put(
