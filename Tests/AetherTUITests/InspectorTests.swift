@@ -269,6 +269,10 @@ struct InspectorTests {
         let long =
             "append to orders/order-1001 failed; nothing written: event 4100f500-0c1d-4f9e-8a77-2f1b7d2c9e10 is 2,000,000 bytes, the server takes 1,048,576"
         _ = model.apply(.actionFailed(long))
+        // With a form open, m would be typed into it: the hint says to close it first.
+        var typing = model
+        _ = typing.apply(.key(.character("a")))
+        #expect(Renderer.render(typing).text.contains("(Esc, then m shows all)"))
         let screen = Renderer.render(model).text
         #expect(screen.contains("(m shows all)"))
         _ = model.apply(.key(.character("m")))

@@ -144,7 +144,14 @@ public enum Renderer {
             // A message too long for the line says where to read it whole.
             let room = canvas.width - rightWidth - 2
             if DisplayText.width(message.text, ascii: canvas.glyphs.asciiOnly) > room {
-                let more = " (\(dashboard.keyMap.label(of: .messages) ?? ":messages") shows all)"
+                // Only with nothing open is the key read as a key (a form would take it as text).
+                let key = dashboard.keyMap.label(of: .messages) ?? ":messages"
+                let more: String =
+                    switch dashboard.overlay {
+                    case nil: " (\(key) shows all)"
+                    case .messages?: ""
+                    default: " (Esc, then \(key) shows all)"
+                    }
                 left = " " + Canvas.fit(message.text, room - more.count, glyphs: canvas.glyphs) + more
             } else {
                 left = " " + message.text
