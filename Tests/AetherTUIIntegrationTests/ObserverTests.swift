@@ -2,6 +2,7 @@ import Aether
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Foundation
 import Testing
 
@@ -83,9 +84,8 @@ struct ObserverTests {
             config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
             try await js.createStream(config)
             for version in 0..<records {
-                let event =
-                    #"{"id":"\#(name)-\#(version)","eventType":"Set","actorId":"a","version":\#(version + 1),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
-                _ = try await js.publish(Array(event.utf8), to: "aether.store.\(name).e.a")
+                let event = PlainRecords.eventJSON("a", Int64(version + 1), id: "\(name)-\(version)")
+                _ = try await js.publish(event, to: "aether.store.\(name).e.a")
             }
         }
         try await stream("hostile_events", claims: "hostile", records: 2)
@@ -305,12 +305,7 @@ struct BadRecordsEndToEndTests {
         config.allowDirect = true
         config.description = JetStreamEventStore.namespaceMetadataPrefix + "foreign"
         try await js.createStream(config)
-        func event(_ actor: String, _ version: Int) -> [UInt8] {
-            Array(
-                #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
-                    .utf8
-            )
-        }
+        func event(_ actor: String, _ version: Int64) -> [UInt8] { PlainRecords.eventJSON(actor, version) }
         _ = try await js.publish(event("good-1", 1), to: "aether.store.\(stream).e.good-1")
         _ = try await js.publish(event("bad-1", 1), to: "aether.store.\(stream).e.bad-1")
         _ = try await js.publish(Array("not json".utf8), to: "aether.store.\(stream).e.bad-1")

@@ -182,12 +182,7 @@ struct JetStreamEventStoreTests {
             let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "lying"))
             let js = JetStream(client: client)
             func subject(_ actor: String) -> String { "aether.store.\(store.streamName).e.\(ActorToken.encode(actor))" }
-            func record(_ actor: String, _ version: Int64) -> [UInt8] {
-                Array(
-                    #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
-                        .utf8
-                )
-            }
+            func record(_ actor: String, _ version: Int64) -> [UInt8] { PlainRecords.eventJSON(actor, version) }
             var header = PublishOptions()
             header.extraHeaders = ["Aether-Version": "50"]
             for version in 1...3 { _ = try await js.publish(record("good", Int64(version)), to: subject("good")) }
@@ -220,12 +215,7 @@ struct JetStreamEventStoreTests {
             let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "mixed"))
             let js = JetStream(client: client)
             let subject = "aether.store.\(store.streamName).e.\(ActorToken.encode("m"))"
-            func record(_ version: Int64, actor: String = "m") -> [UInt8] {
-                Array(
-                    #"{"id":"\#(actor)-\#(version)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{},"timestamp":"2026-01-01T00:00:00Z"}"#
-                        .utf8
-                )
-            }
+            func record(_ version: Int64, actor: String = "m") -> [UInt8] { PlainRecords.eventJSON(actor, version) }
             func header(_ version: String) -> PublishOptions {
                 var options = PublishOptions()
                 options.extraHeaders = ["Aether-Version": version]
