@@ -140,14 +140,14 @@ enum Golden {
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
         ┌─ Bus │ 2 subscriptions │ 3 dropped ──────────────────────────────────────────┐
         │NAMESPACE           PUBLISHED   RECEIVED  DELIVERED  DROPPED  ERRORS          │
-        │orders                      5          0         10        0       0          │
         │payments                    5          0         10      3 !       0          │
+        │orders                      5          0         10        0       0          │
         │subscriptions by pattern: >→1  orders→1                                       │
         └──────────────────────────────────────────────────────────────────────────────┘
-        ┌─ Store ──────────────────────────────────────────────────────────────────────┐
-        │NAMESPACE         STREAM              ACTORS   EVENTS  SNAPS   BAD    BYTES   │
-        │orders            orders_events            1        5      0     0     2KiB   │
-        │payments          (in memory)              5        5      0     0        -   │
+        ┌─ Store (2) ──────────────────────────────────────────────────────────────────┐
+        │NAMESPACE      STREAM              ACTORS      EVENTS  SNAPS   BAD    BYTES   │
+        │orders         orders_events            1           5      0     0     2KiB   │
+        │payments       (in memory)              5           5      0     0        -   │
         │                                                                              │
         │                                                                              │
         │                                                                              │

@@ -121,6 +121,10 @@ enum Batch {
                     return .object(row)
                 }
             )
+            // The listing is read a page at a time: say how much of it this is.
+            object["listed"] = .integer(Int64(model.actors.count))
+            object["total"] = model.actorTotal.map { .integer(Int64($0)) } ?? .integer(Int64(model.actors.count))
+            object["truncated"] = .bool(model.actorNext != nil)
             object["undecodable_subjects"] = .array(
                 model.undecodableSubjects.map {
                     .object([
@@ -186,11 +190,15 @@ enum Batch {
             object["store"] = .array(
                 model.storeFigures.map { figures in
                     .object([
-                        "namespace": .string(figures.namespace), "actors": .integer(Int64(figures.actors)),
-                        "events": .integer(Int64(figures.events)), "snapshots": .integer(Int64(figures.snapshots)),
-                        "undecodable_subjects": .integer(Int64(figures.undecodableSubjects)),
-                        "undecodable_records": .integer(Int64(figures.undecodableRecords)),
-                        "other_records": .integer(Int64(figures.otherRecords)),
+                        // Not counted subject by subject (a large namespace): null, never a false 0.
+                        "namespace": .string(figures.namespace),
+                        "actors": figures.counted ? .integer(Int64(figures.actors)) : .null,
+                        "events": figures.counted ? .integer(Int64(figures.events)) : .null,
+                        "snapshots": figures.counted ? .integer(Int64(figures.snapshots)) : .null,
+                        "records": .integer(Int64(figures.records)), "counted": .bool(figures.counted),
+                        "undecodable_subjects": figures.counted ? .integer(Int64(figures.undecodableSubjects)) : .null,
+                        "undecodable_records": figures.counted ? .integer(Int64(figures.undecodableRecords)) : .null,
+                        "other_records": figures.counted ? .integer(Int64(figures.otherRecords)) : .null,
                         "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
                         "stream": figures.stream.map { .string($0) } ?? .null,
                         "problem": figures.problem.map { .string($0) } ?? .null,

@@ -156,7 +156,9 @@ extension Dashboard {
         case .cluster:
             memberSelection = clamp(memberSelection + delta, cluster?.members.count ?? 0)
         case .bus:
-            break
+            // Both tables scroll together; each stops at its own last row.
+            let rows = max(BusView.namespaces(self).count, storeFigures.count)
+            busOffset = clamp(busOffset + delta, rows)
         }
     }
 

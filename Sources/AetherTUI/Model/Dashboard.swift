@@ -266,6 +266,8 @@ public struct Dashboard: Sendable {
     public var cluster: Cluster.View?
     public var leaderTimeline: Deque<LeaderChange> = []
     public var memberSelection = 0
+    /// The first row shown of the Bus view's two tables (moved with the arrows, PgUp/PgDn, g/G).
+    public var busOffset = 0
     /// What the server says is wrong with the streams and buckets (nil: no server).
     public var jetStream: JetStreamHealth?
 

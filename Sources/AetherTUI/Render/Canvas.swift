@@ -82,7 +82,7 @@ public struct Rect: Sendable, Hashable {
         column >= x && column < maxX && row >= y && row < maxY
     }
     /// The inside of a box drawn on this rectangle.
-    public var inner: Rect { Rect(x: x + 1, y: y + 1, width: width - 2, height: height - 2) }
+    public var inner: Rect { Rect(x: x + 1, y: y + 1, width: max(0, width - 2), height: max(0, height - 2)) }
 
     /// Splits off `rows` rows from the top.
     public func top(_ rows: Int) -> (Rect, Rect) {

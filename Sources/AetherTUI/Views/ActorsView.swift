@@ -132,7 +132,7 @@ enum ActorsView {
         let position = order.firstIndex(of: detail.cursorRow) ?? 0
         let first = max(0, min(position - rows / 2, order.count - rows))
         // The version column holds the longest version on screen whole (v1652304).
-        let shownVersions = order.dropFirst(first).prefix(rows).compactMap { row -> Int64? in
+        let shownVersions = order.dropFirst(first).prefix(max(0, rows)).compactMap { row -> Int64? in
             if case .event(let index) = row { detail.events[index].version } else { nil }
         }
         let versionWidth = max(5, "v\(shownVersions.max() ?? 0)".count)

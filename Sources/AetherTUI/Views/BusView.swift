@@ -2,14 +2,41 @@ import Aether
 
 /// Bus counters per namespace and the store's figures.
 enum BusView {
+    /// The bus's namespaces as listed: those with drops or errors first, then by name.
+    static func namespaces(_ dashboard: Dashboard) -> [String] {
+        let metrics = dashboard.busMetrics
+        return metrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted {
+            let (a, b) = (metrics[$0], metrics[$1])
+            let (aBad, bBad) = (a.dropped + a.decodeErrors + a.publishErrors > 0, b.dropped + b.decodeErrors + b.publishErrors > 0)
+            return aBad != bBad ? aBad : $0 < $1
+        }
+    }
+
+    /// The store's figures as listed: problems (a stream that claims a namespace wrongly,
+    /// records outside any actor) first, then as the store listed them.
+    static func storeRows(_ dashboard: Dashboard) -> [StoreFigures] {
+        let figures = dashboard.storeFigures
+        let troubled = figures.filter { $0.problem != nil || $0.recordsOutsideActors > 0 }
+        return troubled + figures.filter { $0.problem == nil && $0.recordsOutsideActors == 0 }
+    }
+
+    /// `rows 13–40 of 310 (↓↑ scroll)` when a table has more rows than it shows.
+    static func range(first: Int, shown: Int, of count: Int, _ bar: Character) -> String {
+        guard shown < count else { return "" }
+        return " \(bar) rows \(first + 1)–\(first + shown) of \(count) (↓↑ PgDn PgUp scroll)"
+    }
+
     static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
         let metrics = dashboard.busMetrics
-        let names = metrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted()
+        let names = namespaces(dashboard)
         let (top, bottom) = area.top(min(max(names.count, 1) + 4, area.height / 2 + 2))
+        let busRows = max(0, top.inner.height - 2)
+        let busFirst = max(0, min(dashboard.busOffset, names.count - busRows))
         canvas.box(
             top,
             title:
                 "Bus \(canvas.glyphs.vertical) \(metrics.totalActiveSubscriptions) subscription\(metrics.totalActiveSubscriptions == 1 ? "" : "s") \(canvas.glyphs.vertical) \(Summary.count(metrics.totalDropped)) dropped"
+                + range(first: busFirst, shown: min(busRows, names.count), of: names.count, canvas.glyphs.vertical)
         )
         var inner = top.inner
         let nameWidth = max(10, min(24, inner.width - 60))
@@ -20,11 +47,11 @@ enum BusView {
             in: inner,
             style: .header
         )
-        for (row, name) in names.prefix(inner.height - 2).enumerated() {
+        for (row, name) in names.dropFirst(busFirst).prefix(busRows).enumerated() {
             let figures = metrics[name]
             let errors = figures.decodeErrors + figures.publishErrors
             canvas.put(
-                Canvas.pad(name, nameWidth, glyphs: canvas.glyphs)
+                Canvas.pad(name, nameWidth - 1, glyphs: canvas.glyphs) + " "
                     + Canvas.pad("\(figures.published)", 11, right: true)
                     + Canvas.pad("\(figures.received)", 11, right: true)
                     + Canvas.pad("\(figures.delivered)", 11, right: true)
@@ -44,11 +71,20 @@ enum BusView {
             style: .muted
         )
 
-        canvas.box(bottom, title: "Store")
+        let store = storeRows(dashboard)
+        let storeShown = max(0, bottom.inner.height - 1)
+        let storeFirst = max(0, min(dashboard.busOffset, store.count - storeShown))
+        canvas.box(
+            bottom,
+            title: "Store (\(store.count))"
+                + range(first: storeFirst, shown: min(storeShown, store.count), of: store.count, canvas.glyphs.vertical)
+        )
         inner = bottom.inner
+        // Each column keeps a space before the next, whatever its text.
+        let storeName = max(10, min(24, inner.width - 64))
         canvas.put(
-            Canvas.pad("NAMESPACE", nameWidth) + Canvas.pad("STREAM", 18) + Canvas.pad("ACTORS", 8, right: true)
-                + Canvas.pad("EVENTS", 9, right: true) + Canvas.pad("SNAPS", 7, right: true)
+            Canvas.pad("NAMESPACE", storeName) + " " + Canvas.pad("STREAM", 18) + Canvas.pad("ACTORS", 8, right: true)
+                + Canvas.pad("EVENTS", 12, right: true) + Canvas.pad("SNAPS", 7, right: true)
                 + Canvas.pad("BAD", 6, right: true) + Canvas.pad("BYTES", 9, right: true),
             in: inner,
             style: .header
@@ -56,15 +92,15 @@ enum BusView {
         if dashboard.storeFigures.isEmpty {
             canvas.put("no stored events yet", in: inner, row: 1, style: .muted)
         }
-        for (row, figures) in dashboard.storeFigures.prefix(inner.height - 1).enumerated() {
+        for (row, figures) in store.dropFirst(storeFirst).prefix(storeShown).enumerated() {
             // BAD: records that belong to no actor (on subjects whose token does not decode, or
             // outside the layout); they are not counted as events.
             let bad = figures.recordsOutsideActors
             canvas.put(
-                Canvas.pad(figures.namespace, nameWidth, glyphs: canvas.glyphs)
-                    + Canvas.pad(figures.stream ?? "(in memory)", 18, glyphs: canvas.glyphs)
+                Canvas.pad(figures.namespace, storeName, glyphs: canvas.glyphs) + " "
+                    + Canvas.pad(figures.stream ?? "(in memory)", 17, glyphs: canvas.glyphs) + " "
                     + Canvas.pad(figures.counted ? "\(figures.actors)" : "-", 8, right: true)
-                    + Canvas.pad(figures.counted ? "\(figures.events)" : "\(figures.records) rec", 9, right: true)
+                    + Canvas.pad(figures.counted ? "\(figures.events)" : "\(figures.records) rec", 12, right: true)
                     + Canvas.pad(figures.counted ? "\(figures.snapshots)" : "-", 7, right: true)
                     + Canvas.pad(!figures.counted ? "-" : bad > 0 ? "\(bad) !" : "0", 6, right: true)
                     + Canvas.pad(figures.bytes.map(Summary.bytes) ?? "-", 9, right: true),

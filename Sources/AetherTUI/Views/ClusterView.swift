@@ -58,7 +58,7 @@ enum ClusterView {
             canvas.put("no members heard yet", in: inner, row: 1, style: .muted)
         }
         let owned = view.shardMap?.shardsByOwner ?? [:]
-        for (row, member) in view.members.prefix(inner.height - 2).enumerated() {
+        for (row, member) in view.members.prefix(max(0, inner.height - 2)).enumerated() {
             let id = member.info.id
             let letter = letters[id].map(String.init) ?? " "
             let role = id == view.leader ? "leader" : "follower"
@@ -214,7 +214,7 @@ enum ClusterView {
     static func drawTimeline(_ dashboard: Dashboard, in box: Rect, on canvas: inout Canvas) {
         canvas.box(box, title: "Leader timeline")
         let inner = box.inner
-        for (row, change) in dashboard.leaderTimeline.reversed().prefix(inner.height).enumerated() {
+        for (row, change) in dashboard.leaderTimeline.reversed().prefix(max(0, inner.height)).enumerated() {
             let text =
                 change.leader.map { "\(Summary.clock(change.at)) \($0) t\(change.term ?? 0)" }
                 ?? "\(Summary.clock(change.at)) no leader"

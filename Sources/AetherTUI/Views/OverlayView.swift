@@ -431,7 +431,7 @@ enum OverlayView {
         let inner = box.inner
         // Offsets count from the first step (the request), as the JSON report's do.
         let origin = drill.steps.first?.at ?? drill.startedAt
-        for (row, step) in drill.steps.prefix(inner.height - 3).enumerated() {
+        for (row, step) in drill.steps.prefix(max(0, inner.height - 3)).enumerated() {
             let offset = origin.duration(to: step.at)
             canvas.put(
                 Canvas.pad("+" + Summary.duration(offset), 9, right: true) + "  " + step.name,

@@ -4,10 +4,20 @@ import Aether
 enum StreamsView {
     static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
         // Every known namespace; first, the bucket of those past the dashboard's cap.
-        let names =
+        var names =
             (dashboard.stats[Dashboard.moreNamespaces] == nil ? [] : [Dashboard.moreNamespaces])
             + dashboard.namespaces
         let rows = min(max(names.count, 1), max(1, area.height / 3))
+        if names.count > rows {
+            // More than fit: those with drops, then the busiest; the Bus view lists every one.
+            names.sort { a, b in
+                let (x, y) = (dashboard.stats[a] ?? NamespaceStats(), dashboard.stats[b] ?? NamespaceStats())
+                let (dropsA, dropsB) = (dashboard.busMetrics[a].dropped > 0, dashboard.busMetrics[b].dropped > 0)
+                if dropsA != dropsB { return dropsA }
+                if x.rate != y.rate { return x.rate > y.rate }
+                return x.total != y.total ? x.total > y.total : a < b
+            }
+        }
         let (top, bottom) = area.top(rows + 3)
         drawNamespaces(dashboard, names: names, in: top, on: &canvas)
         drawTail(dashboard, in: bottom, on: &canvas)
@@ -28,7 +38,10 @@ enum StreamsView {
             title: (dashboard.connectionGaps == 0
                 ? ""
                 : "⚠ connection lost \(dashboard.connectionGaps)×, events sent meanwhile not counted (\(dashboard.lastGapReason)) \(canvas.glyphs.vertical) ")
-                + "Namespaces (\(names.count)) \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
+                + (names.count > box.inner.height - 1
+                    ? "Namespaces (\(max(0, box.inner.height - 1)) of \(names.count), busiest; \(dashboard.keyMap.label(of: .viewBus) ?? "Bus view") lists all)"
+                    : "Namespaces (\(names.count))")
+                + " \(canvas.glyphs.vertical) \(Summary.count(total)) events seen"
                 + (busOnly(dashboard).isEmpty ? "" : " \(canvas.glyphs.vertical) * seen on the bus only, no stream"),
             titleStyle: dashboard.connectionGaps == 0 ? .title : .bad
         )
@@ -45,7 +58,7 @@ enum StreamsView {
             return
         }
         let busOnly = busOnly(dashboard)
-        for (index, name) in names.prefix(inner.height - 1).enumerated() {
+        for (index, name) in names.prefix(max(0, inner.height - 1)).enumerated() {
             let stats = dashboard.stats[name] ?? NamespaceStats()
             let drops = dashboard.busMetrics[name].dropped
             var x = inner.x
@@ -103,7 +116,7 @@ enum StreamsView {
         let inner = box.inner
         guard inner.height > 1 else { return }
         let shown = dashboard.visibleTail(limit: max(dashboard.tailCursor + 1, inner.height))
-        let rows = inner.height - 1
+        let rows = max(0, inner.height - 1)
         let first = max(0, min(dashboard.tailCursor - rows + 1, shown.count - rows))
         let widths = columns(shown.dropFirst(first).prefix(rows), width: inner.width, ascii: canvas.glyphs.asciiOnly)
         let header =
