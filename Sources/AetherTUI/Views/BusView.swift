@@ -6,9 +6,11 @@ enum BusView {
     static func namespaces(_ dashboard: Dashboard) -> [String] {
         let metrics = dashboard.busMetrics
         return metrics.namespaces.keys.filter { !$0.hasPrefix(Identifiers.internalNamespaceToken) }.sorted {
-            let (a, b) = (metrics[$0], metrics[$1])
-            let (aBad, bBad) = (a.dropped + a.decodeErrors + a.publishErrors > 0, b.dropped + b.decodeErrors + b.publishErrors > 0)
-            return aBad != bBad ? aBad : $0 < $1
+            func troubled(_ name: String) -> Bool {
+                let figures = metrics[name]
+                return figures.dropped + figures.decodeErrors + figures.publishErrors > 0
+            }
+            return troubled($0) != troubled($1) ? troubled($0) : $0 < $1
         }
     }
 
