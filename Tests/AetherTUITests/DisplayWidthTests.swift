@@ -53,6 +53,17 @@ struct DisplayWidthTests {
         #expect(canvas.text == "ab注")  // the second wide character does not fit in the last cell
         canvas.put("x", x: 3, y: 0)  // overwrites the second half of 注
         #expect(canvas.text == "ab x")
+
+        // Stacked combining marks: the first rides on its character, the others are escapes
+        // eight cells wide; a cut or a wrap counts them so, and the next column stays put.
+        let stacked = "comb-e\u{301}\u{301}\u{301}x-tail"
+        #expect(DisplayText.width(stacked) == 5 + 1 + 16 + 6)
+        for width in [4, 10, 15, 20, 27] {
+            var row = Canvas(width: 40, height: 1)
+            row.put(Canvas.pad(stacked, width) + "|", x: 0, y: 0)
+            #expect(row.cells[width].scalar == "|", "padded to \(width): \(row.text)")
+        }
+        #expect(DisplayText.wrap(stacked, width: 10).allSatisfy { DisplayText.width($0) <= 10 })
     }
 
     @Test("the live tail: wide and invisible characters in actors and types keep the columns aligned")

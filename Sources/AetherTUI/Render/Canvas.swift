@@ -308,13 +308,9 @@ public struct Canvas: Sendable, Equatable {
         let room = width - DisplayText.width(String(glyphs.ellipsis), ascii: ascii)
         var kept = String.UnicodeScalarView()
         var used = 0
+        var markable = false
         for scalar in text.unicodeScalars {
-            let cells: Int
-            switch DisplayText.shown(scalar, ascii: ascii) {
-            case .scalar(_, let width): cells = width
-            case .text(let escape): cells = escape.utf8.count
-            case .combining: cells = 0
-            }
+            let cells = DisplayText.cells(scalar, markable: &markable, ascii: ascii)
             if used + cells > room { break }
             used += cells
             kept.append(scalar)

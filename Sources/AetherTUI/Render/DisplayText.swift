@@ -50,21 +50,25 @@ public enum DisplayText {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
         var columns = 0
         var markable = false
-        for scalar in text.unicodeScalars {
-            switch shown(scalar, ascii: ascii) {
-            case .scalar(_, let width):
-                columns += width
-                markable = true
-            case .text(let text):
-                columns += text.utf8.count
-                markable = false
-            case .combining:
-                // One mark rides on its character; another is shown as its escape (Canvas.put).
-                if !markable { columns += escape(scalar.value).utf8.count }
-                markable = false
-            }
-        }
+        for scalar in text.unicodeScalars { columns += cells(scalar, markable: &markable, ascii: ascii) }
         return columns
+    }
+
+    /// The cells `scalar` takes after the scalars before it; `markable` says whether the one
+    /// before can still carry a combining mark, and is updated.
+    public static func cells(_ scalar: Unicode.Scalar, markable: inout Bool, ascii: Bool = false) -> Int {
+        switch shown(scalar, ascii: ascii) {
+        case .scalar(_, let width):
+            markable = true
+            return width
+        case .text(let text):
+            markable = false
+            return text.utf8.count
+        case .combining:
+            // One mark rides on its character; another is shown as its escape (Canvas.put).
+            defer { markable = false }
+            return markable ? 0 : escape(scalar.value).utf8.count
+        }
     }
 
     /// `text` with every character shown as the terminal will show it (escapes written out),
@@ -89,20 +93,17 @@ public enum DisplayText {
         var line = String.UnicodeScalarView()
         var used = 0
         var lastSpace: (index: String.UnicodeScalarView.Index, used: Int)?
+        var markable = false
         for scalar in text.unicodeScalars {
             if scalar == "\n" {
                 lines.append(String(line))
                 line = .init()
                 used = 0
                 lastSpace = nil
+                markable = false
                 continue
             }
-            let cells: Int
-            switch shown(scalar, ascii: ascii) {
-            case .scalar(_, let width): cells = width
-            case .text(let escape): cells = escape.utf8.count
-            case .combining: cells = 0
-            }
+            let cells = cells(scalar, markable: &markable, ascii: ascii)
             if used + cells > width, !line.isEmpty {
                 if scalar == " " {
                     lines.append(String(line))
