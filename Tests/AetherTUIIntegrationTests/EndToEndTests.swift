@@ -340,6 +340,23 @@ struct EndToEndTests {
         let unknown = try await Self.runBinary(["check", "members", "--context", "no-such-context-\(port)"])
         #expect(unknown.termination == .exited(3), "\(unknown)")
         #expect(unknown.output.hasPrefix("UNKNOWN: "), "\(unknown.output)")
+        // A credentials file that cannot be used, an unknown option, an unknown check: the
+        // check could not run, whatever the server.
+        let junk = NSTemporaryDirectory() + "aether-junk-\(port).creds"
+        try Data("not a creds file".utf8).write(to: URL(fileURLWithPath: junk))
+        defer { try? FileManager.default.removeItem(atPath: junk) }
+        for arguments in [
+            ["check", "leader", "--server", "nats://127.0.0.1:\(port)", "--creds", "/no/such/file-\(port)"],
+            ["check", "leader", "--server", "nats://127.0.0.1:\(port)", "--creds", junk],
+            ["check", "leader", "--bogus"], ["check", "bogus"],
+        ] {
+            let run = try await Self.runBinary(arguments)
+            #expect(run.termination == .exited(3), "\(arguments): \(run)")
+            #expect(
+                run.output.hasPrefix("UNKNOWN: ") && !run.output.contains("\nUNKNOWN"),
+                "\(arguments): \(run.output)"
+            )
+        }
     }
 
     @Test("attached to three node members on nats-server: members, leader, every shard; a drill moves the leader")

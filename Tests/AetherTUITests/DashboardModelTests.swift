@@ -639,12 +639,23 @@ struct CheckTests {
         let members = Checks.evaluate("members", view: healthy, source: "x")
         #expect(!members.healthy, "charlie is suspect")
         #expect(members.text.contains("CRITICAL: charlie suspect"))
+        #expect(members.text.hasPrefix("CRITICAL: charlie suspect\nCRITICAL: charlie"), "the summary comes first")
         var allUp = healthy
         allUp.members[2].status = .up
         #expect(Checks.evaluate("members", view: allUp, source: "x").healthy)
+        #expect(Checks.evaluate("members", view: allUp, source: "x").text.hasPrefix("OK: 3 members up on x"))
         var silentOwner = allUp
         silentOwner.members.removeLast()
         #expect(!Checks.evaluate("members", view: silentOwner, source: "x").healthy)
+        // A member gone for good, its shards handed over: only the expected count tells.
+        var twoLeft = allUp
+        twoLeft.members.removeLast()
+        let handedOver = twoLeft.shardMap?.owners.map { $0 == "charlie" ? "alpha" : $0 } ?? []
+        twoLeft.shardMap?.owners = handedOver
+        #expect(Checks.evaluate("members", view: twoLeft, source: "x").healthy)
+        let short = Checks.evaluate("members", view: twoLeft, source: "x", expectedMembers: 3)
+        #expect(!short.healthy && short.exitCode == 2)
+        #expect(short.text.hasPrefix("CRITICAL: 2 of 3 expected members up"))
     }
 }
 

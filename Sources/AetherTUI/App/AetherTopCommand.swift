@@ -37,7 +37,25 @@ public struct AetherTop: AsyncParsableCommand {
         if !reducers.isEmpty {
             applicationReducers.withLock { $0 = ReducerCatalog(reducers: reducers, origin: "application") }
         }
+        if let unknown = checkUsageError(Array(CommandLine.arguments.dropFirst())) {
+            print(unknown)
+            Foundation.exit(3)
+        }
         await main()
+    }
+
+    /// A `check` command line that does not parse is UNKNOWN (exit 3) for a Nagios-style caller,
+    /// with its reason on the one line the caller reads; nil for anything else (`--help` too).
+    static func checkUsageError(_ arguments: [String]) -> String? {
+        guard arguments.first == "check" else { return nil }
+        do {
+            _ = try parseAsRoot(arguments)
+            return nil
+        } catch {
+            guard exitCode(for: error) != .success else { return nil }
+            let reason = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "bad usage"
+            return "UNKNOWN: \(reason) (usage: aether-top check leader|members [options])"
+        }
     }
 
     /// `--reducers`, else the application's, else nil (the deployment's default).
@@ -164,12 +182,19 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Cluster timings: fast or standard (the original's).")
     var timings: DemoTimings = .fast
 
+    @Option(
+        name: .long,
+        help:
+            "members: CRITICAL when fewer than this many members are up (a member killed for good leaves no trace a later check can see)."
+    )
+    var expect: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let report: Checks.Report
         do {
             let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
-            report = await Checks.run(what.rawValue, options: options, timings: timings)
+            report = await Checks.run(what.rawValue, options: options, timings: timings, expectedMembers: expect)
         } catch let error as AetherError {
             report = Checks.Report(text: "UNKNOWN: \(error.message)", status: .unknown)
         }

@@ -239,7 +239,12 @@ public enum Checks {
         public var exitCode: Int32 { status.rawValue }
     }
 
-    public static func run(_ what: String, options: NATSOptions?, timings: DemoTimings) async -> Report {
+    public static func run(
+        _ what: String,
+        options: NATSOptions?,
+        timings: DemoTimings,
+        expectedMembers: Int? = nil
+    ) async -> Report {
         let deployment: any Deployment
         do {
             deployment = try await DashboardRunner.makeDeployment(options: options, timings: timings)
@@ -260,11 +265,18 @@ public enum Checks {
             view = await deployment.cluster.view()
         }
         await deployment.shutdown()
-        return evaluate(what, view: view, source: deployment.label)
+        return evaluate(what, view: view, source: deployment.label, expectedMembers: expectedMembers)
     }
 
-    /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down).
-    public static func evaluate(_ what: String, view: Cluster.View, source: String) -> Report {
+    /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down,
+    /// and so does each member short of `expectedMembers` up: a member gone for good leaves no
+    /// trace a check started later could see). The first line sums up, as Nagios reads it.
+    public static func evaluate(
+        _ what: String,
+        view: Cluster.View,
+        source: String,
+        expectedMembers: Int? = nil
+    ) -> Report {
         switch what {
         case "leader":
             if let leader = view.leader, let term = view.term {
@@ -272,25 +284,33 @@ public enum Checks {
             }
             return Report(text: "CRITICAL: no leader on \(source)", healthy: false)
         default:
-            var lines: [String] = []
-            var healthy = true
+            var bad: [String] = []
+            var good: [String] = []
+            var problems: [String] = []
             let heard = Set(view.members.map(\.info.id))
             for member in view.members {
                 let ok = member.status == .up || member.status == .left
-                if !ok { healthy = false }
-                lines.append(
+                let line =
                     "\(ok ? "OK" : "CRITICAL"): \(member.info.id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)"
-                )
+                if ok { good.append(line) } else { bad.append(line) }
+                if !ok { problems.append("\(member.info.id) \(member.status.rawValue)") }
             }
             for owner in Set(view.shardMap?.owners ?? []).subtracting(heard).sorted() where !owner.isEmpty {
-                healthy = false
-                lines.append("CRITICAL: \(owner) owns shards but was not heard from")
+                bad.append("CRITICAL: \(owner) owns shards but was not heard from")
+                problems.append("\(owner) not heard from")
             }
+            let up = view.members.filter { $0.status == .up }.count
             if view.members.isEmpty {
-                healthy = false
-                lines.append("CRITICAL: no members heard on \(source)")
+                problems.append("no members heard on \(source)")
+            } else if let expected = expectedMembers, up < expected {
+                problems.append("\(up) of \(expected) expected members up")
             }
-            return Report(text: lines.joined(separator: "\n"), healthy: healthy)
+            let summary =
+                problems.isEmpty
+                ? "OK: \(up) member\(up == 1 ? "" : "s") up on \(source)"
+                    + (expectedMembers.map { " (\($0) expected)" } ?? "")
+                : "CRITICAL: " + problems.joined(separator: "; ")
+            return Report(text: ([summary] + bad + good).joined(separator: "\n"), healthy: problems.isEmpty)
         }
     }
 }

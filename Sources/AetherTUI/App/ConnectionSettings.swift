@@ -72,7 +72,18 @@ public struct ConnectionSettings: Sendable, Equatable {
             tls.caFile = tlsCAFile
             options.tls = tls
         }
+        // A credentials file that cannot be used is the operator's to fix, not NATS being
+        // down: said before any connection is tried (the checks exit UNKNOWN on it).
+        if let path = options.credentialsFile { try Self.checkCredentials(path) }
         return options
+    }
+
+    static func checkCredentials(_ path: String) throws {
+        do {
+            _ = try NATSCredentials.Creds(contentsOf: path)
+        } catch {
+            throw AetherError(code: .invalidArgument, message: error.message)
+        }
     }
 
     static func natsDirectory(environment: [String: String], home: String) -> String {
