@@ -71,12 +71,29 @@ struct ConnectionSettingsTests {
     @Test("a context's user, password, creds and CA are used; NATS_CONTEXT picks one")
     func contextFields() throws {
         let home = try home()
-        try #"{"url":"nats://c:4222","user":"ops","password":"s3cret","creds":"/x.creds","ca":"/ca.pem"}"#
+        // The creds file is read before connecting: a usable one.
+        let creds = home + "/x.creds"
+        try """
+        -----BEGIN NATS USER JWT-----
+        eyJhbGciOiJlZDI1NTE5In0.payload.sig
+        ------END NATS USER JWT------
+
+        -----BEGIN USER NKEY SEED-----
+        \(NATSCredentials.KeyPair.generate().seed)
+        ------END USER NKEY SEED------
+        """.write(toFile: creds, atomically: true, encoding: .utf8)
+        try #"{"url":"nats://c:4222","user":"ops","password":"s3cret","creds":"\#(creds)","ca":"/ca.pem"}"#
             .write(toFile: home + "/.config/nats/context/lab.json", atomically: true, encoding: .utf8)
         let options = try #require(try ConnectionSettings().options(environment: ["NATS_CONTEXT": "lab"], home: home))
         #expect(options.user == "ops")
         #expect(options.password == "s3cret")
-        #expect(options.credentialsFile == "/x.creds")
+        #expect(options.credentialsFile == creds)
+        // One that is not usable is an error naming the file, before any connection.
+        try "no blocks".write(toFile: creds, atomically: true, encoding: .utf8)
+        let refused = #expect(throws: AetherError.self) {
+            try ConnectionSettings().options(environment: ["NATS_CONTEXT": "lab"], home: home)
+        }
+        #expect(refused?.message.contains("no NATS USER JWT block") == true)
         #expect(options.tls?.caFile == "/ca.pem")
     }
 

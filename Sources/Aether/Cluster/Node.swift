@@ -294,6 +294,18 @@ extension Cluster {
                         }
                     }
                 }
+                // Heartbeats and the members' judgement too: a tick waiting out a coordination
+                // read (the bucket's server gone, no quorum) must neither make a live member
+                // look down nor keep a dead one up.
+                group.addTask { [tick = configuration.tick, clock] in
+                    await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            await self.heartbeatIfDue()
+                            await self.judgeMembers()
+                            try? await clock.sleep(tick)
+                        }
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -355,15 +367,8 @@ extension Cluster {
                 await readShardMap()
                 return
             }
-            if lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true {
-                lastHeartbeat = now
-                // Hear ourselves at once, not only when the broadcast comes back.
-                emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))
-                do { try await discovery.publish(.heartbeat(selfInfo())) } catch {
-                    logger.debug("heartbeat not sent", metadata: ["error": "\(error)"])
-                }
-            }
-            emit(membership.onTick(now: now).map(Event.init))
+            await heartbeatIfDue()
+            emit(membership.onTick(now: clock.now()).map(Event.init))
 
             await readLease()
             // Listen for one heartbeat round before campaigning, so a new leader knows the members.
@@ -372,6 +377,25 @@ extension Cluster {
             }
             await readShardMap()
             if election.isLeader { await allocate() }
+        }
+
+        /// Heartbeats when one is due; from the tick and from a task of its own.
+        private func heartbeatIfDue() async {
+            guard !frozen, !halted, !configuration.observer else { return }
+            let now = clock.now()
+            guard lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true else { return }
+            lastHeartbeat = now
+            // Hear ourselves at once, not only when the broadcast comes back.
+            emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))
+            do { try await discovery.publish(.heartbeat(selfInfo())) } catch {
+                logger.debug("heartbeat not sent", metadata: ["error": "\(error)"])
+            }
+        }
+
+        /// Members not heard from turn suspect, then down, on the heartbeat schedule too.
+        private func judgeMembers() {
+            guard !frozen, !halted else { return }
+            emit(membership.onTick(now: clock.now()).map(Event.init))
         }
 
         private func checkFreshness() async {

@@ -14,7 +14,11 @@ final class InMemoryCluster: Sendable {
     let nodes: [Cluster.Node]
     let shardCount: Int
 
-    init(names: [String] = ["a", "b", "c"], shardCount: Int = 64) throws {
+    init(
+        names: [String] = ["a", "b", "c"],
+        shardCount: Int = 64,
+        backend: ((Cluster.InMemoryCoordination, ManualClock) -> any Cluster.CoordinationBackend)? = nil
+    ) throws {
         self.shardCount = shardCount
         let clock = ManualClock()
         let coordination = Cluster.InMemoryCoordination(now: { clock.now })
@@ -27,7 +31,7 @@ final class InMemoryCluster: Sendable {
             configuration.shardCount = shardCount
             return try Cluster.Node(
                 configuration: configuration,
-                coordination: coordination,
+                coordination: backend?(coordination, clock) ?? coordination,
                 discovery: discovery,
                 clock: clock.nodeClock
             )
@@ -290,6 +294,36 @@ struct ClusterNodeTests {
         }
     }
 
+    @Test("heartbeats go on while coordination reads hang (the bucket's server gone): no live member looks down")
+    func heartbeatsDoNotWaitForCoordination() async throws {
+        let stalled = StallingCoordination.Switch()
+        let cluster = try InMemoryCluster { StallingCoordination(inner: $0, clock: $1.nodeClock, stalled: stalled) }
+        try await cluster.driving("heartbeats while reads hang") { pacer in
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            defer { for runner in runners { runner.cancel() } }
+            _ = try await cluster.waitUntil("a settled cluster", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            // Every read and write now takes 5 s, as a KV request to a bucket without quorum
+            // times out; down after 1.5 s without a heartbeat.
+            stalled.on.withLock { $0 = true }
+            let until = pacer.now() + .seconds(8)
+            while pacer.now() < until {
+                for node in cluster.nodes {
+                    let view = await node.view()
+                    let down = view.members.filter { $0.status == .down }.map(\.info.id)
+                    #expect(down.isEmpty, "\(node.id) sees \(down) down at \(pacer.now())")
+                    let silent = view.members.filter { $0.heartbeatAge > .seconds(1) }.map(\.info.id)
+                    #expect(silent.isEmpty, "\(node.id) has not heard \(silent) for over a second")
+                }
+                try await pacer.sleep(.milliseconds(100))
+            }
+            stalled.on.withLock { $0 = false }
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+        }
+    }
+
     @Test("a resigned leader hands the lease on within a second and sits out the next round")
     func resign() async throws {
         let cluster = try InMemoryCluster()
@@ -351,5 +385,59 @@ struct ClusterNodeTests {
         #expect(throws: AetherError.self) { try Cluster.validateNodeID("") }
         #expect(throws: AetherError.self) { try Cluster.validateNodeID("*") }
         #expect(throws: Never.self) { try Cluster.validateNodeID("node-1_A") }
+    }
+}
+
+/// Coordination whose every call takes 5 s of the clock while `stalled` is on, then answers.
+final class StallingCoordination: Cluster.CoordinationBackend {
+    final class Switch: Sendable { let on = Mutex(false) }
+    let inner: Cluster.InMemoryCoordination
+    let clock: Cluster.NodeClock
+    let stalled: Switch
+
+    init(inner: Cluster.InMemoryCoordination, clock: Cluster.NodeClock, stalled: Switch) {
+        self.inner = inner
+        self.clock = clock
+        self.stalled = stalled
+    }
+
+    private func stall() async throws {
+        if stalled.on.withLock({ $0 }) { try await clock.sleep(.seconds(5)) }
+    }
+
+    func create(_ key: String, value: [UInt8], ttl: Duration?) async throws -> UInt64 {
+        try await stall()
+        return try await inner.create(key, value: value, ttl: ttl)
+    }
+    func update(_ key: String, value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64 {
+        try await stall()
+        return try await inner.update(key, value: value, revision: revision, ttl: ttl)
+    }
+    func delete(_ key: String, revision: UInt64) async throws {
+        try await stall()
+        try await inner.delete(key, revision: revision)
+    }
+    func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+        try await stall()
+        return try await inner.get(key)
+    }
+    func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+        try await stall()
+        return try await inner.peek(key)
+    }
+    func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
+        try await stall()
+        return try await inner.set(key, value: value)
+    }
+    func put(
+        _ key: String,
+        value: [UInt8],
+        fencedBy fenceKey: String,
+        revision fenceRevision: UInt64
+    ) async throws
+        -> UInt64
+    {
+        try await stall()
+        return try await inner.put(key, value: value, fencedBy: fenceKey, revision: fenceRevision)
     }
 }
