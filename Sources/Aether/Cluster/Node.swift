@@ -81,6 +81,8 @@ extension Cluster {
         private var ownership: ShardOwnership
         private var lastHeartbeat: ContinuousClock.Instant?
         private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
+        /// When the latest lease read that has ended (answered or failed) was sent.
+        private var leaseCheckedAt: ContinuousClock.Instant?
         private var leaderTerm: UInt64?
         /// Under a lock of their own, so a consumer that goes away unsubscribes at once from its
         /// stream's termination, with no task to hop onto the actor.
@@ -164,11 +166,20 @@ extension Cluster {
                 View.MemberView(info: $0.info, status: $0.status, heartbeatAge: $0.lastHeartbeat.duration(to: now))
             }
             let remaining = lease.map { configuration.election.ttl - $0.seenAt.duration(to: now) }
+            // A lease not renewed for its TTL has expired, even while a replica without quorum
+            // still serves it (or reads fail): no leader, unless this node leads. Judged only
+            // from a read sent after the TTL ran out, so a slow reader never calls a live
+            // lease expired.
+            let expired =
+                !election.isLeader
+                && lease.map { lease in
+                    leaseCheckedAt.map { $0 >= lease.seenAt + configuration.election.ttl } ?? false
+                } ?? false
             return View(
                 nodeID: id,
                 members: members,
-                leader: election.knownLeader?.node,
-                term: election.knownLeader?.term,
+                leader: expired ? nil : election.knownLeader?.node,
+                term: expired ? nil : election.knownLeader?.term,
                 leaseRemaining: remaining.map { max($0, .zero) },
                 shardMap: ownership.map,
                 acting: ownership.acting,
@@ -405,6 +416,8 @@ extension Cluster {
         }
 
         private func readLease() async {
+            let sent = clock.now()
+            defer { leaseCheckedAt = sent }
             do {
                 let entry = try await read(Self.leaseKey)
                 let value = entry.flatMap { LeaseValue.decode($0.value) }

@@ -324,6 +324,45 @@ struct ClusterNodeTests {
         }
     }
 
+    @Test("a lease not renewed for its TTL is no leader, though a replica without quorum still serves it")
+    func staleLeaseIsNoLeader() async throws {
+        let cluster = try InMemoryCluster()
+        let stale = StaleReads(inner: cluster.coordination)
+        var configuration = Cluster.Node.Configuration.fast(nodeID: "watch")
+        configuration.observer = true
+        let observer = try Cluster.Node(
+            configuration: configuration,
+            coordination: stale,
+            discovery: cluster.discovery,
+            clock: cluster.clock.nodeClock
+        )
+        try await cluster.driving("a stale lease") { pacer in
+            let runners = (cluster.nodes + [observer]).map { node in Task { try await node.run() } }
+            defer { for runner in runners { runner.cancel() } }
+            let views = try await cluster.waitUntil("a leader", on: pacer) {
+                isSettled($0, live: ["a", "b", "c"], shardCount: 64)
+            }
+            let leader = try #require(views.first(where: \.isLeader)?.nodeID)
+            _ = try await poll("the observer sees the leader", within: .seconds(3), on: pacer) {
+                await observer.view().leader == leader ? true : nil
+            }
+            // The observer's replica stops moving: it serves the last lease it had, forever.
+            stale.frozen.withLock { $0 = true }
+            await cluster.node(leader).freeze()
+            let started = pacer.now()
+            _ = try await poll("no leader once the TTL has passed", within: .seconds(4), on: pacer) {
+                await observer.view().leader == nil ? true : nil
+            }
+            let after = started.duration(to: pacer.now())
+            #expect(after <= .seconds(2) + .milliseconds(500), "within the TTL and a tick: \(after)")
+            #expect(await observer.view().term == nil)
+            stale.frozen.withLock { $0 = false }
+            await cluster.node(leader).thaw()
+            for runner in runners { runner.cancel() }
+            for runner in runners { _ = try? await runner.value }
+        }
+    }
+
     @Test("a resigned leader hands the lease on within a second and sits out the next round")
     func resign() async throws {
         let cluster = try InMemoryCluster()
@@ -439,5 +478,41 @@ final class StallingCoordination: Cluster.CoordinationBackend {
     {
         try await stall()
         return try await inner.put(key, value: value, fencedBy: fenceKey, revision: fenceRevision)
+    }
+}
+
+/// Coordination whose reads, while `frozen`, return what they returned last (a replica cut off
+/// from its quorum); writes go through.
+final class StaleReads: Cluster.CoordinationBackend {
+    let inner: Cluster.InMemoryCoordination
+    let frozen = Mutex(false)
+    private let last = Mutex<[String: (value: [UInt8], revision: UInt64)?]>([:])
+
+    init(inner: Cluster.InMemoryCoordination) { self.inner = inner }
+
+    func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+        if frozen.withLock({ $0 }), let kept = last.withLock({ $0[key] }) { return kept }
+        let entry = try await inner.get(key)
+        last.withLock { $0[key] = .some(entry) }
+        return entry
+    }
+    func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? { try await get(key) }
+    func create(_ key: String, value: [UInt8], ttl: Duration?) async throws -> UInt64 {
+        try await inner.create(key, value: value, ttl: ttl)
+    }
+    func update(_ key: String, value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64 {
+        try await inner.update(key, value: value, revision: revision, ttl: ttl)
+    }
+    func delete(_ key: String, revision: UInt64) async throws { try await inner.delete(key, revision: revision) }
+    func set(_ key: String, value: [UInt8]) async throws -> UInt64 { try await inner.set(key, value: value) }
+    func put(
+        _ key: String,
+        value: [UInt8],
+        fencedBy fenceKey: String,
+        revision fenceRevision: UInt64
+    ) async throws
+        -> UInt64
+    {
+        try await inner.put(key, value: value, fencedBy: fenceKey, revision: fenceRevision)
     }
 }
