@@ -67,6 +67,10 @@ struct DrillTests {
         #expect(json?["victim_shards"] as? Int == owned)
         #expect((json?["canary_actors"] as? [String])?.count == report.canaryActors.count)
         #expect(json?["shards_affected_share"] is Double)
+        // A killed leader leads no more: leaderless from the kill, the same as to the new leader.
+        #expect(report.leaderlessMilliseconds == report.requestToNewLeaderMilliseconds)
+        #expect(json?["request_to_new_leader_ms"] as? Int == Int(report.requestToNewLeaderMilliseconds))
+        #expect(json?["request_at_ms"] as? Int == Int(killAt))
         // Times on the manual clock: a killed leader says no goodbye, so its lease runs out first
         // (it was renewed at most renewEvery before the kill); a new leader follows within a few
         // ticks of that.
@@ -83,6 +87,62 @@ struct DrillTests {
             report.leaderlessMilliseconds <= ttl + 5 * tick,
             "leaderless \(report.leaderlessMilliseconds) ms, TTL \(ttl) ms"
         )
+    }
+
+    @Test("a drill is asked about one leader and term: a changed leader at y, or a drill running, is refused")
+    func staleTarget() {
+        var model = Fixture.dashboard()
+        _ = model.apply(.key(.character("f")))
+        // The leader changes while the question is open.
+        var moved = Fixture.clusterView
+        moved.leader = "bravo"
+        moved.term = 43
+        _ = model.apply(.clusterView(moved))
+        #expect(model.apply(.key(.character("y"))) == [], "nothing is sent")
+        #expect(model.drill == nil)
+        #expect(model.message?.text.contains("the leader changed since you were asked") == true)
+        #expect(model.message?.text.contains("now bravo (term 43)") == true)
+
+        // Asked again, about the new leader: it runs; a second f while it runs is refused.
+        _ = model.apply(.key(.character("f")))
+        #expect(model.apply(.key(.character("y"))) == [.drill(.resign(leader: "bravo", term: 43))])
+        _ = model.apply(.key(.escape))
+        _ = model.apply(.key(.character("f")))
+        #expect(model.message?.text.contains("a drill of bravo is running") == true)
+        guard case .drill? = model.overlay else { return }
+        Issue.record("no second question while a drill runs")
+    }
+
+    @Test("a drill whose leader is no more when it starts is not run, sends nothing, and keeps the last report")
+    func staleAtStart() async throws {
+        let clock = ManualClock()
+        let deployment = try EmbeddedDeployment(clock: clock.nodeClock)
+        deployment.start()
+        let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
+        try Data("earlier report".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (report, term) = try await withDeadline(60, "the stale drill") {
+            try await clock.driving { pacer in
+                var view = await deployment.cluster.view()
+                while view.leader == nil || view.term == nil {
+                    try await pacer.sleep(.milliseconds(50))
+                    view = await deployment.cluster.view()
+                }
+                let drill = FailoverDrill(
+                    deployment: deployment,
+                    method: .resign(leader: view.leader!, term: view.term! + 7),
+                    reportPath: path,
+                    clock: pacer
+                )
+                return (await drill.run { _, _ in }, view.term!)
+            }
+        }
+        let after = await deployment.cluster.view()
+        await deployment.shutdown()
+        #expect(report.steps.last?.step.hasPrefix("not run: the leader is now") == true)
+        #expect(report.savedTo == nil && report.notSaved?.contains("is kept") == true)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "earlier report")
+        #expect(after.term == term, "no resign was asked for")
     }
 
     @Test("canaries are spread over the victim's shards, one actor per shard, each hashing to it")

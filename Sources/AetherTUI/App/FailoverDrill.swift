@@ -56,12 +56,30 @@ struct FailoverDrill: Sendable {
             steps.append(.init(step: name, atMilliseconds: milliseconds(startedAt.duration(to: seen ?? clock.now()))))
             await progress(name, at)
         }
-        let oldTerm: UInt64
-        switch method {
-        case .resign(_, let term), .kill(_, let term): oldTerm = term
-        }
+        let oldTerm = method.term
         await deployment.cluster.observe(every: DashboardObserver.drillTick)
         let before = await deployment.cluster.view()
+        // The leader confirmed may have changed since (the question was open, a view late):
+        // a drill of a leader that is no more measures nothing, and is not run.
+        guard before.leader == method.leader, before.term == oldTerm else {
+            await deployment.cluster.observe(every: nil)
+            let now = before.leader.map { "\($0) (term \(before.term ?? 0))" } ?? "no leader"
+            await record("not run: the leader is now \(now), not \(method.leader) (term \(oldTerm)); nothing was sent")
+            var report = DrillReport(
+                method: { if case .resign = method { "resign" } else { "kill" } }(),
+                leaderBefore: method.leader,
+                termBefore: oldTerm,
+                leaderAfter: nil,
+                termAfter: nil,
+                startedAt: started.rfc3339,
+                steps: steps,
+                leaderlessMilliseconds: 0,
+                writeUnavailableMilliseconds: 0,
+                savedTo: nil
+            )
+            report.notSaved = "the drill was not run (an earlier report at \(reportPath) is kept)"
+            return report
+        }
         let shardCount = before.shardMap?.shardCount ?? 1024
         let victimShards =
             before.shardMap.map { map in
@@ -95,6 +113,8 @@ struct FailoverDrill: Sendable {
         var newLeader: (String, UInt64)?
         var allOwnedAt: ContinuousClock.Instant?
         var leaseGoneRecorded = false
+        // When the cluster was first seen with no usable leader (a kill: at once).
+        var leaderlessSince: ContinuousClock.Instant? = killed.isEmpty ? nil : requestAt
         var firstCanaryRecorded = false
         // A cancelled drill (the dashboard quits) stops watching and still writes its report.
         while startedAt.duration(to: clock.now()) < timeout, !Task.isCancelled {
@@ -106,6 +126,7 @@ struct FailoverDrill: Sendable {
             if newLeaderAt == nil {
                 if view.leader == nil, !leaseGoneRecorded {
                     leaseGoneRecorded = true
+                    if leaderlessSince == nil { leaderlessSince = now }
                     await record("lease released or expired; no leader seen", seen: now)
                 } else if let leader = view.leader, let term = view.term, term != oldTerm {
                     if !leaseGoneRecorded {
@@ -141,8 +162,11 @@ struct FailoverDrill: Sendable {
         let end = clock.now()
         shards.finish(now: end)
         if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
-        // The old leader stops leading when asked (or killed); the cluster has none until the next.
-        let leaderless = newLeaderAt.map { milliseconds(requestAt.duration(to: $0)) } ?? milliseconds(timeout)
+        // Leaderless from the kill, or from the first view without a leader; a lease that moved
+        // directly left none (to the observer's resolution, `poll`).
+        let leaderless =
+            newLeaderAt.map { at in milliseconds((leaderlessSince ?? at).duration(to: at)) }
+            ?? milliseconds((leaderlessSince ?? requestAt).duration(to: end))
         let unavailable = ledgers.map { milliseconds($0.longestGap(from: requestAt, now: end)) }.max() ?? 0
         var report = DrillReport(
             method: { if case .resign = method { "resign" } else { "kill" } }(),
@@ -156,6 +180,9 @@ struct FailoverDrill: Sendable {
             writeUnavailableMilliseconds: unavailable,
             savedTo: nil
         )
+        report.requestToNewLeaderMilliseconds =
+            newLeaderAt.map { milliseconds(requestAt.duration(to: $0)) } ?? milliseconds(requestAt.duration(to: end))
+        report.requestAtMilliseconds = milliseconds(startedAt.duration(to: requestAt))
         report.victimShards = victimShards.count
         report.canaryNamespace = Self.canaryNamespace
         report.canaryActors = canaries.map(\.actor)
@@ -173,6 +200,7 @@ struct FailoverDrill: Sendable {
             report.savedTo = reportPath
         } catch {
             report.savedTo = nil
+            report.notSaved = "cannot write \(reportPath): \((error as NSError).localizedDescription)"
         }
         return report
     }

@@ -61,6 +61,13 @@ extension Dashboard {
 
     mutating func askDrill() {
         guard !refuseReadOnly() else { return }
+        if let running = drill, running.report == nil {
+            say(
+                "a drill of \(running.method.leader) is running: one at a time (its report would be overwritten)",
+                isError: true
+            )
+            return
+        }
         guard let leader = cluster?.leader, let term = cluster?.term else {
             say("no leader to drill: the cluster has none right now", isError: true)
             return
@@ -272,6 +279,17 @@ extension Dashboard {
         case .snapshot(let namespace, let actorID, _):
             return [.snapshot(namespace: namespace, actorID: actorID)]
         case .drill(let method):
+            // Asked about one leader and term: if the cluster moved on while the question was
+            // open, the answer was about a leader that is no more.
+            guard cluster?.leader == method.leader, cluster?.term == method.term else {
+                let current =
+                    cluster?.leader.map { "\($0) (term \(cluster?.term ?? 0))" } ?? "no leader"
+                say(
+                    "not drilled: the leader changed since you were asked (\(method.leader) term \(method.term), now \(current)); nothing was done",
+                    isError: true
+                )
+                return []
+            }
             drill = DrillState(method: method, startedAt: now)
             overlay = .drill
             return [.drill(method)]

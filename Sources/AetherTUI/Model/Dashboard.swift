@@ -561,9 +561,14 @@ public struct Dashboard: Sendable {
             )
         case .drillFinished(let report):
             drill?.report = report
-            say(
-                "drill finished: leaderless \(report.leaderlessMilliseconds) ms, the victim's \(report.victimShards) shards unwritable \(report.writeUnavailableMilliseconds) ms, \(report.shardsAffected) shards without an owner (worst \(report.ownerlessWorstMilliseconds) ms)"
-            )
+            if let reason = report.steps.last?.step, reason.hasPrefix("not run:") {
+                say("drill \(reason)", isError: true)
+            } else {
+                say(
+                    "drill finished: leaderless \(report.leaderlessMilliseconds) ms (new leader \(report.requestToNewLeaderMilliseconds) ms after the request), the victim's \(report.victimShards) shards unwritable \(report.writeUnavailableMilliseconds) ms, \(report.shardsAffected) shards without an owner (worst \(report.ownerlessWorstMilliseconds) ms)"
+                        + (report.notSaved.map { "; report not saved: \($0)" } ?? "")
+                )
+            }
         }
         return []
     }

@@ -176,6 +176,13 @@ public enum DrillMethod: Sendable, Equatable {
         case .resign(let leader, _), .kill(let leader, _): leader
         }
     }
+
+    /// The term the leader was asked about in.
+    public var term: UInt64 {
+        switch self {
+        case .resign(_, let term), .kill(_, let term): term
+        }
+    }
 }
 
 /// What covers the view.
@@ -248,14 +255,22 @@ public struct DrillReport: Sendable, Equatable, Codable {
     public var termAfter: UInt64?
     public var startedAt: String
     public var steps: [Step]
-    /// From the request (the old leader stops leading when asked, or killed) to the first
-    /// moment the new leader was seen.
+    /// How long the cluster had no leader, to the first moment the new leader was seen: from
+    /// the kill (a killed leader leads no more), or from the first view without a leader (the
+    /// lease released or expired); 0 when the lease moved directly, as the steps then say.
     public var leaderlessMilliseconds: Int64
+    /// From the request (resign or kill) to the first moment the new leader was seen.
+    public var requestToNewLeaderMilliseconds: Int64 = 0
+    /// When the request was sent, from the drill's start (every step's `at_ms` counts from the
+    /// start; the screen counts from the request).
+    public var requestAtMilliseconds: Int64 = 0
     /// For the shards the victim owned when the drill started: the longest time one of their
     /// canaries could not be written, from its last successful append before to its first after;
     /// 0 when none failed.
     public var writeUnavailableMilliseconds: Int64
     public var savedTo: String?
+    /// Why it was not saved, when it was not.
+    public var notSaved: String?
     /// Shards the victim owned when the drill started.
     public var victimShards = 0
     /// Where the canary events were written, and how many.
@@ -281,8 +296,11 @@ public struct DrillReport: Sendable, Equatable, Codable {
         case startedAt = "started_at"
         case steps
         case leaderlessMilliseconds = "leaderless_ms"
+        case requestToNewLeaderMilliseconds = "request_to_new_leader_ms"
+        case requestAtMilliseconds = "request_at_ms"
         case writeUnavailableMilliseconds = "write_unavailable_ms"
         case savedTo = "saved_to"
+        case notSaved = "not_saved"
         case victimShards = "victim_shards"
         case canaryNamespace = "canary_namespace"
         case canaryActors = "canary_actors"

@@ -456,7 +456,7 @@ enum OverlayView {
                 style: .good
             )
             canvas.put(
-                "report: \(report.savedTo ?? "not saved") \(canvas.glyphs.vertical) Esc closes",
+                "report: \(report.savedTo ?? "not saved: \(report.notSaved ?? "unknown reason")") \(canvas.glyphs.vertical) Esc closes",
                 in: inner,
                 row: inner.height - 1,
                 style: .muted
