@@ -145,6 +145,24 @@ struct DrillTests {
         #expect(after.term == term, "no resign was asked for")
     }
 
+    @Test("the leader timeline starts at the first known leader, not at the read before it; K is offered only where it works")
+    func timelineAndHints() {
+        var model = Fixture.dashboard()
+        model.leaderTimeline.removeAll()
+        var unknown = Fixture.clusterView
+        unknown.leader = nil
+        unknown.term = nil
+        _ = model.apply(.clusterEvent(.snapshot(unknown), at: Fixture.at(1)))
+        #expect(model.leaderTimeline.isEmpty)
+        _ = model.apply(.clusterEvent(.snapshot(Fixture.clusterView), at: Fixture.at(2)))
+        #expect(model.leaderTimeline.map(\.leader) == ["alpha"])
+
+        _ = model.apply(.key(.character("3")))
+        #expect(!Renderer.render(model).text.contains("kill member"), "no member of this process to kill")
+        model.killable = ["alpha"]
+        #expect(Renderer.render(model).text.contains("K kill member"))
+    }
+
     @Test("canaries are spread over the victim's shards, one actor per shard, each hashing to it")
     func canaryChoice() {
         let shards = Array(stride(from: 3, to: 1024, by: 3))

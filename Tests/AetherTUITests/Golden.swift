@@ -133,7 +133,7 @@ enum Golden {
         │                                                    ││                        │
         │A alpha  B bravo  C charlie  . unowned  * mixed  lo…││                        │
         └────────────────────────────────────────────────────┘└────────────────────────┘
-         f failover drill  K kill member  ↑↓ select           embedded demo │ writes on
+         f failover drill  ↑↓ select  : command               embedded demo │ writes on
         """#
 
     static let bus = #"""

@@ -357,7 +357,9 @@ public struct Dashboard: Sendable {
                     if leaderTimeline.count > 200 { leaderTimeline.removeFirst() }
                 }
             }
-            if case .snapshot(let view) = event, leaderTimeline.isEmpty {
+            // The first view seeds the timeline, once it knows the lease (one read before that
+            // says no leader, and it would show a leaderless moment that never was).
+            if case .snapshot(let view) = event, leaderTimeline.isEmpty, view.leader != nil {
                 leaderTimeline.append(LeaderChange(at: time, leader: view.leader, term: view.term))
             }
         case .busMetrics(let metrics):

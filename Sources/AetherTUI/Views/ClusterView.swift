@@ -61,7 +61,9 @@ enum ClusterView {
         for (row, member) in view.members.prefix(max(0, inner.height - 2)).enumerated() {
             let id = member.info.id
             let letter = letters[id].map(String.init) ?? " "
-            let role = id == view.leader ? "leader" : "follower"
+            // A member down or gone has no role in the cluster now.
+            let role =
+                id == view.leader ? "leader" : member.status == .down || member.status == .left ? "—" : "follower"
             let y = inner.y + row + 1
             let selected = row == dashboard.memberSelection
             canvas.mark(Rect(x: inner.x, y: y, width: inner.width, height: 1), .member(row))

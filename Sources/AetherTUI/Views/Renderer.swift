@@ -197,9 +197,10 @@ public enum Renderer {
                 hint(.append, "append"), hint(.snapshot, "snapshot"),
             ]
         case .cluster:
-            hints = [
-                hint(.drill, "failover drill"), hint(.kill, "kill member"), "↑↓ select", hint(.commandLine, "command"),
-            ]
+            // K kills only members in this process (the embedded demo).
+            hints =
+                [hint(.drill, "failover drill")] + (dashboard.killable.isEmpty ? [] : [hint(.kill, "kill member")])
+                + ["↑↓ select", hint(.commandLine, "command")]
         case .bus:
             hints = [
                 hint(.quit, "quit"), hint(.help, "help"), hint(.nextView, "next view"), hint(.commandLine, "command"),
