@@ -145,7 +145,7 @@ struct DrillTests {
         #expect(after.term == term, "no resign was asked for")
     }
 
-    @Test("the leader timeline starts at the first known leader, not at the read before it; K is offered only where it works")
+    @Test("the leader timeline starts at the first known leader, not at the read before; K is offered where it works")
     func timelineAndHints() {
         var model = Fixture.dashboard()
         model.leaderTimeline.removeAll()
