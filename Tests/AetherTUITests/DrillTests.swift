@@ -106,6 +106,7 @@ struct DrillTests {
         // Asked again, about the new leader: it runs; a second f while it runs is refused.
         _ = model.apply(.key(.character("f")))
         #expect(model.apply(.key(.character("y"))) == [.drill(.resign(leader: "bravo", term: 43))])
+        #expect(model.apply(.key(.character("q"))) == [.quit], "q quits from the drill's panel at once")
         _ = model.apply(.key(.escape))
         _ = model.apply(.key(.character("f")))
         #expect(model.message?.text.contains("a drill of bravo is running") == true)

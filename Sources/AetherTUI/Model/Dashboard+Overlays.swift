@@ -74,7 +74,9 @@ extension Dashboard {
                 overlay = nil
             }
         case .drill:
-            if key == .escape || key == .enter || key == .character("q") { overlay = nil }
+            // q quits, as everywhere but in text: a drill running is stopped and still reports.
+            if keyMap.command(for: key) == .quit { return [.quit] }
+            if key == .escape || key == .enter { overlay = nil }
             if keyMap.command(for: key) == .export { return exportHere() }
         case .confirm(_, let action, let alternative):
             switch key {
