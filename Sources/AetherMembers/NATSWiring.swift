@@ -33,7 +33,9 @@ public final class NATSWiring: Sendable {
     public let coordination: Cluster.NATSCoordination
     public let discovery: Cluster.NATSDiscovery
     /// Replicas of streams this process creates (a write creates a missing stream).
-    public let streamReplicas: Int
+    /// Replicas of a stream this wiring creates; nil: 3 when the server advertises a cluster
+    /// of three or more servers when the stream is created, else 1 (as members choose).
+    public let streamReplicas: Int?
     private let stores = Mutex<[String: JetStreamEventStore]>([:])
 
     /// Connects and prepares the coordination bucket. An observer attaches to the bucket and
@@ -48,7 +50,7 @@ public final class NATSWiring: Sendable {
         timings: DemoTimings = .fast,
         shardCount: Int = 1024,
         electionReplicas: Int = 1,
-        streamReplicas: Int = 1,
+        streamReplicas: Int? = nil,
         observerTick: Duration = .zero,
         logger: Logger = Logger(label: "aether", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> NATSWiring {
@@ -92,7 +94,7 @@ public final class NATSWiring: Sendable {
         cluster: Cluster.Node,
         coordination: Cluster.NATSCoordination,
         discovery: Cluster.NATSDiscovery,
-        streamReplicas: Int
+        streamReplicas: Int?
     ) {
         self.label = label
         self.client = client
@@ -123,7 +125,7 @@ public final class NATSWiring: Sendable {
         configuration.refuseWhileReconnecting = refuseWhileReconnecting
         // The demo's requests are traced (aether-top's trace view); see the option's cost.
         configuration.indexCorrelations = true
-        configuration.replicas = streamReplicas
+        configuration.replicas = streamReplicas ?? ((client.serverInfo?.connectURLs?.count ?? 1) >= 3 ? 3 : 1)
         let store = try await JetStreamEventStore.open(client: client, configuration: configuration, sink: bus)
         return stores.withLock { stores in
             if let existing = stores[namespace], existing.streamName == name { return existing }
