@@ -420,7 +420,8 @@ enum OverlayView {
 
     static func drawDrill(_ dashboard: Dashboard, on canvas: inout Canvas) {
         guard let drill = dashboard.drill else { return }
-        let box = centered(90, max(11, drill.steps.count + 8), in: canvas)
+        // Wide enough for the figures' lines whole where the terminal has the room.
+        let box = centered(max(90, min(140, canvas.width - 8)), max(11, drill.steps.count + 8), in: canvas)
         canvas.fill(box)
         let verb: String
         switch drill.method {
