@@ -61,9 +61,10 @@ struct FailoverDrill: Sendable {
         let before = await deployment.cluster.view()
         // The leader confirmed may have changed since (the question was open, a view late):
         // a drill of a leader that is no more measures nothing, and is not run.
-        guard before.leader == method.leader, before.term == oldTerm else {
+        func notRun(_ view: Cluster.View) async -> DrillReport? {
+            guard view.leader != method.leader || view.term != oldTerm else { return nil }
             await deployment.cluster.observe(every: nil)
-            let now = before.leader.map { "\($0) (term \(before.term ?? 0))" } ?? "no leader"
+            let now = view.leader.map { "\($0) (term \(view.term ?? 0))" } ?? "no leader"
             await record("not run: the leader is now \(now), not \(method.leader) (term \(oldTerm)); nothing was sent")
             var report = DrillReport(
                 method: { if case .resign = method { "resign" } else { "kill" } }(),
@@ -77,9 +78,11 @@ struct FailoverDrill: Sendable {
                 writeUnavailableMilliseconds: 0,
                 savedTo: nil
             )
+            report.ended = "not run"
             report.notSaved = "the drill was not run (an earlier report at \(reportPath) is kept)"
             return report
         }
+        if let report = await notRun(before) { return report }
         let shardCount = before.shardMap?.shardCount ?? 1024
         let victimShards =
             before.shardMap.map { map in
@@ -94,6 +97,8 @@ struct FailoverDrill: Sendable {
             ledgers[index].record(succeeded: true, now: clock.now())
         }
 
+        // The canaries took a while: the leader is checked once more right before the request.
+        if let report = await notRun(await deployment.cluster.view()) { return report }
         let requestAt = clock.now()
         do {
             switch method {
@@ -158,15 +163,21 @@ struct FailoverDrill: Sendable {
             if allOwnedAt != nil, firstCanaryRecorded { break }
             try? await clock.sleep(poll)
         }
+        let stopped = Task.isCancelled
         await deployment.cluster.observe(every: nil)
         let end = clock.now()
         shards.finish(now: end)
-        if newLeaderAt == nil { await record("no new leader within \(Summary.duration(timeout))") }
-        // Leaderless from the kill, or from the first view without a leader; a lease that moved
-        // directly left none (to the observer's resolution, `poll`).
+        if stopped {
+            await record("stopped: the dashboard quit before the drill ended; its figures are partial")
+        } else if newLeaderAt == nil {
+            await record("no new leader within \(Summary.duration(timeout))")
+        }
+        // Leaderless from the kill, or from the first view without a leader, to the new leader
+        // (or the end); a lease that moved directly, or never moved, left none (to the
+        // observer's resolution, `poll`).
         let leaderless =
             newLeaderAt.map { at in milliseconds((leaderlessSince ?? at).duration(to: at)) }
-            ?? milliseconds((leaderlessSince ?? requestAt).duration(to: end))
+            ?? leaderlessSince.map { milliseconds($0.duration(to: end)) } ?? 0
         let unavailable = ledgers.map { milliseconds($0.longestGap(from: requestAt, now: end)) }.max() ?? 0
         var report = DrillReport(
             method: { if case .resign = method { "resign" } else { "kill" } }(),
@@ -193,6 +204,12 @@ struct FailoverDrill: Sendable {
         report.ownerlessWorstMilliseconds = milliseconds(shards.worst)
         report.ownerlessMedianMilliseconds = milliseconds(shards.median)
         report.ownerlessShardSeconds = shards.shardSeconds
+        if stopped {
+            // A drill cut short is no measurement: the last complete report stays.
+            report.ended = "stopped"
+            report.notSaved = "the drill was stopped before it ended (an earlier report at \(reportPath) is kept)"
+            return report
+        }
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

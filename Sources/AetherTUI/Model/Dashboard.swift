@@ -563,8 +563,8 @@ public struct Dashboard: Sendable {
             )
         case .drillFinished(let report):
             drill?.report = report
-            if let reason = report.steps.last?.step, reason.hasPrefix("not run:") {
-                say("drill \(reason)", isError: true)
+            if report.ended != "completed" {
+                say("drill \(report.steps.last?.step ?? report.ended)", isError: true)
             } else {
                 say(
                     "drill finished: leaderless \(report.leaderlessMilliseconds) ms (new leader \(report.requestToNewLeaderMilliseconds) ms after the request), the victim's \(report.victimShards) shards unwritable \(report.writeUnavailableMilliseconds) ms, \(report.shardsAffected) shards without an owner (worst \(report.ownerlessWorstMilliseconds) ms)"

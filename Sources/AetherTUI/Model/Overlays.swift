@@ -271,6 +271,9 @@ public struct DrillReport: Sendable, Equatable, Codable {
     public var savedTo: String?
     /// Why it was not saved, when it was not.
     public var notSaved: String?
+    /// How the drill ended: `completed` (a new leader, or the timeout), `not run` (the leader
+    /// changed before the request: nothing was sent) or `stopped` (the dashboard quit).
+    public var ended = "completed"
     /// Shards the victim owned when the drill started.
     public var victimShards = 0
     /// Where the canary events were written, and how many.
@@ -301,6 +304,7 @@ public struct DrillReport: Sendable, Equatable, Codable {
         case writeUnavailableMilliseconds = "write_unavailable_ms"
         case savedTo = "saved_to"
         case notSaved = "not_saved"
+        case ended
         case victimShards = "victim_shards"
         case canaryNamespace = "canary_namespace"
         case canaryActors = "canary_actors"

@@ -430,7 +430,8 @@ enum OverlayView {
         }
         canvas.box(box, title: "Failover drill: \(verb)", style: .warn)
         let inner = box.inner
-        // Offsets count from the first step (the request), as the JSON report's do.
+        // Offsets count from the first step (the request); the JSON report's `at_ms` count from
+        // the drill's start, and its `request_at_ms` says when the request went.
         let origin = drill.steps.first?.at ?? drill.startedAt
         for (row, step) in drill.steps.prefix(max(0, inner.height - 3)).enumerated() {
             let offset = origin.duration(to: step.at)
