@@ -13,8 +13,9 @@ extension Cluster {
     /// ``LeaderElection``, ``ShardAllocator`` and ``ShardOwnership`` — against a
     /// ``CoordinationBackend`` and a ``DiscoveryTransport``.
     ///
-    /// Every tick it heartbeats when due, reads the lease and the shard map, and, as leader,
-    /// writes the next shard map fenced by its lease. Work on a shard (see ``beginWork(on:)``)
+    /// Every tick it reads the lease and the shard map, and, as leader, writes the next shard
+    /// map fenced by its lease. Heartbeats, the members' judgement and shard freshness run on
+    /// schedules of their own, so a slow coordination read holds none of them up. Work on a shard (see ``beginWork(on:)``)
     /// is allowed only while this node acts as the shard's owner.
     ///
     /// Run it as a `Service`: `run()` returns on cancellation or graceful shutdown, after
@@ -170,11 +171,7 @@ extension Cluster {
             // still serves it (or reads fail): no leader, unless this node leads. Judged only
             // from a read sent after the TTL ran out, so a slow reader never calls a live
             // lease expired.
-            let expired =
-                !election.isLeader
-                && lease.map { lease in
-                    leaseCheckedAt.map { $0 >= lease.seenAt + configuration.election.ttl } ?? false
-                } ?? false
+            let expired = leaseExpired
             return View(
                 nodeID: id,
                 members: members,
@@ -185,6 +182,30 @@ extension Cluster {
                 acting: ownership.acting,
                 isLeader: election.isLeader
             )
+        }
+
+        /// Whether the lease last read has not been renewed for its TTL (see ``view()``).
+        private var leaseExpired: Bool {
+            !election.isLeader
+                && lease.map { lease in
+                    leaseCheckedAt.map { $0 >= lease.seenAt + configuration.election.ttl } ?? false
+                } ?? false
+        }
+        /// Whether the expiry was told to subscribers (as no leader), so a lease renewed again
+        /// is told as the leader back.
+        private var expiryReported = false
+
+        /// Tells subscribers when the lease expires unrenewed, and when it is renewed again: the
+        /// election itself sees no change then (same holder, same term).
+        private func reportExpiry() {
+            let expired = leaseExpired
+            guard expired != expiryReported else { return }
+            expiryReported = expired
+            emit([
+                expired
+                    ? .leaderChanged(node: nil, term: nil)
+                    : .leaderChanged(node: election.knownLeader?.node, term: election.knownLeader?.term)
+            ])
         }
 
         /// The shards this node works on now.
@@ -407,6 +428,7 @@ extension Cluster {
         private func judgeMembers() {
             guard !frozen, !halted else { return }
             emit(membership.onTick(now: clock.now()).map(Event.init))
+            reportExpiry()
         }
 
         private func checkFreshness() async {
@@ -417,7 +439,10 @@ extension Cluster {
 
         private func readLease() async {
             let sent = clock.now()
-            defer { leaseCheckedAt = sent }
+            defer {
+                leaseCheckedAt = sent
+                reportExpiry()
+            }
             do {
                 let entry = try await read(Self.leaseKey)
                 let value = entry.flatMap { LeaseValue.decode($0.value) }

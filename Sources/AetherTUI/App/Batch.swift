@@ -257,7 +257,11 @@ public enum Checks {
         }
         let configuration = timings.configuration(nodeID: "check")
         // Listen long enough to hear every live member and to see a member go down.
-        let listen = options == nil ? Duration.seconds(2) : configuration.downAfter + configuration.tick * 2
+        // For the leader, past a lease's TTL too: a lease no one renews (no quorum) is judged
+        // expired only from a read sent after its TTL ran out.
+        let members = configuration.downAfter + configuration.tick * 2
+        let leader = configuration.election.ttl + configuration.tick * 3
+        let listen = options == nil ? Duration.seconds(2) : what == "leader" ? max(members, leader) : members
         let start = ContinuousClock.now
         var view = await deployment.cluster.view()
         while start.duration(to: .now) < listen {

@@ -346,6 +346,14 @@ struct ClusterNodeTests {
             _ = try await poll("the observer sees the leader", within: .seconds(3), on: pacer) {
                 await observer.view().leader == leader ? true : nil
             }
+            let events = await observer.events()
+            let told = Mutex<[String?]>([])
+            let listener = Task {
+                for await event in events {
+                    if case .leaderChanged(let node, _) = event { told.withLock { $0.append(node) } }
+                }
+            }
+            defer { listener.cancel() }
             // The observer's replica stops moving: it serves the last lease it had, forever.
             stale.frozen.withLock { $0 = true }
             await cluster.node(leader).freeze()
@@ -356,6 +364,9 @@ struct ClusterNodeTests {
             let after = started.duration(to: pacer.now())
             #expect(after <= .seconds(2) + .milliseconds(500), "within the TTL and a tick: \(after)")
             #expect(await observer.view().term == nil)
+            _ = try await poll("subscribers are told there is no leader", within: .seconds(1), on: pacer) {
+                told.withLock { $0.last } == .some(nil) ? true : nil
+            }
             stale.frozen.withLock { $0 = false }
             await cluster.node(leader).thaw()
             for runner in runners { runner.cancel() }
