@@ -32,9 +32,9 @@ public final class NATSWiring: Sendable {
     public let cluster: Cluster.Node
     public let coordination: Cluster.NATSCoordination
     public let discovery: Cluster.NATSDiscovery
-    /// Replicas of streams this process creates (a write creates a missing stream).
-    /// Replicas of a stream this wiring creates; nil: 3 when the server advertises a cluster
-    /// of three or more servers when the stream is created, else 1 (as members choose).
+    /// Replicas of a stream this wiring creates (a write creates a missing stream); nil: 3 when
+    /// the server has advertised a cluster of three or more servers by then, else 1, the rule
+    /// members follow (they wait up to 2 s at start for the server list; a write comes later).
     public let streamReplicas: Int?
     private let stores = Mutex<[String: JetStreamEventStore]>([:])
 

@@ -152,6 +152,44 @@ struct BadRecordsViewTests {
         #expect(model.detail?.selectedEvent?.version == 2)
     }
 
+    @Test("bad records at the bottom, or an actor with no event at all: the cursor reaches every row")
+    func badRowsAtTheEdges() {
+        var model = Fixture.dashboard()
+        // Only bad records: down from the start reaches the first row, not the second.
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: [],
+                snapshots: [],
+                reducer: DemoDomain.reducer(for: "orders"),
+                errors: Self.errors
+            )
+        )
+        _ = model.apply(.key(.down))
+        #expect(model.detail?.cursorRow == model.detail?.historyRows.first)
+        _ = model.apply(.key(.down))
+        #expect(model.detail?.cursorRow == model.detail?.historyRows.last)
+
+        // A record that follows no event read lies below the oldest: the state shown there is
+        // the oldest event's, not the one the cursor came from.
+        var orphan = Self.errors[0]
+        orphan.afterVersion = 0
+        _ = model.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [],
+                reducer: DemoDomain.reducer(for: "orders"),
+                errors: [orphan]
+            )
+        )
+        _ = model.apply(.key(.end))
+        #expect(model.detail?.cursorRow == .bad(index: 0))
+        #expect(model.detail?.selected == 0)
+    }
+
     @Test("a hex dump line is xxd's")
     func hexLine() {
         #expect(

@@ -68,6 +68,10 @@ struct TinyTerminalTests {
         screen = Renderer.render(model).text
         #expect(screen.contains("tenant-299 "), "the last row is reachable")
         #expect(screen.contains("of 301 (↓↑"))
+        // One key back up moves the table at once: no dead zone past the end.
+        let title = screen.split(separator: "\n").first { $0.contains("Store (301)") }
+        _ = model.apply(.key(.up))
+        #expect(Renderer.render(model).text.split(separator: "\n").first { $0.contains("Store (301)") } != title)
     }
 
     @Test("--once --json: a large namespace's uncounted figures are null, not 0; the actors page says it is a page")

@@ -82,7 +82,10 @@ public struct ConnectionSettings: Sendable, Equatable {
         do {
             _ = try NATSCredentials.Creds(contentsOf: path)
         } catch {
-            throw AetherError(code: .invalidArgument, message: error.message)
+            // The path and what is wrong with it; never the file's content.
+            let message =
+                error.message.contains(path) ? error.message : "credentials file \(path): \(error.message)"
+            throw AetherError(code: .invalidArgument, message: message)
         }
     }
 

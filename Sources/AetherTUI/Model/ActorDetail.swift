@@ -109,7 +109,8 @@ public struct ActorDetail: Sendable {
     public mutating func moveCursor(by delta: Int) {
         let rows = historyRows
         guard !rows.isEmpty else { return }
-        let position = rows.firstIndex(of: cursorRow) ?? 0
+        // With no events the cursor is on no row yet: down reaches the first, up the last.
+        let position = rows.firstIndex(of: cursorRow) ?? (delta > 0 ? -1 : rows.count)
         let target = min(max(position + delta, 0), rows.count - 1)
         switch rows[target] {
         case .event(let index):
@@ -124,12 +125,15 @@ public struct ActorDetail: Sendable {
     public mutating func moveCursor(toError index: Int) {
         guard errors.indices.contains(index) else { return }
         let rows = historyRows
+        // Below it, or none (it follows no event read): the oldest.
+        var below = 0
         if let position = rows.firstIndex(of: .bad(index: index)) {
             for case .event(let event) in rows[position...] {
-                selected = event
+                below = event
                 break
             }
         }
+        selected = below
         selectedBad = index
     }
 

@@ -157,8 +157,8 @@ extension Dashboard {
             memberSelection = clamp(memberSelection + delta, cluster?.members.count ?? 0)
         case .bus:
             // Both tables scroll together; each stops at its own last row.
-            let rows = max(BusView.namespaces(self).count, storeFigures.count)
-            busOffset = clamp(busOffset + delta, rows)
+            // Past the last offset that moves either table, a key would do nothing you can see.
+            busOffset = min(max(busOffset + delta, 0), BusView.maxOffset(self))
         }
     }
 

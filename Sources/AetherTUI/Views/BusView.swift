@@ -28,10 +28,26 @@ enum BusView {
         return " \(bar) rows \(first + 1)–\(first + shown) of \(count) (↓↑ PgDn PgUp scroll)"
     }
 
+    /// The two tables' boxes in the view's area.
+    static func boxes(_ dashboard: Dashboard, names: Int, in area: Rect) -> (Rect, Rect) {
+        area.top(min(max(names, 1) + 4, area.height / 2 + 2))
+    }
+
+    /// The largest scroll offset that still moves a table: beyond it neither would move.
+    static func maxOffset(_ dashboard: Dashboard) -> Int {
+        let names = namespaces(dashboard).count
+        let (top, bottom) = boxes(dashboard, names: names, in: Renderer.viewArea(dashboard))
+        return max(
+            0,
+            names - max(0, top.inner.height - 2),
+            storeRows(dashboard).count - max(0, bottom.inner.height - 1)
+        )
+    }
+
     static func draw(_ dashboard: Dashboard, in area: Rect, on canvas: inout Canvas) {
         let metrics = dashboard.busMetrics
         let names = namespaces(dashboard)
-        let (top, bottom) = area.top(min(max(names.count, 1) + 4, area.height / 2 + 2))
+        let (top, bottom) = boxes(dashboard, names: names.count, in: area)
         let busRows = max(0, top.inner.height - 2)
         let busFirst = max(0, min(dashboard.busOffset, names.count - busRows))
         canvas.box(

@@ -2,6 +2,12 @@ import Aether
 
 /// Draws a ``Dashboard`` into a ``Canvas``: pure, so frames can be compared as text.
 public enum Renderer {
+    /// Where a view is drawn: below the tabs (and the banner, when one shows), above the status.
+    static func viewArea(_ dashboard: Dashboard) -> Rect {
+        let body = Rect(x: 0, y: 1, width: dashboard.width, height: dashboard.height - 2)
+        return banner(dashboard) == nil ? body : body.top(1).1
+    }
+
     public static func render(_ dashboard: Dashboard, glyphs: Glyphs? = nil) -> Canvas {
         var canvas = Canvas(
             width: dashboard.width,
@@ -13,7 +19,7 @@ public enum Renderer {
             return canvas
         }
         drawTabs(dashboard, &canvas)
-        var body = Rect(x: 0, y: 1, width: canvas.width, height: canvas.height - 2)
+        let body = viewArea(dashboard)
         if let banner = banner(dashboard) {
             canvas.fill(Rect(x: 0, y: 1, width: canvas.width, height: 1), style: .init(.red, bold: true, reverse: true))
             canvas.put(
@@ -21,7 +27,6 @@ public enum Renderer {
                 in: Rect(x: 1, y: 1, width: canvas.width - 2, height: 1),
                 style: .init(.red, bold: true, reverse: true)
             )
-            body = body.top(1).1
         }
         switch dashboard.view {
         case .streams: StreamsView.draw(dashboard, in: body, on: &canvas)
