@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Any terminal size: every view and overlay draws, however small or odd")
 struct TinyTerminalTests {
-    /// The fixture with every pane full: many namespaces, store figures, an opened actor.
+    /// The fixture with every pane full: many namespaces, store figures.
     static func full() -> Dashboard {
         var model = Fixture.dashboard(width: 120, height: 40)
         var figures: [StoreFigures] = []
@@ -35,10 +35,33 @@ struct TinyTerminalTests {
             ("append form", [.character("a")]),
             ("inspector", [.character("1"), .enter]),
         ]
-        for (name, keys) in setups {
-            var model = base
+        // An opened actor with bad records, and a drill with its report.
+        var opened = base
+        _ = opened.apply(.key(.character("2")))
+        _ = opened.apply(
+            .history(
+                namespace: "orders",
+                actorID: "order-1001",
+                events: Fixture.orderHistory,
+                snapshots: [],
+                reducer: DemoDomain.reducer(for: "orders"),
+                errors: BadRecordsViewTests.errors
+            )
+        )
+        var drilled = base
+        drilled.drill = DrillState(method: .resign(leader: "alpha", term: 42), startedAt: Fixture.at(0))
+        drilled.drill?.steps = (0..<12).map { .init(name: "step \($0)", at: Fixture.at(Int64($0))) }
+        drilled.overlay = .drill
+        for (name, start, keys) in [
+            ("history", opened, [Key.down]), ("state pane", opened, [.right]), ("drill", drilled, []),
+        ]
+            + setups.map({ ($0.0, base, $0.1) })
+        {
+            var model = start
             for key in keys { _ = model.apply(.key(key)) }
-            for (width, height) in [(1, 1), (200, 3), (3, 200)] + (1...40).flatMap({ w in (1...12).map { (w, $0) } }) {
+            for (width, height) in [(1, 1), (200, 3), (3, 200), (60, 7), (90, 9), (120, 6), (200, 10), (41, 30)]
+                + (1...40).flatMap({ w in (1...12).map { (w, $0) } })
+            {
                 _ = model.apply(.resize(width: width, height: height))
                 let text = Renderer.render(model).text
                 #expect(

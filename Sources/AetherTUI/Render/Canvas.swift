@@ -216,15 +216,25 @@ public struct Canvas: Sendable, Equatable {
 
     /// Restyles cells without changing their characters.
     public mutating func restyle(_ rect: Rect, _ style: Style) {
-        for y in max(rect.y, 0)..<min(rect.maxY, height) {
-            for x in max(rect.x, 0)..<min(rect.maxX, width) { cells[y * width + x].style = style }
+        let (rows, columns) = clipped(rect)
+        for y in rows {
+            for x in columns { cells[y * width + x].style = style }
         }
     }
 
     public mutating func fill(_ rect: Rect, _ character: Character = " ", style: Style = .plain) {
-        for y in max(rect.y, 0)..<min(rect.maxY, height) {
-            for x in max(rect.x, 0)..<min(rect.maxX, width) { cells[y * width + x] = Cell(character, style) }
+        let (rows, columns) = clipped(rect)
+        for y in rows {
+            for x in columns { cells[y * width + x] = Cell(character, style) }
         }
+    }
+
+    /// The rows and columns of `rect` on the canvas: empty when it lies outside, however it
+    /// was computed (a layout on a terminal too small for it).
+    private func clipped(_ rect: Rect) -> (Range<Int>, Range<Int>) {
+        let top = max(rect.y, 0)
+        let left = max(rect.x, 0)
+        return (top..<max(top, min(rect.maxY, height)), left..<max(left, min(rect.maxX, width)))
     }
 
     /// A box around `rect` with a title in its top edge.

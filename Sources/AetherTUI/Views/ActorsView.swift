@@ -70,7 +70,7 @@ enum ActorsView {
         // Actors, then the subjects that name no actor (they cannot be opened, but are listed).
         let total = list.count + undecodable.count
         let first = max(0, min(dashboard.actorSelection - rows + 1, total - rows))
-        for row in 0..<min(rows, total - first) {
+        for row in 0..<max(0, min(rows, total - first)) {
             let position = first + row
             guard position < list.count else {
                 let subject = undecodable[position - list.count]
