@@ -639,7 +639,7 @@ struct CheckTests {
         let members = Checks.evaluate("members", view: healthy, source: "x")
         #expect(!members.healthy, "charlie is suspect")
         #expect(members.text.contains("CRITICAL: charlie suspect"))
-        #expect(members.text.hasPrefix("CRITICAL: charlie suspect\nCRITICAL: charlie"), "the summary comes first")
+        #expect(members.text.hasPrefix("CRITICAL: charlie suspect on x\nCRITICAL: charlie"), "the summary comes first")
         var allUp = healthy
         allUp.members[2].status = .up
         #expect(Checks.evaluate("members", view: allUp, source: "x").healthy)
@@ -655,7 +655,7 @@ struct CheckTests {
         #expect(Checks.evaluate("members", view: twoLeft, source: "x").healthy)
         let short = Checks.evaluate("members", view: twoLeft, source: "x", expectedMembers: 3)
         #expect(!short.healthy && short.exitCode == 2)
-        #expect(short.text.hasPrefix("CRITICAL: 2 of 3 expected members up"))
+        #expect(short.text.hasPrefix("CRITICAL: 2 of 3 expected members up on x"))
     }
 }
 

@@ -53,7 +53,8 @@ public struct AetherTop: AsyncParsableCommand {
             return nil
         } catch {
             guard exitCode(for: error) != .success else { return nil }
-            let reason = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "bad usage"
+            var reason = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "bad usage"
+            if reason.hasPrefix("Error: ") { reason.removeFirst("Error: ".count) }
             return "UNKNOWN: \(reason) (usage: aether-top check leader|members [options])"
         }
     }
@@ -188,6 +189,10 @@ struct CheckCommand: AsyncParsableCommand {
             "members: CRITICAL when fewer than this many members are up (a member killed for good leaves no trace a later check can see)."
     )
     var expect: Int?
+
+    func validate() throws {
+        if let expect, expect < 1 { throw ValidationError("--expect takes a number of members, 1 or more") }
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment

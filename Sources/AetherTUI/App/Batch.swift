@@ -123,7 +123,10 @@ enum Batch {
             )
             // The listing is read a page at a time: say how much of it this is.
             object["listed"] = .integer(Int64(model.actors.count))
-            object["total"] = model.actorTotal.map { .integer(Int64($0)) } ?? .integer(Int64(model.actors.count))
+            // Unknown while a page is read (null), else the listing's total.
+            object["total"] =
+                model.actorTotal.map { .integer(Int64($0)) }
+                ?? (model.actorNext == nil ? .integer(Int64(model.actors.count)) : .null)
             object["truncated"] = .bool(model.actorNext != nil)
             object["undecodable_subjects"] = .array(
                 model.undecodableSubjects.map {
@@ -313,7 +316,7 @@ public enum Checks {
                 problems.isEmpty
                 ? "OK: \(up) member\(up == 1 ? "" : "s") up on \(source)"
                     + (expectedMembers.map { " (\($0) expected)" } ?? "")
-                : "CRITICAL: " + problems.joined(separator: "; ")
+                : "CRITICAL: " + problems.joined(separator: "; ") + " on \(source)"
             return Report(text: ([summary] + bad + good).joined(separator: "\n"), healthy: problems.isEmpty)
         }
     }

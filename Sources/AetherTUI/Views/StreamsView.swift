@@ -11,6 +11,10 @@ enum StreamsView {
         if names.count > rows {
             // More than fit: those with drops, then the busiest; the Bus view lists every one.
             names.sort { a, b in
+                // The bucket of namespaces past the cap stays first: it stands for many.
+                if (a == Dashboard.moreNamespaces) != (b == Dashboard.moreNamespaces) {
+                    return a == Dashboard.moreNamespaces
+                }
                 let (x, y) = (dashboard.stats[a] ?? NamespaceStats(), dashboard.stats[b] ?? NamespaceStats())
                 let (dropsA, dropsB) = (dashboard.busMetrics[a].dropped > 0, dashboard.busMetrics[b].dropped > 0)
                 if dropsA != dropsB { return dropsA }
