@@ -155,12 +155,20 @@ struct EndToEndTests {
         try await session.waitFor("Filter the live tail")
         try await session.type("orders")
         try await session.press("Enter")
-        let filtered = try await session.waitFor("filter: ns=orders")
-        // Tail rows: "│ hh:mm:ss namespace actor …"; every one is in orders.
-        let namespaces = filtered.split(separator: "\n").compactMap { line -> Substring? in
-            guard let match = line.firstMatch(of: /^│[ ▶]\d\d:\d\d:\d\d (\S+)/) else { return nil }
-            return match.1
+        // The whole frame, not the title alone: a capture can land while the terminal is
+        // still repainting the rows below the closed form.
+        func tailNamespaces(_ screen: String) -> [Substring] {
+            screen.split(separator: "\n").compactMap { line -> Substring? in
+                guard let match = line.firstMatch(of: /^│[ ▶]\d\d:\d\d:\d\d (\S+)/) else { return nil }
+                return match.1
+            }
         }
+        let filtered = try await session.waitFor("the filtered tail, the form gone") { screen in
+            screen.contains("filter: ns=orders") && !screen.contains("Filter the live tail")
+                && tailNamespaces(screen).allSatisfy { !$0.contains("│") && !$0.contains("└") }
+        }
+        // Tail rows: "│ hh:mm:ss namespace actor …"; every one is in orders.
+        let namespaces = tailNamespaces(filtered)
         #expect(!namespaces.isEmpty)
         #expect(namespaces.allSatisfy { $0 == "orders" }, "tail namespaces: \(namespaces)")
 
