@@ -80,6 +80,11 @@ enum Batch {
     }
 
     /// The current view's data.
+    /// A figure counted subject by subject, or null where the namespace was not counted so.
+    private static func counted(_ value: Int, _ figures: StoreFigures) -> JSONValue {
+        figures.counted ? .integer(Int64(value)) : .null
+    }
+
     static func data(of model: Dashboard) -> JSONObject {
         var object: JSONObject = [
             "view": .string(model.view.title.lowercased()), "source": .string(model.label),
@@ -195,13 +200,12 @@ enum Batch {
                     .object([
                         // Not counted subject by subject (a large namespace): null, never a false 0.
                         "namespace": .string(figures.namespace),
-                        "actors": figures.counted ? .integer(Int64(figures.actors)) : .null,
-                        "events": figures.counted ? .integer(Int64(figures.events)) : .null,
-                        "snapshots": figures.counted ? .integer(Int64(figures.snapshots)) : .null,
+                        "actors": counted(figures.actors, figures), "events": counted(figures.events, figures),
+                        "snapshots": counted(figures.snapshots, figures),
                         "records": .integer(Int64(figures.records)), "counted": .bool(figures.counted),
-                        "undecodable_subjects": figures.counted ? .integer(Int64(figures.undecodableSubjects)) : .null,
-                        "undecodable_records": figures.counted ? .integer(Int64(figures.undecodableRecords)) : .null,
-                        "other_records": figures.counted ? .integer(Int64(figures.otherRecords)) : .null,
+                        "undecodable_subjects": counted(figures.undecodableSubjects, figures),
+                        "undecodable_records": counted(figures.undecodableRecords, figures),
+                        "other_records": counted(figures.otherRecords, figures),
                         "bytes": figures.bytes.map { .integer(Int64($0)) } ?? .null,
                         "stream": figures.stream.map { .string($0) } ?? .null,
                         "problem": figures.problem.map { .string($0) } ?? .null,

@@ -367,34 +367,22 @@ actor DashboardApp {
                 )
             }
         case .readStored(let namespace, let actorID, let version):
-            let stored: Inspector.Stored
-            do {
-                let store = try await deployment.store(for: namespace)
-                if let jetStream = store as? JetStreamEventStore {
-                    stored =
-                        try await jetStream.storedRecord(of: actorID, version: version).map { .found($0) }
-                        ?? .none("no stored message states v\(version) of this actor")
-                } else {
-                    stored = .none("in-memory store: events are not stored as messages")
-                }
-            } catch {
-                stored = .none("cannot read the stored message: \(Self.describe(error))")
+            let stored = await storedMessage(
+                of: "events",
+                in: namespace,
+                missing: "no stored message states v\(version) of this actor"
+            ) {
+                try await $0.storedRecord(of: actorID, version: version)
             }
             await send(.stored(namespace: namespace, actorID: actorID, version: version, stored))
             await frameSoon()
         case .readStoredSequence(let namespace, let sequence):
-            let stored: Inspector.Stored
-            do {
-                let store = try await deployment.store(for: namespace)
-                if let jetStream = store as? JetStreamEventStore {
-                    stored =
-                        try await jetStream.storedRecord(atSequence: sequence).map { .found($0) }
-                        ?? .none("no message at sequence \(sequence) any more")
-                } else {
-                    stored = .none("in-memory store: records are not stored as messages")
-                }
-            } catch {
-                stored = .none("cannot read the stored message: \(Self.describe(error))")
+            let stored = await storedMessage(
+                of: "records",
+                in: namespace,
+                missing: "no message at sequence \(sequence) any more"
+            ) {
+                try await $0.storedRecord(atSequence: sequence)
             }
             await send(.storedAtSequence(namespace: namespace, sequence: sequence, stored))
             await frameSoon()
@@ -583,6 +571,24 @@ actor DashboardApp {
 
     /// Namespaces of at most this many actors have every history read once, so the Actors list
     /// counts bad records on actors not opened yet; larger ones count them as actors are opened.
+    /// A stored message for the inspector, read by `read` from the namespace's JetStream store;
+    /// why there is none otherwise (`missing`, an in-memory store of `what`, a failed read).
+    private func storedMessage(
+        of what: String,
+        in namespace: String,
+        missing: String,
+        _ read: (JetStreamEventStore) async throws -> StoredRecord?
+    ) async -> Inspector.Stored {
+        do {
+            guard let jetStream = try await deployment.store(for: namespace) as? JetStreamEventStore else {
+                return .none("in-memory store: \(what) are not stored as messages")
+            }
+            return try await read(jetStream).map { .found($0) } ?? .none(missing)
+        } catch {
+            return .none("cannot read the stored message: \(Self.describe(error))")
+        }
+    }
+
     static let badRecordScanLimit = 500
     /// ... and of at most this many records.
     static let badRecordScanRecords = 50_000

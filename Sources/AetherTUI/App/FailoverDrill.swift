@@ -67,7 +67,7 @@ struct FailoverDrill: Sendable {
             let now = view.leader.map { "\($0) (term \(view.term ?? 0))" } ?? "no leader"
             await record("not run: the leader is now \(now), not \(method.leader) (term \(oldTerm)); nothing was sent")
             var report = DrillReport(
-                method: { if case .resign = method { "resign" } else { "kill" } }(),
+                method: method.name,
                 leaderBefore: method.leader,
                 termBefore: oldTerm,
                 leaderAfter: nil,
@@ -180,7 +180,7 @@ struct FailoverDrill: Sendable {
             ?? leaderlessSince.map { milliseconds($0.duration(to: end)) } ?? 0
         let unavailable = ledgers.map { milliseconds($0.longestGap(from: requestAt, now: end)) }.max() ?? 0
         var report = DrillReport(
-            method: { if case .resign = method { "resign" } else { "kill" } }(),
+            method: method.name,
             leaderBefore: method.leader,
             termBefore: oldTerm,
             leaderAfter: newLeader?.0,

@@ -114,7 +114,8 @@ extension Dashboard {
         case .enter:
             if case .form(let form) = overlay { return submit(form) }
         default:
-            if key.edit("") != nil { editForm { _ = $0.edit(key) } }
+            // Only an editing key counts as an edit (it clears the field's note).
+            if key.edit("") != nil { editForm { $0.edit(key) } }
         }
         return []
     }

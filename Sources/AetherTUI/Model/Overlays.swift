@@ -78,11 +78,9 @@ public struct Form: Sendable, Equatable {
         fields[focus].text.append(text)
     }
 
-    /// Applies an editing key to the focused field; false when it is not one.
-    public mutating func edit(_ key: Key) -> Bool {
-        guard let text = key.edit(fields[focus].text) else { return false }
-        fields[focus].text = text
-        return true
+    /// Applies an editing key to the focused field (``Key/edit(_:)``); other keys change nothing.
+    public mutating func edit(_ key: Key) {
+        if let text = key.edit(fields[focus].text) { fields[focus].text = text }
     }
 
     public func value(_ label: String) -> String { fields.first { $0.label == label }?.text ?? "" }
@@ -175,6 +173,11 @@ public enum DrillMethod: Sendable, Equatable {
         switch self {
         case .resign(let leader, _), .kill(let leader, _): leader
         }
+    }
+
+    /// `resign` or `kill`, as the report names it.
+    public var name: String {
+        if case .resign = self { "resign" } else { "kill" }
     }
 
     /// The term the leader was asked about in.
