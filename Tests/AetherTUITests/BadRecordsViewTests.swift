@@ -23,18 +23,23 @@ struct BadRecordsViewTests {
         ),
     ]
 
+    /// `order-1001`'s history in orders, with these events and bad records.
+    static func history(events: [Event] = Fixture.orderHistory, errors: [ReplayError] = errors) -> Dashboard.Input {
+        .history(
+            namespace: "orders",
+            actorID: "order-1001",
+            events: events,
+            snapshots: [],
+            reducer: DemoDomain.reducer(for: "orders"),
+            errors: errors
+        )
+    }
+
     @Test("an actor's history: each bad record between the events it lies between; the title and the state warn")
     func history() {
         var model = Fixture.dashboard()
         _ = model.apply(
-            .history(
-                namespace: "orders",
-                actorID: "order-1001",
-                events: Fixture.orderHistory,
-                snapshots: [],
-                reducer: DemoDomain.reducer(for: "orders"),
-                errors: Self.errors
-            )
+            Self.history()
         )
         Fixture.expectFrame(model, "bad-history", Golden.badHistory)
         #expect(model.badRecords["orders/order-1001"] == 2)
@@ -54,14 +59,7 @@ struct BadRecordsViewTests {
         _ = model.apply(.key(.character("2")))
         _ = model.apply(.key(.character("]")))
         _ = model.apply(
-            .history(
-                namespace: "orders",
-                actorID: "order-1001",
-                events: Fixture.orderHistory,
-                snapshots: [],
-                reducer: DemoDomain.reducer(for: "orders"),
-                errors: Self.errors
-            )
+            Self.history()
         )
         _ = model.apply(.key(.escape))
         _ = model.apply(
@@ -84,14 +82,7 @@ struct BadRecordsViewTests {
     @Test("the cursor stands on bad records too; Enter shows one whole, bytes and stored message; it stays put")
     func inspectBadRecord() throws {
         var model = Fixture.dashboard()
-        let history = Dashboard.Input.history(
-            namespace: "orders",
-            actorID: "order-1001",
-            events: Fixture.orderHistory,
-            snapshots: [],
-            reducer: DemoDomain.reducer(for: "orders"),
-            errors: Self.errors
-        )
+        let history = Self.history()
         _ = model.apply(history)
         // Newest first: v5, the bad record after v4, v4.
         _ = model.apply(.key(.down))
@@ -157,14 +148,7 @@ struct BadRecordsViewTests {
         var model = Fixture.dashboard()
         // Only bad records: down from the start reaches the first row, not the second.
         _ = model.apply(
-            .history(
-                namespace: "orders",
-                actorID: "order-1001",
-                events: [],
-                snapshots: [],
-                reducer: DemoDomain.reducer(for: "orders"),
-                errors: Self.errors
-            )
+            Self.history(events: [])
         )
         _ = model.apply(.key(.down))
         #expect(model.detail?.cursorRow == model.detail?.historyRows.first)
@@ -176,14 +160,7 @@ struct BadRecordsViewTests {
         var orphan = Self.errors[0]
         orphan.afterVersion = 0
         _ = model.apply(
-            .history(
-                namespace: "orders",
-                actorID: "order-1001",
-                events: Fixture.orderHistory,
-                snapshots: [],
-                reducer: DemoDomain.reducer(for: "orders"),
-                errors: [orphan]
-            )
+            Self.history(errors: [orphan])
         )
         _ = model.apply(.key(.end))
         #expect(model.detail?.cursorRow == .bad(index: 0))

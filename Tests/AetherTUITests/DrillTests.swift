@@ -113,32 +113,48 @@ struct DrillTests {
         #expect(model.overlay == nil, "no second question while a drill runs")
     }
 
-    @Test("a drill whose leader is no more when it starts is not run, sends nothing, and keeps the last report")
-    func staleAtStart() async throws {
+    /// The embedded demo on a manual clock once it has a leader, with a report file at `path`
+    /// that already holds "earlier report": `body` gets the demo, its view then and the clock.
+    static func withLeader<T: Sendable>(
+        _ what: String,
+        reportAt path: String,
+        _ body: @escaping @Sendable (EmbeddedDeployment, Cluster.View, Cluster.NodeClock) async throws -> T
+    ) async throws -> T {
         let clock = ManualClock()
         let deployment = try EmbeddedDeployment(clock: clock.nodeClock)
         deployment.start()
-        let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
         try Data("earlier report".utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (report, term) = try await withDeadline(60, "the stale drill") {
+        let result = try await withDeadline(60, what) {
             try await clock.driving { pacer in
                 var view = await deployment.cluster.view()
                 while view.leader == nil || view.term == nil {
                     try await pacer.sleep(.milliseconds(50))
                     view = await deployment.cluster.view()
                 }
-                let drill = FailoverDrill(
-                    deployment: deployment,
-                    method: .resign(leader: view.leader!, term: view.term! + 7),
-                    reportPath: path,
-                    clock: pacer
-                )
-                return (await drill.run { _, _ in }, view.term!)
+                return try await body(deployment, view, pacer)
             }
         }
-        let after = await deployment.cluster.view()
         await deployment.shutdown()
+        return result
+    }
+
+    @Test("a drill whose leader is no more when it starts is not run, sends nothing, and keeps the last report")
+    func staleAtStart() async throws {
+        let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (report, term, after) = try await Self.withLeader("the stale drill", reportAt: path) {
+            deployment,
+            view,
+            pacer in
+            let drill = FailoverDrill(
+                deployment: deployment,
+                method: .resign(leader: view.leader!, term: view.term! + 7),
+                reportPath: path,
+                clock: pacer
+            )
+            let report = await drill.run { _, _ in }
+            return (report, view.term!, await deployment.cluster.view())
+        }
         #expect(report.steps.last?.step.hasPrefix("not run: the leader is now") == true)
         #expect(report.savedTo == nil && report.notSaved?.contains("is kept") == true)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "earlier report")
@@ -149,36 +165,24 @@ struct DrillTests {
 
     @Test("a drill stopped before it ends (the dashboard quits) says so, and keeps the last report")
     func stoppedDrill() async throws {
-        let clock = ManualClock()
-        let deployment = try EmbeddedDeployment(clock: clock.nodeClock)
-        deployment.start()
         let path = NSTemporaryDirectory() + "aether-drill-\(UUID().uuidString).json"
-        try Data("earlier report".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let report = try await withDeadline(60, "the stopped drill") {
-            try await clock.driving { pacer in
-                var view = await deployment.cluster.view()
-                while view.leader == nil || view.term == nil {
-                    try await pacer.sleep(.milliseconds(50))
-                    view = await deployment.cluster.view()
-                }
-                let drill = FailoverDrill(
-                    deployment: deployment,
-                    method: .kill(leader: view.leader!, term: view.term!),
-                    reportPath: path,
-                    clock: pacer
-                )
-                let steps = Mutex<[String]>([])
-                let running = Task { await drill.run { step, _ in steps.withLock { $0.append(step) } } }
-                // Stopped once the kill is out, before the lease can expire.
-                while !steps.withLock({ $0.contains { $0.hasPrefix("killed") } }) {
-                    try await pacer.sleep(.milliseconds(10))
-                }
-                running.cancel()
-                return await running.value
+        let report = try await Self.withLeader("the stopped drill", reportAt: path) { deployment, view, pacer in
+            let drill = FailoverDrill(
+                deployment: deployment,
+                method: .kill(leader: view.leader!, term: view.term!),
+                reportPath: path,
+                clock: pacer
+            )
+            let steps = Mutex<[String]>([])
+            let running = Task { await drill.run { step, _ in steps.withLock { $0.append(step) } } }
+            // Stopped once the kill is out, before the lease can expire.
+            while !steps.withLock({ $0.contains { $0.hasPrefix("killed") } }) {
+                try await pacer.sleep(.milliseconds(10))
             }
+            running.cancel()
+            return await running.value
         }
-        await deployment.shutdown()
         #expect(report.ended == "stopped")
         #expect(report.steps.last?.step.hasPrefix("stopped: the dashboard quit") == true)
         #expect(!report.steps.contains { $0.step.hasPrefix("no new leader within") }, "not reported as a timeout")

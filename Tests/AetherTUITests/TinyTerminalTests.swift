@@ -39,14 +39,7 @@ struct TinyTerminalTests {
         var opened = base
         _ = opened.apply(.key(.character("2")))
         _ = opened.apply(
-            .history(
-                namespace: "orders",
-                actorID: "order-1001",
-                events: Fixture.orderHistory,
-                snapshots: [],
-                reducer: DemoDomain.reducer(for: "orders"),
-                errors: BadRecordsViewTests.errors
-            )
+            BadRecordsViewTests.history()
         )
         var drilled = base
         drilled.drill = DrillState(method: .resign(leader: "alpha", term: 42), startedAt: Fixture.at(0))

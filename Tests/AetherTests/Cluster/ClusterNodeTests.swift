@@ -296,8 +296,8 @@ struct ClusterNodeTests {
 
     @Test("heartbeats go on while coordination reads hang (the bucket's server gone): no live member looks down")
     func heartbeatsDoNotWaitForCoordination() async throws {
-        let stalled = StallingCoordination.Switch()
-        let cluster = try InMemoryCluster { StallingCoordination(inner: $0, clock: $1.nodeClock, stalled: stalled) }
+        let faults = FaultyCoordination.Faults()
+        let cluster = try InMemoryCluster { FaultyCoordination(inner: $0, clock: $1.nodeClock, faults: faults) }
         try await cluster.driving("heartbeats while reads hang") { pacer in
             let runners = cluster.nodes.map { node in Task { try await node.run() } }
             defer { for runner in runners { runner.cancel() } }
@@ -306,7 +306,7 @@ struct ClusterNodeTests {
             }
             // Every read and write now takes 5 s, as a KV request to a bucket without quorum
             // times out; down after 1.5 s without a heartbeat.
-            stalled.on.withLock { $0 = true }
+            faults.stall.withLock { $0 = true }
             let until = pacer.now() + .seconds(8)
             while pacer.now() < until {
                 for node in cluster.nodes {
@@ -318,7 +318,7 @@ struct ClusterNodeTests {
                 }
                 try await pacer.sleep(.milliseconds(100))
             }
-            stalled.on.withLock { $0 = false }
+            faults.stall.withLock { $0 = false }
             for runner in runners { runner.cancel() }
             for runner in runners { _ = try? await runner.value }
         }
@@ -327,7 +327,7 @@ struct ClusterNodeTests {
     @Test("a lease not renewed for its TTL is no leader, though a replica without quorum still serves it")
     func staleLeaseIsNoLeader() async throws {
         let cluster = try InMemoryCluster()
-        let stale = StaleReads(inner: cluster.coordination)
+        let stale = FaultyCoordination(inner: cluster.coordination, clock: cluster.clock.nodeClock)
         var configuration = Cluster.Node.Configuration.fast(nodeID: "watch")
         configuration.observer = true
         let observer = try Cluster.Node(
@@ -355,7 +355,7 @@ struct ClusterNodeTests {
             }
             defer { listener.cancel() }
             // The observer's replica stops moving: it serves the last lease it had, forever.
-            stale.frozen.withLock { $0 = true }
+            stale.faults.staleReads.withLock { $0 = true }
             await cluster.node(leader).freeze()
             let started = pacer.now()
             _ = try await poll("no leader once the TTL has passed", within: .seconds(4), on: pacer) {
@@ -367,7 +367,7 @@ struct ClusterNodeTests {
             _ = try await poll("subscribers are told there is no leader", within: .seconds(1), on: pacer) {
                 told.withLock { $0.last } == .some(nil) ? true : nil
             }
-            stale.frozen.withLock { $0 = false }
+            stale.faults.staleReads.withLock { $0 = false }
             await cluster.node(leader).thaw()
             for runner in runners { runner.cancel() }
             for runner in runners { _ = try? await runner.value }
@@ -438,23 +438,38 @@ struct ClusterNodeTests {
     }
 }
 
-/// Coordination whose every call takes 5 s of the clock while `stalled` is on, then answers.
-final class StallingCoordination: Cluster.CoordinationBackend {
-    final class Switch: Sendable { let on = Mutex(false) }
+/// Coordination with faults a test switches on: every call taking 5 s of the clock, as a KV
+/// request to a bucket without quorum times out (`stall`); reads answering what they answered
+/// last, as a replica cut off from its quorum (`staleReads`). Writes go through after a stall.
+final class FaultyCoordination: Cluster.CoordinationBackend {
+    /// Shared by every node's backend of one cluster.
+    final class Faults: Sendable {
+        let stall = Mutex(false)
+        let staleReads = Mutex(false)
+    }
     let inner: Cluster.InMemoryCoordination
     let clock: Cluster.NodeClock
-    let stalled: Switch
+    let faults: Faults
+    private let last = Mutex<[String: (value: [UInt8], revision: UInt64)?]>([:])
 
-    init(inner: Cluster.InMemoryCoordination, clock: Cluster.NodeClock, stalled: Switch) {
+    init(inner: Cluster.InMemoryCoordination, clock: Cluster.NodeClock, faults: Faults = Faults()) {
         self.inner = inner
         self.clock = clock
-        self.stalled = stalled
+        self.faults = faults
     }
 
     private func stall() async throws {
-        if stalled.on.withLock({ $0 }) { try await clock.sleep(.seconds(5)) }
+        if faults.stall.withLock({ $0 }) { try await clock.sleep(.seconds(5)) }
     }
 
+    func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
+        try await stall()
+        if faults.staleReads.withLock({ $0 }), let kept = last.withLock({ $0[key] }) { return kept }
+        let entry = try await inner.get(key)
+        last.withLock { $0[key] = .some(entry) }
+        return entry
+    }
+    func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? { try await get(key) }
     func create(_ key: String, value: [UInt8], ttl: Duration?) async throws -> UInt64 {
         try await stall()
         return try await inner.create(key, value: value, ttl: ttl)
@@ -466,14 +481,6 @@ final class StallingCoordination: Cluster.CoordinationBackend {
     func delete(_ key: String, revision: UInt64) async throws {
         try await stall()
         try await inner.delete(key, revision: revision)
-    }
-    func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
-        try await stall()
-        return try await inner.get(key)
-    }
-    func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
-        try await stall()
-        return try await inner.peek(key)
     }
     func set(_ key: String, value: [UInt8]) async throws -> UInt64 {
         try await stall()
@@ -489,41 +496,5 @@ final class StallingCoordination: Cluster.CoordinationBackend {
     {
         try await stall()
         return try await inner.put(key, value: value, fencedBy: fenceKey, revision: fenceRevision)
-    }
-}
-
-/// Coordination whose reads, while `frozen`, return what they returned last (a replica cut off
-/// from its quorum); writes go through.
-final class StaleReads: Cluster.CoordinationBackend {
-    let inner: Cluster.InMemoryCoordination
-    let frozen = Mutex(false)
-    private let last = Mutex<[String: (value: [UInt8], revision: UInt64)?]>([:])
-
-    init(inner: Cluster.InMemoryCoordination) { self.inner = inner }
-
-    func get(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? {
-        if frozen.withLock({ $0 }), let kept = last.withLock({ $0[key] }) { return kept }
-        let entry = try await inner.get(key)
-        last.withLock { $0[key] = .some(entry) }
-        return entry
-    }
-    func peek(_ key: String) async throws -> (value: [UInt8], revision: UInt64)? { try await get(key) }
-    func create(_ key: String, value: [UInt8], ttl: Duration?) async throws -> UInt64 {
-        try await inner.create(key, value: value, ttl: ttl)
-    }
-    func update(_ key: String, value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64 {
-        try await inner.update(key, value: value, revision: revision, ttl: ttl)
-    }
-    func delete(_ key: String, revision: UInt64) async throws { try await inner.delete(key, revision: revision) }
-    func set(_ key: String, value: [UInt8]) async throws -> UInt64 { try await inner.set(key, value: value) }
-    func put(
-        _ key: String,
-        value: [UInt8],
-        fencedBy fenceKey: String,
-        revision fenceRevision: UInt64
-    ) async throws
-        -> UInt64
-    {
-        try await inner.put(key, value: value, fencedBy: fenceKey, revision: fenceRevision)
     }
 }
