@@ -62,6 +62,7 @@ struct ObserverTests {
         #expect(figures.count == 1)
         #expect(figures.first?.stream == "aaa_events")
         #expect(figures.first?.namespace == #"(invalid) "a\u{001B}]0;pwn\u{0007}""#)
+        #expect(figures.first?.claimedNamespace == "a\u{1B}]0;pwn\u{07}")
         #expect(figures.first?.recordsOutsideActors == 1)
         await dashboard.shutdown()
     }

@@ -122,4 +122,25 @@ struct TinyTerminalTests {
         let data = Batch.data(of: model)
         #expect(data["total"] == .integer(100_000) && data["truncated"] == .bool(true) && data["listed"] == .integer(1))
     }
+
+    @Test(
+        "--once --json: a stream that claims a namespace it does not hold has no namespace; the claim is apart, as written"
+    )
+    func batchJSONKeepsAClaimApart() {
+        var model = Fixture.dashboard()
+        var figures = StoreFigures(namespace: #"(misnamed) "orders""#, actors: 0, events: 0, stream: "liar_events")
+        figures.otherRecords = 3
+        figures.claimedNamespace = "orders\u{1B}[2J"
+        figures.problem = "stream liar_events claims namespace orders: its name is not the namespace's"
+        _ = model.apply(.storeFigures([figures]))
+        _ = model.apply(.key(.character("4")))
+        guard case .array(let rows)? = Batch.data(of: model)["store"], case .object(let row)? = rows.first else {
+            Issue.record("no store rows")
+            return
+        }
+        #expect(row["namespace"] == .null)
+        #expect(row["claimed_namespace"] == .string("orders\u{1B}[2J"))
+        #expect(row["other_records"] == .integer(3))
+        #expect(row["problem"] != .null)
+    }
 }

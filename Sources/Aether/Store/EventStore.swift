@@ -246,6 +246,9 @@ public struct StoreFigures: Sendable, Equatable {
     /// Why the stream holds no namespace although its description claims one (nil for a
     /// namespace's own stream).
     public var problem: String?
+    /// The namespace such a stream's description claims, as written there (nil for a
+    /// namespace's own stream, whose `namespace` is the name; `namespace` is then a label).
+    public var claimedNamespace: String?
 
     public init(
         namespace: String,

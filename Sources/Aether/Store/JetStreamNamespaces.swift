@@ -135,6 +135,7 @@ extension StoreFigures {
             stream: invalid.stream
         )
         otherRecords = Int(invalid.info.state.messages)
+        claimedNamespace = invalid.claimed
         problem = "stream \(invalid.stream) claims namespace \(Identifiers.quoted(invalid.claimed)): \(invalid.reason)"
     }
 }

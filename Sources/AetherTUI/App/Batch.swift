@@ -198,11 +198,14 @@ enum Batch {
             object["store"] = .array(
                 model.storeFigures.map { figures in
                     .object([
+                        // A stream that holds no namespace has none: what it claims is apart.
+                        "namespace": figures.claimedNamespace == nil ? .string(figures.namespace) : .null,
+                        "claimed_namespace": figures.claimedNamespace.map(JSONValue.string) ?? .null,
                         // Not counted subject by subject (a large namespace): null, never a false 0.
-                        "namespace": .string(figures.namespace),
                         "actors": counted(figures.actors, figures), "events": counted(figures.events, figures),
                         "snapshots": counted(figures.snapshots, figures),
                         "records": .integer(Int64(figures.records)), "counted": .bool(figures.counted),
+                        "index_records": counted(figures.indexRecords, figures),
                         "undecodable_subjects": counted(figures.undecodableSubjects, figures),
                         "undecodable_records": counted(figures.undecodableRecords, figures),
                         "other_records": counted(figures.otherRecords, figures),
