@@ -207,6 +207,18 @@ struct NodeReplicasTests {
         #expect(started.streams == 3)
         #expect(started.bucket == 3)
         #expect(started.log.contains("replicas: election bucket R3, event streams R3"), "\(started.log)")
+
+        // A stream the dashboard creates for an append in a new namespace: R3 as well.
+        let dashboard = try await NATSDeployment.connect(options: NATSOptions(url: cluster.urls[2]), observer: true)
+        let store = try await dashboard.writableStore(for: "fresh")
+        try await store.save(Event(eventType: "Set", actorID: "a", version: 1, data: ["n": 1]))
+        let client = try await NATSClient.connect(url: cluster.urls[0])
+        defer { client.closeNow() }
+        let info = try await JetStream(client: client).streamInfo(
+            JetStreamEventStore.streamName(namespace: "fresh", stream: "events")
+        )
+        #expect(info.config.replicas == 3)
+        await dashboard.shutdown()
     }
 }
 
