@@ -260,15 +260,21 @@ struct VerifyTests {
 
         var wrong = replay(history, using: reducer).state
         wrong["status"] = "cancelled"
+        // Another writer's field name: shown, never sent to the terminal raw.
+        wrong["\u{1B}]0;pwn\u{07}"] = "x"
         try await store.save(ActorSnapshot(actorID: "order-1", version: 3, state: wrong))
         let drifted = try await EndToEndTests.runBinary([
             "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
         ])
         #expect(drifted.termination == .exited(1), "\(drifted.output)")
         #expect(
-            drifted.output.contains("DRIFT orders/order-1 at v3: status: snapshot \"cancelled\", replay \"paid\""),
+            drifted.output.contains(
+                #"DRIFT orders/order-1 at v3: \u{001B}]0;pwn\u{0007}: snapshot "x", replay absent; status: snapshot "cancelled", replay "paid""#
+            ),
             "\(drifted.output)"
         )
+        #expect(!drifted.output.unicodeScalars.contains("\u{1B}"), "\(drifted.output)")
+        #expect(drifted.output.contains("pwn"), "\(drifted.output)")
         // The stock binary on NATS replays generically, and says drift is then expected.
         let generic = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
         #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")

@@ -343,7 +343,7 @@ struct VerifyCommand: AsyncParsableCommand {
             print(report.lines.joined(separator: "\n"))
             code = report.drifting + report.corrupt > 0 ? 1 : 0
         } catch let error as AetherError {
-            print("UNKNOWN: \(error.message)")
+            print("UNKNOWN: \(DisplayText.visible(error.message))")
             code = 3
         }
         if code != 0 { throw ExitCode(code) }

@@ -90,7 +90,10 @@ enum DriftVerifier {
                 case .drift(let version, let changes):
                     drifted = true
                     let fields = changes.prefix(8).map { change in
-                        "\(change.path): snapshot \(change.before?.serialized() ?? "absent"), replay \(change.after?.serialized() ?? "absent")"
+                        // Field names and values are stored data: shown, never sent to the terminal raw.
+                        DisplayText.visible(
+                            "\(change.path): snapshot \(change.before?.serialized() ?? "absent"), replay \(change.after?.serialized() ?? "absent")"
+                        )
                     }
                     lines.append(
                         "DRIFT \(namespace)/\(DisplayText.visible(id)) at v\(version): "
@@ -99,7 +102,9 @@ enum DriftVerifier {
                     )
                 case .unknown(let version, let reason):
                     unknown += 1
-                    lines.append("UNCHECKED \(namespace)/\(DisplayText.visible(id)) at v\(version): \(reason)")
+                    lines.append(
+                        "UNCHECKED \(namespace)/\(DisplayText.visible(id)) at v\(version): \(DisplayText.visible(reason))"
+                    )
                 }
             }
             if drifted { drifting += 1 }
