@@ -657,6 +657,24 @@ struct CheckTests {
         #expect(!short.healthy && short.exitCode == 2)
         #expect(short.text.hasPrefix("CRITICAL: 2 of 3 expected members up on x"))
     }
+
+    @Test(
+        "check shows node ids written by others escaped: a hostile heartbeat, lease or shard owner sends no escape to the terminal"
+    )
+    func evaluateEscapesIDs() {
+        let hostile = "evil\u{1B}]0;pwn\u{07}"
+        var view = Fixture.clusterView
+        view.leader = hostile
+        view.members[2] = Fixture.member(hostile, .down, load: 0)
+        let owners = view.shardMap?.owners.map { $0 == "bravo" ? hostile + "2" : $0 } ?? []
+        view.shardMap?.owners = owners
+        for what in ["leader", "members"] {
+            let text = Checks.evaluate(what, view: view, source: "x").text
+            #expect(!text.unicodeScalars.contains("\u{1B}") && !text.unicodeScalars.contains("\u{07}"), "\(text)")
+            #expect(text.contains("evil"), "\(text)")
+        }
+        #expect(Checks.evaluate("members", view: view, source: "x").text.contains("owns shards but was not heard from"))
+    }
 }
 
 @Suite("A long history window")

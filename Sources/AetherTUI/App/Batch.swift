@@ -285,6 +285,10 @@ public enum Checks {
     /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down,
     /// and so does each member short of `expectedMembers` up: a member gone for good leaves no
     /// trace a check started later could see). The first line sums up, as Nagios reads it.
+    /// A node id as another process wrote it (a heartbeat, the lease, the shard map): shown,
+    /// never sent to the terminal raw.
+    private static func shown(_ id: String) -> String { DisplayText.visible(id) }
+
     public static func evaluate(
         _ what: String,
         view: Cluster.View,
@@ -294,7 +298,7 @@ public enum Checks {
         switch what {
         case "leader":
             if let leader = view.leader, let term = view.term {
-                return Report(text: "OK: leader \(leader) (term \(term)) on \(source)", healthy: true)
+                return Report(text: "OK: leader \(shown(leader)) (term \(term)) on \(source)", healthy: true)
             }
             return Report(text: "CRITICAL: no leader on \(source)", healthy: false)
         default:
@@ -303,15 +307,16 @@ public enum Checks {
             var problems: [String] = []
             let heard = Set(view.members.map(\.info.id))
             for member in view.members {
+                let id = shown(member.info.id)
                 let ok = member.status == .up || member.status == .left
                 let line =
-                    "\(ok ? "OK" : "CRITICAL"): \(member.info.id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)"
+                    "\(ok ? "OK" : "CRITICAL"): \(id) \(member.status.rawValue) (heartbeat \(Summary.duration(member.heartbeatAge)) ago)"
                 if ok { good.append(line) } else { bad.append(line) }
-                if !ok { problems.append("\(member.info.id) \(member.status.rawValue)") }
+                if !ok { problems.append("\(id) \(member.status.rawValue)") }
             }
             for owner in Set(view.shardMap?.owners ?? []).subtracting(heard).sorted() where !owner.isEmpty {
-                bad.append("CRITICAL: \(owner) owns shards but was not heard from")
-                problems.append("\(owner) not heard from")
+                bad.append("CRITICAL: \(shown(owner)) owns shards but was not heard from")
+                problems.append("\(shown(owner)) not heard from")
             }
             let up = view.members.filter { $0.status == .up }.count
             if view.members.isEmpty {
