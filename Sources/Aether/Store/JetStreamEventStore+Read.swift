@@ -22,12 +22,7 @@ extension JetStreamEventStore {
         through throughVersion: Int64
     ) async throws -> ReplayResult {
         try Identifiers.validateActorID(actorID)
-        var events: [Event] = []
-        var errors: [ReplayError] = []
         let subject = eventSubject(actorID)
-        // The last good version read, whether or not it is returned: a record whose version
-        // does not rise above it is out of order.
-        var lastVersion: Int64 = 0
         var start: UInt64 = 1
         do {
             if fromVersion > 1 {
@@ -36,6 +31,53 @@ extension JetStreamEventStore {
                 }
                 start = found
             }
+            let read = try await eventsWithErrors(
+                subject,
+                actorID,
+                from: fromVersion,
+                through: throughVersion,
+                start: start
+            )
+            // The search for the start trusts versions to rise along the subject. A record out of
+            // order (another writer's) can mislead it past events in range: a read that does not
+            // begin at exactly `fromVersion`, or meets a bad record, is read again from the first.
+            // So does one whose good event before the range is not `fromVersion - 1` (the start's
+            // search began at a record out of order, read as good).
+            if start > 1,
+                !read.result.errors.isEmpty || read.result.events.first?.version != fromVersion
+                    || read.preceding != fromVersion - 1
+            {
+                return try await eventsWithErrors(
+                    subject,
+                    actorID,
+                    from: fromVersion,
+                    through: throughVersion,
+                    start: 1,
+                    countingBelow: start
+                ).result
+            }
+            return read.result
+        } catch let error as NATSError {
+            throw AetherError(error, context: "reading actor \(Identifiers.quoted(actorID))")
+        }
+    }
+
+    private func eventsWithErrors(
+        _ subject: String,
+        _ actorID: String,
+        from fromVersion: Int64,
+        through throughVersion: Int64,
+        start: UInt64,
+        countingBelow counted: UInt64 = .max
+    ) async throws -> (result: ReplayResult, preceding: Int64) {
+        var events: [Event] = []
+        // The last good version read before the first event in range.
+        var preceding: Int64 = 0
+        var errors: [ReplayError] = []
+        // The last good version read, whether or not it is returned: a record whose version
+        // does not rise above it is out of order.
+        var lastVersion: Int64 = 0
+        do {
             // Every record is decoded: its Aether-Version header, another writer's, may lie, and
             // a read that skipped or stopped by it would hide events.
             try await forEachMessage(subject, from: start) { message in
@@ -66,14 +108,19 @@ extension JetStreamEventStore {
                         )
                     } else {
                         if event.version > throughVersion { return false }
+                        if event.version >= fromVersion {
+                            events.append(event)
+                        } else {
+                            preceding = event.version
+                        }
                         lastVersion = event.version
-                        if event.version >= fromVersion { events.append(event) }
                         return true
                     }
                 case .failure(let error):
                     problem = error
                 }
-                counters.withLock { $0.undecodableEvents += 1 }
+                // A read again from the first counts only what the first read did not see.
+                if message.sequence < counted { counters.withLock { $0.undecodableEvents += 1 } }
                 if lastVersion + 1 >= fromVersion {
                     errors.append(
                         ReplayError(
@@ -89,7 +136,7 @@ extension JetStreamEventStore {
         } catch let error as NATSError {
             throw AetherError(error, context: "reading actor \(Identifiers.quoted(actorID))")
         }
-        return ReplayResult(events: events, errors: errors)
+        return (ReplayResult(events: events, errors: errors), preceding)
     }
 
     public func eventStream(of actorID: String, from fromVersion: Int64) -> AsyncThrowingStream<Event, any Error> {
@@ -107,14 +154,27 @@ extension JetStreamEventStore {
                         }
                         start = found
                     }
-                    for try await message in read(subject, from: start) {
-                        if let header = message.headers?[Self.versionHeader], let version = Int64(header),
-                            version < fromVersion
-                        {
-                            continue
+                    // The search for the start trusts versions to rise (see `eventsWithErrors`): a
+                    // read whose first event in range is not `fromVersion` starts again from the
+                    // first record, before anything was yielded.
+                    reading: while true {
+                        var yielded = false
+                        for try await message in read(subject, from: start) {
+                            if let header = message.headers?[Self.versionHeader], let version = Int64(header),
+                                version < fromVersion
+                            {
+                                continue
+                            }
+                            let event = try Event(jsonBytes: message.payload.readableBytesView)
+                            guard event.version >= fromVersion else { continue }
+                            if !yielded, start > 1, event.version != fromVersion {
+                                start = 1
+                                continue reading
+                            }
+                            yielded = true
+                            continuation.yield(event)
                         }
-                        let event = try Event(jsonBytes: message.payload.readableBytesView)
-                        if event.version >= fromVersion { continuation.yield(event) }
+                        break
                     }
                     continuation.finish()
                 } catch {

@@ -94,6 +94,41 @@ struct ForeignRecordsTests {
     }
 
     @Test(
+        "a read from a version is not misled past events in range by a record whose version goes back (the start's search trusts rising versions)"
+    )
+    func readFromVersionPastARecordGoingBack() async throws {
+        try await Live.withClient { client, _ in
+            // A stream of its own, v1…v20 with a stray v3 right after v10, as another writer
+            // could leave it.
+            let js = JetStream(client: client)
+            var config = StreamConfig(name: "back_events", subjects: ["aether.store.back_events.>"])
+            config.allowDirect = true
+            config.description = JetStreamEventStore.namespaceMetadataPrefix + "back"
+            try await js.createStream(config)
+            let subject = "aether.store.back_events.e.vb"
+            for version in Int64(1)...20 {
+                _ = try await js.publish(Array(Self.eventJSON("vb", version, id: "vb-\(version)").utf8), to: subject)
+                if version == 10 {
+                    _ = try await js.publish(Array(Self.eventJSON("vb", 3, id: "vb-stray").utf8), to: subject)
+                }
+            }
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: .init(namespace: "back")
+            )
+            for (from, through) in [(Int64(5), Int64(15)), (11, 15), (8, 9), (2, 20)] {
+                let read = try await store.eventsWithErrors(of: "vb", from: from, through: through)
+                #expect(read.events.map(\.version) == Array(from...through), "from \(from) through \(through)")
+                // The stray record lies after v10: reported when the read passes it.
+                #expect(read.errors.map(\.afterVersion) == (through >= 11 ? [10] : []), "from \(from)")
+            }
+            var streamed: [Int64] = []
+            for try await event in store.eventStream(of: "vb", from: 5) { streamed.append(event.version) }
+            #expect(streamed == Array(5...20))
+        }
+    }
+
+    @Test(
         "subjects whose actor token does not decode are listed as such; figures count events, snapshots and them apart"
     )
     func listingAndFigures() async throws {
