@@ -500,5 +500,17 @@ struct TraceEndToEndTests {
         let none = try await ExportCommandTests.run(["trace", "--server", server.url, "--correlation", "req-0"])
         #expect(none.termination == .exited(1))
         #expect(none.stderr.contains("no event has correlationId \"req-0\""))
+
+        // A namespace named twice is read once; an empty list or --limit 0 is a usage error.
+        let twice = try await ExportCommandTests.run([
+            "trace", "--server", server.url, "--correlation", "req-42", "--scan", "--namespaces", "orders,orders",
+        ])
+        #expect(twice.stdout.hasPrefix(#"correlationId "req-42": 2 events in 1 namespace"#), "\(twice.stdout)")
+        for arguments in [["--namespaces", ","], ["--scan", "--limit", "0"]] {
+            let refused = try await ExportCommandTests.run(
+                ["trace", "--server", server.url, "--correlation", "req-42"] + arguments
+            )
+            #expect(refused.termination == .exited(3), "\(arguments): \(refused.stderr)")
+        }
     }
 }

@@ -46,12 +46,14 @@ extension JetStreamEventStore: CorrelationIndex {
         } catch let error as NATSError {
             throw AetherError(error, context: "reading the correlation index of \(namespace)")
         }
-        // Each record is followed to its event at once: one direct get each, all in flight.
+        // Each record is followed to its event: one direct get each, at most 64 in flight (a
+        // request of thousands of events would otherwise time its own gets out).
         let resolved = try await withThrowingTaskGroup(of: (Int, Result<Event, Problem>).self) { group in
+            var results = [Result<Event, Problem>?](repeating: nil, count: records.count)
             for (position, record) in records.enumerated() {
+                if position >= 64, let (done, result) = try await group.next() { results[done] = result }
                 group.addTask { (position, try await self.follow(record)) }
             }
-            var results = [Result<Event, Problem>?](repeating: nil, count: records.count)
             for try await (position, result) in group { results[position] = result }
             return results
         }
@@ -59,6 +61,11 @@ extension JetStreamEventStore: CorrelationIndex {
         var seen = Set<String>()
         for result in resolved {
             switch result {
+            case .success(let event)? where event.correlationID != correlationID:
+                // Another writer's record cannot graft another request's events into this one.
+                read.problems.append(
+                    "an index record points at event \(Identifiers.quoted(event.id)) of actor \(Identifiers.quoted(event.actorID)), whose correlationId is \(event.correlationID.map(Identifiers.quoted) ?? "absent"): left out"
+                )
             case .success(let event)?:
                 // A record written twice (a retried batch another writer made) counts once.
                 if seen.insert(event.id).inserted { read.events.append(event) }

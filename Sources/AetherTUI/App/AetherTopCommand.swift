@@ -521,7 +521,19 @@ struct TraceCommand: AsyncParsableCommand {
             guard !correlation.isEmpty else {
                 throw AetherError(code: .invalidArgument, message: "--correlation is empty")
             }
-            let chosen = namespaces.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            // Each namespace once, in the order given.
+            var listed = Set<String>()
+            let chosen = namespaces.map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    listed.insert($0).inserted
+                }
+            }
+            if chosen?.isEmpty == true {
+                throw AetherError(code: .invalidArgument, message: "--namespaces lists no namespace")
+            }
+            if scan, limit < 1 {
+                throw AetherError(code: .invalidArgument, message: "--limit must be at least 1, not \(limit)")
+            }
             for namespace in chosen ?? [] { try Identifiers.validateNamespace(namespace) }
             let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
             code = try await DashboardRunner.withDeployment(options: options, timings: timings) { deployment -> Int32 in
@@ -559,6 +571,10 @@ struct TraceCommand: AsyncParsableCommand {
             }
         } catch let error as AetherError {
             StandardError.write("aether-top trace: \(DisplayText.visible(error.message))\n")
+            code = 3
+        } catch {
+            // The lookup could not run (a get timed out, the server went away): never "none found".
+            StandardError.write("aether-top trace: \(DisplayText.visible(String(describing: error)))\n")
             code = 3
         }
         if code != 0 { throw ExitCode(code) }

@@ -49,6 +49,40 @@ struct JetStreamEventStoreTests {
     }
 
     @Test(
+        "an index record another writer pointed at an event of another request, or of none, grafts nothing into the trace: left out, and said"
+    )
+    func graftedIndexRecords() async throws {
+        try await Live.withClient { client, _ in
+            let store = try await JetStreamEventStore.open(
+                client: client,
+                configuration: JetStreamEnvironment.indexing("graft")
+            )
+            var mine = Event(eventType: "Placed", actorID: "o-1", version: 1)
+            mine.correlationID = "req-a"
+            var other = Event(eventType: "Placed", actorID: "o-2", version: 1)
+            other.correlationID = "req-b"
+            let none = Event(eventType: "Placed", actorID: "o-3", version: 1)
+            for event in [mine, other, none] { try await store.save(event) }
+            // Plain index records (docs/WIRE-FORMAT.md) on req-a's subject, for the other two.
+            let js = JetStream(client: client)
+            for event in [other, none] {
+                var options = PublishOptions(messageID: event.id + ".graft")
+                options.extraHeaders = ["Aether-Index": "correlation"]
+                _ = try await js.publish(
+                    Array(#"{"eventId":"\#(event.id)","actorId":"\#(event.actorID)","version":1}"#.utf8),
+                    to: "aether.store.\(store.streamName).c.req-a",
+                    options: options
+                )
+            }
+            let read = try await store.events(correlatedWith: "req-a")
+            #expect(read.events.map(\.id) == [mine.id])
+            #expect(read.problems.count == 2, "\(read.problems)")
+            #expect(read.problems.contains { $0.contains(other.id) && $0.contains("\"req-b\"") })
+            #expect(read.problems.contains { $0.contains(none.id) && $0.contains("absent") })
+        }
+    }
+
+    @Test(
         "a single save: its index record goes just before the event; one the server refused for good is deleted, one it retried is kept once"
     )
     func singleSaveIndex() async throws {
