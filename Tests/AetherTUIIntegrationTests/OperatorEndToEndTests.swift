@@ -338,6 +338,17 @@ struct ExportCommandTests {
         #expect(good.stdout.contains("# \(path) (read)"))
         #expect(good.stdout.contains("append: [\"A\", \"+\"]  # remapped"))
         #expect(good.stdout.contains("view: actors"))
+
+        // A context keyed by a URL with a password: in use, and the password never printed.
+        try "contexts:\n  \"nats://u:secretpw@127.0.0.1:4222\": {read-only: true}\n".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
+        let secret = try await Self.run(["config", "--config", path, "--server", "nats://u:secretpw@127.0.0.1:4222"])
+        #expect(secret.termination == .exited(0), "\(secret.stderr)")
+        #expect(secret.stdout.contains(#""nats://***@127.0.0.1:4222":  # in use"#), "\(secret.stdout)")
+        #expect(!(secret.stdout + secret.stderr).contains("secretpw"), "\(secret.stdout)")
     }
 }
 

@@ -1,4 +1,5 @@
 import Aether
+import AetherNATS
 import Foundation
 import Yams
 
@@ -289,13 +290,14 @@ public struct AetherTopConfig: Sendable {
         }
         lines.append(contexts.isEmpty ? "contexts: {}" : "contexts:")
         for (key, context) in contexts {
-            lines.append("  \"\(Self.yamlEscaped(key))\":\(active?.key == key ? "  # in use" : "")")
+            // A context keyed by a URL with a password in it: the password is never printed.
+            lines.append("  \"\(Self.yamlEscaped(ServerURL.redact(key)))\":\(active?.key == key ? "  # in use" : "")")
             lines.append("    read-only: \(context.readOnly)")
             lines.append("    production: \(context.production)")
             if let label = context.label { lines.append("    label: \"\(Self.yamlEscaped(label))\"") }
             if let color = context.color { lines.append("    color: \(color.name)") }
         }
-        lines.append("# context in use: \(active.map { Identifiers.quoted($0.key) } ?? "none")")
+        lines.append("# context in use: \(active.map { Identifiers.quoted(ServerURL.redact($0.key)) } ?? "none")")
         return lines.joined(separator: "\n")
     }
 
