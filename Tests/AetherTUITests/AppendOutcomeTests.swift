@@ -1,5 +1,6 @@
 import Aether
 import AetherNATS
+import Foundation
 import Testing
 
 @testable import AetherTUI
@@ -47,5 +48,15 @@ struct AppendOutcomeTests {
             NATSError(code: .timeout, message: "timed out"),
         ]
         for error in unanswered { #expect(!DashboardApp.knownNotWritten(error), "\(error)") }
+    }
+}
+
+@Suite("Where contexts and the config file are looked for")
+struct HomeDirectoryTests {
+    @Test("$HOME first, as the nats CLI reads it; the account's home when it is unset or empty")
+    func home() {
+        #expect(homeDirectory(["HOME": "/tmp/elsewhere"]) == "/tmp/elsewhere")
+        #expect(homeDirectory([:]) == NSHomeDirectory())
+        #expect(homeDirectory(["HOME": ""]) == NSHomeDirectory())
     }
 }

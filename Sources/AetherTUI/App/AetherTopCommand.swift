@@ -150,7 +150,8 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let options = try connection.settings.options(environment: environment, home: NSHomeDirectory()) else {
+        guard let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
+        else {
             throw ValidationError("node needs a server: --server nats://HOST:PORT (or NATS_URL, or a context)")
         }
         var settings = NodeRunner.Settings(name: name)
@@ -198,7 +199,7 @@ struct CheckCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let report: Checks.Report
         do {
-            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
             report = await Checks.run(what.rawValue, options: options, timings: timings, expectedMembers: expect)
         } catch let error as AetherError {
             report = Checks.Report(text: "UNKNOWN: \(error.message)", status: .unknown)
@@ -258,7 +259,7 @@ struct DashboardCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         // The config file first: a bad one stops here, before anything connects or draws.
         let (config, active) = try ConfigCommand.load(connection, environment: environment)
-        let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+        let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
         var settings = DashboardSettings()
         settings.keyMap = config.keyMap
         settings.refresh = config.refresh
@@ -330,7 +331,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let code: Int32
         do {
-            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
             try Identifiers.validateNamespace(namespace)
             if let actor { try Identifiers.validateActorID(actor) }
             let report = try await DriftVerifier.run(
@@ -377,10 +378,11 @@ struct ConfigCommand: AsyncParsableCommand {
         _ connection: ConnectionOptions,
         environment: [String: String]
     ) throws -> (AetherTopConfig, (key: String, context: AetherTopConfig.Context)?) {
-        let path = connection.config ?? AetherTopConfig.defaultPath(environment: environment, home: NSHomeDirectory())
+        let path =
+            connection.config ?? AetherTopConfig.defaultPath(environment: environment, home: homeDirectory(environment))
         do {
             let config = try AetherTopConfig.load(path: path)
-            let target = connection.settings.target(environment: environment, home: NSHomeDirectory())
+            let target = connection.settings.target(environment: environment, home: homeDirectory(environment))
             return (config, config.context(named: target.context, servers: target.servers))
         } catch {
             StandardError.write("aether-top: config: \(DisplayText.visible(error.description))\n")
@@ -445,7 +447,7 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             try Identifiers.validateNamespace(namespace)
             if let actor { try Identifiers.validateActorID(actor) }
-            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
             code = try await DashboardRunner.withDeployment(
                 options: options,
                 timings: timings,
@@ -535,7 +537,7 @@ struct TraceCommand: AsyncParsableCommand {
                 throw AetherError(code: .invalidArgument, message: "--limit must be at least 1, not \(limit)")
             }
             for namespace in chosen ?? [] { try Identifiers.validateNamespace(namespace) }
-            let options = try connection.settings.options(environment: environment, home: NSHomeDirectory())
+            let options = try connection.settings.options(environment: environment, home: homeDirectory(environment))
             code = try await DashboardRunner.withDeployment(options: options, timings: timings) { deployment -> Int32 in
                 let stores = try await deployment.correlationStores(chosen)
                 let trace: Trace
@@ -622,4 +624,11 @@ struct TraceCommand: AsyncParsableCommand {
             "problems": .array(trace.problems.map { .string($0) }),
         ]).serialized()
     }
+}
+
+/// The home directory contexts and the config file are found under: `$HOME`, as the nats CLI
+/// reads it, else the account's.
+func homeDirectory(_ environment: [String: String]) -> String {
+    if let home = environment["HOME"], !home.isEmpty { return home }
+    return NSHomeDirectory()
 }
