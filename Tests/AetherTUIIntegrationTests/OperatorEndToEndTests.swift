@@ -2,6 +2,7 @@ import Aether
 import AetherNATS
 import AetherNATSTesting
 import AetherTestLanes
+import AetherTestSupport
 import Foundation
 import NIOCore
 import Testing
@@ -43,17 +44,6 @@ struct OperatorEndToEndTests {
             withIntermediateDirectories: true
         )
         try text.write(toFile: directory + "/config/aether-top/config.yaml", atomically: true, encoding: .utf8)
-    }
-
-    /// Creates namespaces' streams as a plain client following docs/WIRE-FORMAT.md would.
-    static func createStreams(_ js: JetStream, _ namespaces: [String], atomic: Bool = false) async throws {
-        for namespace in namespaces {
-            var config = StreamConfig(name: "\(namespace)_events", subjects: ["aether.store.\(namespace)_events.>"])
-            config.allowDirect = true
-            config.allowAtomic = atomic
-            config.description = JetStreamEventStore.namespaceMetadataPrefix + namespace
-            try await js.createStream(config)
-        }
     }
 
     static func lines(_ path: String) throws -> [String] {
@@ -262,7 +252,7 @@ struct ExportCommandTests {
         // A plain JetStream writer following docs/WIRE-FORMAT.md.
         let js = JetStream(client: client)
         let stream = "ledger_events"
-        try await OperatorEndToEndTests.createStreams(js, ["ledger"])
+        try await PlainRecords.createStreams(js, ["ledger"])
         func event(_ actor: String, _ version: Int) -> [UInt8] {
             Array(
                 #"{"id":"\#(actor)-\#(version)","eventType":"Posted","actorId":"\#(actor)","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:0\#(version)Z"}"#
@@ -368,7 +358,7 @@ struct OnceChoiceTests {
         defer { client.closeNow() }
         // Two namespaces written by a plain client (docs/WIRE-FORMAT.md); the second is chosen.
         let js = JetStream(client: client)
-        try await OperatorEndToEndTests.createStreams(js, ["alpha", "ledger"])
+        try await PlainRecords.createStreams(js, ["alpha", "ledger"])
         for version in 1...3 {
             let event =
                 #"{"id":"acct-1-\#(version)","eventType":"Posted","actorId":"acct-1","version":\#(version),"data":{"n":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
@@ -436,7 +426,7 @@ struct TraceEndToEndTests {
         defer { client.closeNow() }
         // A plain writer following docs/WIRE-FORMAT.md: each event and its index record in one atomic batch.
         let js = JetStream(client: client)
-        try await OperatorEndToEndTests.createStreams(js, ["orders", "payments", "inventory"], atomic: true)
+        try await PlainRecords.createStreams(js, ["orders", "payments", "inventory"], atomic: true)
         func write(
             _ namespace: String,
             _ actor: String,

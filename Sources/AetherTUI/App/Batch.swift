@@ -282,13 +282,13 @@ public enum Checks {
         return evaluate(what, view: view, source: deployment.label, expectedMembers: expectedMembers)
     }
 
-    /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down,
-    /// and so does each member short of `expectedMembers` up: a member gone for good leaves no
-    /// trace a check started later could see). The first line sums up, as Nagios reads it.
     /// A node id as another process wrote it (a heartbeat, the lease, the shard map): shown,
     /// never sent to the terminal raw.
     private static func shown(_ id: String) -> String { DisplayText.visible(id) }
 
+    /// Judges a view: no leader, or a member down (a shard owner not heard from counts as down,
+    /// and so does each member short of `expectedMembers` up: a member gone for good leaves no
+    /// trace a check started later could see). The first line sums up, as Nagios reads it.
     public static func evaluate(
         _ what: String,
         view: Cluster.View,
@@ -315,8 +315,9 @@ public enum Checks {
                 if !ok { problems.append("\(id) \(member.status.rawValue)") }
             }
             for owner in Set(view.shardMap?.owners ?? []).subtracting(heard).sorted() where !owner.isEmpty {
-                bad.append("CRITICAL: \(shown(owner)) owns shards but was not heard from")
-                problems.append("\(shown(owner)) not heard from")
+                let owner = shown(owner)
+                bad.append("CRITICAL: \(owner) owns shards but was not heard from")
+                problems.append("\(owner) not heard from")
             }
             let up = view.members.filter { $0.status == .up }.count
             if view.members.isEmpty {

@@ -101,10 +101,7 @@ struct ForeignRecordsTests {
             // A stream of its own, v1…v20 with a stray v3 right after v10, as another writer
             // could leave it.
             let js = JetStream(client: client)
-            var config = StreamConfig(name: "back_events", subjects: ["aether.store.back_events.>"])
-            config.allowDirect = true
-            config.description = JetStreamEventStore.namespaceMetadataPrefix + "back"
-            try await js.createStream(config)
+            try await PlainRecords.createStreams(js, ["back"])
             let subject = "aether.store.back_events.e.vb"
             for version in Int64(1)...20 {
                 _ = try await js.publish(Array(Self.eventJSON("vb", version, id: "vb-\(version)").utf8), to: subject)
