@@ -412,6 +412,16 @@ struct TraceEndToEndTests {
         try await session.press("Enter")
         let opened = try await session.waitFor("the traced actor's history") { $0.contains("State at v") }
         #expect(opened.contains("─ \(selected.2) │ "), "opened \(selected.2)")
+        // Esc in the actor goes back to the trace it was opened from, the same row selected.
+        try await session.press("Escape")
+        let back = try await session.waitFor("back in the trace") { $0.contains("─ Trace req-") }
+        #expect(
+            EndToEndTests.line(back, containing: "▶")?.contains("\(selected.1)/\(selected.2) v\(selected.3)") == true
+        )
+        try await session.press("Escape")
+        try await session.waitFor("the trace closed, over the tail") {
+            !$0.contains("─ Trace req-") && $0.contains("LIVE")
+        }
         try await session.type("q")
     }
 
@@ -472,8 +482,9 @@ struct TraceEndToEndTests {
         #expect(lines.count == 5, "\(text.stdout)")
         #expect(lines.first == #"correlationId "req-42": 4 events in 3 namespaces, from the index"#)
         #expect(lines.dropFirst().first?.contains("orders/order-1 v1 OrderPlaced e-placed") == true)
-        #expect(lines.contains { $0.contains("  └ inventory/sku-1 v1 StockReserved") })
-        #expect(lines.contains { $0.contains("    └ payments/payment-1 v2 PaymentCaptured") })
+        #expect(lines.contains { $0.contains(" ├ inventory/sku-1 v1 StockReserved") })
+        #expect(lines.contains { $0.contains(" └ payments/payment-1 v1 PaymentAuthorized") })
+        #expect(lines.contains { $0.contains("   └ payments/payment-1 v2 PaymentCaptured") })
 
         let json = try await ExportCommandTests.run([
             "trace", "--server", server.url, "--correlation", "req-42", "--json",

@@ -356,7 +356,7 @@ enum Golden {
         │     {                                                                        │
         │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                  │
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+         Esc close  ? help  : command  1-4 views              embedded demo │ writes on
         """#
     static let inspectorEventLarge = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
@@ -398,7 +398,7 @@ enum Golden {
         │ Aether-Version: 5                                                                                                    │
         │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                                                          │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append              embedded demo │ writes on
+         Esc close  ? help  : command  1-4 views                                                      embedded demo │ writes on
         """#
     static let inspectorEventEnd = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
@@ -424,7 +424,7 @@ enum Golden {
         │ Aether-Version: 5                                                            │
         │ ↓↑ PgDn PgUp scroll  e export  Enter actor at v5  Esc close                  │
         └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+         Esc close  ? help  : command  1-4 views              embedded demo │ writes on
         """#
     static let inspectorSnapshot = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
@@ -450,7 +450,7 @@ enum Golden {
         │                                                                              │
         │ ↓↑ PgDn PgUp scroll  Tab event  e export  Enter actor at v2  Esc close       │
         └──────────────────────────────────────────────────────────────────────────────┘
-         ↑↓ step  ↵ inspect  ←→ panes  v version  e export    embedded demo │ writes on
+         Esc close  ? help  : command  1-4 views              embedded demo │ writes on
         """#
     static let inspectorSnapshotLarge = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
@@ -492,7 +492,7 @@ enum Golden {
         │                                                                                                                      │
         │ ↓↑ PgDn PgUp scroll  Tab event  e export  Enter actor at v2  Esc close                                               │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
-         ↑↓ step  ↵ inspect  ←→ panes  v version  e export  s snapshot  a append  Esc back            embedded demo │ writes on
+         Esc close  ? help  : command  1-4 views                                                      embedded demo │ writes on
         """#
     static let helpPage1 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded

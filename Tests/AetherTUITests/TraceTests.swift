@@ -96,7 +96,17 @@ struct TraceTests {
         #expect(view.rows[view.selection].entry.event.id == Self.authorized.id, "the event traced from is selected")
         let screen = Renderer.render(model).text
         #expect(screen.contains("Trace req-7 │ 6 events in 3 namespaces │ from the correlation index"))
-        #expect(screen.contains("└ inventory/sku-1 v4 StockReserved"))
+        // Drawn as `tree` draws: ├ before an event with a later sibling, └ before the last.
+        #expect(screen.contains("  ├ inventory/sku-1 v4 StockReserved"))
+        #expect(screen.contains("  └ payments/payment-1 v1 PaymentAuthorized"))
+        #expect(screen.contains("    └ payments/payment-1 v2 PaymentCaptured"))
+        #expect(screen.contains("└ orders/order-1 v2 ItemAdded"))
+        // The footer gives the trace view's keys, not the tail's.
+        let footer = Renderer.render(model).text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(
+            footer.contains("S scan  r reload") && footer.contains("? help") && !footer.contains("pause"),
+            "\(footer)"
+        )
         #expect(screen.contains("its cause evt-gone is not among these events"))
         _ = model.apply(.key(.down))
         #expect(
@@ -120,15 +130,134 @@ struct TraceTests {
         )
         #expect(
             scanning.apply(.key(.character("S"))) == [
-                .traceScan(correlationID: "req-7", limit: Dashboard.traceScanLimit)
+                .traceScan(correlationID: "req-7", limit: Dashboard.traceScanLimit, scan: 1)
             ]
         )
-        _ = scanning.apply(.traceScanProgress(correlationID: "req-7", records: 1234))
+        _ = scanning.apply(.traceScanProgress(scan: 1, records: 1234))
         #expect(Renderer.render(scanning).text.contains("scanning histories: 1,234 records read"))
         var scanned = Self.trace
         scanned.scanned = true
-        _ = scanning.apply(.traceScanned(scanned, records: 5000, complete: true))
+        _ = scanning.apply(.traceScanned(scanned, scan: 1, records: 5000, complete: true))
         #expect(Renderer.render(scanning).text.contains("from a scan of histories"))
+    }
+
+    @Test(
+        "Esc stops a scan and keeps what it found; closing the view stops it too; a late result of an old scan is ignored"
+    )
+    func stoppingAScan() {
+        var model = Fixture.dashboard(width: 100, height: 30)
+        _ = model.run("trace req-7")
+        _ = model.apply(.traceFound(Trace(correlationID: "req-7", entries: [])))
+        #expect(model.apply(.key(.character("S"))).count == 1)
+        #expect(model.wantsScan(1))
+        _ = model.apply(.traceScanProgress(scan: 1, records: 700))
+        #expect(
+            Renderer.render(model).text.split(separator: "\n").last.map(String.init)?.contains("Esc stop scan")
+                == true
+        )
+        // The first Esc stops the scan; the view stays, with what the scan found.
+        _ = model.apply(.key(.escape))
+        guard case .trace = model.overlay else {
+            Issue.record("the first Esc closed the view")
+            return
+        }
+        #expect(!model.wantsScan(1), "the scan is told to stop at its next history")
+        var partial = Self.trace
+        partial.scanned = true
+        _ = model.apply(.traceScanned(partial, scan: 1, records: 700, complete: false))
+        let screen = Renderer.render(model).text
+        #expect(screen.contains("scan read 700 records; stopped by Esc, so more may exist"))
+        #expect(screen.contains("6 events in 3 namespaces │ from a scan of histories"))
+        _ = model.apply(.key(.escape))
+        #expect(model.overlay == nil, "the next Esc closes")
+
+        // Closing the view (q) leaves a running scan unwanted; the same id traced again and
+        // scanned again is a new scan, and the old one's late results change nothing.
+        _ = model.run("trace req-7")
+        _ = model.apply(.key(.character("S")))
+        #expect(model.wantsScan(2))
+        _ = model.apply(.key(.character("q")))
+        #expect(!model.wantsScan(2))
+        _ = model.run("trace req-7")
+        _ = model.apply(.traceFound(Trace(correlationID: "req-7", entries: [])))
+        #expect(
+            model.apply(.key(.character("S"))).first
+                == .traceScan(correlationID: "req-7", limit: Dashboard.traceScanLimit, scan: 3)
+        )
+        _ = model.apply(.traceScanProgress(scan: 2, records: 99_999))
+        _ = model.apply(.traceScanned(partial, scan: 2, records: 99_999, complete: false))
+        guard case .trace(let view) = model.overlay else {
+            Issue.record("no trace view")
+            return
+        }
+        #expect(view.scanning == 0 && view.scanned == nil && view.rows.isEmpty, "scan 2's results are not scan 3's")
+        #expect(model.wantsScan(3))
+    }
+
+    @Test(
+        "over the trace view ? : and m open and give it back, 1-4 switch views, r looks up again; Esc from an actor opened there goes back to it"
+    )
+    func traceViewIsNotATrap() {
+        var model = Fixture.dashboard(width: 100, height: 30)
+        _ = model.apply(.events([DeliveredEvent(namespace: "payments", event: Self.authorized)], at: Fixture.at(6)))
+        _ = model.apply(.key(.character("t")))
+        _ = model.apply(.traceFailed(correlationID: "req-7", "disconnected"))
+        #expect(Renderer.render(model).text.contains("cannot trace: disconnected (r tries again)"))
+        #expect(model.apply(.key(.character("r"))) == [.trace(correlationID: "req-7")])
+        _ = model.apply(.traceFound(Self.trace))
+        guard case .trace(let found) = model.overlay else {
+            Issue.record("no trace view")
+            return
+        }
+        #expect(found.failure == nil && found.rows.count == 6)
+
+        _ = model.apply(.key(.character("?")))
+        #expect(model.overlay == .help)
+        #expect(Renderer.render(model).text.contains("Trace req-7"), "the help is drawn over the trace")
+        _ = model.apply(.key(.character("x")))
+        #expect(model.overlay == .trace(found), "the help closes back to the trace")
+        _ = model.apply(.key(.character(":")))
+        _ = model.apply(.key(.escape))
+        #expect(model.overlay == .trace(found), "so does the command line")
+        _ = model.apply(.key(.character("m")))
+        _ = model.apply(.key(.escape))
+        #expect(model.overlay == .trace(found), "and the message log")
+
+        // Enter opens the actor; Esc there comes back to the trace, over the tail it was opened from.
+        _ = model.apply(.key(.enter))
+        #expect(model.view == .actors && model.overlay == nil)
+        _ = model.apply(
+            .history(
+                namespace: "payments",
+                actorID: "payment-1",
+                events: [Self.authorized, Self.captured],
+                snapshots: [],
+                reducer: DemoDomain.reducer(for: "payments")
+            )
+        )
+        _ = model.apply(.key(.escape))
+        #expect(model.view == .streams)
+        #expect(model.overlay == .trace(found))
+        // A view key closes it and switches.
+        _ = model.apply(.key(.character("3")))
+        #expect(model.overlay == nil && model.view == .cluster)
+    }
+
+    @Test(
+        "tree lines: ├ with a later sibling, └ for the last, │ under an ancestor with one; past 12 levels the depth is a number"
+    )
+    func treeLines() {
+        let depths = [0, 1, 2, 2, 1, 2, 0, 1]
+        #expect(
+            TreeLayout.prefixes(depths: depths, rows: depths.indices, ascii: false) == [
+                "", "├ ", "│ ├ ", "│ └ ", "└ ", "  └ ", "", "└ ",
+            ]
+        )
+        #expect(TreeLayout.prefixes(depths: depths, rows: 2..<4, ascii: true) == ["| |-", "| `-"])
+        let chain = Array(0..<40)
+        let deepest = TreeLayout.prefixes(depths: chain, rows: 39..<40, ascii: false)[0]
+        #expect(deepest.hasSuffix("[39] └ "))
+        #expect(deepest.count <= 2 * TreeLayout.drawnLevels + 8, "a deep chain does not run off the line")
     }
 
     @Test(

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Finding the events of one request (one `correlationId`) without scanning: both stores keep
 /// an index written with each event whose metadata names a correlation id.
 ///
@@ -84,6 +86,9 @@ public struct Trace: Sendable, Equatable {
         /// The causes go round (another writer's); the cycle is cut at this event, whose
         /// cause (that id) is shown below it.
         case cycle(String)
+        /// More than one event of the trace has that id (`events` of them): which one caused
+        /// this is not guessed.
+        case ambiguous(String, events: Int)
 
         /// For the operator.
         public var text: String {
@@ -91,6 +96,7 @@ public struct Trace: Sendable, Equatable {
             case .notFound(let id): "its cause \(id) was not found"
             case .itself: "names itself as its cause"
             case .cycle(let id): "its cause \(id) is below it: a causation cycle, cut here"
+            case .ambiguous(let id, let count): "its cause \(id) is the id of \(count) events: not placed under any"
             }
         }
     }
@@ -111,10 +117,20 @@ public struct Trace: Sendable, Equatable {
     }
 
     /// The causation tree, depth first; children in time order. A cycle in causation ids (a bad
-    /// writer's) is cut where it closes, and the event shown as a root.
+    /// writer's) is cut where it closes, and the event shown as a root. A cause whose id more
+    /// than one entry carries (another writer reused it, in this namespace or another) is not
+    /// chosen between: the event is a root, and says so. Built without recursion, so a chain
+    /// of any length is safe.
     public var rows: [Row] {
         var byID: [String: Int] = [:]
-        for (index, entry) in entries.enumerated() where byID[entry.event.id] == nil { byID[entry.event.id] = index }
+        var sharing: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            if byID[entry.event.id] == nil {
+                byID[entry.event.id] = index
+            } else {
+                sharing[entry.event.id, default: 1] += 1
+            }
+        }
         var children: [Int: [Int]] = [:]
         var roots: [(index: Int, problem: CauseProblem?)] = []
         for (index, entry) in entries.enumerated() {
@@ -122,27 +138,37 @@ public struct Trace: Sendable, Equatable {
                 roots.append((index, nil))
                 continue
             }
-            if let parent = byID[cause], parent != index {
+            if cause == entry.event.id {
+                roots.append((index, .itself))
+            } else if let count = sharing[cause] {
+                roots.append((index, .ambiguous(cause, events: count)))
+            } else if let parent = byID[cause] {
                 children[parent, default: []].append(index)
             } else {
-                roots.append((index, byID[cause] == index ? .itself : .notFound(cause)))
+                roots.append((index, .notFound(cause)))
             }
         }
         var rows: [Row] = []
-        var placed = Set<Int>()
-        func visit(_ index: Int, depth: Int, problem: CauseProblem?) {
-            guard placed.insert(index).inserted else { return }
-            rows.append(Row(entry: entries[index], depth: depth, causeProblem: problem))
-            for child in children[index] ?? [] { visit(child, depth: depth + 1, problem: nil) }
+        rows.reserveCapacity(entries.count)
+        var placed = [Bool](repeating: false, count: entries.count)
+        func visit(_ root: Int, problem: CauseProblem?) {
+            var pending: [(index: Int, depth: Int, problem: CauseProblem?)] = [(root, 0, problem)]
+            while let next = pending.popLast() {
+                guard !placed[next.index] else { continue }
+                placed[next.index] = true
+                rows.append(Row(entry: entries[next.index], depth: next.depth, causeProblem: next.problem))
+                // Reversed, so the earliest child is taken first.
+                for child in (children[next.index] ?? []).reversed() { pending.append((child, next.depth + 1, nil)) }
+            }
         }
-        for root in roots { visit(root.index, depth: 0, problem: root.problem) }
+        for root in roots { visit(root.index, problem: root.problem) }
         // Events only reachable through a cycle: the cycle is cut at the first of its events
         // found by following causes up from an unplaced one (an event under the cycle is not
         // in it, and goes under its cause).
-        for index in entries.indices where !placed.contains(index) {
+        for index in entries.indices where !placed[index] {
             var seen: Set<Int> = [index]
             var current = index
-            while let cause = entries[current].event.causationID, let parent = byID[cause], !placed.contains(parent),
+            while let cause = entries[current].event.causationID, let parent = byID[cause], !placed[parent],
                 seen.insert(parent).inserted
             {
                 current = parent
@@ -150,7 +176,7 @@ public struct Trace: Sendable, Equatable {
             if let cause = entries[current].event.causationID, let parent = byID[cause], seen.contains(parent) {
                 current = parent
             }
-            visit(current, depth: 0, problem: entries[current].event.causationID.map(CauseProblem.cycle))
+            visit(current, problem: entries[current].event.causationID.map(CauseProblem.cycle))
         }
         return rows
     }
@@ -191,12 +217,20 @@ public struct Trace: Sendable, Equatable {
         var complete = true
         for store in stores {
             let before = read
+            let stopped = Mutex(false)
             let result = try await store.correlationScan(correlationID, limit: limit) { count in
-                await progress(before + count)
+                let more = await progress(before + count)
+                if !more { stopped.withLock { $0 = true } }
+                return more
             }
             read += result.recordsRead
             complete = complete && result.complete
             entries += result.events.map { Entry(namespace: store.namespace, event: $0) }
+            // Stopped by the caller: the namespaces after this one are not read.
+            if stopped.withLock({ $0 }) {
+                complete = false
+                break
+            }
         }
         return (Trace(correlationID: correlationID, entries: ordered(entries), scanned: true), read, complete)
     }

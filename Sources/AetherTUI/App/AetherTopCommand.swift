@@ -591,10 +591,11 @@ struct TraceCommand: AsyncParsableCommand {
         let header = DisplayText.visible(
             "correlationId \(Identifiers.quoted(trace.correlationID)): \(trace.entries.count) event\(trace.entries.count == 1 ? "" : "s") in \(namespaces) namespace\(namespaces == 1 ? "" : "s"), \(source)"
         )
+        let rows = trace.rows
+        let branches = TreeLayout.prefixes(depths: rows.map(\.depth), rows: rows.indices, ascii: false)
         return header + "\n"
-            + trace.rows.map { row in
+            + zip(rows, branches).map { row, indent in
                 let event = row.entry.event
-                let indent = String(repeating: "  ", count: row.depth) + (row.depth > 0 ? "└ " : "")
                 let problem = row.causeProblem.map { "  (\(DisplayText.visible($0.text)))" } ?? ""
                 return DisplayText.visible(
                     "\(event.timestamp.rfc3339) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
@@ -613,6 +614,9 @@ struct TraceCommand: AsyncParsableCommand {
             case .notFound(let missing): object["causeNotFound"] = .string(missing)
             case .itself: object["causeIsItself"] = .bool(true)
             case .cycle(let cause): object["causeCycle"] = .string(cause)
+            case .ambiguous(let cause, let count):
+                object["causeAmbiguous"] = .string(cause)
+                object["causeCandidates"] = .integer(Int64(count))
             case nil: break
             }
             return .object(object)

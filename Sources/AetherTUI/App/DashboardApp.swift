@@ -397,14 +397,20 @@ actor DashboardApp {
                 await send(.traceFailed(correlationID: correlationID, Self.describe(error)))
             }
             await frameSoon()
-        case .traceScan(let correlationID, let limit):
+        case .traceScan(let correlationID, let limit, let scan):
+            // A scan nobody waits for (its view closed, or Esc) stops at the next history, so
+            // the lane's next read does not wait behind it.
+            guard model.wantsScan(scan) else { return }
             do {
                 let result = try await Trace.scan(correlationID, in: try await correlationStores(), limit: limit) {
                     records in
-                    await self.send(.traceScanProgress(correlationID: correlationID, records: records))
-                    return !Task.isCancelled
+                    await self.send(.traceScanProgress(scan: scan, records: records))
+                    let wanted = await self.model.wantsScan(scan)
+                    return wanted && !Task.isCancelled
                 }
-                await send(.traceScanned(result.trace, records: result.recordsRead, complete: result.complete))
+                await send(
+                    .traceScanned(result.trace, scan: scan, records: result.recordsRead, complete: result.complete)
+                )
             } catch {
                 await send(.traceFailed(correlationID: correlationID, Self.describe(error)))
             }

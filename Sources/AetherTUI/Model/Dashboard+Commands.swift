@@ -29,8 +29,12 @@ extension Dashboard {
             overlay = nil
             return []
         case .enter:
+            // A command that runs replaces what the line was opened over.
+            let under = beneath
+            beneath = nil
             let (effects, error) = run(line.text)
             if let error {
+                beneath = under
                 line.error = error
                 overlay = .command(line)
             } else if case .command = overlay {

@@ -196,7 +196,11 @@ extension Dashboard {
     mutating func back() -> [Effect] {
         switch view {
         case .actors where detail != nil:
-            if detail?.fieldsFocused == true { detail?.fieldsFocused = false } else { detail = nil }
+            if detail?.fieldsFocused == true {
+                detail?.fieldsFocused = false
+            } else if !returnToTrace() {
+                detail = nil
+            }
         case .actors:
             if !actorFilter.isEmpty {
                 actorFilter = ""

@@ -38,8 +38,11 @@ extension Dashboard {
         guard let current = overlay else { return [] }
         switch current {
         case .inspector:
-            // The trace key works from the inspector too.
+            // The trace key works from the inspector too; Tab flips it, so views switch by number.
             if keyMap.command(for: key) == .trace { return openTrace() }
+            if key != .tab, key != .backTab, let effects = handleGlobalInOverlay(key, tabSwitches: false) {
+                return effects
+            }
             return handleInInspector(key)
         case .trace:
             return handleInTrace(key)

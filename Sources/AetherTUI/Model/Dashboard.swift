@@ -160,8 +160,8 @@ public struct Dashboard: Sendable {
         /// What a trace found, or why it could not look.
         case traceFound(Trace)
         case traceFailed(correlationID: String, String)
-        case traceScanProgress(correlationID: String, records: Int)
-        case traceScanned(Trace, records: Int, complete: Bool)
+        case traceScanProgress(scan: Int, records: Int)
+        case traceScanned(Trace, scan: Int, records: Int, complete: Bool)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -191,7 +191,7 @@ public struct Dashboard: Sendable {
         /// Finds every event of a correlation id in every namespace (the index).
         case trace(correlationID: String)
         /// Reads histories for it (opt-in; at most `limit` records per namespace).
-        case traceScan(correlationID: String, limit: Int)
+        case traceScan(correlationID: String, limit: Int, scan: Int)
     }
 
     public let settings: DashboardSettings
@@ -284,7 +284,23 @@ public struct Dashboard: Sendable {
     public var storeFigures: [StoreFigures] = []
 
     // Overlays and messages
-    public var overlay: Overlay?
+    /// What covers the view. The help, the command line or the message log opened over the
+    /// trace view or the inspector keep it in ``beneath``: when they close, it comes back.
+    public var overlay: Overlay? {
+        didSet {
+            if overlay == nil, let saved = beneath {
+                beneath = nil
+                overlay = saved
+            }
+        }
+    }
+    /// The overlay under the help, the command line or the message log.
+    public var beneath: Overlay?
+    /// Scans of histories asked for (each gets the next number, so a late result of an older
+    /// scan is never taken for a newer one's).
+    public var traceScans = 0
+    /// The trace an actor was opened from, to go back to with Esc.
+    public var traceReturn: (view: TraceView, namespace: String, actorID: String)?
     /// The first help line shown, when the help does not fit the terminal (it scrolls).
     public var helpOffset = 0
     public var message: (text: String, isError: Bool, at: Timestamp)?
@@ -537,23 +553,30 @@ public struct Dashboard: Sendable {
             inspector.stored = stored
             overlay = .inspector(inspector)
         case .traceFound(let trace):
-            updateTrace(trace.correlationID) { view in
+            updateTrace(correlationID: trace.correlationID) { view in
+                view.failure = nil
                 view.trace = trace
-                if let origin = view.origin, let index = trace.rows.firstIndex(where: { $0.entry.event.id == origin }) {
+                if let origin = view.origin, let index = view.rows.firstIndex(where: { $0.entry.event.id == origin }) {
                     view.selection = index
+                } else {
+                    view.selection = min(view.selection, max(0, view.rows.count - 1))
                 }
             }
         case .traceFailed(let id, let reason):
-            updateTrace(id) { $0.failure = reason }
-            say("trace of \(Identifiers.quoted(id)) failed: \(reason)", isError: true)
-        case .traceScanProgress(let id, let records):
-            updateTrace(id) { $0.scanning = records }
-        case .traceScanned(let trace, let records, let complete):
-            updateTrace(trace.correlationID) { view in
+            updateTrace(correlationID: id) {
+                $0.failure = reason
+                $0.scanning = nil
+            }
+            say("trace of \(Identifiers.quoted(id)) failed: \(reason) (r in the trace view tries again)", isError: true)
+        case .traceScanProgress(let scan, let records):
+            updateTrace(scan: scan) { view in if view.scanning != nil { view.scanning = records } }
+        case .traceScanned(let trace, let scan, let records, let complete):
+            updateTrace(scan: scan) { view in
+                view.scanned = (records, complete, view.stopRequested)
                 view.scanning = nil
-                view.scanned = (records, complete)
+                view.stopRequested = false
                 view.trace = trace
-                view.selection = min(view.selection, max(0, trace.rows.count - 1))
+                view.selection = min(view.selection, max(0, view.rows.count - 1))
             }
         case .exportExists(let job):
             overlay = .confirm(

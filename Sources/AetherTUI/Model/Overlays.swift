@@ -128,27 +128,37 @@ public struct TraceView: Sendable, Equatable {
     public var correlationID: String
     /// The event the trace was opened from (selected first).
     public var origin: String?
-    public var trace: Trace?
+    /// What was found; its tree is laid out once, here, not at every frame and key.
+    public var trace: Trace? {
+        didSet { rows = trace?.rows ?? [] }
+    }
+    public private(set) var rows: [Trace.Row] = []
     /// Why the lookup failed.
     public var failure: String?
     /// A scan of histories under way: the records read so far.
     public var scanning: Int?
-    /// How the scan ended (records read, whether it read them all).
-    public var scanned: (records: Int, complete: Bool)?
+    /// The number of the last scan asked for (``Dashboard/traceScans``).
+    public var scan: Int?
+    /// Esc was pressed during the scan: it stops at the next history.
+    public var stopRequested = false
+    /// How the scan ended: records read, whether it read them all, whether Esc stopped it.
+    public var scanned: (records: Int, complete: Bool, stopped: Bool)?
     public var selection = 0
+    /// The view it was opened over, to go back to from an actor opened here.
+    public var openedFrom: ViewID = .streams
 
-    public init(correlationID: String, origin: String?) {
+    public init(correlationID: String, origin: String?, openedFrom: ViewID = .streams) {
         self.correlationID = correlationID
         self.origin = origin
+        self.openedFrom = openedFrom
     }
-
-    public var rows: [Trace.Row] { trace?.rows ?? [] }
 
     public static func == (lhs: TraceView, rhs: TraceView) -> Bool {
         lhs.correlationID == rhs.correlationID && lhs.origin == rhs.origin && lhs.trace == rhs.trace
-            && lhs.failure == rhs.failure && lhs.scanning == rhs.scanning
-            && lhs.scanned?.records == rhs.scanned?.records
-            && lhs.scanned?.complete == rhs.scanned?.complete && lhs.selection == rhs.selection
+            && lhs.failure == rhs.failure && lhs.scanning == rhs.scanning && lhs.scan == rhs.scan
+            && lhs.stopRequested == rhs.stopRequested && lhs.scanned?.records == rhs.scanned?.records
+            && lhs.scanned?.complete == rhs.scanned?.complete && lhs.scanned?.stopped == rhs.scanned?.stopped
+            && lhs.selection == rhs.selection && lhs.openedFrom == rhs.openedFrom
     }
 }
 

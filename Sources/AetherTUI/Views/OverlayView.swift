@@ -112,12 +112,14 @@ enum OverlayView {
         if let scanning = view.scanning {
             status.append(("scanning histories: \(Summary.exact(scanning)) records read…", .warn))
         } else if let scanned = view.scanned {
+            let ending =
+                scanned.complete
+                ? ", every history"
+                : scanned.stopped
+                    ? "; stopped by Esc, so more may exist (S scans again)"
+                    : "; it stopped at the limit, so more may exist"
             status.append(
-                (
-                    "scan read \(Summary.exact(scanned.records)) records"
-                        + (scanned.complete ? ", every history" : "; it stopped at the limit, so more may exist"),
-                    scanned.complete ? .muted : .warn
-                )
+                ("scan read \(Summary.exact(scanned.records)) records" + ending, scanned.complete ? .muted : .warn)
             )
         }
         if let problems = view.trace?.problems, !problems.isEmpty {
@@ -125,11 +127,16 @@ enum OverlayView {
                 ("⚠ \(problems.count) index record\(problems.count == 1 ? "" : "s") not followed: \(problems[0])", .bad)
             )
         }
-        let footerRows = 1 + status.count
-        let room = max(1, inner.height - footerRows)
+        if let failure = view.failure, view.trace != nil {
+            status.append(("⚠ the lookup again failed: \(failure) (r tries again)", .bad))
+        }
+        let room = max(1, inner.height - status.count)
+        for (index, line) in status.enumerated() {
+            canvas.put(line.0, in: inner, row: inner.height - status.count + index, offset: 1, style: line.1)
+        }
         guard view.trace != nil else {
             canvas.put(
-                view.failure.map { "cannot trace: \($0)" } ?? "looking up every namespace's index…",
+                view.failure.map { "cannot trace: \($0) (r tries again)" } ?? "looking up every namespace's index…",
                 in: inner,
                 row: 0,
                 offset: 1,
@@ -147,15 +154,18 @@ enum OverlayView {
             )
         }
         let first = max(0, min(view.selection - room / 2, rows.count - room))
-        for (row, line) in rows.dropFirst(first).prefix(room).enumerated() {
-            let index = first + row
+        let shown = first..<min(rows.count, first + room)
+        let branches = TreeLayout.prefixes(
+            depths: rows.map(\.depth),
+            rows: shown,
+            ascii: canvas.glyphs.asciiOnly
+        )
+        for (row, index) in shown.enumerated() {
+            let line = rows[index]
             let selected = index == view.selection
             let event = line.entry.event
-            let indent = String(repeating: "  ", count: min(line.depth, 12))
-            let branch = line.depth > 0 ? "└ " : ""
             var text =
-                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(event.timestamp) + " " + indent
-                + branch
+                (selected ? String(canvas.glyphs.pointer) : " ") + Summary.clock(event.timestamp) + " " + branches[row]
                 + "\(line.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType)"
             if let problem = line.causeProblem {
                 // Said, never guessed.
@@ -173,18 +183,6 @@ enum OverlayView {
             )
             if selected { canvas.restyle(Rect(x: inner.x, y: inner.y + row, width: inner.width, height: 1), .selected) }
         }
-        for (index, line) in status.enumerated() {
-            canvas.put(line.0, in: inner, row: inner.height - 1 - status.count + index, offset: 1, style: line.1)
-        }
-        var hints = ["↑↓ select", "Enter open the actor at that version", "Esc close"]
-        if view.scanning == nil { hints.insert("S scan histories (slow)", at: 2) }
-        canvas.put(
-            Renderer.fitHints(hints, width: inner.width - 1, glyphs: canvas.glyphs),
-            in: inner,
-            row: inner.height - 1,
-            offset: 1,
-            style: .muted
-        )
     }
 
     /// A production write: the target's name must be typed.

@@ -35,6 +35,10 @@ public enum Renderer {
         case .bus: BusView.draw(dashboard, in: body, on: &canvas)
         }
         drawStatus(dashboard, &canvas)
+        // The help or the command line over the trace view or the inspector: drawn over it.
+        if let beneath = dashboard.beneath, dashboard.overlay != nil {
+            OverlayView.draw(beneath, dashboard, on: &canvas)
+        }
         if let overlay = dashboard.overlay { OverlayView.draw(overlay, dashboard, on: &canvas) }
         return canvas
     }
@@ -185,6 +189,21 @@ public enum Renderer {
             return "\(label) \(text)"
         }
         let hints: [String?]
+        // Over the trace view and the inspector, the footer gives their keys, not the view's.
+        let viewKeys = [Command.viewStreams, .viewActors, .viewCluster, .viewBus].compactMap { keys.label(of: $0) }
+        let anywhere = [
+            hint(.help, "help"), hint(.commandLine, "command"), viewKeys == ["1", "2", "3", "4"] ? "1-4 views" : nil,
+        ]
+        if case .trace(let trace) = dashboard.overlay {
+            let own: [String?] =
+                trace.scanning == nil
+                ? ["↑↓ select", "↵ actor", "S scan", "r reload", "Esc close"]
+                : ["↑↓ select", "↵ actor", trace.stopRequested ? "stopping the scan…" : "Esc stop scan"]
+            return (own + anywhere).compactMap { $0 }
+        }
+        if case .inspector = dashboard.overlay {
+            return (["Esc close"] + anywhere).compactMap { $0 }
+        }
         switch dashboard.view {
         case .streams:
             hints = [
