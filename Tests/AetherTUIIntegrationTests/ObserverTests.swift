@@ -280,6 +280,39 @@ struct VerifyTests {
         #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
     }
 
+    @Test("a snapshot ahead of its history is reported as AHEAD, exit 1; --actor naming no actor is UNKNOWN, exit 3")
+    func aheadAndMissing() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
+        try await store.save(
+            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
+        )
+        // A writer that snapshotted a state its events never reached (its events were lost).
+        try await store.save(ActorSnapshot(actorID: "order-1", version: 9, state: ["status": "paid"]))
+        let ahead = try await EndToEndTests.runBinary([
+            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+        ])
+        #expect(ahead.termination == .exited(1), "\(ahead.output)")
+        #expect(
+            ahead.output.contains(
+                "AHEAD orders/order-1 at v9: the history ends at v1; no stored event leads to this state"
+            ),
+            "\(ahead.output)"
+        )
+        let missing = try await EndToEndTests.runBinary([
+            "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-404",
+        ])
+        #expect(missing.termination == .exited(3), "\(missing.output)")
+        #expect(
+            missing.output.contains(#"UNKNOWN: orders has no actor "order-404": no events and no snapshots"#),
+            "\(missing.output)"
+        )
+    }
+
     @Test("a snapshot record that cannot be read is reported as CORRUPT, exit 1")
     func corruptSnapshot() async throws {
         guard Binary.natsServerPresent() else { return }

@@ -433,6 +433,27 @@ struct CheckTests {
         #expect(Renderer.render(model).text.contains("State at v1 │ 1 events replayed (generic merge-patch)"))
     }
 
+    @Test("drift check: a snapshot past the history's last version is AHEAD, not a match of the whole replay")
+    func snapshotAhead() {
+        let reducer = DemoDomain.reducer(for: "orders")
+        let history = Fixture.orderHistory
+        let whole = replay(history, using: reducer).state
+        let newest = history.last!.version
+        let checks = SnapshotCheck.check(
+            [
+                ActorSnapshot(actorID: "order-1001", version: newest, state: whole),
+                ActorSnapshot(actorID: "order-1001", version: newest + 4, state: whole),
+            ],
+            events: history,
+            reducer: reducer
+        )
+        #expect(checks[newest] == .matches(version: newest))
+        #expect(
+            checks[newest + 4] == .ahead(version: newest + 4, newest: newest),
+            "the same state, at a version no event reached"
+        )
+    }
+
     @Test(
         "drift check: a snapshot equal to the replay says so; one written with a wrong state shows DRIFT and its fields"
     )

@@ -58,6 +58,19 @@ extension JetStreamEventStore {
                         record("it names actor \(Identifiers.quoted(snapshot.actorID))", message)
                         return true
                     }
+                    // Another writer's snapshot must say the version it holds, once: a replay
+                    // from the wrong version would hand out a state that never was.
+                    guard snapshot.version > 0 else {
+                        record("its version is \(snapshot.version); a snapshot's must be above 0", message)
+                        return true
+                    }
+                    if let stated = message.headers?[Self.versionHeader], stated != String(snapshot.version) {
+                        record(
+                            "its \(Self.versionHeader) header says \(Identifiers.quoted(stated)), its payload v\(snapshot.version)",
+                            message
+                        )
+                        return true
+                    }
                     valid.append(snapshot)
                     return true
                 } else {

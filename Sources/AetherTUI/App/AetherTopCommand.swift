@@ -303,8 +303,9 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             For every snapshot of the namespace's actors (or of --actor), replays the events up to its \
             version with the reducer in use and compares the result with the snapshot's stored state. \
-            Prints each drifting actor with the fields that differ; exits 1 when any drift is found, 0 \
-            when none, 3 when the check cannot run.
+            Prints each drifting actor with the fields that differ (DRIFT), each snapshot ahead of its \
+            history (AHEAD) and each snapshot record that cannot be used (CORRUPT); exits 1 when any is \
+            found, 0 when none, 3 when the check cannot run (an --actor with no events and no snapshots).
 
             The stock aether-top has no application reducers: on NATS it replays with a generic merge-patch \
             of the events' data, so drift is expected for any domain whose reducer is not that. For a \

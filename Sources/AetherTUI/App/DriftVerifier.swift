@@ -73,6 +73,13 @@ enum DriftVerifier {
         for id in actors {
             let events = try await store.events(of: id, from: 0)
             let (kept, unreadable) = try await store.snapshotsWithErrors(of: id)
+            if actor != nil, events.isEmpty, kept.isEmpty, unreadable.isEmpty {
+                // A mistyped id is not a clean actor.
+                throw AetherError(
+                    code: .notFound,
+                    message: "\(namespace) has no actor \(Identifiers.quoted(id)): no events and no snapshots"
+                )
+            }
             snapshots += kept.count
             for error in unreadable {
                 corrupt += 1
@@ -99,6 +106,11 @@ enum DriftVerifier {
                         "DRIFT \(namespace)/\(DisplayText.visible(id)) at v\(version): "
                             + fields.joined(separator: "; ")
                             + (changes.count > 8 ? "; … \(changes.count - 8) more" : "")
+                    )
+                case .ahead(let version, let newest):
+                    drifted = true
+                    lines.append(
+                        "AHEAD \(namespace)/\(DisplayText.visible(id)) at v\(version): the history ends at v\(newest); no stored event leads to this state"
                     )
                 case .unknown(let version, let reason):
                     unknown += 1

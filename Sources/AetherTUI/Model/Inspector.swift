@@ -205,6 +205,14 @@ public struct Inspector: Sendable, Equatable {
                 )
             case .unknown(_, let reason)?:
                 lines.append(Line(label: "checksum", text: "not checked: \(reason)", kind: .muted))
+            case .ahead(let version, let newest)?:
+                lines.append(
+                    Line(
+                        label: "checksum",
+                        text: "AHEAD: v\(version), but the history ends at v\(newest): no stored event leads here",
+                        kind: .bad
+                    )
+                )
             case nil:
                 lines.append(Line(label: "checksum", text: "not checked", kind: .muted))
             }

@@ -9,10 +9,13 @@ public enum SnapshotCheck: Sendable, Equatable {
     case drift(version: Int64, changes: [FieldChange])
     /// Not checkable from what was read (the history does not start at v1).
     case unknown(version: Int64, reason: String)
+    /// The snapshot is at a version the history does not reach (it ends at `newest`): a state
+    /// no stored event leads to.
+    case ahead(version: Int64, newest: Int64)
 
     public var version: Int64 {
         switch self {
-        case .matches(let version), .drift(let version, _), .unknown(let version, _): version
+        case .matches(let version), .drift(let version, _), .unknown(let version, _), .ahead(let version, _): version
         }
     }
 
@@ -38,7 +41,12 @@ public enum SnapshotCheck: Sendable, Equatable {
         }
         var state: JSONObject = [:]
         var index = 0
+        let newest = events.last?.version ?? 0
         for snapshot in ordered {
+            guard snapshot.version <= newest else {
+                checks[snapshot.version] = .ahead(version: snapshot.version, newest: newest)
+                continue
+            }
             while index < events.count, events[index].version <= snapshot.version {
                 state = reducer.apply(state, events[index])
                 index += 1

@@ -206,6 +206,13 @@ enum ActorsView {
             )
         case .unknown(let version, let reason):
             canvas.put("? snapshot v\(version) not checked: \(reason)", in: inner, row: row, style: .muted)
+        case .ahead(let version, let newest):
+            canvas.put(
+                "⚠ snapshot v\(version) is ahead of the history (it ends at v\(newest))",
+                in: inner,
+                row: row,
+                style: .bad
+            )
         }
     }
 

@@ -214,4 +214,57 @@ struct ForeignRecordsTests {
             #expect(try await store.storedRecord(of: "nobody", version: 1) == nil)
         }
     }
+
+    @Test(
+        "another writer's snapshots whose version is 0, or whose Aether-Version header disagrees with the payload, are reported and never used"
+    )
+    func lyingSnapshots() async throws {
+        try await Live.withClient { client, _ in
+            let js = JetStream(client: client)
+            try await PlainRecords.createStreams(js, ["liars"])
+            let base = "aether.store.liars_events."
+            _ = try await js.publish(PlainRecords.eventJSON("a-1", 1), to: base + "e.a-1")
+            _ = try await js.publish(PlainRecords.eventJSON("a-1", 2), to: base + "e.a-1")
+            func publishSnapshot(version: Int64, header: String) async throws -> UInt64 {
+                let payload = Array(
+                    #"{"actorId":"a-1","version":\#(version),"state":{"v":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
+                        .utf8
+                )
+                let checksum = SHA256.hash(data: payload).map { byte in
+                    let digits = String(byte, radix: 16)
+                    return digits.count == 1 ? "0" + digits : digits
+                }.joined()
+                var options = PublishOptions()
+                options.extraHeaders = ["Aether-Checksum": "sha256=\(checksum)", "Aether-Version": header]
+                return try await js.publish(payload, to: base + "s.a-1", options: options).sequence
+            }
+            let good = try await publishSnapshot(version: 1, header: "1")
+            let zero = try await publishSnapshot(version: 0, header: "0")
+            let lying = try await publishSnapshot(version: 2, header: "7")
+            let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "liars"))
+            let read = try await store.snapshotsWithErrors(of: "a-1")
+            #expect(read.snapshots.map(\.version) == [1], "only the honest one is used")
+            #expect(read.errors.map(\.sequence) == [zero, lying])
+            #expect(read.errors.first?.cause.message.contains("its version is 0; a snapshot's must be above 0") == true)
+            #expect(
+                read.errors.last?.cause.message.contains(#"its Aether-Version header says "7", its payload v2"#)
+                    == true,
+                "\(read.errors.last?.cause.message ?? "")"
+            )
+            #expect(try await store.latestSnapshot(of: "a-1")?.version == 1)
+            #expect(good < zero)
+            let state = try await store.load(
+                "a-1",
+                using: Reducer { state, event in
+                    var next = state
+                    next["v"] = .integer(event.version)
+                    return next
+                }
+            )
+            #expect(
+                state.version == 2 && state.state["v"] == .integer(2),
+                "replayed from v1's snapshot, not the lying v2"
+            )
+        }
+    }
 }
