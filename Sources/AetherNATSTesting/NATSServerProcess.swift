@@ -184,6 +184,13 @@ public final class NATSServerProcess: Sendable {
         try await waitUntilReady()
     }
 
+    /// Starts the server again on the same ports and store with a new configuration (a
+    /// password rotated, say), for a server started with `configuration`.
+    public func restart(configuration: String) async throws {
+        try configuration.write(toFile: "\(workDirectory)/server.conf", atomically: true, encoding: .utf8)
+        try await restart()
+    }
+
     /// Ends the server at once (SIGKILL: test servers are disposable) and removes its directory.
     public func shutdown() {
         if process.isRunning { kill9() }

@@ -128,6 +128,42 @@ struct EndToEndTests {
         screen.split(separator: "\n").first { $0.contains(text) }.map(String.init)
     }
 
+    @Test(
+        "a password rotated on the server while the dashboard runs: the banner says the credentials are rejected (never the password) while it retries; the old one back, it reconnects"
+    )
+    func rotatedPassword() async throws {
+        guard Binary.natsServerPresent() else { return }
+        func configuration(_ password: String) -> String {
+            "authorization { user: ops, password: \"\(password)\" }\n"
+        }
+        let server = try await NATSServerProcess.start(configuration: configuration("s3cret-before"))
+        defer { server.shutdown() }
+        let session = try await TmuxSession(width: 120, height: 30)
+        defer { session.kill() }
+        // The password in the environment, as the help advises (not in ps).
+        try await session.type(
+            "NATS_URL=nats://ops:s3cret-before@127.0.0.1:\(server.clientPort) \(Binary.path!) --view cluster"
+        )
+        try await session.press("Enter")
+        try await session.waitFor("connected", within: 30) { $0.contains("● connected") }
+        try await server.restart(configuration: configuration("s3cret-after"))
+        // It goes on trying (the password may come back), and says why it cannot get in.
+        let refused = try await session.waitFor("the banner naming the rejected credentials", within: 30) {
+            $0.contains("NATS CREDENTIALS REJECTED (reconnect attempt ")
+        }
+        #expect(
+            refused.contains("Authorization Violation — if rotated, restart with the new ones"),
+            "\(refused)"
+        )
+        #expect(!refused.contains("s3cret"), "no password on the screen")
+        // The old password back: it reconnects, and the banner goes.
+        try await server.restart(configuration: configuration("s3cret-before"))
+        try await session.waitFor("connected again", within: 40) {
+            $0.contains("● connected") && !$0.contains("CREDENTIALS REJECTED")
+        }
+        try await session.type("q")
+    }
+
     @Test("embedded default: views, filter, history replay, append, snapshot, failover drill, clean quit")
     func embedded() async throws {
         let session = try await TmuxSession()

@@ -324,6 +324,27 @@ struct DashboardModelTests {
         _ = model.apply(.connection(.connected(server: "nats://127.0.0.1:4222")))
         #expect(!Renderer.render(model).text.contains("CONNECTION LOST"))
         #expect(Renderer.render(model).text.split(separator: "\n").last?.contains("writes on") == true)
+        // Why the last attempt failed is said; a client that gave up says why too.
+        var wide = Fixture.dashboard(width: 140, height: 30)
+        _ = wide.apply(.connection(.connected(server: "nats://127.0.0.1:4222")))
+        _ = wide.apply(
+            .connection(.reconnecting(attempt: 4, lastFailure: "cannot reach nats://127.0.0.1:4222: refused"))
+        )
+        #expect(
+            Renderer.render(wide).text.contains(
+                "reconnecting (attempt 4; the last failed: cannot reach nats://127.0.0.1:4222: refused)"
+            )
+        )
+        _ = wide.apply(.connection(.closed(reason: "the server requires TLS: secure connection - tls required")))
+        #expect(
+            Renderer.render(wide).text.contains(
+                "NATS CONNECTION CLOSED: the server requires TLS: secure connection - tls required — restart aether-top to reconnect"
+            )
+        )
+        #expect(
+            wide.messageLog.last?.text
+                == "NATS connection closed: the server requires TLS: secure connection - tls required"
+        )
     }
 
     @Test("mouse: a click on a tab switches views; the wheel moves the selection")

@@ -179,6 +179,7 @@ extension NATSClient {
                 return (actions, state.take(for: actions), false)
             }
             state.channel = channel
+            state.lastAttemptError = nil
             state.info = connection.info
             state.server = connection.server
             state.maxPayload = connection.info.maxPayload ?? state.maxPayload

@@ -157,6 +157,11 @@ public final class NATSClient: Sendable {
     /// The server connected to, without credentials.
     public var connectedServer: ServerURL? { state.withLock { $0.server } }
 
+    /// Why the last connection attempt failed, while the client is away (nil once connected):
+    /// what a reconnecting status can say beside its attempt number. Never holds credentials
+    /// (the server's words, or the socket's).
+    public var lastAttemptFailure: NATSError? { state.withLock { $0.lastAttemptError } }
+
     /// The largest message (headers plus payload) the server accepts.
     public var maxPayload: Int { maxPayloadMirror.load(ordering: .relaxed) }
 

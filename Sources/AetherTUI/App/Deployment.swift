@@ -12,9 +12,12 @@ public enum ConnectionState: Sendable, Equatable {
     /// The in-process demo: no server.
     case embedded
     case connected(server: String)
-    case reconnecting(attempt: Int)
+    /// `lastFailure`: why the attempt before failed (the server rejected the credentials, say).
+    case reconnecting(attempt: Int, lastFailure: String? = nil)
     case disconnected(reason: String)
-    case closed
+    /// Closed for good: the client gave up (the server rejected the credentials, or TLS), or
+    /// it was shut down; `reason` says which when the client said.
+    case closed(reason: String?)
 }
 
 /// What the dashboard reads and steers: everything goes through Aether's public API.
@@ -336,15 +339,17 @@ public final class NATSDeployment: Deployment {
 
     public func connectionStates() -> AsyncStream<ConnectionState> {
         let events = client.events()
+        let client = self.client
         return AsyncStream { () async -> ConnectionState? in
             for await event in events {
                 switch event {
                 case .snapshot(.connected(let server)), .connected(let server), .reconnected(let server):
                     return .connected(server: server)
                 case .snapshot(.reconnecting(let attempt)), .reconnecting(let attempt):
-                    return .reconnecting(attempt: attempt)
+                    return .reconnecting(attempt: attempt, lastFailure: client.lastAttemptFailure?.message)
                 case .disconnected(_, let reason): return .disconnected(reason: reason)
-                case .closed, .snapshot(.closed): return .closed
+                case .closed(let reason): return .closed(reason: reason)
+                case .snapshot(.closed): return .closed(reason: nil)
                 default: continue
                 }
             }

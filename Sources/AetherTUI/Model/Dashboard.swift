@@ -537,6 +537,9 @@ public struct Dashboard: Sendable {
                     break
                 }
             }
+            if case .closed(let reason?) = state, connection != state {
+                say("NATS connection closed: \(reason)", isError: true)
+            }
             connection = state
         case .drillStep(let step, let time):
             drill?.steps.append(DrillState.Step(name: step, at: time))

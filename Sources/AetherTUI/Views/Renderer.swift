@@ -61,10 +61,23 @@ public enum Renderer {
                         + (dashboard.view == .cluster ? "" : " (3 Cluster: details)")
                     : nil
             }
-        case .reconnecting(let attempt):
+        case .reconnecting(let attempt, let failure?) where failure.contains("credentials"):
+            // Retried, as the password may come back (a server of the cluster not yet rotated),
+            // but said: a dashboard started with the old one never gets in.
+            "NATS CREDENTIALS REJECTED (reconnect attempt \(attempt)): "
+                + (failure.firstRange(of: "rejected the credentials: ").map { String(failure[$0.upperBound...]) }
+                    ?? failure)
+                + " — if rotated, restart with the new ones"
+        case .reconnecting(let attempt, let failure?):
+            "NATS CONNECTION LOST — reconnecting (attempt \(attempt); the last failed: \(failure)); figures are frozen until it is back"
+        case .reconnecting(let attempt, nil):
             "NATS CONNECTION LOST — reconnecting (attempt \(attempt)); figures are frozen until it is back"
         case .disconnected(let reason): "NATS DISCONNECTED: \(reason) — reconnecting"
-        case .closed: "NATS CONNECTION CLOSED — restart aether-top to reconnect"
+        case .closed(let reason?):
+            // The client's words (a rejected password says so, never what the password was).
+            "NATS CONNECTION CLOSED: \(reason) — restart aether-top"
+                + (reason.contains("credentials") ? " with credentials the server accepts" : " to reconnect")
+        case .closed(nil): "NATS CONNECTION CLOSED — restart aether-top to reconnect"
         }
     }
 
