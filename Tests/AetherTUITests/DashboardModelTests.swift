@@ -411,7 +411,8 @@ struct KeyMapTests {
     @Test("the help overlay lists every binding")
     func help() {
         let lines = KeyMap.standard.helpLines
-        #expect(lines.count == KeyMap.standard.bindings.count + 1, "and the line editing keys")
+        #expect(lines.count == KeyMap.standard.bindings.count + 2, "and the line editing keys, and the trace view's")
+        #expect(lines.contains { $0.keys == "S r" && $0.summary == "trace view: scan, look up again" })
         #expect(lines.contains { $0.keys == "q C-c" && $0.summary == "quit" })
         #expect(lines.contains { $0.keys == "↑ k wheel↑" && $0.summary == "move up" })
     }

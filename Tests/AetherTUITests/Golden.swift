@@ -165,7 +165,7 @@ enum Golden {
 
     static let help = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–29 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–29 of 33 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
@@ -496,7 +496,7 @@ enum Golden {
         """#
     static let helpPage1 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 1–19 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
+        ┌─ Namespa┌─ Keys 1–19 of 33 │ ↓↑ PgDn PgUp scroll │ Esc closes ─────┐─────────┐
         │NAMESPACE│ Enter            open (an actor, an event whole)         │  DROPS  │
         │inventory│ /                filter                                  │      0  │
         │orders   │ space            pause / resume the tail                 │      0  │
@@ -522,26 +522,26 @@ enum Golden {
         """#
     static let helpPage2 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
-        ┌─ Namespa┌─ Keys 14–32 of 32 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
-        │NAMESPACE│ 4                Bus view                                │  DROPS  │
-        │inventory│ ↑ k wheel↑       move up                                 │      0  │
-        │orders   │ ↓ j wheel↓       move down                               │      0  │
-        │payments │ ← h              left pane / older                       │    3 !  │
-        └─────────│ → l              right pane / newer                      │─────────┘
-        ┌─ Live ta│ PgUp             page up                                 │─────────┐
-        │ TIME    │ PgDn             page down                               │         │
-        │▶11:06:44│ Home g           first                                   │         │
-        │ 11:06:44│ End G            last                                    │rrency=E…│
-        │ 11:06:45│ Esc              back / close                            │acking=T…│
-        │ 11:06:43│ s                snapshot the actor                      │rrency=E…│
-        │ 11:06:44│ f                leader failover drill                   │t-1007   │
-        │ 11:06:42│ K                kill a member (embedded demo)           │         │
-        │ 11:06:42│ ]                next namespace                          │rrency=E…│
-        │ 11:06:43│ [                previous namespace                      │=1 sku=s…│
-        │ 11:06:41│ v                jump to version                         │rrency=E…│
-        │ 11:06:42│ :                command line (Tab completes)            │y=2 sku=…│
-        │ 11:06:40│ m                message log (the last 100)              │         │
-        │ 11:06:40│ C-u C-w          in text fields: clear, delete a word    │rrency=E…│
+        ┌─ Namespa┌─ Keys 15–33 of 33 │ ↓↑ PgDn PgUp scroll │ Esc closes ────┐─────────┐
+        │NAMESPACE│ ↑ k wheel↑       move up                                 │  DROPS  │
+        │inventory│ ↓ j wheel↓       move down                               │      0  │
+        │orders   │ ← h              left pane / older                       │      0  │
+        │payments │ → l              right pane / newer                      │    3 !  │
+        └─────────│ PgUp             page up                                 │─────────┘
+        ┌─ Live ta│ PgDn             page down                               │─────────┐
+        │ TIME    │ Home g           first                                   │         │
+        │▶11:06:44│ End G            last                                    │         │
+        │ 11:06:44│ Esc              back / close                            │rrency=E…│
+        │ 11:06:45│ s                snapshot the actor                      │acking=T…│
+        │ 11:06:43│ f                leader failover drill                   │rrency=E…│
+        │ 11:06:44│ K                kill a member (embedded demo)           │t-1007   │
+        │ 11:06:42│ ]                next namespace                          │         │
+        │ 11:06:42│ [                previous namespace                      │rrency=E…│
+        │ 11:06:43│ v                jump to version                         │=1 sku=s…│
+        │ 11:06:41│ :                command line (Tab completes)            │rrency=E…│
+        │ 11:06:42│ m                message log (the last 100)              │y=2 sku=…│
+        │ 11:06:40│ C-u C-w          in text fields: clear, delete a word    │         │
+        │ 11:06:40│ S r              trace view: scan, look up again         │rrency=E…│
         │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
          q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
@@ -556,24 +556,24 @@ enum Golden {
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
         ┌─ Live tail │ LIVE │ filter: none ────────────────────────────────────────────────────────────────────────────────────┐
         │ TIME     NAMESPACE ACTOR        TYPE              VER DATA                                                           │
-        │▶11:06:44 inventory sku-1001     StockReceived       5 qty=40                                                         │
-        │ 11:06:44 p┌─ Keys (any key closes) ──────────────────────────────────────────────────────────────────────┐           │
-        │ 11:06:45 o│ Enter            open (an actor, an event wh…  ← h              left pane / older            │           │
-        │ 11:06:43 p│ /                filter                        → l              right pane / newer           │           │
-        │ 11:06:44 o│ space            pause / resume the tail       PgUp             page up                      │           │
-        │ 11:06:42 i│ a                append an event               PgDn             page down                    │           │
-        │ 11:06:42 p│ e                export what is shown (JSON …  Home g           first                        │           │
-        │ 11:06:43 o│ t                trace the event's request     End G            last                         │           │
-        │ 11:06:41 p│ q C-c            quit                          Esc              back / close                 │           │
-        │ 11:06:42 o│ ?                this help                     s                snapshot the actor           │           │
-        │ 11:06:40 i│ Tab              next view                     f                leader failover drill        │           │
-        │ 11:06:40 p│ S-Tab            previous view                 K                kill a member (embedded dem… │           │
-        │ 11:06:41 o│ 1                Streams view                  ]                next namespace               │           │
-        │           │ 2                Actors view                   [                previous namespace           │           │
-        │           │ 3                Cluster view                  v                jump to version              │           │
-        │           │ 4                Bus view                      :                command line (Tab completes) │           │
-        │           │ ↑ k wheel↑       move up                       m                message log (the last 100)   │           │
-        │           │ ↓ j wheel↓       move down                     C-u C-w          in text fields: clear, dele… │           │
+        │▶11:06:44 i┌─ Keys (any key closes) ──────────────────────────────────────────────────────────────────────┐           │
+        │ 11:06:44 p│ Enter            open (an actor, an event wh…  → l              right pane / newer           │           │
+        │ 11:06:45 o│ /                filter                        PgUp             page up                      │           │
+        │ 11:06:43 p│ space            pause / resume the tail       PgDn             page down                    │           │
+        │ 11:06:44 o│ a                append an event               Home g           first                        │           │
+        │ 11:06:42 i│ e                export what is shown (JSON …  End G            last                         │           │
+        │ 11:06:42 p│ t                trace the event's request     Esc              back / close                 │           │
+        │ 11:06:43 o│ q C-c            quit                          s                snapshot the actor           │           │
+        │ 11:06:41 p│ ?                this help                     f                leader failover drill        │           │
+        │ 11:06:42 o│ Tab              next view                     K                kill a member (embedded dem… │           │
+        │ 11:06:40 i│ S-Tab            previous view                 ]                next namespace               │           │
+        │ 11:06:40 p│ 1                Streams view                  [                previous namespace           │           │
+        │ 11:06:41 o│ 2                Actors view                   v                jump to version              │           │
+        │           │ 3                Cluster view                  :                command line (Tab completes) │           │
+        │           │ 4                Bus view                      m                message log (the last 100)   │           │
+        │           │ ↑ k wheel↑       move up                       C-u C-w          in text fields: clear, dele… │           │
+        │           │ ↓ j wheel↓       move down                     S r              trace view: scan, look up a… │           │
+        │           │ ← h              left pane / older                                                           │           │
         │           │                                                                                              │           │
         │           │status is always written as text │ colour │ mouse: click tabs and rows, wheel scrolls         │           │
         │           └──────────────────────────────────────────────────────────────────────────────────────────────┘           │

@@ -204,7 +204,33 @@ struct TraceTests {
         _ = model.apply(.traceFailed(correlationID: "req-7", "disconnected"))
         #expect(Renderer.render(model).text.contains("cannot trace: disconnected (r tries again)"))
         #expect(model.apply(.key(.character("r"))) == [.trace(correlationID: "req-7")])
+        #expect(Renderer.render(model).text.contains("looking up every namespace's index again…"))
+        #expect(model.apply(.key(.character("r"))) == [], "one lookup at a time")
+        var withProblems = Self.trace
+        withProblems.problems = [
+            "orders: index record at sequence 9 names event \"gone-1\"",
+            "payments: index record at sequence 4 is not JSON",
+        ]
+        _ = model.apply(.traceFound(withProblems))
+        #expect(Renderer.render(model).text.contains("⚠ 2 index records not followed (m lists them whole)"))
+        #expect(
+            model.messageLog.suffix(2).map(\.text) == [
+                "trace req-7: orders: index record at sequence 9 names event \"gone-1\"",
+                "trace req-7: payments: index record at sequence 4 is not JSON",
+            ],
+            "every one of them, whole, in the message log"
+        )
+        // A reload keeps the row the operator is on, and says it is under way until it answers.
+        _ = model.apply(.key(.down))
+        _ = model.apply(.key(.character("r")))
+        #expect(Renderer.render(model).text.contains("looking the index up again…"))
         _ = model.apply(.traceFound(Self.trace))
+        guard case .trace(let reloaded) = model.overlay else {
+            Issue.record("no trace view")
+            return
+        }
+        #expect(reloaded.rows[reloaded.selection].entry.event.id == Self.captured.id, "the row moved to stays selected")
+        _ = model.apply(.key(.up))
         guard case .trace(let found) = model.overlay else {
             Issue.record("no trace view")
             return
@@ -255,9 +281,14 @@ struct TraceTests {
         )
         #expect(TreeLayout.prefixes(depths: depths, rows: 2..<4, ascii: true) == ["| |-", "| `-"])
         let chain = Array(0..<40)
-        let deepest = TreeLayout.prefixes(depths: chain, rows: 39..<40, ascii: false)[0]
-        #expect(deepest.hasSuffix("[39] └ "))
-        #expect(deepest.count <= 2 * TreeLayout.drawnLevels + 8, "a deep chain does not run off the line")
+        #expect(
+            TreeLayout.prefixes(depths: chain, rows: 11..<12, ascii: false)[0] == String(repeating: "  ", count: 10)
+                + "└ "
+        )
+        #expect(
+            TreeLayout.prefixes(depths: chain, rows: 39..<40, ascii: false) == ["[39] └ "],
+            "the number takes the indent's place: the event stays on a narrow line"
+        )
     }
 
     @Test(

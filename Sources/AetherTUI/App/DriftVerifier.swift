@@ -61,12 +61,22 @@ enum DriftVerifier {
                 + (generic ? " (drift is expected unless the domain's state is a merge-patch of its events' data)" : "")
         ]
         let actors: [String]
+        var unnamed = 0
         if let actor {
             actors = [actor]
         } else {
-            actors = try await store.actors().map(\.actorID)
+            let listing = try await store.actorListing()
+            actors = listing.actors.map(\.actorID)
+            // Subjects whose actor no ID names (another writer's): not checkable, never left out.
+            for subject in listing.undecodable {
+                unnamed += 1
+                lines.append(
+                    "UNCHECKED \(namespace) subject \(DisplayText.visible(subject.subject)): \(subject.records) records; \(DisplayText.visible(subject.reason))"
+                )
+            }
         }
         var drifting = 0
+        var ahead = 0
         var snapshots = 0
         var unknown = 0
         var corrupt = 0
@@ -83,8 +93,9 @@ enum DriftVerifier {
             snapshots += kept.count
             for error in unreadable {
                 corrupt += 1
+                // The cause names the sequence already.
                 lines.append(
-                    "CORRUPT \(namespace)/\(DisplayText.visible(id)) snapshot at sequence \(error.sequence): \(DisplayText.visible(error.cause.message))"
+                    "CORRUPT \(namespace)/\(DisplayText.visible(id)) \(DisplayText.visible(error.cause.message))"
                 )
             }
             var drifted = false
@@ -108,7 +119,7 @@ enum DriftVerifier {
                             + (changes.count > 8 ? "; … \(changes.count - 8) more" : "")
                     )
                 case .ahead(let version, let newest):
-                    drifted = true
+                    ahead += 1
                     lines.append(
                         "AHEAD \(namespace)/\(DisplayText.visible(id)) at v\(version): the history ends at v\(newest); no stored event leads to this state"
                     )
@@ -121,9 +132,11 @@ enum DriftVerifier {
             }
             if drifted { drifting += 1 }
         }
+        func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
         lines.append(
-            "checked \(actors.count) actors, \(snapshots) snapshots: \(drifting) drifting, \(unknown) snapshots not checkable, \(corrupt) corrupt"
+            "checked \(counted(actors.count, "actor")), \(counted(snapshots, "snapshot")): \(drifting) drifting, \(ahead) ahead of their history, \(unknown) not checkable, \(corrupt) corrupt"
+                + (unnamed > 0 ? "; \(counted(unnamed, "subject")) naming no actor not checked" : "")
         )
-        return Report(lines: lines, drifting: drifting, corrupt: corrupt)
+        return Report(lines: lines, drifting: drifting + ahead, corrupt: corrupt)
     }
 }

@@ -137,18 +137,21 @@ public struct KeyMap: Sendable {
 
     /// Help lines: keys, then what they do.
     public var helpLines: [(keys: String, summary: String)] {
-        bindings.map(Self.line) + [Self.editingLine]
+        bindings.map(Self.line) + Self.fixedLines
     }
 
     /// Line editing is the same in every text field, and not a command to bind.
     static let editingLine = (keys: "C-u C-w", summary: "in text fields: clear, delete a word")
+    /// The trace view's own keys (not commands to bind either).
+    static let traceLine = (keys: "S r", summary: "trace view: scan, look up again")
+    static let fixedLines = [editingLine, traceLine]
 
     /// The help's lines in `view`: the keys of that view first, then the ones that work in
     /// every view, each group in the key map's order.
     public func helpLines(for view: ViewID) -> [(keys: String, summary: String)] {
         let own = bindings.filter { $0.command.views.contains(view) }
         let rest = bindings.filter { !$0.command.views.contains(view) }
-        return (own + rest).map(Self.line) + [Self.editingLine]
+        return (own + rest).map(Self.line) + Self.fixedLines
     }
 
     private static func line(_ binding: Binding) -> (keys: String, summary: String) {

@@ -136,8 +136,8 @@ extension Dashboard {
         case .character("r"):
             // The index read again: after a failure (a server that was away), or for what was
             // written since.
-            guard view.scanning == nil else { return [] }
-            view.failure = nil
+            guard view.scanning == nil, !view.reloading else { return [] }
+            view.reloading = true
             overlay = .trace(view)
             return [.trace(correlationID: view.correlationID)]
         case .character("S"):

@@ -556,19 +556,38 @@ public struct Dashboard: Sendable {
             inspector.stored = stored
             overlay = .inspector(inspector)
         case .traceFound(let trace):
+            var shown = false
             updateTrace(correlationID: trace.correlationID) { view in
+                shown = true
+                // A reload keeps the row the operator is on; the first lookup selects the origin.
+                let selected =
+                    view.trace == nil
+                    ? view.origin
+                    : view.rows.indices.contains(view.selection)
+                        ? view.rows[view.selection].entry.event.id : nil
                 view.failure = nil
+                view.reloading = false
                 view.trace = trace
-                if let origin = view.origin, let index = view.rows.firstIndex(where: { $0.entry.event.id == origin }) {
+                if let selected, let index = view.rows.firstIndex(where: { $0.entry.event.id == selected }) {
                     view.selection = index
                 } else {
                     view.selection = min(view.selection, max(0, view.rows.count - 1))
+                }
+            }
+            // Every index record not followed, whole, in the message log (the view has room for one).
+            if shown {
+                for problem in trace.problems.prefix(Self.messageLogLimit) {
+                    messageLog.append(
+                        LoggedMessage(text: "trace \(trace.correlationID): \(problem)", isError: true, at: now)
+                    )
+                    if messageLog.count > Self.messageLogLimit { messageLog.removeFirst() }
                 }
             }
         case .traceFailed(let id, let reason):
             updateTrace(correlationID: id) {
                 $0.failure = reason
                 $0.scanning = nil
+                $0.reloading = false
             }
             say("trace of \(Identifiers.quoted(id)) failed: \(reason) (r in the trace view tries again)", isError: true)
         case .traceScanProgress(let scan, let records):

@@ -135,6 +135,8 @@ public struct TraceView: Sendable, Equatable {
     public private(set) var rows: [Trace.Row] = []
     /// Why the lookup failed.
     public var failure: String?
+    /// `r` pressed: the index is being read again (what was found stays shown meanwhile).
+    public var reloading = false
     /// A scan of histories under way: the records read so far.
     public var scanning: Int?
     /// The number of the last scan asked for (``Dashboard/traceScans``).
@@ -155,7 +157,8 @@ public struct TraceView: Sendable, Equatable {
 
     public static func == (lhs: TraceView, rhs: TraceView) -> Bool {
         lhs.correlationID == rhs.correlationID && lhs.origin == rhs.origin && lhs.trace == rhs.trace
-            && lhs.failure == rhs.failure && lhs.scanning == rhs.scanning && lhs.scan == rhs.scan
+            && lhs.failure == rhs.failure && lhs.reloading == rhs.reloading && lhs.scanning == rhs.scanning
+            && lhs.scan == rhs.scan
             && lhs.stopRequested == rhs.stopRequested && lhs.scanned?.records == rhs.scanned?.records
             && lhs.scanned?.complete == rhs.scanned?.complete && lhs.scanned?.stopped == rhs.scanned?.stopped
             && lhs.selection == rhs.selection && lhs.openedFrom == rhs.openedFrom

@@ -29,6 +29,11 @@ public enum SnapshotCheck: Sendable, Equatable {
         var checks: [Int64: SnapshotCheck] = [:]
         let ordered = snapshots.sorted { $0.version < $1.version }
         guard !ordered.isEmpty else { return checks }
+        guard !events.isEmpty else {
+            // No event at all: every snapshot is at a version the history never reached.
+            for snapshot in ordered { checks[snapshot.version] = .ahead(version: snapshot.version, newest: 0) }
+            return checks
+        }
         guard events.first?.version == 1 else {
             let start = events.first.map { "v\($0.version)" } ?? "nothing"
             for snapshot in ordered {

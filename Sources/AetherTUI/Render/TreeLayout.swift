@@ -1,7 +1,7 @@
 /// The lines that draw a tree listed depth first: `├ ` before an entry with a later sibling,
 /// `└ ` before the last, and `│ ` under each ancestor with a later sibling, as `tree` draws.
-/// Past `drawnLevels` the depth is written as a number (`[17]`), so a chain of thousands of
-/// causes neither runs off the line nor hides how deep it is.
+/// From `drawnLevels` on, the depth is written as a number in place of the indent (`[17] └`),
+/// so a chain of thousands of causes neither runs off the line nor hides how deep it is.
 enum TreeLayout {
     static let drawnLevels = 12
 
@@ -17,10 +17,12 @@ enum TreeLayout {
             let depth = max(0, depths[index])
             if rows.contains(index), depth > 0 {
                 var prefix = ""
-                for level in 1..<min(depth, drawnLevels) {
-                    prefix += level < later.count && later[level] ? pipe : gap
+                if depth >= drawnLevels {
+                    // The number takes the indent's place, so the event stays on a narrow line.
+                    prefix = "[\(depth)] "
+                } else {
+                    for level in 1..<depth { prefix += level < later.count && later[level] ? pipe : gap }
                 }
-                if depth >= drawnLevels { prefix += "[\(depth)] " }
                 prefix += depth < later.count && later[depth] ? tee : corner
                 result[index - rows.lowerBound] = prefix
             }

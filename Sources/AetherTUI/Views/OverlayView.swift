@@ -124,10 +124,16 @@ enum OverlayView {
         }
         if let problems = view.trace?.problems, !problems.isEmpty {
             status.append(
-                ("⚠ \(problems.count) index record\(problems.count == 1 ? "" : "s") not followed: \(problems[0])", .bad)
+                (
+                    "⚠ \(problems.count) index record\(problems.count == 1 ? "" : "s") not followed"
+                        + " (\(dashboard.keyMap.label(of: .messages) ?? ":messages") lists \(problems.count == 1 ? "it" : "them") whole): \(problems[0])",
+                    .bad
+                )
             )
         }
-        if let failure = view.failure, view.trace != nil {
+        if view.reloading {
+            status.append(("looking the index up again…", .warn))
+        } else if let failure = view.failure, view.trace != nil {
             status.append(("⚠ the lookup again failed: \(failure) (r tries again)", .bad))
         }
         let room = max(1, inner.height - status.count)
@@ -136,11 +142,14 @@ enum OverlayView {
         }
         guard view.trace != nil else {
             canvas.put(
-                view.failure.map { "cannot trace: \($0) (r tries again)" } ?? "looking up every namespace's index…",
+                view.reloading
+                    ? "looking up every namespace's index again…"
+                    : view.failure.map { "cannot trace: \($0) (r tries again)" }
+                        ?? "looking up every namespace's index…",
                 in: inner,
                 row: 0,
                 offset: 1,
-                style: view.failure == nil ? .muted : .bad
+                style: view.failure == nil || view.reloading ? .muted : .bad
             )
             return
         }

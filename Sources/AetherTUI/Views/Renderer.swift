@@ -117,14 +117,15 @@ public enum Renderer {
             func width(_ text: String) -> Int { DisplayText.width(text, ascii: canvas.glyphs.asciiOnly) }
             if let leader = cluster.leader, let term = cluster.term {
                 // The roomiest form that fits; the leader's name is cut only when none does.
+                let star = canvas.glyphs.asciiOnly ? "*" : "★"
                 let forms = [
-                    "★ \(leader) t\(term) \(bar) \(up)/\(cluster.members.count) up ",
-                    "★\(leader) t\(term) \(up)/\(cluster.members.count) up ",
-                    "★\(leader) t\(term) \(up)/\(cluster.members.count) ",
+                    "\(star) \(leader) t\(term) \(bar) \(up)/\(cluster.members.count) up ",
+                    "\(star)\(leader) t\(term) \(up)/\(cluster.members.count) up ",
+                    "\(star)\(leader) t\(term) \(up)/\(cluster.members.count) ",
                 ]
                 clusterText =
                     forms.first { width($0) <= room }
-                    ?? "★" + Canvas.fit(leader, max(1, room - width(forms[2]) + width(leader)), glyphs: canvas.glyphs)
+                    ?? star + Canvas.fit(leader, max(1, room - width(forms[2]) + width(leader)), glyphs: canvas.glyphs)
                     + " t\(term) \(up)/\(cluster.members.count) "
             } else {
                 clusterText =
@@ -170,7 +171,7 @@ public enum Renderer {
                 let key = dashboard.keyMap.label(of: .messages) ?? ":messages"
                 let more: String =
                     switch dashboard.overlay {
-                    case nil: " (\(key) shows all)"
+                    case nil, .trace?, .inspector?: " (\(key) shows all)"
                     case .messages?: ""
                     default: " (Esc, then \(key) shows all)"
                     }
