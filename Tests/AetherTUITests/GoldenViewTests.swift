@@ -96,6 +96,9 @@ struct GoldenViewTests {
         let text = Renderer.render(model, glyphs: .ascii).text
         #expect(text.allSatisfy { $0.isASCII })
         #expect(text.split(separator: "\n").last?.hasSuffix("embedded demo | READ-ONLY") == true)
+        // The leader's mark has an ASCII stand-in, not an escape.
+        #expect(text.split(separator: "\n").first?.contains("*alpha t42") == true, "\(text.split(separator: "\n")[0])")
+        #expect(!text.contains("\\u{2605}"))
     }
 
     @Test("200×60 uses the room: wider columns, longer sparklines, every member and shard")
