@@ -228,134 +228,145 @@ struct NodeReplicasTests {
     .dashboardLane
 )
 struct VerifyTests {
-    @Test("a snapshot written with a wrong state is reported as DRIFT with its fields, exit 1; right ones exit 0")
-    func drift() async throws {
+    /// A server of its own, a client, and the `orders` store on it, for one test.
+    static func withOrdersStore(
+        _ body: (NATSServerProcess, NATSClient, JetStreamEventStore) async throws -> Void
+    ) async throws {
         guard Binary.natsServerPresent() else { return }
         let server = try await NATSServerProcess.start()
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
         defer { client.closeNow() }
-        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
-        let history = [
-            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"]),
-            Event(
-                eventType: "ItemAdded",
-                actorID: "order-1",
-                version: 2,
-                data: ["sku": "s-1", "qty": 2, "price": 5.0]
-            ),
-            Event(eventType: "OrderPaid", actorID: "order-1", version: 3, data: ["payment": "p-1"]),
-        ]
-        try await store.save(history)
-        let reducer = DemoDomain.reducer(for: "orders")
-        try await store.save(
-            ActorSnapshot(actorID: "order-1", version: 2, state: replay(Array(history.prefix(2)), using: reducer).state)
+        try await body(
+            server,
+            client,
+            try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
         )
-        let clean = try await EndToEndTests.runBinary([
-            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
-        ])
-        #expect(clean.termination == .exited(0), "\(clean.output)")
-        #expect(clean.output.contains("with the demo reducer"), "\(clean.output)")
-        #expect(clean.output.contains("checked 1 actor, 1 snapshot: 0 drifting"), "\(clean.output)")
+    }
 
-        var wrong = replay(history, using: reducer).state
-        wrong["status"] = "cancelled"
-        // Another writer's field name: shown, never sent to the terminal raw.
-        wrong["\u{1B}]0;pwn\u{07}"] = "x"
-        try await store.save(ActorSnapshot(actorID: "order-1", version: 3, state: wrong))
-        let drifted = try await EndToEndTests.runBinary([
-            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
-        ])
-        #expect(drifted.termination == .exited(1), "\(drifted.output)")
-        #expect(
-            drifted.output.contains(
-                #"DRIFT orders/order-1 at v3: \u{001B}]0;pwn\u{0007}: snapshot "x", replay absent; status: snapshot "cancelled", replay "paid""#
-            ),
-            "\(drifted.output)"
-        )
-        #expect(!drifted.output.unicodeScalars.contains("\u{1B}"), "\(drifted.output)")
-        #expect(drifted.output.contains("pwn"), "\(drifted.output)")
-        // The stock binary on NATS replays generically, and says drift is then expected.
-        let generic = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
-        #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
+    @Test("a snapshot written with a wrong state is reported as DRIFT with its fields, exit 1; right ones exit 0")
+    func drift() async throws {
+        try await Self.withOrdersStore { server, client, store in
+            let history = [
+                Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"]),
+                Event(
+                    eventType: "ItemAdded",
+                    actorID: "order-1",
+                    version: 2,
+                    data: ["sku": "s-1", "qty": 2, "price": 5.0]
+                ),
+                Event(eventType: "OrderPaid", actorID: "order-1", version: 3, data: ["payment": "p-1"]),
+            ]
+            try await store.save(history)
+            let reducer = DemoDomain.reducer(for: "orders")
+            try await store.save(
+                ActorSnapshot(
+                    actorID: "order-1",
+                    version: 2,
+                    state: replay(Array(history.prefix(2)), using: reducer).state
+                )
+            )
+            let clean = try await EndToEndTests.runBinary([
+                "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+            ])
+            #expect(clean.termination == .exited(0), "\(clean.output)")
+            #expect(clean.output.contains("with the demo reducer"), "\(clean.output)")
+            #expect(clean.output.contains("checked 1 actor, 1 snapshot: 0 drifting"), "\(clean.output)")
+
+            var wrong = replay(history, using: reducer).state
+            wrong["status"] = "cancelled"
+            // Another writer's field name: shown, never sent to the terminal raw.
+            wrong["\u{1B}]0;pwn\u{07}"] = "x"
+            try await store.save(ActorSnapshot(actorID: "order-1", version: 3, state: wrong))
+            let drifted = try await EndToEndTests.runBinary([
+                "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+            ])
+            #expect(drifted.termination == .exited(1), "\(drifted.output)")
+            #expect(
+                drifted.output.contains(
+                    #"DRIFT orders/order-1 at v3: \u{001B}]0;pwn\u{0007}: snapshot "x", replay absent; status: snapshot "cancelled", replay "paid""#
+                ),
+                "\(drifted.output)"
+            )
+            #expect(!drifted.output.unicodeScalars.contains("\u{1B}"), "\(drifted.output)")
+            #expect(drifted.output.contains("pwn"), "\(drifted.output)")
+            // The stock binary on NATS replays generically, and says drift is then expected.
+            let generic = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+            #expect(generic.output.contains("with the generic merge-patch (drift is expected"), "\(generic.output)")
+        }
     }
 
     @Test("a snapshot ahead of its history is reported as AHEAD, exit 1; --actor naming no actor is UNKNOWN, exit 3")
     func aheadAndMissing() async throws {
-        guard Binary.natsServerPresent() else { return }
-        let server = try await NATSServerProcess.start()
-        defer { server.shutdown() }
-        let client = try await NATSClient.connect(url: server.url)
-        defer { client.closeNow() }
-        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
-        try await store.save(
-            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
-        )
-        // A writer that snapshotted a state its events never reached (its events were lost).
-        try await store.save(ActorSnapshot(actorID: "order-1", version: 9, state: ["status": "paid"]))
-        let ahead = try await EndToEndTests.runBinary([
-            "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
-        ])
-        #expect(ahead.termination == .exited(1), "\(ahead.output)")
-        #expect(
-            ahead.output.contains(
-                "AHEAD orders/order-1 at v9: the history ends at v1; no stored event leads to this state"
-            ),
-            "\(ahead.output)"
-        )
-        // Snapshots of an actor without events: ahead of an empty history.
-        try await store.save(ActorSnapshot(actorID: "order-2", version: 2, state: ["status": "placed"]))
-        let snapshotOnly = try await EndToEndTests.runBinary([
-            "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-2",
-        ])
-        #expect(snapshotOnly.termination == .exited(1), "\(snapshotOnly.output)")
-        #expect(
-            snapshotOnly.output.contains("AHEAD orders/order-2 at v2: the history ends at v0"),
-            "\(snapshotOnly.output)"
-        )
-        // A subject whose actor no ID names is listed, not left out.
-        _ = try await JetStream(client: client).publish(
-            Array(#"{"id":"x"}"#.utf8),
-            to: "aether.store.\(store.streamName).e.~ZZbad~"
-        )
-        let listed = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
-        #expect(listed.output.contains("UNCHECKED orders subject aether.store."), "\(listed.output)")
-        #expect(listed.output.contains("; 1 subject naming no actor not checked"), "\(listed.output)")
-        let missing = try await EndToEndTests.runBinary([
-            "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-404",
-        ])
-        #expect(missing.termination == .exited(3), "\(missing.output)")
-        #expect(
-            missing.output.contains(#"UNKNOWN: orders has no actor "order-404": no events and no snapshots"#),
-            "\(missing.output)"
-        )
+        try await Self.withOrdersStore { server, client, store in
+            try await store.save(
+                Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
+            )
+            // A writer that snapshotted a state its events never reached (its events were lost).
+            try await store.save(ActorSnapshot(actorID: "order-1", version: 9, state: ["status": "paid"]))
+            let ahead = try await EndToEndTests.runBinary([
+                "verify", "--server", server.url, "--namespace", "orders", "--reducers", "demo",
+            ])
+            #expect(ahead.termination == .exited(1), "\(ahead.output)")
+            #expect(
+                ahead.output.contains(
+                    "AHEAD orders/order-1 at v9: the history ends at v1; no stored event leads to this state"
+                ),
+                "\(ahead.output)"
+            )
+            // Snapshots of an actor without events: ahead of an empty history.
+            try await store.save(ActorSnapshot(actorID: "order-2", version: 2, state: ["status": "placed"]))
+            let snapshotOnly = try await EndToEndTests.runBinary([
+                "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-2",
+            ])
+            #expect(snapshotOnly.termination == .exited(1), "\(snapshotOnly.output)")
+            #expect(
+                snapshotOnly.output.contains("AHEAD orders/order-2 at v2: the history ends at v0"),
+                "\(snapshotOnly.output)"
+            )
+            // A subject whose actor no ID names is listed, not left out.
+            _ = try await JetStream(client: client).publish(
+                Array(#"{"id":"x"}"#.utf8),
+                to: "aether.store.\(store.streamName).e.~ZZbad~"
+            )
+            let listed = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+            #expect(listed.output.contains("UNCHECKED orders subject aether.store."), "\(listed.output)")
+            #expect(listed.output.contains("; 1 subject naming no actor not checked"), "\(listed.output)")
+            let missing = try await EndToEndTests.runBinary([
+                "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-404",
+            ])
+            #expect(missing.termination == .exited(3), "\(missing.output)")
+            #expect(
+                missing.output.contains(#"UNKNOWN: orders has no actor "order-404": no events and no snapshots"#),
+                "\(missing.output)"
+            )
+        }
     }
 
     @Test("a snapshot record that cannot be read is reported as CORRUPT, exit 1")
     func corruptSnapshot() async throws {
-        guard Binary.natsServerPresent() else { return }
-        let server = try await NATSServerProcess.start()
-        defer { server.shutdown() }
-        let client = try await NATSClient.connect(url: server.url)
-        defer { client.closeNow() }
-        let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "orders"))
-        try await store.save(
-            Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
-        )
-        // Another writer's snapshot record, on the layout's subject, that is no snapshot.
-        let subject = "aether.store.\(store.streamName).s.\(ActorToken.encode("order-1"))"
-        let bad = try await JetStream(client: client).publish(
-            Array(#"{"actorId":"order-1","version":1"#.utf8),
-            to: subject
-        )
-        let run = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
-        #expect(run.termination == .exited(1), "\(run.output)")
-        #expect(run.output.contains("CORRUPT orders/order-1 snapshot at sequence \(bad.sequence):"), "\(run.output)")
-        #expect(!run.output.contains("sequence \(bad.sequence): snapshot at sequence"), "said once:\n\(run.output)")
-        #expect(
-            run.output.contains("0 snapshots: 0 drifting, 0 ahead of their history, 0 not checkable, 1 corrupt"),
-            "\(run.output)"
-        )
+        try await Self.withOrdersStore { server, client, store in
+            try await store.save(
+                Event(eventType: "OrderPlaced", actorID: "order-1", version: 1, data: ["customer": "acme"])
+            )
+            // Another writer's snapshot record, on the layout's subject, that is no snapshot.
+            let subject = "aether.store.\(store.streamName).s.\(ActorToken.encode("order-1"))"
+            let bad = try await JetStream(client: client).publish(
+                Array(#"{"actorId":"order-1","version":1"#.utf8),
+                to: subject
+            )
+            let run = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
+            #expect(run.termination == .exited(1), "\(run.output)")
+            #expect(
+                run.output.contains("CORRUPT orders/order-1 snapshot at sequence \(bad.sequence):"),
+                "\(run.output)"
+            )
+            #expect(!run.output.contains("sequence \(bad.sequence): snapshot at sequence"), "said once:\n\(run.output)")
+            #expect(
+                run.output.contains("0 snapshots: 0 drifting, 0 ahead of their history, 0 not checkable, 1 corrupt"),
+                "\(run.output)"
+            )
+        }
     }
 }
 
