@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Finding the events of one request (one `correlationId`) without scanning: both stores keep
 /// an index written with each event whose metadata names a correlation id.
 ///
@@ -38,16 +36,19 @@ public struct CorrelationRead: Sendable, Equatable {
     }
 }
 
-/// What a scan found: the events, how many records it read, and whether it read them all.
+/// What a scan found: the events, how many records it read, whether it read them all, and
+/// whether its caller stopped it (`progress` returned false).
 public struct CorrelationScan: Sendable, Equatable {
     public var events: [Event]
     public var recordsRead: Int
     public var complete: Bool
+    public var stopped: Bool
 
-    public init(events: [Event], recordsRead: Int, complete: Bool) {
+    public init(events: [Event], recordsRead: Int, complete: Bool, stopped: Bool = false) {
         self.events = events
         self.recordsRead = recordsRead
         self.complete = complete
+        self.stopped = stopped
     }
 }
 
@@ -217,17 +218,14 @@ public struct Trace: Sendable, Equatable {
         var complete = true
         for store in stores {
             let before = read
-            let stopped = Mutex(false)
             let result = try await store.correlationScan(correlationID, limit: limit) { count in
-                let more = await progress(before + count)
-                if !more { stopped.withLock { $0 = true } }
-                return more
+                await progress(before + count)
             }
             read += result.recordsRead
             complete = complete && result.complete
             entries += result.events.map { Entry(namespace: store.namespace, event: $0) }
             // Stopped by the caller: the namespaces after this one are not read.
-            if stopped.withLock({ $0 }) {
+            if result.stopped {
                 complete = false
                 break
             }
@@ -268,7 +266,7 @@ extension CorrelationIndex where Self: EventStore {
                     return CorrelationScan(events: found, recordsRead: read, complete: false)
                 }
                 if !(await progress(read)) {
-                    return CorrelationScan(events: found, recordsRead: read, complete: false)
+                    return CorrelationScan(events: found, recordsRead: read, complete: false, stopped: true)
                 }
             }
             cursor = page.next

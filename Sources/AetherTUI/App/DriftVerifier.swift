@@ -61,15 +61,15 @@ enum DriftVerifier {
                 + (generic ? " (drift is expected unless the domain's state is a merge-patch of its events' data)" : "")
         ]
         let actors: [String]
-        var unnamed = 0
+        var unnamed: [UndecodableSubject] = []
         if let actor {
             actors = [actor]
         } else {
             let listing = try await store.actorListing()
             actors = listing.actors.map(\.actorID)
+            unnamed = listing.undecodable
             // Subjects whose actor no ID names (another writer's): not checkable, never left out.
-            for subject in listing.undecodable {
-                unnamed += 1
+            for subject in unnamed {
                 lines.append(
                     "UNCHECKED \(namespace) subject \(DisplayText.visible(subject.subject)): \(subject.records) records; \(DisplayText.visible(subject.reason))"
                 )
@@ -135,7 +135,7 @@ enum DriftVerifier {
         func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
         lines.append(
             "checked \(counted(actors.count, "actor")), \(counted(snapshots, "snapshot")): \(drifting) drifting, \(ahead) ahead of their history, \(unknown) not checkable, \(corrupt) corrupt"
-                + (unnamed > 0 ? "; \(counted(unnamed, "subject")) naming no actor not checked" : "")
+                + (unnamed.isEmpty ? "" : "; \(counted(unnamed.count, "subject")) naming no actor not checked")
         )
         return Report(lines: lines, drifting: drifting + ahead, corrupt: corrupt)
     }

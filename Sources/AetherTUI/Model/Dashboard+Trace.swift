@@ -63,15 +63,20 @@ extension Dashboard {
         }
     }
 
-    /// Whether scan `scan` is still wanted: its trace view is still there (open, or kept to go
-    /// back to) and Esc has not stopped it. The scan asks after each history it reads.
+    /// The trace views held, in the order ``updateTrace(correlationID:scan:_:)`` looks: open,
+    /// under the help or the command line, kept to go back to from an actor.
+    var heldTraceViews: [TraceView] {
+        var views: [TraceView] = []
+        if case .trace(let view) = overlay { views.append(view) }
+        if case .trace(let view) = beneath { views.append(view) }
+        if let kept = traceReturn { views.append(kept.view) }
+        return views
+    }
+
+    /// Whether scan `scan` is still wanted: its trace view is still held and Esc has not
+    /// stopped it. The scan asks after each history it reads.
     public func wantsScan(_ scan: Int) -> Bool {
-        for candidate in [overlay, beneath, traceReturn.map { Overlay.trace($0.view) }] {
-            if case .trace(let view)? = candidate, view.scan == scan {
-                return view.scanning != nil && !view.stopRequested
-            }
-        }
-        return false
+        heldTraceViews.first { $0.scan == scan }.map { $0.scanning != nil && !$0.stopRequested } ?? false
     }
 
     /// The keys that work over the trace view and the inspector as they do in a view: the

@@ -577,10 +577,7 @@ public struct Dashboard: Sendable {
             // Every index record not followed, whole, in the message log (the view has room for one).
             if shown {
                 for problem in trace.problems.prefix(Self.messageLogLimit) {
-                    messageLog.append(
-                        LoggedMessage(text: "trace \(trace.correlationID): \(problem)", isError: true, at: now)
-                    )
-                    if messageLog.count > Self.messageLogLimit { messageLog.removeFirst() }
+                    log("trace \(trace.correlationID): \(problem)", isError: true)
                 }
             }
         case .traceFailed(let id, let reason):
@@ -649,6 +646,11 @@ public struct Dashboard: Sendable {
 
     mutating func say(_ text: String, isError: Bool = false) {
         message = (text, isError, now)
+        log(text, isError: isError)
+    }
+
+    /// Into the message log only (`m`), the oldest going past ``messageLogLimit``.
+    mutating func log(_ text: String, isError: Bool = false) {
         messageLog.append(LoggedMessage(text: text, isError: isError, at: now))
         if messageLog.count > Self.messageLogLimit { messageLog.removeFirst() }
     }

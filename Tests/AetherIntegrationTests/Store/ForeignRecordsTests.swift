@@ -17,6 +17,14 @@ struct ForeignRecordsTests {
         #"{"id":"\#(id)","eventType":"Set","actorId":"\#(actor)","version":\#(version),"data":{"v":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
     }
 
+    /// The `Aether-Checksum` digits of a payload: SHA-256, lower-case hex.
+    static func checksum(_ payload: [UInt8]) -> String {
+        SHA256.hash(data: payload).map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+    }
+
     /// Creates the stream and writes a history with bad records, as another writer could.
     static func writeForeignStream(_ client: NATSClient) async throws {
         let js = JetStream(client: client)
@@ -47,10 +55,7 @@ struct ForeignRecordsTests {
         _ = try await js.publish(Array("stray".utf8), to: base + "x.stray")
         // Two snapshots: one with the right checksum, one whose bytes were changed after.
         let good = Array(#"{"actorId":"a-1","version":2,"state":{"v":2},"timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
-        let checksum = SHA256.hash(data: good).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        let checksum = Self.checksum(good)
         var options = PublishOptions()
         options.extraHeaders = ["Aether-Checksum": "sha256=\(checksum)", "Aether-Version": "2"]
         _ = try await js.publish(good, to: base + "s.a-1", options: options)
@@ -230,10 +235,7 @@ struct ForeignRecordsTests {
                     #"{"actorId":"a-1","version":\#(version),"state":{"v":\#(version)},"timestamp":"2026-01-01T00:00:00Z"}"#
                         .utf8
                 )
-                let checksum = SHA256.hash(data: payload).map { byte in
-                    let digits = String(byte, radix: 16)
-                    return digits.count == 1 ? "0" + digits : digits
-                }.joined()
+                let checksum = Self.checksum(payload)
                 var options = PublishOptions()
                 options.extraHeaders = ["Aether-Checksum": "sha256=\(checksum)", "Aether-Version": header]
                 return try await js.publish(payload, to: base + "s.a-1", options: options).sequence
