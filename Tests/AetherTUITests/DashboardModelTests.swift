@@ -328,7 +328,12 @@ struct DashboardModelTests {
         var wide = Fixture.dashboard(width: 140, height: 30)
         _ = wide.apply(.connection(.connected(server: "nats://127.0.0.1:4222")))
         _ = wide.apply(
-            .connection(.reconnecting(attempt: 4, lastFailure: "cannot reach nats://127.0.0.1:4222: refused"))
+            .connection(
+                .reconnecting(
+                    attempt: 4,
+                    lastFailure: ConnectionFailure(message: "cannot reach nats://127.0.0.1:4222: refused")
+                )
+            )
         )
         #expect(
             Renderer.render(wide).text.contains(

@@ -13,11 +13,23 @@ public enum ConnectionState: Sendable, Equatable {
     case embedded
     case connected(server: String)
     /// `lastFailure`: why the attempt before failed (the server rejected the credentials, say).
-    case reconnecting(attempt: Int, lastFailure: String? = nil)
+    case reconnecting(attempt: Int, lastFailure: ConnectionFailure? = nil)
     case disconnected(reason: String)
     /// Closed for good: the client gave up (the server rejected the credentials, or TLS), or
     /// it was shut down; `reason` says which when the client said.
     case closed(reason: String?)
+}
+
+/// Why a connection attempt failed, as the status line says it.
+public struct ConnectionFailure: Sendable, Equatable {
+    public var message: String
+    /// The server refused the credentials (the client's `.authorization` error).
+    public var credentialsRejected: Bool
+
+    public init(message: String, credentialsRejected: Bool = false) {
+        self.message = message
+        self.credentialsRejected = credentialsRejected
+    }
 }
 
 /// What the dashboard reads and steers: everything goes through Aether's public API.
@@ -346,7 +358,12 @@ public final class NATSDeployment: Deployment {
                 case .snapshot(.connected(let server)), .connected(let server), .reconnected(let server):
                     return .connected(server: server)
                 case .snapshot(.reconnecting(let attempt)), .reconnecting(let attempt):
-                    return .reconnecting(attempt: attempt, lastFailure: client.lastAttemptFailure?.message)
+                    return .reconnecting(
+                        attempt: attempt,
+                        lastFailure: client.lastAttemptFailure.map {
+                            ConnectionFailure(message: $0.message, credentialsRejected: $0.code == .authorization)
+                        }
+                    )
                 case .disconnected(_, let reason): return .disconnected(reason: reason)
                 case .closed(let reason): return .closed(reason: reason)
                 case .snapshot(.closed): return .closed(reason: nil)

@@ -61,15 +61,17 @@ public enum Renderer {
                         + (dashboard.view == .cluster ? "" : " (3 Cluster: details)")
                     : nil
             }
-        case .reconnecting(let attempt, let failure?) where failure.contains("credentials"):
+        case .reconnecting(let attempt, let failure?) where failure.credentialsRejected:
             // Retried, as the password may come back (a server of the cluster not yet rotated),
-            // but said: a dashboard started with the old one never gets in.
+            // but said: a dashboard started with the old one never gets in. The heading says
+            // what the client's message starts with; the server's own words follow.
             "NATS CREDENTIALS REJECTED (reconnect attempt \(attempt)): "
-                + (failure.firstRange(of: "rejected the credentials: ").map { String(failure[$0.upperBound...]) }
-                    ?? failure)
+                + (failure.message.firstRange(of: "rejected the credentials: ").map {
+                    String(failure.message[$0.upperBound...])
+                } ?? failure.message)
                 + " — if rotated, restart with the new ones"
         case .reconnecting(let attempt, let failure?):
-            "NATS CONNECTION LOST — reconnecting (attempt \(attempt); the last failed: \(failure)); figures are frozen until it is back"
+            "NATS CONNECTION LOST — reconnecting (attempt \(attempt); the last failed: \(failure.message)); figures are frozen until it is back"
         case .reconnecting(let attempt, nil):
             "NATS CONNECTION LOST — reconnecting (attempt \(attempt)); figures are frozen until it is back"
         case .disconnected(let reason): "NATS DISCONNECTED: \(reason) — reconnecting"
