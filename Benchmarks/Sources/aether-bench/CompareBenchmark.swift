@@ -95,7 +95,9 @@ enum CompareBenchmark {
             operation: "core request/reply (2 connections), p50 µs",
             goKey: "request_reply_p50_us",
             oursKey: "request_reply_p50_us",
-            isLatency: true
+            isLatency: true,
+            note:
+                "both: the subject is in a stream (the peer's GOPEER2, gp.>), so the first reply is the stream's PubAck or the echo, whichever comes first"
         ),
         Row(
             operation: "core request/reply, one event loop, caller on its task executor, p50 µs",
@@ -103,22 +105,47 @@ enum CompareBenchmark {
             oursKey: "request_reply_pinned_p50_us",
             isLatency: true,
             note:
-                "ours: responder on the requester's loop (NATSOptions.eventLoop), caller in withTaskExecutorPreference(client.taskExecutor)"
+                "ours: responder on the requester's loop (NATSOptions.eventLoop), caller in withTaskExecutorPreference(client.taskExecutor); gp.echo2, in the stream too"
+        ),
+        Row(
+            operation: "core request/reply, echo only (a subject outside any stream), p50 µs",
+            goKey: "request_reply_echo_only_p50_us",
+            oursKey: "request_reply_echo_only_p50_us",
+            isLatency: true,
+            note: "Go: scripts/nats-go-outside-stream.sh, run beside the peer each round"
+        ),
+        Row(
+            operation: "the same echo, one event loop, caller on its task executor, p50 µs",
+            goKey: "request_reply_echo_only_p50_us",
+            oursKey: "request_reply_echo_only_pinned_p50_us",
+            isLatency: true,
+            note: "ours: as the pinned row above, on a subject outside any stream"
         ),
         Row(
             operation: "core publish, 128 B, 1 connection, /s",
             goKey: "core_publish_per_s",
             oursKey: "core_publish_per_s",
-            isLatency: false
+            isLatency: false,
+            note: "both: into the peer's stream (gp.pub is in gp.>); the server stores what keeps up"
+        ),
+        Row(
+            operation: "core publish, 128 B, 1 connection, a subject outside any stream, /s",
+            goKey: "core_publish_outside_per_s",
+            oursKey: "core_publish_outside_per_s",
+            isLatency: false,
+            note: "Go: scripts/nats-go-outside-stream.sh"
         ),
     ]
 
-    static func run(rounds: Int, peer: String) async throws -> [String] {
+    /// `peer` is the shared Go peer; `outside` is ours (`scripts/nats-go-outside-stream.sh`):
+    /// nats.go on the peer's core operations, on subjects outside any stream.
+    static func run(rounds: Int, peer: String, outside: String) async throws -> [String] {
         var go: [String: [Double]] = [:]
         var ours: [String: [Double]] = [:]
         for round in 1...rounds {
             print("round \(round) of \(rounds): nats.go …")
             for (key, value) in try await runPeer(peer) { go[key, default: []].append(value) }
+            for (key, value) in try await runPeer(outside) { go[key, default: []].append(value) }
             print("round \(round) of \(rounds): ours …")
             for (key, value) in try await measureOurs() { ours[key, default: []].append(value) }
         }
@@ -183,6 +210,15 @@ enum CompareBenchmark {
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
         var figures: [String: Double] = [:]
+        // The peer's stream, as it creates it: file storage, direct gets, subjects `gp.>`. Its
+        // request/reply (gp.echo) and core publish (gp.pub) subjects are inside it, so on the Go
+        // side the server stores each of those messages, and a request gets two replies, the
+        // stream's PubAck and the echo, of which it takes the first. The same stream here makes
+        // the work the same.
+        var peerStream = StreamConfig(name: "GOPEER2", subjects: ["gp.>"])
+        peerStream.storage = .file
+        peerStream.allowDirect = true
+        try await JetStream(client: client).createStream(peerStream)
 
         // 1. Sequential saves to one actor (expected last subject sequence + msg id).
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "compare"))
@@ -257,7 +293,8 @@ enum CompareBenchmark {
         )
 
         // 6. Core request/reply: a responder on a third connection, answering from a handler
-        // subscription as the Go peer's callback (m.Respond) does.
+        // subscription as the Go peer's callback (m.Respond) does. gp.echo is in the peer's
+        // stream: the first reply is the stream's PubAck or the echo, whichever comes first.
         let responder = try await EchoResponder.start(url: server.url, subject: "gp.echo")
         let ping = ByteBuffer(string: "ping")
         figures["request_reply_p50_us"] = microseconds(
@@ -277,11 +314,37 @@ enum CompareBenchmark {
             }
         )
         await neighbour.stop()
+        // The same two on subjects outside any stream: the echo is the only reply (the Go side:
+        // scripts/nats-go-outside-stream.sh).
+        let outside = try await EchoResponder.start(url: server.url, subject: "outside.echo")
+        figures["request_reply_echo_only_p50_us"] = microseconds(
+            try await measureLatency("request/reply, echo only", iterations: 5_000, warmup: 0) { _ in
+                _ = try await client.request(ping, to: "outside.echo", timeout: .seconds(1))
+            }
+        )
+        await outside.stop()
+        let outsideNeighbour = try await EchoResponder.start(
+            url: server.url,
+            subject: "outside.echo2",
+            on: client.eventLoop
+        )
+        figures["request_reply_echo_only_pinned_p50_us"] = microseconds(
+            try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureLatency("request/reply, echo only, pinned", iterations: 5_000, warmup: 0) { _ in
+                    _ = try await client.request(ping, to: "outside.echo2", timeout: .seconds(1))
+                }
+            }
+        )
+        await outsideNeighbour.stop()
 
         // 7. Core publish: 2,000,000 payloads of 128 bytes, until the server has them all.
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))
         figures["core_publish_per_s"] = try await measureRate(operations: 2_000_000) {
             for _ in 0..<2_000_000 { try client.publish(payload, to: "gp.pub") }
+            try await client.flush(timeout: .seconds(60))
+        }
+        figures["core_publish_outside_per_s"] = try await measureRate(operations: 2_000_000) {
+            for _ in 0..<2_000_000 { try client.publish(payload, to: "outside.pub") }
             try await client.flush(timeout: .seconds(60))
         }
 

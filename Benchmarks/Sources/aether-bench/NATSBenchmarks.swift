@@ -17,6 +17,21 @@ enum NATSBenchmarks {
         return [result.line]
     }
 
+    /// Only core publishes (128 bytes, one connection, no stream, no subscriber), for profiling.
+    static func publishOnly(scale: Int) async throws -> [String] {
+        let server = try await NATSServerProcess.start(name: "bench-publish")
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        let payload = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: 128))
+        let count = 4_000_000 * scale
+        let line = try await measureThroughput("core publish, 128-byte payloads, 1 connection", operations: count) {
+            for _ in 0..<count { try client.publish(payload, to: "bench.flood") }
+            try await client.flush(timeout: .seconds(60))
+        }
+        await client.close()
+        return [line]
+    }
+
     /// Request/reply with the responder on the requester's event loop and the caller on its task
     /// executor, only (for profiling what a round trip costs with no thread hop).
     static func requestPinnedOnly(scale: Int) async throws -> [String] {
