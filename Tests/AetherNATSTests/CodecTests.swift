@@ -167,6 +167,24 @@ struct CodecTests {
         )
     }
 
+    @Test(
+        "PUB and HPUB byte counts at digit boundaries, for an empty payload, a payload slice and a subject in UTF-8"
+    )
+    func encoderEdges() {
+        var buffer = ByteBuffer()
+        buffer.writePublish(subject: "a", replyTo: nil, headers: nil, payload: ByteBuffer())
+        var slice = ByteBuffer(string: "xx0123456789")
+        slice.moveReaderIndex(forwardBy: 2)
+        buffer.writePublish(subject: "é.x", replyTo: "_INBOX.1", headers: nil, payload: slice)
+        let big = ByteBuffer(repeating: UInt8(ascii: "z"), count: 100_000)
+        buffer.writePublish(subject: "b", replyTo: nil, headers: ["K": "v"], payload: big)
+        let text = String(buffer: buffer)
+        let bigPart = "HPUB b 18 100018\r\nNATS/1.0\r\nK: v\r\n\r\n" + String(repeating: "z", count: 100_000) + "\r\n"
+        #expect(text == "PUB a 0\r\n\r\nPUB é.x _INBOX.1 10\r\n0123456789\r\n" + bigPart)
+        // The reservation is an upper bound: what was written is exactly the op, nothing after it.
+        #expect(buffer.readableBytes == text.utf8.count)
+    }
+
     @Test("a header block's computed size is the size it writes: status, description, UTF-8 values")
     func headerBlockSize() {
         var withStatus = NATSHeaders([("Nats-Msg-Id", "é-1"), ("Aether-Version", "12")])

@@ -17,34 +17,79 @@ extension ByteBuffer {
         writePublish(subject: subject, replyTo: replyTo, headerBlock: headers?.encodedBlock(), payload: payload)
     }
 
-    /// PUB, or HPUB with a header block already encoded (`NATSHeaders.encodedBlock()`).
+    /// PUB, or HPUB with a header block already encoded (`NATSHeaders.encodedBlock()`): the whole
+    /// op in one reservation and one pass of copies (each separate ByteBuffer write pays its own
+    /// capacity, uniqueness and exclusivity checks, which a flood of small publishes feels).
     mutating func writePublish(subject: String, replyTo: String?, headerBlock: ByteBuffer?, payload: ByteBuffer) {
-        if let block = headerBlock {
-            writeStaticString("HPUB ")
-            writeString(subject)
-            if let replyTo {
-                writeStaticString(" ")
-                writeString(replyTo)
+        let subjectCount = subject.utf8.count
+        let replyCount = replyTo?.utf8.count ?? 0
+        let blockCount = headerBlock?.readableBytes ?? 0
+        // "HPUB " subject " " reply " " 20 digits " " 20 digits "\r\n" block payload "\r\n"
+        let most = 5 + subjectCount + 1 + replyCount + 1 + 20 + 1 + 20 + 2 + blockCount + payload.readableBytes + 2
+        writeWithUnsafeMutableBytes(minimumWritableBytes: most) { out in
+            var at = 0
+            func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
             }
-            writeStaticString(" ")
-            writeDecimal(block.readableBytes)
-            writeStaticString(" ")
-            writeDecimal(block.readableBytes + payload.readableBytes)
-            writeStaticString("\r\n")
-            writeImmutableBuffer(block)
-        } else {
-            writeStaticString("PUB ")
-            writeString(subject)
-            if let replyTo {
-                writeStaticString(" ")
-                writeString(replyTo)
+            func put(_ text: String) {
+                let copied = text.utf8.withContiguousStorageIfAvailable { bytes in
+                    UnsafeMutableRawBufferPointer(rebasing: out[at...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                    return bytes.count
+                }
+                if let copied {
+                    at += copied
+                } else {
+                    for byte in text.utf8 { put(byte) }
+                }
             }
-            writeStaticString(" ")
-            writeDecimal(payload.readableBytes)
-            writeStaticString("\r\n")
+            func put(decimal value: Int) {
+                precondition(value >= 0)
+                var digits = 1
+                var rest = value / 10
+                while rest > 0 {
+                    digits += 1
+                    rest /= 10
+                }
+                var remaining = value
+                for position in stride(from: at + digits - 1, through: at, by: -1) {
+                    out[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                at += digits
+            }
+            func put(_ buffer: ByteBuffer) {
+                buffer.withUnsafeReadableBytes { bytes in
+                    UnsafeMutableRawBufferPointer(rebasing: out[at...]).copyMemory(from: bytes)
+                    at += bytes.count
+                }
+            }
+            if headerBlock != nil { put(UInt8(ascii: "H")) }
+            put(UInt8(ascii: "P"))
+            put(UInt8(ascii: "U"))
+            put(UInt8(ascii: "B"))
+            put(UInt8(ascii: " "))
+            put(subject)
+            if let replyTo {
+                put(UInt8(ascii: " "))
+                put(replyTo)
+            }
+            put(UInt8(ascii: " "))
+            if let headerBlock {
+                put(decimal: blockCount)
+                put(UInt8(ascii: " "))
+                put(decimal: blockCount + payload.readableBytes)
+            } else {
+                put(decimal: payload.readableBytes)
+            }
+            put(UInt8(ascii: "\r"))
+            put(UInt8(ascii: "\n"))
+            if let headerBlock { put(headerBlock) }
+            put(payload)
+            put(UInt8(ascii: "\r"))
+            put(UInt8(ascii: "\n"))
+            return at
         }
-        writeImmutableBuffer(payload)
-        writeStaticString("\r\n")
     }
 
     mutating func writeSubscribe(subject: String, queue: String?, sid: UInt64) {
