@@ -90,7 +90,9 @@ struct AetherBench: AsyncParsableCommand {
             case "save-parts":
                 for line in try await SavePartsBenchmark.run(rounds: rounds) { print(line) }
             case "compare":
-                for line in try await CompareBenchmark.run(rounds: rounds, peer: peer, outside: outsidePeer) { print(line) }
+                for line in try await CompareBenchmark.run(rounds: rounds, peer: peer, outside: outsidePeer) {
+                    print(line)
+                }
             default:
                 throw ValidationError(
                     "unknown group \(group); known: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, publish, request-pinned, decode, tui, tui-process, flood, scale, compare, export, correlation"
