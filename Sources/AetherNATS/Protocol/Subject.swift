@@ -22,43 +22,62 @@ public enum Subject {
 
     static func validate(_ subject: String, wildcards: Bool) throws(NATSError) {
         if subject.isEmpty { throw NATSError(code: .invalidSubject, message: "subject is empty") }
-        var tokenLength = 0
-        var firstByte: UInt8 = 0
-        var hasWildcard = false
-        for byte in subject.utf8 {
-            if isWhitespace(byte) {
-                throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains whitespace")
-            }
-            if byte == 0 {
-                throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains NUL")
-            }
-            if byte == UInt8(ascii: ".") {
-                if tokenLength == 0 {
-                    throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has an empty token")
-                }
-                if tokenLength == 1 && firstByte == UInt8(ascii: ">") {
-                    throw NATSError(
-                        code: .invalidSubject,
-                        message: "subject \(describe(subject)) has '>' before its last token"
-                    )
-                }
-                if tokenLength == 1 && firstByte == UInt8(ascii: "*") { hasWildcard = true }
-                tokenLength = 0
-                continue
-            }
-            if tokenLength == 0 { firstByte = byte }
-            tokenLength += 1
-        }
-        if tokenLength == 0 {
-            throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has an empty token")
-        }
-        if tokenLength == 1 && (firstByte == UInt8(ascii: "*") || firstByte == UInt8(ascii: ">")) { hasWildcard = true }
-        if !wildcards && hasWildcard {
+        // Over the contiguous UTF-8 of a native string: a publish checks its subject every time.
+        let scanned = subject.utf8.withContiguousStorageIfAvailable(scan) ?? scan(Array(subject.utf8))
+        switch scanned {
+        case .literal: return
+        case .wildcard:
+            if wildcards { return }
             throw NATSError(
                 code: .invalidSubject,
                 message: "subject \(describe(subject)) has a wildcard; publish subjects must be literal"
             )
+        case .whitespace:
+            throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains whitespace")
+        case .nul:
+            throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) contains NUL")
+        case .emptyToken:
+            throw NATSError(code: .invalidSubject, message: "subject \(describe(subject)) has an empty token")
+        case .innerGreater:
+            throw NATSError(
+                code: .invalidSubject,
+                message: "subject \(describe(subject)) has '>' before its last token"
+            )
         }
+    }
+
+    /// What a subject's bytes are, the first fault found when there is one.
+    private enum Scan {
+        case literal, wildcard, whitespace, nul, emptyToken, innerGreater
+    }
+
+    private static func scan(_ bytes: some Collection<UInt8>) -> Scan {
+        var tokenLength = 0
+        var firstByte: UInt8 = 0
+        var hasWildcard = false
+        for byte in bytes {
+            if byte > 0x20 && byte != UInt8(ascii: ".") {
+                // The common byte: part of a token.
+                if tokenLength == 0 { firstByte = byte }
+                tokenLength += 1
+                continue
+            }
+            if isWhitespace(byte) { return .whitespace }
+            if byte == 0 { return .nul }
+            if byte == UInt8(ascii: ".") {
+                if tokenLength == 0 { return .emptyToken }
+                if tokenLength == 1 && firstByte == UInt8(ascii: ">") { return .innerGreater }
+                if tokenLength == 1 && firstByte == UInt8(ascii: "*") { hasWildcard = true }
+                tokenLength = 0
+                continue
+            }
+            // Another control byte: allowed, as before.
+            if tokenLength == 0 { firstByte = byte }
+            tokenLength += 1
+        }
+        if tokenLength == 0 { return .emptyToken }
+        if tokenLength == 1 && (firstByte == UInt8(ascii: "*") || firstByte == UInt8(ascii: ">")) { hasWildcard = true }
+        return hasWildcard ? .wildcard : .literal
     }
 
     /// True when a token is exactly `*` or `>`.
