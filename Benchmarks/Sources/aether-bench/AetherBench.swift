@@ -10,7 +10,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-sequential, save-pipelined, save-parts, bus, replay, ping, publish, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-sequential, save-pipelined, save-parts, bus, replay, ping, publish, publish-stream, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -61,6 +61,8 @@ struct AetherBench: AsyncParsableCommand {
                 for line in try await NATSBenchmarks.pingOnly(scale: scale) { print(line) }
             case "publish":
                 for line in try await NATSBenchmarks.publishOnly(scale: scale) { print(line) }
+            case "publish-stream":
+                for line in try await NATSBenchmarks.publishOnly(scale: scale, intoStream: true) { print(line) }
             case "request-pinned":
                 for line in try await NATSBenchmarks.requestPinnedOnly(scale: scale) { print(line) }
             case "tui":
@@ -95,7 +97,7 @@ struct AetherBench: AsyncParsableCommand {
                 }
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, publish, request-pinned, decode, tui, tui-process, flood, scale, compare, export, correlation"
+                    "unknown group \(group); known: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, publish, publish-stream, request-pinned, decode, tui, tui-process, flood, scale, compare, export, correlation"
                 )
             }
         }

@@ -18,13 +18,22 @@ enum NATSBenchmarks {
     }
 
     /// Only core publishes (128 bytes, one connection, no stream, no subscriber), for profiling.
-    static func publishOnly(scale: Int) async throws -> [String] {
+    /// With `intoStream`, a file stream takes the subject (as the Go peer's does its gp.pub).
+    static func publishOnly(scale: Int, intoStream: Bool = false) async throws -> [String] {
         let server = try await NATSServerProcess.start(name: "bench-publish")
         defer { server.shutdown() }
         let client = try await NATSClient.connect(url: server.url)
+        if intoStream {
+            var config = StreamConfig(name: "FLOOD", subjects: ["bench.flood"])
+            config.storage = .file
+            try await JetStream(client: client).createStream(config)
+        }
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: 128))
         let count = 4_000_000 * scale
-        let line = try await measureThroughput("core publish, 128-byte payloads, 1 connection", operations: count) {
+        let line = try await measureThroughput(
+            "core publish, 128-byte payloads, 1 connection\(intoStream ? ", into a stream" : "")",
+            operations: count
+        ) {
             for _ in 0..<count { try client.publish(payload, to: "bench.flood") }
             try await client.flush(timeout: .seconds(60))
         }
