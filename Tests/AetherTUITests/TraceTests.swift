@@ -75,6 +75,30 @@ struct TraceTests {
         )
         #expect(under.rows.map { "\($0.depth) \($0.entry.event.id)" } == ["0 a-id", "1 c-id", "1 b-id"])
         #expect(under.rows.map(\.causeProblem) == [.cycle("b-id"), nil, nil])
+        // Roots in time order, a cycle's among the others: cut at its earliest event, whichever
+        // event the walk up from the first unplaced one started at.
+        var w = Self.event("W", "x", 4, at: 0, causeID: "y-id")
+        w.id = "w-id"
+        var x = Self.event("X", "x", 5, at: 1, causeID: "z-id")
+        x.id = "x-id"
+        var y = Self.event("Y", "x", 6, at: 2, causeID: "x-id")
+        y.id = "y-id"
+        var z = Self.event("Z", "x", 7, at: 4, causeID: "y-id")
+        z.id = "z-id"
+        var early = Self.event("E", "e", 1, at: -1)
+        early.id = "early-id"
+        var late = Self.event("L", "l", 1, at: 3)
+        late.id = "late-id"
+        let mixed = Trace(
+            correlationID: "c",
+            entries: [early, w, x, y, late, z].map { .init(namespace: "n", event: $0) }
+        )
+        #expect(
+            mixed.rows.map { "\($0.depth) \($0.entry.event.id)" } == [
+                "0 early-id", "0 x-id", "1 y-id", "2 w-id", "2 z-id", "0 late-id",
+            ]
+        )
+        #expect(mixed.rows.map(\.causeProblem) == [nil, .cycle("z-id"), nil, nil, nil, nil])
         // An event naming itself as its cause.
         var selfish = Self.event("S", "y", 1, at: 1)
         selfish.causationID = selfish.id

@@ -117,8 +117,8 @@ public struct Trace: Sendable, Equatable {
         self.scanned = scanned
     }
 
-    /// The causation tree, depth first; children in time order. A cycle in causation ids (a bad
-    /// writer's) is cut where it closes, and the event shown as a root. A cause whose id more
+    /// The causation tree, depth first; roots and children in time order. A cycle in causation
+    /// ids (a bad writer's) is cut at its earliest event, shown as a root. A cause whose id more
     /// than one entry carries (another writer reused it, in this namespace or another) is not
     /// chosen between: the event is a root, and says so. Built without recursion, so a chain
     /// of any length is safe.
@@ -149,11 +149,43 @@ public struct Trace: Sendable, Equatable {
                 roots.append((index, .notFound(cause)))
             }
         }
+        // Which events the roots reach; the rest hang from a cycle.
+        var reached = [Bool](repeating: false, count: entries.count)
+        func mark(_ root: Int) {
+            var pending = [root]
+            while let next = pending.popLast() {
+                guard !reached[next] else { continue }
+                reached[next] = true
+                pending.append(contentsOf: children[next] ?? [])
+            }
+        }
+        for root in roots { mark(root.index) }
+        // Each cycle is cut at its earliest event, which becomes a root. An event under a cycle
+        // is not in it, and goes under its cause.
+        for index in entries.indices where !reached[index] {
+            var path = [index]
+            var position = [index: 0]
+            var current = index
+            var cut = index
+            while let cause = entries[current].event.causationID, let parent = byID[cause], !reached[parent] {
+                if let start = position[parent] {
+                    cut = path[start...].min() ?? parent
+                    break
+                }
+                position[parent] = path.count
+                path.append(parent)
+                current = parent
+            }
+            roots.append((cut, entries[cut].event.causationID.map(CauseProblem.cycle)))
+            mark(cut)
+        }
+        // Roots in time order (entries are), those cut out of a cycle among the others.
+        roots.sort { $0.index < $1.index }
         var rows: [Row] = []
         rows.reserveCapacity(entries.count)
         var placed = [Bool](repeating: false, count: entries.count)
-        func visit(_ root: Int, problem: CauseProblem?) {
-            var pending: [(index: Int, depth: Int, problem: CauseProblem?)] = [(root, 0, problem)]
+        for root in roots {
+            var pending: [(index: Int, depth: Int, problem: CauseProblem?)] = [(root.index, 0, root.problem)]
             while let next = pending.popLast() {
                 guard !placed[next.index] else { continue }
                 placed[next.index] = true
@@ -161,23 +193,6 @@ public struct Trace: Sendable, Equatable {
                 // Reversed, so the earliest child is taken first.
                 for child in (children[next.index] ?? []).reversed() { pending.append((child, next.depth + 1, nil)) }
             }
-        }
-        for root in roots { visit(root.index, problem: root.problem) }
-        // Events only reachable through a cycle: the cycle is cut at the first of its events
-        // found by following causes up from an unplaced one (an event under the cycle is not
-        // in it, and goes under its cause).
-        for index in entries.indices where !placed[index] {
-            var seen: Set<Int> = [index]
-            var current = index
-            while let cause = entries[current].event.causationID, let parent = byID[cause], !placed[parent],
-                seen.insert(parent).inserted
-            {
-                current = parent
-            }
-            if let cause = entries[current].event.causationID, let parent = byID[cause], seen.contains(parent) {
-                current = parent
-            }
-            visit(current, problem: entries[current].event.causationID.map(CauseProblem.cycle))
         }
         return rows
     }
