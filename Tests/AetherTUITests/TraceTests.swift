@@ -107,6 +107,24 @@ struct TraceTests {
         #expect(own.rows.first?.missingCause == nil)
     }
 
+    @Test("aether-top trace text: the tree starts in one column whatever each time's fraction")
+    func textColumns() {
+        var first = Self.placed
+        first.timestamp = Timestamp(seconds: 1_767_225_600)
+        var second = Self.added
+        second.timestamp = Timestamp(seconds: 1_767_225_600, nanoseconds: 120_000_000)
+        let text = TraceCommand.text(
+            Trace(correlationID: "req-7", entries: [first, second].map { .init(namespace: "orders", event: $0) })
+        )
+        let lines = text.split(separator: "\n").dropFirst().map(String.init)
+        #expect(
+            lines == [
+                "2026-01-01T00:00:00.000000000Z orders/order-1 v1 OrderPlaced \(first.id)",
+                "2026-01-01T00:00:00.120000000Z └ orders/order-1 v2 ItemAdded \(second.id)",
+            ]
+        )
+    }
+
     @Test("t on a tail row opens the trace of its request; Enter walks into the actor at that version; no id, no trace")
     func traceView() {
         var model = Fixture.dashboard(width: 100, height: 30)

@@ -93,7 +93,16 @@ extension Timestamp {
         return String(decoding: output, as: UTF8.self)
     }
 
-    func writeRFC3339(to output: inout [UInt8]) {
+    /// RFC 3339 with all nine fraction digits, so that a column of them lines up (`rfc3339`
+    /// trims trailing zeros, as Go's RFC3339Nano does).
+    public var rfc3339Fixed: String {
+        var output: [UInt8] = []
+        output.reserveCapacity(30)
+        writeRFC3339(to: &output, fixedFraction: true)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    func writeRFC3339(to output: inout [UInt8], fixedFraction: Bool = false) {
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(fromDays: days)
@@ -131,7 +140,10 @@ extension Timestamp {
             digits(secondOfDay % 3600 / 60, width: 2)
             put(UInt8(ascii: ":"))
             digits(secondOfDay % 60, width: 2)
-            if nanoseconds > 0 {
+            if fixedFraction {
+                put(UInt8(ascii: "."))
+                digits(Int64(nanoseconds), width: 9)
+            } else if nanoseconds > 0 {
                 var fraction = Int64(nanoseconds)
                 var width = 9
                 while fraction % 10 == 0 {

@@ -584,7 +584,8 @@ struct TraceCommand: AsyncParsableCommand {
     }
 
     /// A first line saying where the events come from (the index, or a scan of histories),
-    /// then the tree: one line per event, indented under its cause.
+    /// then the tree: one line per event, indented under its cause, after its time with all nine
+    /// fraction digits (so the tree starts in one column).
     static func text(_ trace: Trace) -> String {
         guard !trace.entries.isEmpty else { return "" }
         let namespaces = Set(trace.entries.map(\.namespace)).count
@@ -599,7 +600,7 @@ struct TraceCommand: AsyncParsableCommand {
                 let event = row.entry.event
                 let problem = row.causeProblem.map { "  (\(DisplayText.visible($0.text)))" } ?? ""
                 return DisplayText.visible(
-                    "\(event.timestamp.rfc3339) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
+                    "\(event.timestamp.rfc3339Fixed) \(indent)\(row.entry.namespace)/\(event.actorID) v\(event.version) \(event.eventType) \(event.id)"
                 ) + problem + "\n"
             }.joined()
     }

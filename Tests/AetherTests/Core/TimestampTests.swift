@@ -29,6 +29,18 @@ struct TimestampTests {
         #expect(try #require(Timestamp(rfc3339: input)).rfc3339 == expected)
     }
 
+    @Test("the fixed form always has nine fraction digits, so a column of times lines up")
+    func fixedFraction() throws {
+        let inputs = ["2026-01-08T18:30:02Z", "2026-01-08T18:30:02.5Z", "2026-01-08T18:30:02.123456789Z"]
+        let fixed = try inputs.map { try #require(Timestamp(rfc3339: $0)).rfc3339Fixed }
+        #expect(
+            fixed == [
+                "2026-01-08T18:30:02.000000000Z", "2026-01-08T18:30:02.500000000Z", "2026-01-08T18:30:02.123456789Z",
+            ]
+        )
+        #expect(try fixed.map { try #require(Timestamp(rfc3339: $0)) } == inputs.map { Timestamp(rfc3339: $0) })
+    }
+
     @Test(
         "rejects what is not RFC 3339",
         arguments: [
