@@ -921,3 +921,35 @@ struct LiveSnapshotTests {
         #expect(model.detail?.snapshots.count == 2)
     }
 }
+
+@Suite("Footer over the help and the message log")
+struct OverlayFooterTests {
+    @Test("the footer gives the overlay's keys, not the view's beneath, and they do what it says")
+    func overlayKeys() {
+        // Tall enough for the whole help: any key closes it.
+        var tall = Fixture.dashboard(width: 160, height: 60)
+        _ = tall.apply(.key(.character("?")))
+        #expect(tall.overlay == .help)
+        #expect(Renderer.hints(tall) == ["any key closes"])
+        _ = tall.apply(.key(.down))
+        #expect(tall.overlay == nil, "any key, an arrow too")
+        // Short: it scrolls, and any other key closes it.
+        var short = Fixture.dashboard(width: 100, height: 20)
+        _ = short.apply(.key(.character("?")))
+        #expect(short.helpLayout.maxOffset > 0)
+        #expect(Renderer.hints(short) == ["↓↑ PgDn PgUp g G scroll", "any other key closes"])
+        #expect(!Renderer.render(short).text.contains("q quit"), "not the view's keys")
+        _ = short.apply(.key(.down))
+        #expect(short.overlay == .help && short.helpOffset == 1)
+        _ = short.apply(.key(.character("x")))
+        #expect(short.overlay == nil)
+        // The message log: short, it takes the scroll keys without moving; Esc closes it.
+        _ = short.apply(.key(.character("m")))
+        #expect(short.overlay == .messages(offset: 0))
+        #expect(Renderer.hints(short) == ["Esc close"])
+        _ = short.apply(.key(.down))
+        #expect(short.overlay == .messages(offset: 0))
+        _ = short.apply(.key(.escape))
+        #expect(short.overlay == nil)
+    }
+}

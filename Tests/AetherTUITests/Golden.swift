@@ -197,7 +197,7 @@ enum Golden {
         │         │ v                jump to version                         │         │
         │         │status is always written as text │ colour │ mouse: click …│         │
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+         ↓↑ PgDn PgUp g G scroll  any other key closes        embedded demo │ writes on
         """#
 
     static let appendForm = #"""
@@ -518,7 +518,7 @@ enum Golden {
         │ 11:06:40│ PgUp             page up                                 │rrency=E…│
         │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+         ↓↑ PgDn PgUp g G scroll  any other key closes        embedded demo │ writes on
         """#
     static let helpPage2 = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded
@@ -544,7 +544,7 @@ enum Golden {
         │ 11:06:40│ S r              trace view: scan, look up again         │rrency=E…│
         │ 11:06:41│status is always written as text │ colour │ mouse: click …│items=[0…│
         └─────────└──────────────────────────────────────────────────────────┘─────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect     embedded demo │ writes on
+         ↓↑ PgDn PgUp g G scroll  any other key closes        embedded demo │ writes on
         """#
     static let helpLarge = #"""
          aether-top  1 Streams  2 Actors  3 Cluster  4 Bus                                      ★ alpha t42 │ 2/3 up ● embedded
@@ -586,7 +586,7 @@ enum Golden {
         │                                                                                                                      │
         │                                                                                                                      │
         └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
-         q quit  ? help  / filter  space pause  ↵ inspect  : command  e export  a append              embedded demo │ writes on
+         any key closes                                                                               embedded demo │ writes on
         """#
     static let commandCompletion = #"""
          aether-top 1 Streams  2 Actors  3 Cluster  4 Bus  ★alpha t42 2/3 up ● embedded

@@ -204,12 +204,17 @@ struct TraceTests {
             return
         }
         #expect(!model.wantsScan(1), "the scan is told to stop at its next history")
+        #expect(model.message?.text.hasPrefix("stopping the scan") == true)
         var partial = Self.trace
         partial.scanned = true
         _ = model.apply(.traceScanned(partial, scan: 1, records: 700, complete: false))
         let screen = Renderer.render(model).text
         #expect(screen.contains("scan read 700 records; stopped by Esc, so more may exist"))
         #expect(screen.contains("6 events in 3 namespaces │ from a scan of histories"))
+        #expect(
+            model.message?.text == "scan stopped by Esc after 700 records: 6 events found, more may exist",
+            "the stopping message gives way when the scan has stopped"
+        )
         _ = model.apply(.key(.escape))
         #expect(model.overlay == nil, "the next Esc closes")
 

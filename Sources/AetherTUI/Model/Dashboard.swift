@@ -590,12 +590,20 @@ public struct Dashboard: Sendable {
         case .traceScanProgress(let scan, let records):
             updateTrace(scan: scan) { view in if view.scanning != nil { view.scanning = records } }
         case .traceScanned(let trace, let scan, let records, let complete):
+            var stopped = false
             updateTrace(scan: scan) { view in
+                stopped = view.stopRequested
                 view.scanned = (records, complete, view.stopRequested)
                 view.scanning = nil
                 view.stopRequested = false
                 view.trace = trace
                 view.selection = min(view.selection, max(0, view.rows.count - 1))
+            }
+            // "stopping the scan" is over: the status line says where it stopped.
+            if stopped {
+                say(
+                    "scan stopped by Esc after \(records) record\(records == 1 ? "" : "s"): \(trace.entries.count) event\(trace.entries.count == 1 ? "" : "s") found, more may exist"
+                )
             }
         case .exportExists(let job):
             overlay = .confirm(

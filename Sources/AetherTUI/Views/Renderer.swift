@@ -220,6 +220,16 @@ public enum Renderer {
         if case .inspector = dashboard.overlay {
             return (["Esc close"] + anywhere).compactMap { $0 }
         }
+        // Over the help and the message log, their own keys: what scrolls, and that any other
+        // key closes (the view beneath takes no key while they are up).
+        let scroll = ["↓↑ PgDn PgUp g G scroll", "any other key closes"]
+        switch dashboard.overlay {
+        case .help: return dashboard.helpLayout.maxOffset > 0 ? scroll : ["any key closes"]
+        case .messages:
+            // Short enough to fit, the log still takes the scroll keys (they move nothing).
+            return dashboard.messageLog.count > dashboard.inspectorRows ? scroll : ["Esc close"]
+        default: break
+        }
         switch dashboard.view {
         case .streams:
             hints = [
