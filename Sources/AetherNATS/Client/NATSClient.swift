@@ -239,9 +239,10 @@ public final class NATSClient: Sendable {
         buffered: Bool = true
     ) throws(NATSError) {
         let headerBlock = headers?.encodedBlock()
-        let channel = try state.withLock { state throws(NATSError) -> (any Channel)? in
+        let (channel, connected) = try state.withLock {
+            state throws(NATSError) -> ((any Channel)?, (any Channel)?) in
             try state.checkOpen()
-            return try state.appendPublish(
+            let channel = try state.appendPublish(
                 payload,
                 to: subject,
                 replyTo: replyTo,
@@ -249,9 +250,21 @@ public final class NATSClient: Sendable {
                 reconnectBufferSize: options.reconnectBufferSize,
                 buffered: buffered
             )
+            return (channel, state.pending.readableBytes >= Self.writeNowBytes ? state.channel : nil)
         }
+        // A publisher on the connection's own loop that does not yield (a task preferring the
+        // client's executor, or NIO's loops as the global executor) would hold back the flush
+        // it scheduled until it is done: past `writeNowBytes` pending, it writes at once, as
+        // nats.go writes when its buffer is full.
+        if let connected, connected.eventLoop.inEventLoop { flushPending() }
         if let channel { scheduleFlush(on: channel) }
     }
+
+    /// Pending bytes past which a publish made on the connection's loop writes at once.
+    static let writeNowBytes = 64 * 1024
+
+    /// Bytes waiting for the next flush (tests).
+    var pendingBytes: Int { state.withLock { $0.pending.readableBytes } }
 
     /// Writes `write` into the outbound buffer (any state but closed) and schedules a flush.
     func enqueueControl(_ write: (inout ByteBuffer) -> Void) {
