@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 @main
 struct AetherBench: AsyncParsableCommand {
@@ -10,7 +12,7 @@ struct AetherBench: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Groups to run: core, nats, store, save-sequential, save-pipelined, save-parts, bus, replay, ping, publish, publish-stream, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
+            "Groups to run: core, nats, store, save-sequential, save-pipelined, save-parts, bus, replay, ping, publish, publish-stream, request-pinned, decode (each alone, for profiling; decode needs no server), tui (frame build), tui-process (the real aether-top in tmux: CPU and memory), flood (a flood from a second process against the real aether-top: memory, key latency, drop accounting), scale (the real aether-top on 1,000,000 actors, a 1,000,000-event history and 202 namespaces written by a plain client), compare (ours beside nats.go on the same work, interleaved rounds, a table of ratios; ours also in a process of its own with --nio-executor), compare-ours (our side of compare alone, one JSON line), export (aether-top export of one actor with --actors events, written by a plain client: throughput and memory), correlation (the index's cost on save, interleaved rounds; a trace over 10 namespaces of --actors events in all). Default: core, nats, store. nats starts its own nats-server (NATS_SERVER_BIN or PATH)."
     )
     var groups: [String] = []
 
@@ -28,6 +30,26 @@ struct AetherBench: AsyncParsableCommand {
 
     @Option(help: "compare: interleaved rounds (Go, ours) to take medians of.")
     var rounds: Int = 3
+
+    @Flag(
+        help:
+            "Run every task on NIO's event loops (NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor), installed before anything runs: the client's loops are the singleton group's, so a caller resumed by a reply stays on its connection's loop."
+    )
+    var nioExecutor = false
+
+    /// Installs NIO's event loops as the global executor first when asked (`--nio-executor`):
+    /// it must happen before tasks run, so before the arguments are parsed.
+    static func main() async {
+        if CommandLine.arguments.contains("--nio-executor") {
+            guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+                FileHandle.standardError.write(
+                    Data("aether-bench: NIO's event loops could not be installed as the global executor\n".utf8)
+                )
+                Foundation.exit(2)
+            }
+        }
+        await main(nil)
+    }
 
     @Option(help: "compare: the Go peer's script (nats.go on the same work).")
     var peer: String = "../../shared/peer/run-nats-go.sh"
@@ -92,12 +114,21 @@ struct AetherBench: AsyncParsableCommand {
             case "save-parts":
                 for line in try await SavePartsBenchmark.run(rounds: rounds) { print(line) }
             case "compare":
-                for line in try await CompareBenchmark.run(rounds: rounds, peer: peer, outside: outsidePeer) {
-                    print(line)
-                }
+                let bench =
+                    CommandLine.arguments[0].hasPrefix("/")
+                    ? CommandLine.arguments[0]
+                    : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+                for line in try await CompareBenchmark.run(
+                    rounds: rounds,
+                    peer: peer,
+                    outside: outsidePeer,
+                    bench: bench
+                ) { print(line) }
+            case "compare-ours":
+                print(try await CompareBenchmark.oursAsJSON())
             default:
                 throw ValidationError(
-                    "unknown group \(group); known: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, publish, publish-stream, request-pinned, decode, tui, tui-process, flood, scale, compare, export, correlation"
+                    "unknown group \(group); known: core, nats, store, save-sequential, save-pipelined, bus, replay, ping, publish, publish-stream, request-pinned, decode, tui, tui-process, flood, scale, compare, compare-ours, export, correlation"
                 )
             }
         }

@@ -138,34 +138,53 @@ enum CompareBenchmark {
     ]
 
     /// `peer` is the shared Go peer; `outside` is ours (`scripts/nats-go-outside-stream.sh`):
-    /// nats.go on the peer's core operations, on subjects outside any stream.
-    static func run(rounds: Int, peer: String, outside: String) async throws -> [String] {
+    /// nats.go on the peer's core operations, on subjects outside any stream. `bench` is this
+    /// executable, run once more each round as `compare-ours --nio-executor`: the same work of
+    /// ours with every task on NIO's event loops.
+    static func run(rounds: Int, peer: String, outside: String, bench: String) async throws -> [String] {
         var go: [String: [Double]] = [:]
         var ours: [String: [Double]] = [:]
+        var onLoops: [String: [Double]] = [:]
         for round in 1...rounds {
             print("round \(round) of \(rounds): nats.go …")
-            for (key, value) in try await runPeer(peer) { go[key, default: []].append(value) }
-            for (key, value) in try await runPeer(outside) { go[key, default: []].append(value) }
+            for (key, value) in try await figures(of: "/bin/bash", [peer]) { go[key, default: []].append(value) }
+            for (key, value) in try await figures(of: "/bin/bash", [outside]) { go[key, default: []].append(value) }
             print("round \(round) of \(rounds): ours …")
             for (key, value) in try await measureOurs() { ours[key, default: []].append(value) }
+            print("round \(round) of \(rounds): ours, every task on NIO's event loops …")
+            for (key, value) in try await figures(of: bench, ["compare-ours", "--nio-executor"]) {
+                onLoops[key, default: []].append(value)
+            }
         }
         var lines = [
             "medians of \(rounds) interleaved rounds; ratio = our speed / Go's (above 1: ours is faster)",
-            "| operation | nats.go | ours | ratio | note |",
-            "| --- | --- | --- | --- | --- |",
+            "ours: this process, Swift's default global executor; on loops: a process of its own started with --nio-executor (NIO's event loops as the global executor), the same work",
+            "| operation | nats.go | ours | ratio | ours, on loops | ratio | note |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
         ]
         for row in rows {
             guard let goValue = median(go[row.goKey]), let ourValue = median(ours[row.oursKey]) else {
-                lines.append("| \(row.operation) | – | – | – | not measured |")
+                lines.append("| \(row.operation) | – | – | – | – | – | not measured |")
                 continue
             }
-            let ratio = row.isLatency ? goValue / ourValue : ourValue / goValue
+            func ratio(_ value: Double) -> String {
+                format3(row.isLatency ? goValue / value : value / goValue) + "×"
+            }
+            let loops = median(onLoops[row.oursKey])
             lines.append(
-                "| \(row.operation) | \(show(goValue, row)) | \(show(ourValue, row)) | \(format3(ratio))× | \(row.note) |"
+                "| \(row.operation) | \(show(goValue, row)) | \(show(ourValue, row)) | \(ratio(ourValue)) | \(loops.map { show($0, row) } ?? "–") | \(loops.map(ratio) ?? "–") | \(row.note) |"
             )
         }
-        lines.append("all rounds: nats.go \(go.sorted { $0.key < $1.key }), ours \(ours.sorted { $0.key < $1.key })")
+        lines.append(
+            "all rounds: nats.go \(go.sorted { $0.key < $1.key }), ours \(ours.sorted { $0.key < $1.key }), on loops \(onLoops.sorted { $0.key < $1.key })"
+        )
         return lines
+    }
+
+    /// Our figures as one JSON line, for a run of its own (`compare-ours`).
+    static func oursAsJSON() async throws -> String {
+        let figures = try await measureOurs()
+        return JSONValue.object(figures.mapValues { .double($0) }).serialized()
     }
 
     static func median(_ values: [Double]?) -> Double? {
@@ -177,10 +196,10 @@ enum CompareBenchmark {
         row.isLatency ? "\(format3(value)) µs" : formatRate(value)
     }
 
-    /// Runs the Go peer and reads its JSON lines; a figure printed twice (two replays) keeps the
-    /// better one, as ours does.
-    static func runPeer(_ script: String) async throws -> [String: Double] {
-        let output = try await ChildProcess.run("/bin/bash", [script], timeout: .seconds(900))
+    /// Runs a peer (or ourselves) and reads its JSON lines; a figure printed twice (two replays)
+    /// keeps the better one, as ours does.
+    static func figures(of executable: String, _ arguments: [String]) async throws -> [String: Double] {
+        let output = try await ChildProcess.run(executable, arguments, timeout: .seconds(900))
         var figures: [String: Double] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("{") {
             guard let object = try? JSONValue.parse(String(line)).objectValue else { continue }
@@ -191,7 +210,11 @@ enum CompareBenchmark {
                 figures[key] = better
             }
         }
-        if figures.isEmpty { throw ValidationErrorText("the Go peer printed no figures:\n\(output)") }
+        if figures.isEmpty {
+            throw ValidationErrorText(
+                "\(executable) \(arguments.joined(separator: " ")) printed no figures:\n\(output)"
+            )
+        }
         return figures
     }
 
