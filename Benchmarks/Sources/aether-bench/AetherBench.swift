@@ -37,6 +37,13 @@ struct AetherBench: AsyncParsableCommand {
     )
     var nioExecutor = false
 
+    /// This executable's path, to run it again as a child (flood's publisher, compare's
+    /// `--nio-executor` side).
+    static var path: String {
+        CommandLine.arguments[0].hasPrefix("/")
+            ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+    }
+
     /// Installs NIO's event loops as the global executor first when asked (`--nio-executor`):
     /// it must happen before tasks run, so before the arguments are parsed.
     static func main() async {
@@ -94,11 +101,7 @@ struct AetherBench: AsyncParsableCommand {
             case "nats":
                 for line in try await NATSBenchmarks.run(scale: scale) { print(line) }
             case "flood":
-                let publisher =
-                    CommandLine.arguments[0].hasPrefix("/")
-                    ? CommandLine.arguments[0]
-                    : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
-                for line in try await FloodBenchmark.run(binary: binary, publisher: publisher, seconds: seconds) {
+                for line in try await FloodBenchmark.run(binary: binary, publisher: Self.path, seconds: seconds) {
                     print(line)
                 }
             case "scale":
@@ -114,15 +117,11 @@ struct AetherBench: AsyncParsableCommand {
             case "save-parts":
                 for line in try await SavePartsBenchmark.run(rounds: rounds) { print(line) }
             case "compare":
-                let bench =
-                    CommandLine.arguments[0].hasPrefix("/")
-                    ? CommandLine.arguments[0]
-                    : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
                 for line in try await CompareBenchmark.run(
                     rounds: rounds,
                     peer: peer,
                     outside: outsidePeer,
-                    bench: bench
+                    bench: Self.path
                 ) { print(line) }
             case "compare-ours":
                 print(try await CompareBenchmark.oursAsJSON())

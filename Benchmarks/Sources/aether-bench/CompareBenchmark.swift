@@ -316,49 +316,34 @@ enum CompareBenchmark {
         )
 
         // 6. Core request/reply: a responder on a third connection, answering from a handler
-        // subscription as the Go peer's callback (m.Respond) does. gp.echo is in the peer's
-        // stream: the first reply is the stream's PubAck or the echo, whichever comes first.
-        let responder = try await EchoResponder.start(url: server.url, subject: "gp.echo")
+        // subscription as the Go peer's callback (m.Respond) does; pinned, the responder on the
+        // requester's event loop and the caller on it too (a message between the two wakes one
+        // thread). gp.echo is in the peer's stream: the first reply is the stream's PubAck or
+        // the echo, whichever comes first. Outside any stream the echo is the only reply (the
+        // Go side: scripts/nats-go-outside-stream.sh).
         let ping = ByteBuffer(string: "ping")
-        figures["request_reply_p50_us"] = microseconds(
-            try await measureLatency("request/reply", iterations: 5_000, warmup: 0) { _ in
-                _ = try await client.request(ping, to: "gp.echo", timeout: .seconds(1))
-            }
-        )
-        await responder.stop()
-        // The same with the responder on the requester's event loop and the caller on it too:
-        // a message between the two wakes one thread.
-        let neighbour = try await EchoResponder.start(url: server.url, subject: "gp.echo2", on: client.eventLoop)
-        figures["request_reply_pinned_p50_us"] = microseconds(
-            try await withTaskExecutorPreference(client.taskExecutor) {
-                try await measureLatency("request/reply, pinned", iterations: 5_000, warmup: 0) { _ in
-                    _ = try await client.request(ping, to: "gp.echo2", timeout: .seconds(1))
+        func echo(_ subject: String, pinned: Bool) async throws -> Double {
+            let responder = try await EchoResponder.start(
+                url: server.url,
+                subject: subject,
+                on: pinned ? client.eventLoop : nil
+            )
+            let measure = {
+                try await measureLatency("request/reply to \(subject)", iterations: 5_000, warmup: 0) { _ in
+                    _ = try await client.request(ping, to: subject, timeout: .seconds(1))
                 }
             }
-        )
-        await neighbour.stop()
-        // The same two on subjects outside any stream: the echo is the only reply (the Go side:
-        // scripts/nats-go-outside-stream.sh).
-        let outside = try await EchoResponder.start(url: server.url, subject: "outside.echo")
-        figures["request_reply_echo_only_p50_us"] = microseconds(
-            try await measureLatency("request/reply, echo only", iterations: 5_000, warmup: 0) { _ in
-                _ = try await client.request(ping, to: "outside.echo", timeout: .seconds(1))
-            }
-        )
-        await outside.stop()
-        let outsideNeighbour = try await EchoResponder.start(
-            url: server.url,
-            subject: "outside.echo2",
-            on: client.eventLoop
-        )
-        figures["request_reply_echo_only_pinned_p50_us"] = microseconds(
-            try await withTaskExecutorPreference(client.taskExecutor) {
-                try await measureLatency("request/reply, echo only, pinned", iterations: 5_000, warmup: 0) { _ in
-                    _ = try await client.request(ping, to: "outside.echo2", timeout: .seconds(1))
-                }
-            }
-        )
-        await outsideNeighbour.stop()
+            let result =
+                pinned
+                ? try await withTaskExecutorPreference(client.taskExecutor) { try await measure() }
+                : try await measure()
+            await responder.stop()
+            return microseconds(result)
+        }
+        figures["request_reply_p50_us"] = try await echo("gp.echo", pinned: false)
+        figures["request_reply_pinned_p50_us"] = try await echo("gp.echo2", pinned: true)
+        figures["request_reply_echo_only_p50_us"] = try await echo("outside.echo", pinned: false)
+        figures["request_reply_echo_only_pinned_p50_us"] = try await echo("outside.echo2", pinned: true)
 
         // 7. The saves again, from tasks that prefer the client's task executor (the write and
         // the ack's resumption stay on the connection's event loop): after the rows above, so they
@@ -385,13 +370,11 @@ enum CompareBenchmark {
         // and what it stores into the peer's stream would weigh on whatever ran next. Outside
         // any stream first (the Go side's script runs that on a server of its own).
         let payload = ByteBuffer(bytes: [UInt8](repeating: 0, count: 128))
-        figures["core_publish_outside_per_s"] = try await measureRate(operations: 2_000_000) {
-            for _ in 0..<2_000_000 { try client.publish(payload, to: "outside.pub") }
-            try await client.flush(timeout: .seconds(60))
-        }
-        figures["core_publish_per_s"] = try await measureRate(operations: 2_000_000) {
-            for _ in 0..<2_000_000 { try client.publish(payload, to: "gp.pub") }
-            try await client.flush(timeout: .seconds(60))
+        for (key, subject) in [("core_publish_outside_per_s", "outside.pub"), ("core_publish_per_s", "gp.pub")] {
+            figures[key] = try await measureRate(operations: 2_000_000) {
+                for _ in 0..<2_000_000 { try client.publish(payload, to: subject) }
+                try await client.flush(timeout: .seconds(60))
+            }
         }
 
         await client.close()

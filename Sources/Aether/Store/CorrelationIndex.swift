@@ -165,16 +165,16 @@ public struct Trace: Sendable, Equatable {
         for index in entries.indices where !reached[index] {
             var path = [index]
             var position = [index: 0]
-            var current = index
             var cut = index
-            while let cause = entries[current].event.causationID, let parent = byID[cause], !reached[parent] {
+            while let cause = entries[path[path.count - 1]].event.causationID, let parent = byID[cause],
+                !reached[parent]
+            {
                 if let start = position[parent] {
                     cut = path[start...].min() ?? parent
                     break
                 }
                 position[parent] = path.count
                 path.append(parent)
-                current = parent
             }
             roots.append((cut, entries[cut].event.causationID.map(CauseProblem.cycle)))
             mark(cut)

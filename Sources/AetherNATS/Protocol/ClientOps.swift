@@ -43,21 +43,7 @@ extension ByteBuffer {
                     for byte in text.utf8 { put(byte) }
                 }
             }
-            func put(decimal value: Int) {
-                precondition(value >= 0)
-                var digits = 1
-                var rest = value / 10
-                while rest > 0 {
-                    digits += 1
-                    rest /= 10
-                }
-                var remaining = value
-                for position in stride(from: at + digits - 1, through: at, by: -1) {
-                    out[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                    remaining /= 10
-                }
-                at += digits
-            }
+            func put(decimal value: Int) { at += Self.putDecimal(value, into: out, at: at) }
             func put(_ buffer: ByteBuffer) {
                 buffer.withUnsafeReadableBytes { bytes in
                     UnsafeMutableRawBufferPointer(rebasing: out[at...]).copyMemory(from: bytes)
@@ -116,25 +102,24 @@ extension ByteBuffer {
 
     /// Writes a non-negative integer in decimal without allocating.
     mutating func writeDecimal(_ value: Int) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 20) { Self.putDecimal(value, into: $0, at: 0) }
+    }
+
+    /// Puts a non-negative integer's decimal digits at `start` (room for 20 there); returns
+    /// how many.
+    static func putDecimal(_ value: Int, into out: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
         precondition(value >= 0)
-        if value < 10 {
-            writeInteger(UInt8(ascii: "0") + UInt8(value))
-            return
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
         }
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8
-            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
         var remaining = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while remaining > 0 {
-                raw[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-                count += 1
-            }
-            writeBytes(UnsafeRawBufferPointer(rebasing: raw[(20 - count)...]))
+        for position in stride(from: start + digits - 1, through: start, by: -1) {
+            out[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
         }
+        return digits
     }
 }
