@@ -329,9 +329,28 @@ struct VerifyTests {
                 Array(#"{"id":"x"}"#.utf8),
                 to: "aether.store.\(store.streamName).e.~ZZbad~"
             )
+            // And a snapshot subject whose token does not decode.
+            _ = try await JetStream(client: client).publish(
+                Array(#"{"actorId":"x"}"#.utf8),
+                to: "aether.store.\(store.streamName).s.~YYbad~"
+            )
             let listed = try await EndToEndTests.runBinary(["verify", "--server", server.url, "--namespace", "orders"])
-            #expect(listed.output.contains("UNCHECKED orders subject aether.store."), "\(listed.output)")
-            #expect(listed.output.contains("; 1 subject naming no actor not checked"), "\(listed.output)")
+            #expect(
+                listed.output.contains("UNCHECKED orders subject aether.store.\(store.streamName).e.~ZZbad~"),
+                "\(listed.output)"
+            )
+            #expect(
+                listed.output.contains("UNCHECKED orders subject aether.store.\(store.streamName).s.~YYbad~"),
+                "\(listed.output)"
+            )
+            #expect(listed.output.contains("; 2 subjects naming no actor not checked"), "\(listed.output)")
+            // A namespace-wide run finds the actor that has snapshots and no events.
+            #expect(
+                listed.output.contains("AHEAD orders/order-2 at v2: the history ends at v0"),
+                "\(listed.output)"
+            )
+            #expect(listed.output.contains("checked 2 actors, 2 snapshots: 0 drifting, 2 ahead"), "\(listed.output)")
+            #expect(listed.termination == .exited(1), "\(listed.output)")
             let missing = try await EndToEndTests.runBinary([
                 "verify", "--server", server.url, "--namespace", "orders", "--actor", "order-404",
             ])

@@ -210,6 +210,14 @@ public struct UndecodableSubject: Sendable, Hashable {
         self.records = records
         self.reason = reason
     }
+
+    /// Why a subject's last token names no actor: it does not decode, or decodes to an ID the
+    /// naming rules refuse.
+    public static func reason(forToken token: String) -> String {
+        ActorToken.decode(token) == nil
+            ? "its actor token does not decode (docs/WIRE-FORMAT.md: ~XX escapes, upper-case hex, valid UTF-8)"
+            : "its actor ID breaks the naming rules"
+    }
 }
 
 /// What a store holds. Counted from the backend's own state where it has one (JetStream's
@@ -341,6 +349,22 @@ public protocol SnapshotStore: Sendable {
     /// Like `snapshots(of:)`, and also every kept snapshot that failed its checksum or did not
     /// decode (it is never used, and never hidden).
     func snapshotsWithErrors(of actorID: String) async throws -> (snapshots: [ActorSnapshot], errors: [ReplayError])
+
+    /// Every actor with at least one kept snapshot (valid or not), sorted by actor ID, and every
+    /// stored snapshot subject whose actor token does not decode: an actor whose events are gone
+    /// still has its snapshots found.
+    func snapshotListing() async throws -> SnapshotListing
+}
+
+/// The actors of a namespace that have kept snapshots, and the snapshot subjects that name no actor.
+public struct SnapshotListing: Sendable, Equatable {
+    public var actorIDs: [String]
+    public var undecodable: [UndecodableSubject]
+
+    public init(actorIDs: [String], undecodable: [UndecodableSubject] = []) {
+        self.actorIDs = actorIDs
+        self.undecodable = undecodable
+    }
 }
 
 extension SnapshotStore {

@@ -165,6 +165,13 @@ public final class InMemoryEventStore: EventStore, SnapshotStore {
         }
     }
 
+    public func snapshotListing() async throws -> SnapshotListing {
+        let actorIDs = storage.state.withLock { state in
+            (state.namespaces[namespace] ?? [:]).filter { !$0.value.snapshots.isEmpty }.keys.sorted()
+        }
+        return SnapshotListing(actorIDs: actorIDs)
+    }
+
     public func save(_ snapshot: ActorSnapshot) async throws {
         try snapshot.validate()
         storage.state.withLock { state in

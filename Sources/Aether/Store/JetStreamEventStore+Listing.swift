@@ -181,9 +181,7 @@ extension JetStreamEventStore {
                         token: row.token,
                         subject: subject,
                         records: row.records,
-                        reason: ActorToken.decode(row.token) == nil
-                            ? "its actor token does not decode (docs/WIRE-FORMAT.md: ~XX escapes, upper-case hex, valid UTF-8)"
-                            : "its actor ID breaks the naming rules"
+                        reason: UndecodableSubject.reason(forToken: row.token)
                     )
                 )
                 continue

@@ -27,6 +27,36 @@ extension JetStreamEventStore {
         cache.withLock { $0[snapshot.actorID]?.sinceSnapshot = 0 }
     }
 
+    /// From the stream's subjects under `s.` (every page of the index), whatever the snapshots hold.
+    public func snapshotListing() async throws -> SnapshotListing {
+        let prefix = "aether.store.\(streamName).s."
+        let subjects: [String: UInt64]
+        do {
+            subjects = try await js.streamSubjects(streamName, filter: prefix + ">")
+        } catch let error as NATSError {
+            throw AetherError(error, context: "listing the snapshots of \(namespace)")
+        }
+        var listing = SnapshotListing(actorIDs: [])
+        for (subject, records) in subjects {
+            let token = String(subject.dropFirst(prefix.count))
+            if let id = ActorToken.decode(token), (try? Identifiers.validateActorID(id)) != nil {
+                listing.actorIDs.append(id)
+            } else {
+                listing.undecodable.append(
+                    UndecodableSubject(
+                        token: token,
+                        subject: subject,
+                        records: records,
+                        reason: UndecodableSubject.reason(forToken: token)
+                    )
+                )
+            }
+        }
+        listing.actorIDs.sort()
+        listing.undecodable.sort { $0.token < $1.token }
+        return listing
+    }
+
     /// The newest snapshot that passes its checksum; corrupt ones are counted, logged and skipped.
     public func latestSnapshot(of actorID: String) async throws -> ActorSnapshot? {
         try await snapshots(of: actorID).max { $0.version < $1.version }

@@ -313,6 +313,22 @@ enum StoreContract {
                 try await store.save(ActorSnapshot(actorID: "", version: 1, state: [:]))
             }
         },
+        StoreCheck(name: "the snapshot listing names actors with snapshots, events or not, in this namespace only") {
+            env in
+            let store = try await env.makeStore(namespace: "contract", sink: nil)
+            let other = try await env.makeStore(namespace: "contract.other", sink: nil)
+            #expect(try await store.snapshotListing() == SnapshotListing(actorIDs: []))
+            try await store.save(event("with-events", 1))
+            try await store.save(event("events-only", 1))
+            try await store.save(ActorSnapshot(actorID: "with-events", version: 1, state: ["n": 1]))
+            try await store.save(ActorSnapshot(actorID: "a.snapshot only", version: 3, state: ["n": 3]))
+            try await store.save(ActorSnapshot(actorID: "a.snapshot only", version: 4, state: ["n": 4]))
+            try await other.save(ActorSnapshot(actorID: "elsewhere", version: 1, state: [:]))
+            #expect(
+                try await store.snapshotListing() == SnapshotListing(actorIDs: ["a.snapshot only", "with-events"])
+            )
+            #expect(try await other.snapshotListing() == SnapshotListing(actorIDs: ["elsewhere"]))
+        },
         StoreCheck(name: "load rebuilds state from the latest snapshot plus later events") { env in
             let store = try await env.makeStore(namespace: "contract", sink: nil)
             for version in 1...6 {
