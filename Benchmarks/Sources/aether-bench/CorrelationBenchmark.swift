@@ -53,7 +53,10 @@ enum CorrelationBenchmark {
                 concurrent[indexed]!.append(try await rate(store, indexed: indexed, round: round))
                 floor[indexed]!.append(try await rawSave(js, stream: store.streamName, indexed: indexed, round: round))
             }
-            for kind in RecordKind.allCases {
+            // In a rotated order each round, so that no kind always meets the largest stream.
+            let kinds = RecordKind.allCases
+            for offset in kinds.indices {
+                let kind = kinds[(offset + round) % kinds.count]
                 concurrentFloor[kind, default: []].append(
                     try await rawRate(js, stream: store.streamName, record: kind, round: round)
                 )
@@ -187,6 +190,18 @@ enum CorrelationBenchmark {
         /// The least a stored record can cost: a core publish into the stream, no reply subject
         /// (so no acknowledgement, and a refused record goes unseen), no Nats-Msg-Id.
         case bare = "record (no msg id, not acknowledged) + event"
+        /// No record: the correlation token as one more subject token of the event
+        /// (`e.<actor>.<correlation>`), the expectation checked against `e.<actor>.*`
+        /// (`Nats-Expected-Last-Subject-Sequence-Subject`). Not the layout: what another layout
+        /// would cost.
+        case inSubject =
+            "no record, the correlation in the event's subject (e.<actor>.<correlation>, expected against e.<actor>.*)"
+        /// Where that cost lies: the same subjects with no expectation (version order unchecked)…
+        case inSubjectUnchecked =
+            "no record, the correlation in the event's subject, no expectation (unsafe: versions unchecked)"
+        /// … and the event alone with its expectation named by that header, on its own subject.
+        case namedExpectation =
+            "no record, the event alone, its expectation named by Nats-Expected-Last-Subject-Sequence-Subject: e.<actor>"
     }
 
     /// The 64 concurrent savers' work with the plain client, without the store: each event with
@@ -228,6 +243,25 @@ enum CorrelationBenchmark {
                     ])
                     _ = try results[0].get()
                     last[actor] = try results[1].get().sequence
+                case .inSubject:
+                    var inSubject = options
+                    inSubject.extraHeaders["Nats-Expected-Last-Subject-Sequence-Subject"] =
+                        "aether.store.\(stream).e.\(actorID).*"
+                    last[actor] = try await js.publish(
+                        payload,
+                        to: "aether.store.\(stream).e.\(actorID).\(correlation)",
+                        options: inSubject
+                    ).sequence
+                case .inSubjectUnchecked:
+                    last[actor] = try await js.publish(
+                        payload,
+                        to: "aether.store.\(stream).e.\(actorID).\(correlation)",
+                        options: PublishOptions(messageID: id)
+                    ).sequence
+                case .namedExpectation:
+                    var named = options
+                    named.extraHeaders["Nats-Expected-Last-Subject-Sequence-Subject"] = event.subject
+                    last[actor] = try await js.publish(payload, to: event.subject, options: named).sequence
                 case .bare:
                     try js.client.publish(
                         recordPayload,
