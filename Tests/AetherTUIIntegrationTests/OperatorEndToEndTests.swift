@@ -512,6 +512,17 @@ struct TraceEndToEndTests {
         let none = try await ExportCommandTests.run(["trace", "--server", server.url, "--correlation", "req-0"])
         #expect(none.termination == .exited(1))
         #expect(none.stderr.contains("no event has correlationId \"req-0\""))
+        #expect(!none.stderr.contains("embedded demo"), "\(none.stderr)")
+        // Without a server, the embedded demo: nothing is found, and the reason is said.
+        let embedded = try await ExportCommandTests.run(
+            ["trace", "--correlation", "req-0"],
+            environment: ["HOME": NSTemporaryDirectory()]
+        )
+        #expect(embedded.termination == .exited(1), "\(embedded.stderr)")
+        #expect(
+            embedded.stderr.contains("this was the embedded demo (no --server, NATS_URL or context)"),
+            "\(embedded.stderr)"
+        )
 
         // A namespace named twice is read once; an empty list or --limit 0 is a usage error.
         let twice = try await ExportCommandTests.run([

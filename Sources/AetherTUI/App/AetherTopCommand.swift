@@ -569,6 +569,12 @@ struct TraceCommand: AsyncParsableCommand {
                         "aether-top trace: no event has correlationId \(Identifiers.quoted(correlation))"
                             + (scan ? "" : " in the index (--scan reads histories)") + "\n"
                     )
+                    if options == nil {
+                        // The embedded demo names its requests as it runs: no id given ahead is in it.
+                        StandardError.write(
+                            "aether-top trace: this was the embedded demo (no --server, NATS_URL or context), which starts empty and makes up its request ids as it runs: trace a deployment with --server, or press t on an event in the dashboard\n"
+                        )
+                    }
                 }
                 return trace.entries.isEmpty ? 1 : 0
             }
