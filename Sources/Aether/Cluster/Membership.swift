@@ -13,6 +13,10 @@ extension Cluster {
         /// What the node says of itself: `active`, or `leaving` during a graceful stop.
         public var status: String
         public var tags: [String: String]
+        /// When the node should be judged suspect and down, as its own configuration says
+        /// (absent from older nodes and other implementations). Observers follow it, so a
+        /// dashboard started with other timings than the members' does not call them down.
+        public var timing: StatedTiming?
 
         public init(
             id: String,
@@ -23,7 +27,8 @@ extension Cluster {
             shardsOwned: Int = 0,
             load: Double = 0,
             status: String = "active",
-            tags: [String: String] = [:]
+            tags: [String: String] = [:],
+            timing: StatedTiming? = nil
         ) {
             self.id = id
             self.host = host
@@ -34,6 +39,40 @@ extension Cluster {
             self.load = load
             self.status = status
             self.tags = tags
+            self.timing = timing
+        }
+    }
+
+    /// A node's failure-detector timings as its heartbeat states them, in milliseconds.
+    public struct StatedTiming: Sendable, Hashable, Codable {
+        public var heartbeatEveryMs: Int64
+        public var suspectAfterMs: Int64
+        public var downAfterMs: Int64
+
+        /// The longest `downAfter` an observer accepts from a heartbeat; a longer one (or
+        /// values out of order) is ignored, and the observer's own timings apply.
+        public static let maxDownAfter: Duration = .seconds(3600)
+
+        public init(heartbeatEvery: Duration, suspectAfter: Duration, downAfter: Duration) {
+            heartbeatEveryMs = Self.milliseconds(heartbeatEvery)
+            suspectAfterMs = Self.milliseconds(suspectAfter)
+            downAfterMs = Self.milliseconds(downAfter)
+        }
+
+        /// The thresholds to judge the node by, or nil when the stated values make no sense
+        /// (not above 0, suspect after down, down after more than ``maxDownAfter``).
+        public var thresholds: (suspectAfter: Duration, downAfter: Duration)? {
+            let suspect = Duration.milliseconds(suspectAfterMs)
+            let down = Duration.milliseconds(downAfterMs)
+            guard heartbeatEveryMs > 0, suspectAfterMs > 0, suspect <= down, down <= Self.maxDownAfter else {
+                return nil
+            }
+            return (suspect, down)
+        }
+
+        static func milliseconds(_ duration: Duration) -> Int64 {
+            let (seconds, attoseconds) = duration.components
+            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
         }
     }
 
@@ -76,6 +115,10 @@ extension Cluster {
     public struct Membership: Sendable {
         public var suspectAfter: Duration
         public var downAfter: Duration
+        /// Judge each member by the timings its heartbeat states, when it states sensible ones
+        /// (an observer: it decides nothing, and its own timings may not be the members').
+        /// Members judge each other by their own configuration.
+        public var followStatedTimings = false
         public private(set) var members: [String: Member] = [:]
 
         /// Defaults follow the original: heartbeats every 30 s, failed after 90 s.
@@ -117,6 +160,7 @@ extension Cluster {
             for id in members.keys.sorted() {
                 guard var member = members[id], member.status == .up || member.status == .suspect else { continue }
                 let silence = member.lastHeartbeat.duration(to: now)
+                let (suspectAfter, downAfter) = thresholds(of: member)
                 if silence >= downAfter {
                     member.status = .down
                     changes.append(.down(id))
@@ -129,6 +173,15 @@ extension Cluster {
                 members[id] = member
             }
             return changes
+        }
+
+        /// When `member` becomes suspect and down: as its heartbeat states, when followed and
+        /// sensible, else as configured.
+        public func thresholds(of member: Member) -> (suspectAfter: Duration, downAfter: Duration) {
+            guard followStatedTimings, let stated = member.info.timing?.thresholds else {
+                return (suspectAfter, downAfter)
+            }
+            return stated
         }
 
         /// Forgets members that are down or left (after their shards moved).

@@ -82,6 +82,8 @@ extension Cluster {
         private var ownership: ShardOwnership
         private var lastHeartbeat: ContinuousClock.Instant?
         private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
+        /// The TTL the lease's holder states in its value (nil: it states none, or a senseless one).
+        private var statedLeaseTTL: Duration?
         /// When the latest lease read that has ended (answered or failed) was sent.
         private var leaseCheckedAt: ContinuousClock.Instant?
         private var leaderTerm: UInt64?
@@ -115,6 +117,7 @@ extension Cluster {
             logger[metadataKey: "node"] = "\(configuration.nodeID)"
             self.logger = logger
             membership = Membership(suspectAfter: configuration.suspectAfter, downAfter: configuration.downAfter)
+            membership.followStatedTimings = configuration.observer
             election = LeaderElection(nodeID: configuration.nodeID, settings: configuration.election)
             allocator = ShardAllocator(
                 handoffTimeout: configuration.handoffTimeout,
@@ -166,7 +169,7 @@ extension Cluster {
             let members = membership.members.values.sorted { $0.info.id < $1.info.id }.map {
                 View.MemberView(info: $0.info, status: $0.status, heartbeatAge: $0.lastHeartbeat.duration(to: now))
             }
-            let remaining = lease.map { configuration.election.ttl - $0.seenAt.duration(to: now) }
+            let remaining = lease.map { leaseTTL - $0.seenAt.duration(to: now) }
             // A lease not renewed for its TTL has expired, even while a replica without quorum
             // still serves it (or reads fail): no leader, unless this node leads. Judged only
             // from a read sent after the TTL ran out, so a slow reader never calls a live
@@ -188,8 +191,14 @@ extension Cluster {
         private var leaseExpired: Bool {
             !election.isLeader
                 && lease.map { lease in
-                    leaseCheckedAt.map { $0 >= lease.seenAt + configuration.election.ttl } ?? false
+                    leaseCheckedAt.map { $0 >= lease.seenAt + leaseTTL } ?? false
                 } ?? false
+        }
+
+        /// The TTL a lease is judged by: an observer takes the holder's stated one (its own
+        /// timings may not be the members'); a member its own configuration's.
+        private var leaseTTL: Duration {
+            configuration.observer ? statedLeaseTTL ?? configuration.election.ttl : configuration.election.ttl
         }
         /// Whether the expiry was told to subscribers (as no leader), so a lease renewed again
         /// is told as the leader back.
@@ -386,7 +395,12 @@ extension Cluster {
                 shardsOwned: ownership.acting.count,
                 load: load,
                 status: status,
-                tags: configuration.tags
+                tags: configuration.tags,
+                timing: StatedTiming(
+                    heartbeatEvery: configuration.heartbeatEvery,
+                    suspectAfter: configuration.suspectAfter,
+                    downAfter: configuration.downAfter
+                )
             )
         }
 
@@ -449,8 +463,10 @@ extension Cluster {
                 let holder = value?.nodeID
                 if let entry, let holder {
                     if lease?.revision != entry.revision { lease = (holder, entry.revision, clock.now()) }
+                    statedLeaseTTL = value?.ttl
                 } else {
                     lease = nil
+                    statedLeaseTTL = nil
                 }
                 await execute(
                     election.onLeaseObserved(
@@ -542,7 +558,7 @@ extension Cluster {
                     do {
                         let revision = try await coordination.create(
                             Self.leaseKey,
-                            value: LeaseValue(nodeID: id).bytes,
+                            value: LeaseValue(nodeID: id, ttl: configuration.election.ttl).bytes,
                             ttl: configuration.election.ttl
                         )
                         lease = (id, revision, clock.now())
@@ -563,7 +579,7 @@ extension Cluster {
                     do {
                         let next = try await coordination.update(
                             Self.leaseKey,
-                            value: LeaseValue(nodeID: id, term: election.term).bytes,
+                            value: LeaseValue(nodeID: id, term: election.term, ttl: configuration.election.ttl).bytes,
                             revision: revision,
                             ttl: configuration.election.ttl
                         )
@@ -698,9 +714,24 @@ extension Cluster {
     struct LeaseValue: Codable {
         var nodeID: String
         var term: UInt64?
+        /// The TTL the holder writes the lease with, in milliseconds (absent from older holders).
+        var ttlMs: Int64?
         enum CodingKeys: String, CodingKey {
             case nodeID = "node_id"
             case term
+            case ttlMs = "ttl_ms"
+        }
+
+        init(nodeID: String, term: UInt64? = nil, ttl: Duration? = nil) {
+            self.nodeID = nodeID
+            self.term = term
+            self.ttlMs = ttl.map(StatedTiming.milliseconds)
+        }
+
+        /// The stated TTL, when it is one to judge by (above 0, at most an hour).
+        var ttl: Duration? {
+            guard let ttlMs, ttlMs > 0, ttlMs <= 3_600_000 else { return nil }
+            return .milliseconds(ttlMs)
         }
         var bytes: [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
         /// The lease value in `value`, or nil when it is not one.

@@ -17,6 +17,7 @@ final class InMemoryCluster: Sendable {
     init(
         names: [String] = ["a", "b", "c"],
         shardCount: Int = 64,
+        standardTimings: Bool = false,
         backend: ((Cluster.InMemoryCoordination, ManualClock) -> any Cluster.CoordinationBackend)? = nil
     ) throws {
         self.shardCount = shardCount
@@ -27,7 +28,8 @@ final class InMemoryCluster: Sendable {
         self.coordination = coordination
         self.discovery = discovery
         nodes = try names.map { name in
-            var configuration = Cluster.Node.Configuration.fast(nodeID: name)
+            var configuration =
+                standardTimings ? Cluster.Node.Configuration(nodeID: name) : .fast(nodeID: name)
             configuration.shardCount = shardCount
             return try Cluster.Node(
                 configuration: configuration,
@@ -175,6 +177,57 @@ struct ClusterNodeTests {
                 return view.leader == leader && view.shardMap?.isSettled == true ? view : nil
             }
             #expect(seen.isLeader == false && seen.acting.isEmpty, "an observer never leads or owns")
+            for runner in runners + [watcher] { runner.cancel() }
+            for runner in runners + [watcher] { _ = try? await runner.value }
+        }
+    }
+
+    @Test(
+        "an observer on fast timings watching members on the standard ones (heartbeat 30 s, lease TTL 10 s renewed every 3 s) never calls them down or the lease expired"
+    )
+    func observerFollowsTheMembersTimings() async throws {
+        let cluster = try InMemoryCluster(standardTimings: true)
+        let observer = try cluster.observer("watcher")
+        try await cluster.driving("an observer on other timings") { pacer in
+            let watcher = Task { try await observer.run() }
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            let leader = try await poll(
+                "the observer sees three members up and a leader",
+                within: .seconds(300),
+                every: .milliseconds(500),
+                on: pacer
+            ) {
+                () -> String? in
+                let view = await observer.view()
+                let up = view.members.filter { $0.status == .up }.count
+                return up == 3 ? view.leader : nil
+            }
+            // Two minutes of the members' life, looked at every 100 ms: across heartbeats 30 s
+            // apart and renewals 3 s apart, where the observer's own timings (down after 1.5 s,
+            // TTL 2 s) would have called them down and the lease expired.
+            var wrong: [String] = []
+            let until = pacer.now() + .seconds(120)
+            while pacer.now() < until {
+                let view = await observer.view()
+                let notUp = view.members.filter { $0.status != .up }.map { "\($0.info.id) \($0.status)" }
+                if !notUp.isEmpty || view.leader != leader {
+                    wrong.append("leader \(view.leader ?? "none"), \(notUp)")
+                }
+                try await pacer.sleep(.milliseconds(100))
+            }
+            #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+            // And a member that stops for good is still called down, after its stated 90 s.
+            let lost = try #require(cluster.nodes.first { $0.id != leader })
+            await lost.halt()
+            _ = try await poll(
+                "the stopped member is down",
+                within: .seconds(200),
+                every: .milliseconds(500),
+                on: pacer
+            ) {
+                () -> Bool? in
+                await observer.view().members.contains { $0.info.id == lost.id && $0.status == .down } ? true : nil
+            }
             for runner in runners + [watcher] { runner.cancel() }
             for runner in runners + [watcher] { _ = try? await runner.value }
         }

@@ -50,4 +50,47 @@ struct MembershipTests {
         membership.prune()
         #expect(membership.members.isEmpty)
     }
+
+    @Test(
+        "an observer judges each member by the timings its heartbeat states; a member by its own; senseless stated timings are ignored"
+    )
+    func statedTimings() {
+        let standard = Cluster.StatedTiming(
+            heartbeatEvery: .seconds(30),
+            suspectAfter: .seconds(60),
+            downAfter: .seconds(90)
+        )
+        // A member whose timings say "down after 10 years", and one whose suspect comes after down.
+        let forever = Cluster.StatedTiming(
+            heartbeatEvery: .seconds(1),
+            suspectAfter: .seconds(2),
+            downAfter: .seconds(315_360_000)
+        )
+        let backwards = Cluster.StatedTiming(
+            heartbeatEvery: .seconds(1),
+            suspectAfter: .seconds(9),
+            downAfter: .seconds(3)
+        )
+        for observer in [true, false] {
+            // The fast timings a dashboard starts with by default.
+            var membership = Cluster.Membership(suspectAfter: .seconds(1), downAfter: .milliseconds(1500))
+            membership.followStatedTimings = observer
+            _ = membership.onHeartbeat(.init(id: "app-1", timing: standard), now: at(0))
+            _ = membership.onHeartbeat(.init(id: "liar", timing: forever), now: at(0))
+            _ = membership.onHeartbeat(.init(id: "odd", timing: backwards), now: at(0))
+            _ = membership.onHeartbeat(.init(id: "old"), now: at(0))
+            _ = membership.onTick(now: at(2))
+            #expect(
+                describe(membership)
+                    == (observer ? "app-1.up liar.down odd.down old.down" : "app-1.down liar.down odd.down old.down"),
+                "observer: \(observer)"
+            )
+            guard observer else { continue }
+            #expect(membership.onTick(now: at(59)) == [])
+            #expect(membership.onTick(now: at(60)) == [.suspect("app-1")])
+            #expect(membership.onTick(now: at(90)) == [.down("app-1")])
+        }
+        #expect(standard.thresholds?.downAfter == .seconds(90))
+        #expect(forever.thresholds == nil && backwards.thresholds == nil)
+    }
 }
