@@ -44,7 +44,8 @@ enum CompareBenchmark {
             goKey: "save_sequential_p50_us",
             oursKey: "save_sequential_p50_us",
             isLatency: true,
-            note: "ours: JetStreamEventStore.save (validation, JSON, cache)"
+            note:
+                "ours: JetStreamEventStore.save (validation, the event's JSON, cache), all inside the timer; Go marshals before its timer"
         ),
         Row(
             operation: "save, sequential, caller on the client's task executor, p50 µs",
@@ -52,6 +53,21 @@ enum CompareBenchmark {
             oursKey: "save_sequential_pinned_p50_us",
             isLatency: true,
             note: "ours: the same saves in withTaskExecutorPreference(client.taskExecutor); Go has no such knob"
+        ),
+        Row(
+            operation: "JetStream publish, sequential, expected-seq + msg id, event encoded before the timer, p50 µs",
+            goKey: "save_sequential_p50_us",
+            oursKey: "js_publish_sequential_p50_us",
+            isLatency: true,
+            note:
+                "the Go peer's timed span exactly (it marshals each event before its timer starts): ours JetStream.publish, into the same stream"
+        ),
+        Row(
+            operation: "the same publish, caller on the client's task executor, p50 µs",
+            goKey: "save_sequential_p50_us",
+            oursKey: "js_publish_sequential_pinned_p50_us",
+            isLatency: true,
+            note: "ours: in withTaskExecutorPreference(client.taskExecutor)"
         ),
         Row(
             operation: "save, 64 concurrent over 960 actors, /s",
@@ -175,6 +191,31 @@ enum CompareBenchmark {
                 "| \(row.operation) | \(show(goValue, row)) | \(show(ourValue, row)) | \(ratio(ourValue)) | \(loops.map { show($0, row) } ?? "–") | \(loops.map(ratio) ?? "–") | \(row.note) |"
             )
         }
+        lines += [
+            "",
+            "the caller's hop without the network, p50: ours, a task on the global pool to the connection's event loop and back (client.eventLoop.submit {}.get()), and the same task pinned; Go (scripts/nats-go-outside-stream.sh), a goroutine to another goroutine and back over unbuffered channels, the hand-off nats.go makes from its reader to the caller",
+            "| hop | nats.go | ours | ours, on loops |",
+            "| --- | --- | --- | --- |",
+        ]
+        for (name, key) in [("from the caller and back", "hop_p50_us"), ("the same, pinned", "hop_pinned_p50_us")] {
+            let goValue = median(go["hop_p50_us"]).map { "\(format3($0)) µs" } ?? "–"
+            let ourValue = median(ours[key]).map { "\(format3($0)) µs" } ?? "–"
+            let loops = median(onLoops[key]).map { "\(format3($0)) µs" } ?? "–"
+            lines.append("| \(name) | \(goValue) | \(ourValue) | \(loops) |")
+        }
+        lines += [
+            "",
+            "context switches per operation (getrusage of the whole process, every thread: each voluntary one a thread that blocked and was woken); Go: scripts/nats-go-outside-stream.sh, the same work as the peer's row",
+            "| operation | nats.go | ours | ours, on loops |",
+            "| --- | --- | --- | --- |",
+        ]
+        for row in rows where row.isLatency {
+            let key = switchesKey(row.oursKey)
+            guard let ourValue = median(ours[key]) else { continue }
+            let goValue = median(go[switchesKey(row.goKey)]).map { format3($0) } ?? "–"
+            let loops = median(onLoops[key]).map { format3($0) } ?? "–"
+            lines.append("| \(row.operation) | \(goValue) | \(format3(ourValue)) | \(loops) |")
+        }
         lines.append(
             "all rounds: nats.go \(go.sorted { $0.key < $1.key }), ours \(ours.sorted { $0.key < $1.key }), on loops \(onLoops.sorted { $0.key < $1.key })"
         )
@@ -227,6 +268,17 @@ enum CompareBenchmark {
         Double(result.histogram.valueAtPercentile(50)) / 1_000
     }
 
+    /// Keeps a latency row's p50 under `key` (`…_p50_us`) and its context switches per
+    /// operation under the same name ending `_switches_per_op`.
+    static func record(_ result: LatencyResult, as key: String, in figures: inout [String: Double]) {
+        figures[key] = microseconds(result)
+        figures[switchesKey(key)] = result.contextSwitchesPerOperation
+    }
+
+    static func switchesKey(_ key: String) -> String {
+        String(key.dropLast("_p50_us".count)) + "_switches_per_op"
+    }
+
     /// The Go peer's work, with our client and store, on a server of its own.
     static func measureOurs() async throws -> [String: Double] {
         let server = try await NATSServerProcess.start(name: "bench-compare")
@@ -243,11 +295,44 @@ enum CompareBenchmark {
         peerStream.allowDirect = true
         try await JetStream(client: client).createStream(peerStream)
 
+        let js = JetStream(client: client)
+
         // 1. Sequential saves to one actor (expected last subject sequence + msg id).
         let store = try await JetStreamEventStore.open(client: client, configuration: .init(namespace: "compare"))
-        figures["save_sequential_p50_us"] = microseconds(
-            try await StoreBenchmarks.sequentialSaves(store, actor: "seq", iterations: 5_000, name: "save sequential")
+        record(
+            try await StoreBenchmarks.sequentialSaves(store, actor: "seq", iterations: 5_000, name: "save sequential"),
+            as: "save_sequential_p50_us",
+            in: &figures
         )
+
+        // 1b. The Go peer's timed span exactly: it builds and marshals each event before its timer
+        // starts, then times js.Publish with an expected last subject sequence and a msg id into
+        // its stream. The same here: events encoded first, a raw JetStream publish timed, into
+        // the same stream (GOPEER2), the caller on the pool, then pinned.
+        for (key, pinned) in [("js_publish_sequential_p50_us", false), ("js_publish_sequential_pinned_p50_us", true)] {
+            let actor = pinned ? "seq-raw-pinned" : "seq-raw"
+            let encoded = (1...5_000).map { version in
+                let event = Event(
+                    eventType: "Tick",
+                    actorID: actor,
+                    version: Int64(version),
+                    data: ["n": .integer(Int64(version))]
+                )
+                return ByteBuffer(bytes: event.jsonBytes())
+            }
+            var last: UInt64 = 0
+            let measure = {
+                try await measureLatency("js publish sequential", iterations: 5_000, warmup: 0) { index in
+                    let options = PublishOptions(messageID: "\(actor)-\(index)", expectedLastSubjectSequence: last)
+                    last = try await js.publish(encoded[index], to: "gp.e.\(actor)", options: options).sequence
+                }
+            }
+            let result =
+                pinned
+                ? try await withTaskExecutorPreference(client.taskExecutor) { try await measure() }
+                : try await measure()
+            record(result, as: key, in: &figures)
+        }
 
         // 2. 64 concurrent savers, each over its own 15 actors.
         figures["save_pipelined_64_per_s"] = try await StoreBenchmarks.savePipelinedRate(store, perWorker: 1_000)
@@ -265,7 +350,6 @@ enum CompareBenchmark {
             )
         }
         figures["replay_store_per_s"] = storeReplay
-        let js = JetStream(client: client)
         let subject = "aether.store.\(store.streamName).e.a"
         var ordered = 0.0
         for _ in 0..<2 {
@@ -294,25 +378,51 @@ enum CompareBenchmark {
         )
 
         // 5. The last message of a subject: direct get and MSG.GET, each decoded.
-        figures["direct_get_last_p50_us"] = microseconds(
+        record(
             try await measureLatency("direct get last", iterations: 5_000, warmup: 0) { _ in
                 let message = try await js.directGetLast(stream: store.streamName, subject: subject)
                 _ = try Event(jsonBytes: message!.payload.readableBytesView)
-            }
+            },
+            as: "direct_get_last_p50_us",
+            in: &figures
         )
-        figures["direct_get_last_pinned_p50_us"] = microseconds(
+        record(
             try await withTaskExecutorPreference(client.taskExecutor) {
                 try await measureLatency("direct get last, pinned", iterations: 5_000, warmup: 0) { _ in
                     let message = try await js.directGetLast(stream: store.streamName, subject: subject)
                     _ = try Event(jsonBytes: message!.payload.readableBytesView)
                 }
-            }
+            },
+            as: "direct_get_last_pinned_p50_us",
+            in: &figures
         )
-        figures["msg_get_last_p50_us"] = microseconds(
+        record(
             try await measureLatency("MSG.GET last", iterations: 2_000, warmup: 0) { _ in
                 let message = try await js.lastMessage(stream: store.streamName, subject: subject)
                 _ = try Event(jsonBytes: message!.payload.readableBytesView)
-            }
+            },
+            as: "msg_get_last_p50_us",
+            in: &figures
+        )
+
+        // 5b. What the caller's thread hop costs without the network: from this task to the
+        // connection's event loop and back (the write's hop and the reply's resumption), and the
+        // same from a task on the loop's own task executor (pinned: no hop).
+        record(
+            try await measureLatency("hop to the loop and back", iterations: 5_000, warmup: 100) { _ in
+                try await client.eventLoop.submit {}.get()
+            },
+            as: "hop_p50_us",
+            in: &figures
+        )
+        record(
+            try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureLatency("hop, pinned", iterations: 5_000, warmup: 100) { _ in
+                    try await client.eventLoop.submit {}.get()
+                }
+            },
+            as: "hop_pinned_p50_us",
+            in: &figures
         )
 
         // 6. Core request/reply: a responder on a third connection, answering from a handler
@@ -322,7 +432,7 @@ enum CompareBenchmark {
         // the echo, whichever comes first. Outside any stream the echo is the only reply (the
         // Go side: scripts/nats-go-outside-stream.sh).
         let ping = ByteBuffer(string: "ping")
-        func echo(_ subject: String, pinned: Bool) async throws -> Double {
+        func echo(_ subject: String, pinned: Bool) async throws -> LatencyResult {
             let responder = try await EchoResponder.start(
                 url: server.url,
                 subject: subject,
@@ -338,17 +448,21 @@ enum CompareBenchmark {
                 ? try await withTaskExecutorPreference(client.taskExecutor) { try await measure() }
                 : try await measure()
             await responder.stop()
-            return microseconds(result)
+            return result
         }
-        figures["request_reply_p50_us"] = try await echo("gp.echo", pinned: false)
-        figures["request_reply_pinned_p50_us"] = try await echo("gp.echo2", pinned: true)
-        figures["request_reply_echo_only_p50_us"] = try await echo("outside.echo", pinned: false)
-        figures["request_reply_echo_only_pinned_p50_us"] = try await echo("outside.echo2", pinned: true)
+        record(try await echo("gp.echo", pinned: false), as: "request_reply_p50_us", in: &figures)
+        record(try await echo("gp.echo2", pinned: true), as: "request_reply_pinned_p50_us", in: &figures)
+        record(try await echo("outside.echo", pinned: false), as: "request_reply_echo_only_p50_us", in: &figures)
+        record(
+            try await echo("outside.echo2", pinned: true),
+            as: "request_reply_echo_only_pinned_p50_us",
+            in: &figures
+        )
 
         // 7. The saves again, from tasks that prefer the client's task executor (the write and
         // the ack's resumption stay on the connection's event loop): after the rows above, so they
         // run on the same stream as before, and on actors of their own, so the work is the same.
-        figures["save_sequential_pinned_p50_us"] = microseconds(
+        record(
             try await withTaskExecutorPreference(client.taskExecutor) {
                 try await StoreBenchmarks.sequentialSaves(
                     store,
@@ -356,7 +470,9 @@ enum CompareBenchmark {
                     iterations: 5_000,
                     name: "save sequential, pinned"
                 )
-            }
+            },
+            as: "save_sequential_pinned_p50_us",
+            in: &figures
         )
         figures["save_pipelined_64_pinned_per_s"] = try await StoreBenchmarks.savePipelinedRate(
             store,

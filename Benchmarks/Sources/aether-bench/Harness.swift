@@ -1,3 +1,4 @@
+import Foundation
 import Histogram
 
 /// Measures one operation: a warm-up, then `iterations` timed calls, each recorded in
@@ -7,6 +8,10 @@ struct LatencyResult {
     var histogram: Histogram<UInt64>
     var total: Duration
     var operations: Int
+    /// The process's context switches (voluntary and involuntary, every thread: `getrusage`)
+    /// during the timed calls, per call: each voluntary one is a thread that blocked and had to
+    /// be woken again.
+    var contextSwitchesPerOperation: Double = 0
 
     var line: String {
         let p50 = histogram.valueAtPercentile(50)
@@ -28,6 +33,7 @@ func measureLatency(
     for index in 0..<warmup { try await body(index) }
     var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     let clock = ContinuousClock()
+    let switchesBefore = processContextSwitches()
     let start = clock.now
     for index in 0..<iterations {
         let before = clock.now
@@ -36,7 +42,21 @@ func measureLatency(
         histogram.record(UInt64(max(0, elapsed.nanoseconds)))
     }
     let total = start.duration(to: clock.now)
-    return LatencyResult(name: name, histogram: histogram, total: total, operations: iterations)
+    let switches = processContextSwitches() - switchesBefore
+    return LatencyResult(
+        name: name,
+        histogram: histogram,
+        total: total,
+        operations: iterations,
+        contextSwitchesPerOperation: Double(switches) / Double(max(1, iterations))
+    )
+}
+
+/// Context switches of every thread of this process so far, voluntary and involuntary.
+func processContextSwitches() -> Int {
+    var usage = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+    return usage.ru_nvcsw + usage.ru_nivcsw
 }
 
 /// Operations per second of `operations` operations done by `body` in one go.
