@@ -4,6 +4,7 @@ import AetherNATSTesting
 import AetherTestLanes
 import AetherTestSupport
 import Foundation
+import NIOCore
 import Testing
 
 @testable import AetherTUI
@@ -455,5 +456,50 @@ struct BadRecordsEndToEndTests {
         try await session.press("Escape")
         try await session.waitFor("back on the bad row") { $0.contains("▶⚠ seq 3") && !$0.contains("Bad record") }
         try await session.type("q")
+    }
+}
+
+@Suite("Checks on nats-server, as a script runs them", .dashboardLane)
+struct CheckProcessTests {
+    @Test(
+        "check members on nats-server knows members on the standard timings (heartbeat 30 s) at once: its roll call has each answer"
+    )
+    func checkHearsStandardMembers() async throws {
+        guard Binary.natsServerPresent() else { return }
+        let server = try await NATSServerProcess.start()
+        defer { server.shutdown() }
+        let client = try await NATSClient.connect(url: server.url)
+        defer { client.closeNow() }
+        let discovery = try await client.subscribe(to: "aether.discovery")
+        try await client.flush()
+        var members: [ChildProcess] = []
+        defer { for member in members { member.killNow() } }
+        for name in ["s1", "s2"] {
+            members.append(
+                try await ChildProcess.start(
+                    Binary.path!,
+                    ["node", "--server", server.url, "--name", name, "--timings", "standard", "--rate", "1"]
+                )
+            )
+        }
+        // Each member's first heartbeat, sent as it starts; its next is 30 s away, longer than
+        // the check listens.
+        try await withDeadline(30, "both members' first heartbeat") {
+            var heard: Set<String> = []
+            for await message in discovery {
+                if case .heartbeat(let info) = try? Cluster.DiscoveryMessage(
+                    jsonBytes: message.payload.readableBytesView
+                ) {
+                    heard.insert(info.id)
+                }
+                if heard == ["s1", "s2"] { return }
+            }
+        }
+        let (output, termination) = try await EndToEndTests.runBinary([
+            "check", "members", "--server", server.url, "--expect", "2",
+        ])
+        #expect(termination == .exited(0), "\(output)")
+        #expect(output.hasPrefix("OK: 2 members up on "), "\(output)")
+        #expect(output.contains("OK: s1 up") && output.contains("OK: s2 up"), "\(output)")
     }
 }

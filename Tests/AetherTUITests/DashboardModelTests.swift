@@ -704,6 +704,12 @@ struct CheckTests {
         let short = Checks.evaluate("members", view: twoLeft, source: "x", expectedMembers: 3)
         #expect(!short.healthy && short.exitCode == 2)
         #expect(short.text.hasPrefix("CRITICAL: 2 of 3 expected members up on x"))
+        var silent = healthy
+        silent.members = []
+        silent.shardMap = nil
+        let none = Checks.evaluate("members", view: silent, source: "x")
+        #expect(!none.healthy)
+        #expect(none.text == "CRITICAL: no members heard on x", "the source named once")
     }
 
     @Test(

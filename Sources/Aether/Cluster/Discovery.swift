@@ -12,12 +12,17 @@ extension Cluster {
     /// What nodes say to each other on the discovery subject.
     ///
     /// Wire form (JSON): `{"type":"heartbeat","node":{NodeInfo}}`,
-    /// `{"type":"leave","node_id":"…"}` or `{"type":"resign","node_id":"…"}`.
+    /// `{"type":"leave","node_id":"…"}`, `{"type":"resign","node_id":"…"}` or
+    /// `{"type":"roll_call","node_id":"…"}`.
     public enum DiscoveryMessage: Sendable, Hashable, Codable {
         case heartbeat(NodeInfo)
         case leave(String)
         /// Asks the named node to resign leadership (an operator's failover drill).
         case resign(String)
+        /// An observer that has just started, named, asks every member for a heartbeat now
+        /// (each answers at most once per ``Cluster/Node/rollCallAnswerGap``), so it need not
+        /// wait out the members' heartbeat interval to know them.
+        case rollCall(String)
 
         enum CodingKeys: String, CodingKey {
             case type
@@ -31,6 +36,7 @@ extension Cluster {
             case "heartbeat": self = .heartbeat(try container.decode(NodeInfo.self, forKey: .node))
             case "leave": self = .leave(try container.decode(String.self, forKey: .nodeID))
             case "resign": self = .resign(try container.decode(String.self, forKey: .nodeID))
+            case "roll_call": self = .rollCall(try container.decode(String.self, forKey: .nodeID))
             case let other:
                 throw DecodingError.dataCorruptedError(
                     forKey: .type,
@@ -51,6 +57,9 @@ extension Cluster {
                 try container.encode(id, forKey: .nodeID)
             case .resign(let id):
                 try container.encode("resign", forKey: .type)
+                try container.encode(id, forKey: .nodeID)
+            case .rollCall(let id):
+                try container.encode("roll_call", forKey: .type)
                 try container.encode(id, forKey: .nodeID)
             }
         }

@@ -65,6 +65,9 @@ extension Cluster {
 
         /// The key of the leader lease in the coordination bucket (as the original).
         public static let leaseKey = "leader"
+        /// A member answers roll calls (``DiscoveryMessage/rollCall(_:)``) at most this often,
+        /// whoever asks: a flood of roll calls costs each member one heartbeat a second.
+        public static let rollCallAnswerGap: Duration = .seconds(1)
 
         public nonisolated let configuration: Configuration
         public nonisolated var id: String { configuration.nodeID }
@@ -81,6 +84,7 @@ extension Cluster {
         private var allocator: ShardAllocator
         private var ownership: ShardOwnership
         private var lastHeartbeat: ContinuousClock.Instant?
+        private var rollCalls = RollCallGate(gap: Node.rollCallAnswerGap)
         private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
         /// The TTL the lease's holder states in its value (nil: it states none, or a senseless one).
         private var statedLeaseTTL: Duration?
@@ -308,6 +312,13 @@ extension Cluster {
 
         public func run() async throws {
             let messages = try await discovery.messages()
+            // An observer asks the members to say who they are now (it listens already): on
+            // the standard timings it would otherwise know none for up to 30 s.
+            if configuration.observer {
+                do { try await discovery.publish(.rollCall(id)) } catch {
+                    logger.debug("roll call not sent", metadata: ["error": "\(error)"])
+                }
+            }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await message in messages {
@@ -382,6 +393,9 @@ extension Cluster {
                     logger.info("resigning on request")
                     await resign()
                 }
+            case .rollCall:
+                guard !frozen, !halted, !configuration.observer, rollCalls.admits(now: now) else { return }
+                await heartbeat(now: now)
             }
         }
 
@@ -430,6 +444,11 @@ extension Cluster {
             guard !frozen, !halted, !configuration.observer else { return }
             let now = clock.now()
             guard lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true else { return }
+            await heartbeat(now: now)
+        }
+
+        /// Sends a heartbeat now (when due, or for a roll call); the next is due a full interval later.
+        private func heartbeat(now: ContinuousClock.Instant) async {
             lastHeartbeat = now
             // Hear ourselves at once, not only when the broadcast comes back.
             emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))
@@ -756,6 +775,24 @@ extension Cluster {
                 code: .invalidArgument,
                 message: "invalid node ID \(Identifiers.quoted(id)): use 1–64 characters of A–Z a–z 0–9 - _"
             )
+        }
+    }
+}
+
+extension Cluster {
+    /// Whether a member answers a roll call: at most once per `gap`, whoever asks, so a flood
+    /// of roll calls costs one heartbeat per gap.
+    public struct RollCallGate: Sendable {
+        public var gap: Duration
+        public private(set) var lastAnswer: ContinuousClock.Instant?
+
+        public init(gap: Duration) { self.gap = gap }
+
+        /// Whether a roll call heard at `now` is answered (and if so, it counts as the last answer).
+        public mutating func admits(now: ContinuousClock.Instant) -> Bool {
+            if let lastAnswer, lastAnswer.duration(to: now) < gap { return false }
+            lastAnswer = now
+            return true
         }
     }
 }

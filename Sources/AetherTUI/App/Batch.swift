@@ -266,9 +266,10 @@ public enum Checks {
             return Report(text: "UNKNOWN: \(error)", status: .unknown)
         }
         let configuration = timings.configuration(nodeID: "check")
-        // Listen long enough to hear every live member and to see a member go down.
-        // For the leader, past a lease's TTL too: a lease no one renews (no quorum) is judged
-        // expired only from a read sent after its TTL ran out.
+        // Listen long enough to hear every live member (the observer's roll call has each
+        // answer at once; a member too old to know it heartbeats on its own timings) and to see
+        // a member go down. For the leader, past a lease's TTL too: a lease no one renews (no
+        // quorum) is judged expired only from a read sent after its TTL ran out.
         let members = configuration.downAfter + configuration.tick * 2
         let leader = configuration.election.ttl + configuration.tick * 3
         let listen = options == nil ? Duration.seconds(2) : what == "leader" ? max(members, leader) : members
@@ -321,7 +322,7 @@ public enum Checks {
             }
             let up = view.members.filter { $0.status == .up }.count
             if view.members.isEmpty {
-                problems.append("no members heard on \(source)")
+                problems.append("no members heard")
             } else if let expected = expectedMembers, up < expected {
                 problems.append("\(up) of \(expected) expected members up")
             }

@@ -233,6 +233,57 @@ struct ClusterNodeTests {
         }
     }
 
+    @Test(
+        "an observer that starts between heartbeats 30 s apart knows every member at once from its roll call; a flood of roll calls gets one heartbeat a second from each"
+    )
+    func rollCall() async throws {
+        let cluster = try InMemoryCluster(standardTimings: true)
+        let heard = Mutex<[String: Int]>([:])
+        let listening = try await cluster.discovery.messages()
+        let counter = Task {
+            for await message in listening {
+                if case .heartbeat(let info) = message { heard.withLock { $0[info.id, default: 0] += 1 } }
+            }
+        }
+        defer { counter.cancel() }
+        try await cluster.driving("roll calls") { pacer in
+            let runners = cluster.nodes.map { node in Task { try await node.run() } }
+            // Every member heartbeats as it starts, then not for 30 s.
+            _ = try await poll("every member's first heartbeat", within: .seconds(5), on: pacer) {
+                heard.withLock { $0.count } == 3 ? true : nil
+            }
+            try await pacer.sleep(.seconds(5))
+            let observer = try cluster.observer("late")
+            let watcher = Task { try await observer.run() }
+            _ = try await poll("the late observer knows all three members up", within: .seconds(2), on: pacer) {
+                () -> Bool? in
+                await observer.view().members.filter { $0.status == .up }.count == 3 ? true : nil
+            }
+            // A flood from a hostile client, twice, a gap apart: one answer each time from each.
+            for round in 1...2 {
+                try await pacer.sleep(.seconds(1))
+                let before = heard.withLock { $0 }
+                for _ in 0..<50 { try await cluster.discovery.publish(.rollCall("flood")) }
+                _ = try await poll("round \(round): an answer from every member", within: .seconds(1), on: pacer) {
+                    heard.withLock { now in
+                        cluster.nodes.allSatisfy { now[$0.id, default: 0] > before[$0.id, default: 0] }
+                    }
+                        ? true : nil
+                }
+                try await pacer.sleep(.milliseconds(500))
+                let after = heard.withLock { $0 }
+                for node in cluster.nodes {
+                    #expect(
+                        after[node.id, default: 0] - before[node.id, default: 0] == 1,
+                        "round \(round): \(node.id) answered \(after[node.id, default: 0] - before[node.id, default: 0]) times"
+                    )
+                }
+            }
+            for runner in runners + [watcher] { runner.cancel() }
+            for runner in runners + [watcher] { _ = try? await runner.value }
+        }
+    }
+
     /// Moves the manual clock in steps of `step` once `sleepers` loops wait on it, until
     /// `condition` holds (or `total` has passed when given); fails after 20 s of real time.
     private func run(

@@ -51,6 +51,35 @@ struct MembershipTests {
         #expect(membership.members.isEmpty)
     }
 
+    @Test("a roll call is answered at most once per gap, whoever asks")
+    func rollCallGate() {
+        let start = ContinuousClock.now
+        var gate = Cluster.RollCallGate(gap: .seconds(1))
+        let answers = [
+            Duration.zero, .zero, .milliseconds(999), .seconds(1), .milliseconds(1_500), .seconds(2),
+        ].map { gate.admits(now: start + $0) }
+        // The first is answered; a second at the same instant and one within the gap are not;
+        // one a gap after the last answer is; refused ones do not move the gap.
+        #expect(answers == [true, false, false, true, false, true])
+    }
+
+    @Test("discovery messages on the wire: a roll call names its asker; an unknown type is refused by name")
+    func discoveryWire() throws {
+        let rollCall = Cluster.DiscoveryMessage.rollCall("aether-top")
+        let text = String(decoding: rollCall.jsonBytes(), as: UTF8.self)
+        #expect(text.contains(#""type":"roll_call""#) && text.contains(#""node_id":"aether-top""#), "\(text)")
+        #expect(
+            try Cluster.DiscoveryMessage(jsonBytes: Array(#"{"type":"roll_call","node_id":"x"}"#.utf8))
+                == .rollCall("x")
+        )
+        for message in [rollCall, .leave("n1"), .resign("n2")] {
+            #expect(try Cluster.DiscoveryMessage(jsonBytes: message.jsonBytes()) == message)
+        }
+        #expect(throws: (any Error).self) {
+            try Cluster.DiscoveryMessage(jsonBytes: Array(#"{"type":"shout","node_id":"x"}"#.utf8))
+        }
+    }
+
     @Test(
         "an observer judges each member by the timings its heartbeat states; a member by its own; senseless stated timings are ignored"
     )
