@@ -713,6 +713,47 @@ struct CheckTests {
     }
 
     @Test(
+        "check leader tells a cluster still starting (its members campaign two stated heartbeat intervals after starting) from one that lost its leader"
+    )
+    func evaluateStarting() {
+        var view = Fixture.clusterView
+        view.leader = nil
+        view.term = nil
+        let standard = Cluster.StatedTiming(
+            heartbeatEvery: .seconds(30),
+            suspectAfter: .seconds(60),
+            downAfter: .seconds(90)
+        )
+        for index in view.members.indices {
+            view.members[index].status = .up
+            view.members[index].info.timing = standard
+        }
+        let startedAt = view.members[0].info.startedAt
+        let young = Checks.evaluate("leader", view: view, source: "x", now: startedAt.advanced(by: .seconds(40)))
+        #expect(!young.healthy)
+        #expect(
+            young.text
+                == "CRITICAL: no leader yet on x: the members started 40.0s ago, and on their timings campaign 1m0s after starting",
+            "\(young.text)"
+        )
+        // Past the campaign, or a member that states no timings, or one not up: plainly no leader.
+        var plain: [Cluster.View] = []
+        plain.append(view)
+        var silent = view
+        silent.members[1].info.timing = nil
+        plain.append(silent)
+        var suspect = view
+        suspect.members[2].status = .suspect
+        plain.append(suspect)
+        for (index, candidate) in plain.enumerated() {
+            let late = index == 0 ? startedAt.advanced(by: .seconds(61)) : startedAt.advanced(by: .seconds(40))
+            #expect(
+                Checks.evaluate("leader", view: candidate, source: "x", now: late).text == "CRITICAL: no leader on x"
+            )
+        }
+    }
+
+    @Test(
         "check shows node ids written by others escaped: a hostile heartbeat, lease or shard owner sends no escape to the terminal"
     )
     func evaluateEscapesIDs() {

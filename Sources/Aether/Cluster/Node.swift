@@ -65,6 +65,9 @@ extension Cluster {
 
         /// The key of the leader lease in the coordination bucket (as the original).
         public static let leaseKey = "leader"
+        /// A member campaigns for leadership only this many heartbeat intervals after it started,
+        /// so a new leader knows the members.
+        public static let campaignAfterHeartbeats = 2
         /// A member answers roll calls (``DiscoveryMessage/rollCall(_:)``) at most this often,
         /// whoever asks: a flood of roll calls costs each member one heartbeat a second.
         public static let rollCallAnswerGap: Duration = .seconds(1)
@@ -432,7 +435,7 @@ extension Cluster {
 
             await readLease()
             // Listen for one heartbeat round before campaigning, so a new leader knows the members.
-            if startedInstant.duration(to: now) >= configuration.heartbeatEvery * 2 {
+            if startedInstant.duration(to: now) >= configuration.heartbeatEvery * Self.campaignAfterHeartbeats {
                 await execute(election.onTick(now: clock.now()))
             }
             await readShardMap()

@@ -283,6 +283,21 @@ public enum Checks {
         return evaluate(what, view: view, source: deployment.label, expectedMembers: expectedMembers)
     }
 
+    /// When every member heard is up and started too recently to have campaigned (members
+    /// campaign ``Cluster/Node/campaignAfterHeartbeats`` heartbeat intervals after starting, by
+    /// the timings their heartbeats state, and by their start times), the oldest one's age and
+    /// wait: a cluster that is starting, not one that lost its leader. Nil otherwise.
+    static func starting(_ view: Cluster.View, now: Timestamp) -> (age: Duration, wait: Duration)? {
+        let members = view.members.compactMap { member -> (age: Duration, wait: Duration)? in
+            guard member.status == .up, let timing = member.info.timing, timing.thresholds != nil else { return nil }
+            let wait = Duration.milliseconds(timing.heartbeatEveryMs) * Cluster.Node.campaignAfterHeartbeats
+            let age = member.info.startedAt.duration(to: now)
+            return age >= .zero && age < wait ? (age, wait) : nil
+        }
+        guard !members.isEmpty, members.count == view.members.count else { return nil }
+        return members.max { $0.age < $1.age }
+    }
+
     /// A node id as another process wrote it (a heartbeat, the lease, the shard map): shown,
     /// never sent to the terminal raw.
     private static func shown(_ id: String) -> String { DisplayText.visible(id) }
@@ -294,12 +309,20 @@ public enum Checks {
         _ what: String,
         view: Cluster.View,
         source: String,
-        expectedMembers: Int? = nil
+        expectedMembers: Int? = nil,
+        now: Timestamp = .now()
     ) -> Report {
         switch what {
         case "leader":
             if let leader = view.leader, let term = view.term {
                 return Report(text: "OK: leader \(shown(leader)) (term \(term)) on \(source)", healthy: true)
+            }
+            if let starting = starting(view, now: now) {
+                return Report(
+                    text:
+                        "CRITICAL: no leader yet on \(source): the members started \(Summary.duration(starting.age)) ago, and on their timings campaign \(Summary.duration(starting.wait)) after starting",
+                    healthy: false
+                )
             }
             return Report(text: "CRITICAL: no leader on \(source)", healthy: false)
         default:
