@@ -69,7 +69,8 @@ extension Cluster {
         /// so a new leader knows the members.
         public static let campaignAfterHeartbeats = 2
         /// A member answers roll calls (``DiscoveryMessage/rollCall(_:)``) at most this often,
-        /// whoever asks: a flood of roll calls costs each member one heartbeat a second.
+        /// whoever asks (``RollCallGate``): a flood of roll calls costs each member one heartbeat
+        /// a second, and a roll call heard within the gap is answered when it ends.
         public static let rollCallAnswerGap: Duration = .seconds(1)
 
         public nonisolated let configuration: Configuration
@@ -397,7 +398,7 @@ extension Cluster {
                     await resign()
                 }
             case .rollCall:
-                guard !frozen, !halted, !configuration.observer, rollCalls.admits(now: now) else { return }
+                guard !frozen, !halted, !configuration.observer, rollCalls.hear(now: now) else { return }
                 await heartbeat(now: now)
             }
         }
@@ -442,17 +443,22 @@ extension Cluster {
             if election.isLeader { await allocate() }
         }
 
-        /// Heartbeats when one is due; from the tick and from a task of its own.
+        /// Heartbeats when one is due (on schedule, or a roll call's deferred answer); from the
+        /// tick and from a task of its own.
         private func heartbeatIfDue() async {
             guard !frozen, !halted, !configuration.observer else { return }
             let now = clock.now()
-            guard lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true else { return }
+            guard
+                rollCalls.due(now: now)
+                    || lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true
+            else { return }
             await heartbeat(now: now)
         }
 
         /// Sends a heartbeat now (when due, or for a roll call); the next is due a full interval later.
         private func heartbeat(now: ContinuousClock.Instant) async {
             lastHeartbeat = now
+            rollCalls.sent(now: now)
             // Hear ourselves at once, not only when the broadcast comes back.
             emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))
             do { try await discovery.publish(.heartbeat(selfInfo())) } catch {
@@ -783,19 +789,41 @@ extension Cluster {
 }
 
 extension Cluster {
-    /// Whether a member answers a roll call: at most once per `gap`, whoever asks, so a flood
-    /// of roll calls costs one heartbeat per gap.
+    /// When a member answers roll calls: at once when its last heartbeat is at least `gap` old,
+    /// else once, when the gap ends. However many roll calls come, a member sends at most one
+    /// heartbeat per gap for them, and none is left unanswered: an observer that starts just
+    /// after another still hears every member.
     public struct RollCallGate: Sendable {
         public var gap: Duration
-        public private(set) var lastAnswer: ContinuousClock.Instant?
+        /// The last heartbeat sent (for a roll call or on schedule: either answers).
+        public private(set) var lastHeartbeat: ContinuousClock.Instant?
+        /// When the answer to a roll call heard within the gap is due.
+        public private(set) var deferred: ContinuousClock.Instant?
 
         public init(gap: Duration) { self.gap = gap }
 
-        /// Whether a roll call heard at `now` is answered (and if so, it counts as the last answer).
-        public mutating func admits(now: ContinuousClock.Instant) -> Bool {
-            if let lastAnswer, lastAnswer.duration(to: now) < gap { return false }
-            lastAnswer = now
+        /// Hears a roll call at `now`: true when it is to be answered now (then counted as
+        /// sent); else its answer is due at ``deferred``.
+        public mutating func hear(now: ContinuousClock.Instant) -> Bool {
+            if let lastHeartbeat, lastHeartbeat.duration(to: now) < gap {
+                deferred = deferred ?? lastHeartbeat + gap
+                return false
+            }
+            sent(now: now)
             return true
+        }
+
+        /// Whether a deferred answer is due at `now` (then counted as sent).
+        public mutating func due(now: ContinuousClock.Instant) -> Bool {
+            guard let deferred, deferred <= now else { return false }
+            sent(now: now)
+            return true
+        }
+
+        /// A heartbeat went out at `now`: it answers every roll call heard before it.
+        public mutating func sent(now: ContinuousClock.Instant) {
+            lastHeartbeat = now
+            deferred = nil
         }
     }
 }

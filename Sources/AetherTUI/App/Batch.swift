@@ -272,7 +272,11 @@ public enum Checks {
         // quorum) is judged expired only from a read sent after its TTL ran out.
         let members = configuration.downAfter + configuration.tick * 2
         let leader = configuration.election.ttl + configuration.tick * 3
-        let listen = options == nil ? Duration.seconds(2) : what == "leader" ? max(members, leader) : members
+        // At least two roll-call gaps: a member that answered another observer's roll call just
+        // now answers this one when its gap ends.
+        let floor = Cluster.Node.rollCallAnswerGap * 2
+        let listen =
+            options == nil ? Duration.seconds(2) : max(floor, what == "leader" ? max(members, leader) : members)
         let start = ContinuousClock.now
         var view = await deployment.cluster.view()
         while start.duration(to: .now) < listen {

@@ -234,7 +234,7 @@ struct ClusterNodeTests {
     }
 
     @Test(
-        "an observer that starts between heartbeats 30 s apart knows every member at once from its roll call; a flood of roll calls gets one heartbeat a second from each"
+        "an observer that starts between heartbeats 30 s apart knows every member at once from its roll call, and so does one started right after it; a flood of roll calls gets one heartbeat a second from each"
     )
     func rollCall() async throws {
         let cluster = try InMemoryCluster(standardTimings: true)
@@ -259,6 +259,15 @@ struct ClusterNodeTests {
                 () -> Bool? in
                 await observer.view().members.filter { $0.status == .up }.count == 3 ? true : nil
             }
+            // Another, 300 ms after: the members answered a roll call just now, so they answer
+            // its own when the gap ends, not never.
+            try await pacer.sleep(.milliseconds(300))
+            let second = try cluster.observer("later")
+            let secondWatcher = Task { try await second.run() }
+            _ = try await poll("the second observer knows all three members up", within: .seconds(2), on: pacer) {
+                () -> Bool? in
+                await second.view().members.filter { $0.status == .up }.count == 3 ? true : nil
+            }
             // A flood from a hostile client, twice, a gap apart: one answer each time from each.
             for round in 1...2 {
                 try await pacer.sleep(.seconds(1))
@@ -279,8 +288,8 @@ struct ClusterNodeTests {
                     )
                 }
             }
-            for runner in runners + [watcher] { runner.cancel() }
-            for runner in runners + [watcher] { _ = try? await runner.value }
+            for runner in runners + [watcher, secondWatcher] { runner.cancel() }
+            for runner in runners + [watcher, secondWatcher] { _ = try? await runner.value }
         }
     }
 

@@ -51,16 +51,32 @@ struct MembershipTests {
         #expect(membership.members.isEmpty)
     }
 
-    @Test("a roll call is answered at most once per gap, whoever asks")
+    @Test(
+        "a roll call is answered at once, or once when the gap since the last heartbeat ends: at most one answer per gap, none dropped"
+    )
     func rollCallGate() {
         let start = ContinuousClock.now
         var gate = Cluster.RollCallGate(gap: .seconds(1))
-        let answers = [
-            Duration.zero, .zero, .milliseconds(999), .seconds(1), .milliseconds(1_500), .seconds(2),
-        ].map { gate.admits(now: start + $0) }
-        // The first is answered; a second at the same instant and one within the gap are not;
-        // one a gap after the last answer is; refused ones do not move the gap.
-        #expect(answers == [true, false, false, true, false, true])
+        func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
+        let first = gate.hear(now: at(0))
+        #expect(first, "the first is answered at once")
+        let second = gate.hear(now: at(300))
+        #expect(!second && gate.deferred == at(1_000), "one within the gap waits until the gap ends")
+        let third = gate.hear(now: at(600))
+        #expect(!third && gate.deferred == at(1_000), "a third adds no second answer")
+        let early = gate.due(now: at(999))
+        let onTime = gate.due(now: at(1_000))
+        let again = gate.due(now: at(2_000))
+        #expect(!early && onTime && !again, "one answer for both, when the gap ends, and only one")
+        // A heartbeat on schedule answers a waiting roll call too, and starts a gap.
+        let waiting = gate.hear(now: at(1_500))
+        gate.sent(now: at(1_700))
+        let afterSchedule = gate.due(now: at(3_000))
+        #expect(!waiting && gate.deferred == nil && !afterSchedule)
+        let withinGap = gate.hear(now: at(2_600))
+        #expect(!withinGap && gate.deferred == at(2_700), "a gap from the heartbeat on schedule")
+        let later = gate.hear(now: at(4_000))
+        #expect(later && gate.deferred == nil, "past the gap: at once again")
     }
 
     @Test("discovery messages on the wire: a roll call names its asker; an unknown type is refused by name")
