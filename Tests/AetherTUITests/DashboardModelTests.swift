@@ -655,6 +655,38 @@ struct CheckTests {
         )
     }
 
+    @Test(
+        "the Cluster view tells a starting cluster (no leader yet, members campaign in N s) from one that lost its leader"
+    )
+    func startingClusterView() {
+        var view = Fixture.clusterView
+        view.leader = nil
+        view.term = nil
+        for index in view.members.indices {
+            view.members[index].status = .up
+            view.members[index].info.timing = Cluster.StatedTiming(
+                heartbeatEvery: .seconds(30),
+                suspectAfter: .seconds(60),
+                downAfter: .seconds(90)
+            )
+        }
+        let startedAt = view.members[0].info.startedAt
+        func title(at now: Timestamp) -> String {
+            var model = Fixture.dashboard()
+            _ = model.apply(.clusterView(view))
+            _ = model.apply(.key(.character("3")))
+            model.now = now
+            return Renderer.render(model).text.split(separator: "\n").first { $0.contains("Members (3)") }.map(
+                String.init
+            )
+                ?? ""
+        }
+        let young = title(at: startedAt.advanced(by: .seconds(40)))
+        #expect(young.contains("no leader yet │ members campaign in 20.0s"), "\(young)")
+        let late = title(at: startedAt.advanced(by: .seconds(61)))
+        #expect(late.contains("NO LEADER") && !late.contains("yet"), "\(late)")
+    }
+
     @Test("a member that is down shows no load, not its last figure")
     func downMemberLoad() {
         var model = Fixture.dashboard()

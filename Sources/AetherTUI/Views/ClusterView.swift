@@ -38,6 +38,11 @@ enum ClusterView {
             let lease =
                 view.leaseRemaining.map { " \(canvas.glyphs.vertical) lease \(Summary.duration($0)) left" } ?? ""
             leaderText = "leader \(leader) \(canvas.glyphs.vertical) term \(term)\(lease)"
+        } else if let starting = Checks.starting(view, now: dashboard.now) {
+            // Every member heard started too recently to have campaigned: a cluster starting.
+            leaderText =
+                "no leader yet \(canvas.glyphs.vertical) members campaign in \(Summary.duration(starting.wait - starting.age))"
+            leaderStyle = .warn
         } else {
             leaderText = "NO LEADER"
             leaderStyle = .bad
