@@ -659,17 +659,7 @@ struct CheckTests {
         "the Cluster view tells a starting cluster (no leader yet, members campaign in N s) from one that lost its leader"
     )
     func startingClusterView() {
-        var view = Fixture.clusterView
-        view.leader = nil
-        view.term = nil
-        for index in view.members.indices {
-            view.members[index].status = .up
-            view.members[index].info.timing = Cluster.StatedTiming(
-                heartbeatEvery: .seconds(30),
-                suspectAfter: .seconds(60),
-                downAfter: .seconds(90)
-            )
-        }
+        let view = Fixture.startingClusterView
         let startedAt = view.members[0].info.startedAt
         func title(at now: Timestamp) -> String {
             var model = Fixture.dashboard()
@@ -748,18 +738,7 @@ struct CheckTests {
         "check leader tells a cluster still starting (its members campaign two stated heartbeat intervals after starting) from one that lost its leader"
     )
     func evaluateStarting() {
-        var view = Fixture.clusterView
-        view.leader = nil
-        view.term = nil
-        let standard = Cluster.StatedTiming(
-            heartbeatEvery: .seconds(30),
-            suspectAfter: .seconds(60),
-            downAfter: .seconds(90)
-        )
-        for index in view.members.indices {
-            view.members[index].status = .up
-            view.members[index].info.timing = standard
-        }
+        let view = Fixture.startingClusterView
         let startedAt = view.members[0].info.startedAt
         let young = Checks.evaluate("leader", view: view, source: "x", now: startedAt.advanced(by: .seconds(40)))
         #expect(!young.healthy)

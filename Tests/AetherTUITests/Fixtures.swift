@@ -37,6 +37,23 @@ enum Fixture {
         )
     }
 
+    /// ``clusterView`` with no leader, every member up and stating the standard timings
+    /// (heartbeat 30 s: members campaign 60 s after they start, at `t0`).
+    static var startingClusterView: Cluster.View {
+        var view = clusterView
+        view.leader = nil
+        view.term = nil
+        for index in view.members.indices {
+            view.members[index].status = .up
+            view.members[index].info.timing = Cluster.StatedTiming(
+                heartbeatEvery: .seconds(30),
+                suspectAfter: .seconds(60),
+                downAfter: .seconds(90)
+            )
+        }
+        return view
+    }
+
     static var clusterView: Cluster.View {
         var map = Cluster.ShardMap(shardCount: 64)
         map.version = 7
