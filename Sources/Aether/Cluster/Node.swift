@@ -87,7 +87,8 @@ extension Cluster {
         private var election: LeaderElection
         private var allocator: ShardAllocator
         private var ownership: ShardOwnership
-        private var lastHeartbeat: ContinuousClock.Instant?
+        /// When this member last heartbeated (on schedule or for a roll call), and when a roll
+        /// call heard since is to be answered.
         private var rollCalls = RollCallGate(gap: Node.rollCallAnswerGap)
         private var lease: (holder: String, revision: UInt64, seenAt: ContinuousClock.Instant)?
         /// The TTL the lease's holder states in its value (nil: it states none, or a senseless one).
@@ -450,14 +451,13 @@ extension Cluster {
             let now = clock.now()
             guard
                 rollCalls.due(now: now)
-                    || lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true
+                    || rollCalls.lastHeartbeat.map({ $0.duration(to: now) >= configuration.heartbeatEvery }) ?? true
             else { return }
             await heartbeat(now: now)
         }
 
         /// Sends a heartbeat now (when due, or for a roll call); the next is due a full interval later.
         private func heartbeat(now: ContinuousClock.Instant) async {
-            lastHeartbeat = now
             rollCalls.sent(now: now)
             // Hear ourselves at once, not only when the broadcast comes back.
             emit(membership.onHeartbeat(selfInfo(), now: now).map(Event.init))

@@ -253,20 +253,17 @@ struct ClusterNodeTests {
                 heard.withLock { $0.count } == 3 ? true : nil
             }
             try await pacer.sleep(.seconds(5))
-            let observer = try cluster.observer("late")
-            let watcher = Task { try await observer.run() }
-            _ = try await poll("the late observer knows all three members up", within: .seconds(2), on: pacer) {
-                () -> Bool? in
-                await observer.view().members.filter { $0.status == .up }.count == 3 ? true : nil
-            }
-            // Another, 300 ms after: the members answered a roll call just now, so they answer
-            // its own when the gap ends, not never.
-            try await pacer.sleep(.milliseconds(300))
-            let second = try cluster.observer("later")
-            let secondWatcher = Task { try await second.run() }
-            _ = try await poll("the second observer knows all three members up", within: .seconds(2), on: pacer) {
-                () -> Bool? in
-                await second.view().members.filter { $0.status == .up }.count == 3 ? true : nil
+            var watchers: [Task<Void, any Error>] = []
+            for (index, name) in ["late", "later"].enumerated() {
+                // The second 300 ms after the first: the members answered a roll call just now,
+                // so they answer its own when the gap ends, not never.
+                if index > 0 { try await pacer.sleep(.milliseconds(300)) }
+                let observer = try cluster.observer(name)
+                watchers.append(Task { try await observer.run() })
+                _ = try await poll("observer \(name) knows all three members up", within: .seconds(2), on: pacer) {
+                    () -> Bool? in
+                    await observer.view().members.filter { $0.status == .up }.count == 3 ? true : nil
+                }
             }
             // A flood from a hostile client, twice, a gap apart: one answer each time from each.
             for round in 1...2 {
@@ -288,8 +285,8 @@ struct ClusterNodeTests {
                     )
                 }
             }
-            for runner in runners + [watcher, secondWatcher] { runner.cancel() }
-            for runner in runners + [watcher, secondWatcher] { _ = try? await runner.value }
+            for runner in runners + watchers { runner.cancel() }
+            for runner in runners + watchers { _ = try? await runner.value }
         }
     }
 
